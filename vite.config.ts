@@ -1,0 +1,37 @@
+import { defineConfig } from 'vitest/config'
+
+// One vitest configuration, three projects: fast pure-logic unit tests, Node integration tests
+// (real libp2p nodes and the real relay process), and browser e2e tests (real Chromium via the swarm harness).
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
+          environment: 'node'
+        }
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['tests/integration/**/*.test.ts'],
+          setupFiles: ['./scripts/node-env.js'],
+          testTimeout: 120_000,
+          hookTimeout: 60_000,
+          fileParallelism: false
+        }
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['tests/e2e/**/*.test.ts'],
+          setupFiles: ['./scripts/node-env.js'],
+          testTimeout: 600_000,
+          hookTimeout: 120_000,
+          fileParallelism: false
+        }
+      }
+    ]
+  }
+})
