@@ -1,0 +1,81 @@
+/**
+ * `<fedmesh-node>`: a Lit web component that renders one node's status (peer id, relay, neighbours by transport,
+ * membership, heartbeat rate, rejected messages). Embed it in any page and call `attach(node)`.
+ */
+import { LitElement, html, css, nothing } from 'lit'
+import type { FedmeshNode, FedmeshStatus } from '@fedmesh/node'
+
+export class FedmeshNodeElement extends LitElement {
+  static override properties = { status: { state: true }, failure: { state: true } }
+  static override styles = css`
+    :host { display: block; max-width: 980px; }
+    h1 { font-size: 1.2rem; margin: 0 0 .5rem; }
+    code { font-size: .85em; }
+    .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(140px, 1fr)); gap: .5rem; margin: .75rem 0; }
+    .card { background: #fff; border: 1px solid #dde2ea; border-radius: 6px; padding: .5rem .75rem; }
+    .card b { display: block; font-size: 1.3rem; }
+    table { border-collapse: collapse; width: 100%; background: #fff; margin-bottom: 1rem; }
+    th, td { text-align: left; padding: .2rem .5rem; border-bottom: 1px solid #eef0f4; font-size: .85rem; }
+    .alive { color: #137333; } .suspect { color: #b06000; } .dead { color: #c5221f; }
+    .error { background: #fde7e7; border: 1px solid #f3b3b3; padding: .5rem .75rem; border-radius: 6px; }
+  `
+
+  declare status: FedmeshStatus | undefined
+  declare failure: string | undefined
+  private node?: FedmeshNode
+  private timer?: ReturnType<typeof setInterval>
+
+  attach (node: FedmeshNode): void {
+    this.node = node
+    this.refresh()
+    this.timer ??= setInterval(() => { this.refresh() }, 1000)
+  }
+
+  fail (message: string): void { this.failure = message }
+
+  override disconnectedCallback (): void {
+    super.disconnectedCallback()
+    if (this.timer != null) clearInterval(this.timer)
+  }
+
+  private refresh (): void {
+    if (this.node != null) this.status = this.node.status()
+  }
+
+  override render () {
+    if (this.failure != null) return html`<h1>fedmesh node</h1><p class="error">Cannot start: ${this.failure}</p>`
+    const s = this.status
+    if (s == null) return html`<h1>fedmesh node</h1><p>starting…</p>`
+    const direct = s.neighbours.filter(n => n.transport === 'webrtc' || n.transport === 'memory')
+    const relayed = s.neighbours.filter(n => n.transport === 'relayed')
+    const rejected = Object.entries(s.rejected)
+    return html`
+      <h1>fedmesh node <code>${s.peerId}</code></h1>
+      ${s.error != null ? html`<p class="error">${s.error}</p>` : nothing}
+      <div class="grid">
+        <div class="card">direct WebRTC peers<b>${direct.length}</b></div>
+        <div class="card">relayed circuits<b>${relayed.length}</b></div>
+        <div class="card">alive members<b>${s.membership.filter(m => m.state === 'alive').length}</b></div>
+        <div class="card">heartbeats / s<b>${s.heartbeatRatePerSec.toFixed(1)}</b></div>
+        <div class="card">relay<b>${s.relay.connected ? (s.relay.reserved ? 'reserved' : 'connected') : 'offline'}</b></div>
+      </div>
+      <h2>Neighbours</h2>
+      <table>
+        <tr><th>peer</th><th>transport</th><th>direction</th><th>RTT ms</th><th>loss</th></tr>
+        ${s.neighbours.map(n => html`<tr><td><code>${short(n.peerId)}</code></td><td>${n.transport === 'webrtc' ? 'direct (WebRTC)' : n.transport}</td><td>${n.direction}</td><td>${n.rttMs?.toFixed(1) ?? '–'}</td><td>${n.loss != null ? (n.loss * 100).toFixed(0) + ' %' : '–'}</td></tr>`)}
+      </table>
+      <h2>Membership</h2>
+      <table>
+        <tr><th>peer</th><th>state</th><th>phi</th><th>last heard</th><th>heartbeats</th><th>its direct peers</th></tr>
+        ${s.membership.map(m => html`<tr><td><code>${short(m.peerId)}</code></td><td class=${m.state}>${m.state}${m.hidden ? ' (hidden)' : ''}</td><td>${m.phi.toFixed(2)}</td><td>${(m.lastHeardMsAgo / 1000).toFixed(1)} s ago</td><td>${m.heartbeats}</td><td>${m.directPeers ?? '–'}</td></tr>`)}
+      </table>
+      <h2>Rejected messages</h2>
+      ${rejected.length === 0 ? html`<p>none</p>` : html`<table>${rejected.map(([r, n]) => html`<tr><td>${r}</td><td>${n}</td></tr>`)}</table>`}
+      <p><small>relay ${s.relay.addrs.join(', ')} · bootstraps ${s.relay.bootstraps} · dials ${s.counters.dialsSucceeded}/${s.counters.dialsStarted} ok</small></p>
+    `
+  }
+}
+
+function short (id: string): string { return id.length > 16 ? `${id.slice(0, 8)}…${id.slice(-6)}` : id }
+
+if (customElements.get('fedmesh-node') == null) customElements.define('fedmesh-node', FedmeshNodeElement)

@@ -1,0 +1,87 @@
+/**
+ * Node configuration: one object with defaults, overridable from URL parameters in a tab or options in Node.
+ */
+export interface FedmeshConfig {
+  /** Relay multiaddrs including /p2p/<id>; the node bootstraps and signals through them. */
+  relayAddrs: string[]
+  /** ICE servers for WebRTC. Empty keeps local runs on host candidates (the default adds no public STUN). */
+  iceServers: Array<{ urls: string | string[], username?: string, credential?: string }>
+  /** Heartbeat period in ms. */
+  heartbeatMs: number
+  /** Direct WebRTC peers to aim for; gossipsub needs about 6 for a connected, low-diameter mesh. */
+  targetPeers: number
+  /** Above this many direct peers the node prunes links (hysteresis keeps links from flapping). */
+  maxPeers: number
+  /** Dials in flight at once. */
+  dialConcurrency: number
+  /** Per-dial timeout in ms; WebRTC through a relay on a loaded machine can take seconds. */
+  dialTimeoutMs: number
+  /** Backoff for failed dials and relay reconnects: base, cap (ms). */
+  backoffBaseMs: number
+  backoffMaxMs: number
+  /** How often to ask the relay for more peers while below target (ms). */
+  discoveryIntervalMs: number
+  /** How often each neighbour is pinged for RTT and loss (ms). */
+  pingIntervalMs: number
+}
+
+export const defaultConfig: FedmeshConfig = {
+  relayAddrs: [],
+  iceServers: [],
+  heartbeatMs: 1000,
+  targetPeers: 6,
+  maxPeers: 9,
+  dialConcurrency: 3,
+  dialTimeoutMs: 20_000,
+  backoffBaseMs: 500,
+  backoffMaxMs: 30_000,
+  discoveryIntervalMs: 3_000,
+  pingIntervalMs: 5_000
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError'
+}
+
+const NUMERIC: Array<keyof FedmeshConfig> = ['heartbeatMs', 'targetPeers', 'maxPeers', 'dialConcurrency', 'dialTimeoutMs',
+  'backoffBaseMs', 'backoffMaxMs', 'discoveryIntervalMs', 'pingIntervalMs']
+
+/** Merge partial settings over defaults and check them; errors say which setting and what is allowed. */
+export function resolveConfig (partial: Partial<FedmeshConfig> = {}): FedmeshConfig {
+  const config: FedmeshConfig = { ...defaultConfig, ...stripUndefined(partial) }
+  for (const key of NUMERIC) {
+    const value = config[key]
+    if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+      throw new ConfigError(`${key} must be a positive number, got ${String(value)}`)
+    }
+  }
+  if (config.heartbeatMs < 50) throw new ConfigError(`heartbeatMs must be at least 50, got ${config.heartbeatMs}`)
+  if (partial.maxPeers == null) config.maxPeers = Math.max(config.maxPeers, Math.ceil(config.targetPeers * 1.5))
+  if (config.maxPeers < config.targetPeers) {
+    throw new ConfigError(`maxPeers (${config.maxPeers}) must be >= targetPeers (${config.targetPeers})`)
+  }
+  for (const addr of config.relayAddrs) {
+    if (!/^\/(ip4|ip6|dns4|dns6|dns)\/[^/]+\/tcp\/\d+\/(ws|wss|tls\/ws)(\/p2p\/\w+)?$/.test(addr)) {
+      throw new ConfigError(`relay address "${addr}" is not a websocket multiaddr like /ip4/127.0.0.1/tcp/9090/ws/p2p/12D3KooW...`)
+    }
+  }
+  return config
+}
+
+/** Read overrides from URL search parameters (`?relay=...&heartbeatMs=500&targetPeers=4`). */
+export function configFromSearchParams (params: URLSearchParams): Partial<FedmeshConfig> {
+  const out: Partial<FedmeshConfig> = {}
+  const relays = params.getAll('relay').filter(r => r !== '')
+  if (relays.length > 0) out.relayAddrs = relays
+  for (const key of NUMERIC) {
+    const raw = params.get(key)
+    if (raw != null) (out as Record<string, number>)[key] = Number(raw)
+  }
+  const ice = params.get('ice')
+  if (ice != null) out.iceServers = ice.split(',').filter(Boolean).map(urls => ({ urls }))
+  return out
+}
+
+function stripUndefined<T extends object> (o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>
+}

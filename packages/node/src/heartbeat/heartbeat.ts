@@ -1,0 +1,248 @@
+/**
+ * Heartbeats and membership: every `heartbeatMs` this node publishes a heartbeat on gossipsub (its neighbours and a
+ * measured metrics summary); every received one passes the wire validator (size, schema, signature, sender, freshness,
+ * replay) inside gossipsub's topic validation, so invalid messages are neither delivered nor forwarded, and every
+ * rejection is counted by reason. Accepted heartbeats feed the phi-accrual membership view.
+ */
+import { TopicValidatorResult } from '@libp2p/gossipsub'
+import {
+  MessageValidator, Membership, encodeHeartbeat, TOPICS, systemClock,
+  type Clock, type HeartbeatBody, type MembershipChange, type WireMessage, type RejectReason
+} from '@fedmesh/protocol'
+import { EventLoopLag, TrafficCounters, heapUsedBytes } from '../metrics/node-metrics.ts'
+import { LinkStats } from '../metrics/link-stats.ts'
+import type { Peering } from '../peering/peering.ts'
+import type { Ticker } from '../timers/ticker.ts'
+import type { GossipSub, Message } from '@libp2p/gossipsub'
+import type { ComponentLogger, PeerId, Startable, Logger } from '@libp2p/interface'
+import type { Ping } from '@libp2p/ping'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { TypedEventEmitter } from 'main-event'
+
+export interface HeartbeatInit {
+  heartbeatMs: number
+  pingIntervalMs: number
+  ticker: Ticker
+  peering: () => Peering
+  clock?: Clock
+  /** Is the tab hidden (its timers may be throttled)? Advertised so receivers tolerate longer gaps. */
+  hidden?: () => boolean
+}
+
+export interface HeartbeatComponents {
+  peerId: PeerId
+  logger: ComponentLogger
+  pubsub: GossipSub
+  ping: Ping
+}
+
+export interface HeartbeatEvents {
+  'membership:change': CustomEvent<MembershipChange>
+  heartbeat: CustomEvent<WireMessage>
+}
+
+export class Heartbeat extends TypedEventEmitter<HeartbeatEvents> implements Startable {
+  readonly membership: Membership
+  readonly validator: MessageValidator
+  readonly traffic = new TrafficCounters()
+  readonly links = new LinkStats()
+  readonly counters = { heartbeatsSent: 0, heartbeatsReceived: 0, publishErrors: 0 }
+  /** Gossipsub-level rejections (unsigned, bad signature) that never reach the topic validator. */
+  readonly transportRejections: Record<string, number> = {}
+  private readonly log: Logger
+  private readonly clock: Clock
+  private readonly lag = new EventLoopLag()
+  private readonly accepted = new WeakMap<Message, WireMessage>()
+  private readonly receivedTimes: number[] = []
+  private seq = 0
+  private stops: Array<() => void> = []
+  private pingCursor = 0
+
+  constructor (private readonly components: HeartbeatComponents, private readonly init: HeartbeatInit) {
+    super()
+    this.log = components.logger.forComponent('fedmesh:heartbeat')
+    this.clock = init.clock ?? systemClock
+    this.validator = new MessageValidator({ clock: this.clock })
+    this.membership = new Membership(components.peerId.toString(), { clock: this.clock })
+    this.onMessage = this.onMessage.bind(this)
+  }
+
+  readonly [Symbol.toStringTag] = '@fedmesh/heartbeat'
+
+  start (): void {}
+
+  afterStart (): void {
+    const pubsub = this.components.pubsub
+    pubsub.topicValidators.set(TOPICS.heartbeat, (_from, msg) => this.validate(msg))
+    countTransportRejections(pubsub, this.transportRejections)
+    pubsub.addEventListener('message', this.onMessage)
+    pubsub.subscribe(TOPICS.heartbeat)
+    this.lag.start()
+    this.stops.push(this.init.ticker.every(this.init.heartbeatMs, () => { void this.publish() }))
+    // evaluate twice per heartbeat so a silent peer is noticed within ~half an interval of crossing the threshold
+    this.stops.push(this.init.ticker.every(Math.max(100, this.init.heartbeatMs / 2), () => { this.evaluate() }))
+    const pingEvery = Math.max(200, Math.floor(this.init.pingIntervalMs / Math.max(1, this.init.peering().directPeers().length || 6)))
+    this.stops.push(this.init.ticker.every(pingEvery, () => { void this.pingNext() }))
+  }
+
+  stop (): void {
+    for (const s of this.stops) s()
+    this.stops = []
+    this.lag.stop()
+    this.components.pubsub.removeEventListener('message', this.onMessage)
+    this.components.pubsub.topicValidators.delete(TOPICS.heartbeat)
+  }
+
+  /** Heartbeats received per second over the last 10 s. */
+  receiveRate (): number {
+    const now = this.clock.now()
+    while (this.receivedTimes.length > 0 && (this.receivedTimes[0] as number) < now - 10_000) this.receivedTimes.shift()
+    return this.receivedTimes.length / 10
+  }
+
+  rejected (): Record<string, number> {
+    const out: Record<string, number> = {}
+    for (const [reason, n] of Object.entries(this.validator.rejected.snapshot())) if (n > 0) out[reason] = n
+    for (const [reason, n] of Object.entries(this.transportRejections)) out[reason] = (out[reason] ?? 0) + n
+    return out
+  }
+
+  private validate (msg: Message): TopicValidatorResult {
+    this.traffic.messagesIn++
+    this.traffic.bytesIn += msg.data.byteLength
+    const result = this.validator.validate({
+      topic: msg.topic,
+      data: msg.data,
+      ...(msg.type === 'signed' ? { from: msg.from.toString() } : {}),
+      signed: msg.type === 'signed'
+    })
+    if (result.ok) {
+      this.accepted.set(msg, result.message)
+      return TopicValidatorResult.Accept
+    }
+    // stale or replayed copies may be honest late deliveries: drop without penalising the forwarding peer
+    return ignorable(result.reason) ? TopicValidatorResult.Ignore : TopicValidatorResult.Reject
+  }
+
+  private onMessage (evt: CustomEvent<Message>): void {
+    const message = this.accepted.get(evt.detail)
+    if (message?.heartbeat == null) return
+    this.counters.heartbeatsReceived++
+    this.receivedTimes.push(this.clock.now())
+    const change = this.membership.observe(message)
+    if (change != null) this.safeDispatch('membership:change', change)
+    this.safeDispatch('heartbeat', message)
+  }
+
+  private evaluate (): void {
+    for (const change of this.membership.evaluate()) this.safeDispatch('membership:change', change)
+  }
+
+  private safeDispatch<K extends keyof HeartbeatEvents> (type: K, detail: HeartbeatEvents[K]['detail']): void {
+    try {
+      this.safeDispatchEvent(type, { detail })
+    } catch (err) {
+      this.log.error('listener for %s threw - %e', type, err)
+    }
+  }
+
+  /** Build the body from live measurements. */
+  body (): HeartbeatBody {
+    const peering = this.init.peering()
+    const neighbours = peering.neighbours()
+    const rates = this.traffic.sample(this.clock.now())
+    const rtts: number[] = []
+    let loss = 0
+    let lossLinks = 0
+    const infos = neighbours.slice(0, 64).map(n => {
+      const q = this.links.get(n.peerId)
+      if (q.rttMs != null) rtts.push(q.rttMs)
+      if (q.pings > 0) { loss += q.loss; lossLinks++ }
+      return { peerId: n.peerId, transport: n.transport, rttMs: q.rttMs ?? 0, loss: q.loss }
+    })
+    return {
+      intervalMs: this.init.heartbeatMs,
+      hidden: this.init.hidden?.() ?? false,
+      neighbours: infos,
+      metrics: {
+        rttMeanMs: rtts.length === 0 ? 0 : rtts.reduce((a, b) => a + b, 0) / rtts.length,
+        rttMaxMs: rtts.length === 0 ? 0 : Math.max(...rtts),
+        lossRatio: lossLinks === 0 ? 0 : loss / lossLinks,
+        eventLoopLagMs: this.lag.read(),
+        heapUsedBytes: heapUsedBytes(),
+        msgsInPerS: rates.msgsInPerS,
+        msgsOutPerS: rates.msgsOutPerS,
+        bytesInPerS: rates.bytesInPerS,
+        bytesOutPerS: rates.bytesOutPerS,
+        directPeers: neighbours.filter(n => n.transport === 'webrtc' || n.transport === 'memory').length,
+        relayedPeers: neighbours.filter(n => n.transport === 'relayed').length
+      }
+    }
+  }
+
+  async publish (): Promise<void> {
+    try {
+      const data = encodeHeartbeat({ sender: this.components.peerId.toString(), seq: ++this.seq, sentAtMs: this.clock.wallNow(), heartbeat: this.body() })
+      const result = await this.components.pubsub.publish(TOPICS.heartbeat, data)
+      this.counters.heartbeatsSent++
+      this.traffic.messagesOut += result.recipients.length
+      this.traffic.bytesOut += data.byteLength * result.recipients.length
+    } catch (err: any) {
+      this.counters.publishErrors++
+      this.log('heartbeat publish failed: %s', err?.message ?? err)
+    }
+  }
+
+  private async pingNext (): Promise<void> {
+    const direct = this.init.peering().directPeers()
+    this.links.retain(new Set(direct))
+    if (direct.length === 0) return
+    const peer = direct[this.pingCursor++ % direct.length] as string
+    const started = this.clock.now()
+    try {
+      await this.components.ping.ping(peerIdFromString(peer), { signal: AbortSignal.timeout(5000) })
+      // measure ourselves with the monotonic clock: ping's own figure uses Date.now()
+      this.links.record(peer, this.clock.now() - started)
+    } catch {
+      this.links.record(peer, undefined)
+    }
+  }
+}
+
+function ignorable (reason: RejectReason): boolean {
+  return reason === 'replayed' || reason === 'stale'
+}
+
+/**
+ * Gossipsub drops unsigned or badly signed messages (StrictSign) before any topic validator runs and only tells its
+ * metrics. Wrap its validation step to count those too, so every dropped message has a counted reason.
+ */
+function countTransportRejections (pubsub: GossipSub, into: Record<string, number>): void {
+  const gs = pubsub as unknown as { validateReceivedMessage?: (...args: any[]) => Promise<any>, __fedmeshCounted?: boolean }
+  if (typeof gs.validateReceivedMessage !== 'function' || gs.__fedmeshCounted === true) return
+  const original = gs.validateReceivedMessage.bind(pubsub)
+  gs.__fedmeshCounted = true
+  gs.validateReceivedMessage = async (...args: any[]) => {
+    const result = await original(...args)
+    if (result?.code === 'invalid' && result.msgIdStr == null) {
+      const reason = signatureReason(String(result.error ?? 'invalid'))
+      into[reason] = (into[reason] ?? 0) + 1
+    }
+    return result
+  }
+}
+
+/** Map gossipsub's ValidateError codes to our reasons. A message without seqno/signature/from is what an unsigned publisher sends. */
+function signatureReason (error: string): string {
+  switch (error) {
+    case 'invalid_seqno': return 'unsigned'
+    case 'invalid_signature': return 'bad-signature'
+    case 'invalid_peerid': return 'bad-signature'
+    case 'transform_failed': return 'malformed'
+    default: return `gossipsub-${error}`
+  }
+}
+
+export function heartbeat (init: HeartbeatInit): (components: HeartbeatComponents) => Heartbeat {
+  return (components) => new Heartbeat(components, init)
+}

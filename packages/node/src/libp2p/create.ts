@@ -1,0 +1,94 @@
+/**
+ * The libp2p assembly shared by browser tabs and Node.js nodes: websockets to reach the relay, circuit-relay-v2 to be
+ * reachable through it for WebRTC signalling, WebRTC for every tab-to-tab link, noise + yamux, identify, ping,
+ * gossipsub, and fedmesh's own services (relay link, peering, heartbeat) made by factories like libp2p's own.
+ */
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
+import { gossipsub } from '@libp2p/gossipsub'
+import { identify } from '@libp2p/identify'
+import { ping } from '@libp2p/ping'
+import { webRTC } from '@libp2p/webrtc'
+import { webSockets } from '@libp2p/websockets'
+import { createLibp2p } from 'libp2p'
+import { relayLink, type RelayLink } from '../relay-link/relay-link.ts'
+import { peering, type Peering } from '../peering/peering.ts'
+import { heartbeat, type Heartbeat } from '../heartbeat/heartbeat.ts'
+import type { FedmeshConfig } from '../config.ts'
+import type { Ticker } from '../timers/ticker.ts'
+import type { PrivateKey } from '@libp2p/interface'
+
+export interface AssemblyOptions {
+  config: FedmeshConfig
+  ticker: Ticker
+  privateKey?: PrivateKey
+  hidden?: () => boolean
+}
+
+export async function createFedmeshLibp2p ({ config, ticker, privateKey, hidden }: AssemblyOptions) {
+  // services reach each other lazily through the node, which exists once createLibp2p returns
+  let services: { relayLink: RelayLink, peering: Peering, heartbeat: Heartbeat } | undefined
+  const get = <T>(pick: (s: NonNullable<typeof services>) => T): (() => T) => () => {
+    if (services == null) throw new Error('fedmesh node not assembled yet')
+    return pick(services)
+  }
+
+  const node = await createLibp2p({
+    ...(privateKey != null ? { privateKey } : {}),
+    start: false,
+    addresses: { listen: ['/p2p-circuit', '/webrtc'] },
+    transports: [
+      webSockets(),
+      circuitRelayTransport({ reservationCompletionTimeout: 20_000 }),
+      webRTC({ rtcConfiguration: { iceServers: config.iceServers } })
+    ],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    // the browser default refuses private addresses and ws://, which a loopback or LAN relay needs
+    connectionGater: { denyDialMultiaddr: () => false },
+    connectionManager: {
+      maxConnections: config.maxPeers * 2 + 8,
+      maxParallelDials: config.dialConcurrency * 2 + 2,
+      dialTimeout: config.dialTimeoutMs,
+      addressDialTimeout: config.dialTimeoutMs,
+      inboundConnectionThreshold: 1000
+    },
+    // on a CPU-starved machine one slow ping would abort the relay websocket and every reservation with it;
+    // link quality is measured by the heartbeat service's own pings instead
+    connectionMonitor: { enabled: false },
+    services: {
+      identify: identify(),
+      ping: ping(),
+      pubsub: gossipsub({
+        allowPublishToZeroTopicPeers: true,
+        emitSelf: false,
+        // gossip must not ride the relay's limited circuits: only direct links carry it
+        runOnLimitedConnection: false,
+        D: config.targetPeers,
+        Dlo: Math.max(2, config.targetPeers - 2),
+        Dhi: config.maxPeers + 2,
+        heartbeatInterval: 1000
+      }),
+      relayLink: relayLink({ ...config, ticker }),
+      peering: peering({
+        ...config,
+        ticker,
+        relayLink: get(s => s.relayLink),
+        gossipCandidates: () => services?.heartbeat.membership.list().filter(m => m.state === 'alive').map(m => m.peerId) ?? [],
+        advertisedDegree: (peerId: string) => services?.heartbeat.membership.get(peerId)?.last?.metrics.directPeers
+      }),
+      heartbeat: heartbeat({
+        heartbeatMs: config.heartbeatMs,
+        pingIntervalMs: config.pingIntervalMs,
+        ticker,
+        peering: get(s => s.peering),
+        ...(hidden != null ? { hidden } : {})
+      })
+    }
+  })
+  services = node.services
+  return node
+}
+
+export type FedmeshLibp2p = Awaited<ReturnType<typeof createFedmeshLibp2p>>

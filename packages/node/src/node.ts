@@ -1,0 +1,100 @@
+/**
+ * A fedmesh node: the libp2p assembly plus a status snapshot, the same in a browser tab and in Node.js.
+ */
+import { createFedmeshLibp2p, type FedmeshLibp2p } from './libp2p/create.ts'
+import { resolveConfig, type FedmeshConfig } from './config.ts'
+import { createTicker, type Ticker } from './timers/ticker.ts'
+import type { FedmeshStatus } from './status.ts'
+import type { PrivateKey } from '@libp2p/interface'
+
+export interface CreateNodeOptions {
+  privateKey?: PrivateKey
+  /** Whether the host page is hidden (advertised in heartbeats so others tolerate throttled timers). */
+  hidden?: () => boolean
+  ticker?: Ticker
+}
+
+export class FedmeshNode {
+  readonly startedAt = Date.now()
+  private state: FedmeshStatus['state'] = 'starting'
+  private error?: string
+
+  private constructor (readonly libp2p: FedmeshLibp2p, readonly config: FedmeshConfig, private readonly ticker: Ticker) {}
+
+  static async create (partial: Partial<FedmeshConfig>, options: CreateNodeOptions = {}): Promise<FedmeshNode> {
+    const config = resolveConfig(partial)
+    const ticker = options.ticker ?? createTicker()
+    const libp2p = await createFedmeshLibp2p({
+      config,
+      ticker,
+      ...(options.privateKey != null ? { privateKey: options.privateKey } : {}),
+      ...(options.hidden != null ? { hidden: options.hidden } : {})
+    })
+    return new FedmeshNode(libp2p, config, ticker)
+  }
+
+  get peerId (): string { return this.libp2p.peerId.toString() }
+  get heartbeat () { return this.libp2p.services.heartbeat }
+  get peering () { return this.libp2p.services.peering }
+  get relayLink () { return this.libp2p.services.relayLink }
+
+  async start (): Promise<void> {
+    try {
+      await this.libp2p.start()
+      this.state = 'running'
+    } catch (err: any) {
+      this.state = 'error'
+      this.error = err?.message ?? String(err)
+      throw err
+    }
+  }
+
+  async stop (): Promise<void> {
+    this.state = 'stopped'
+    await this.libp2p.stop()
+    this.ticker.stop()
+  }
+
+  status (): FedmeshStatus {
+    const hb = this.heartbeat
+    const peering = this.peering
+    const now = performance.now() // membership times come from the monotonic system clock
+    const relay = this.relayLink.status()
+    return {
+      peerId: this.peerId,
+      startedAt: this.startedAt,
+      state: this.state,
+      ...(this.error != null ? { error: this.error } : relay.lastError != null && !relay.connected ? { error: relay.lastError } : {}),
+      config: { heartbeatMs: this.config.heartbeatMs, targetPeers: this.config.targetPeers, maxPeers: this.config.maxPeers },
+      relay,
+      neighbours: peering.neighbours().map(n => {
+        const q = hb.links.get(n.peerId)
+        return { ...n, ...(q.rttMs != null ? { rttMs: round(q.rttMs) } : {}), ...(q.jitterMs != null ? { jitterMs: round(q.jitterMs) } : {}), ...(q.pings > 0 ? { loss: q.loss } : {}) }
+      }),
+      membership: hb.membership.list().map(m => ({
+        peerId: m.peerId,
+        state: m.state,
+        phi: round(m.phi),
+        lastHeardAt: m.lastHeardAt,
+        lastHeardMsAgo: Math.round(now - m.lastHeardAt),
+        heartbeats: m.heartbeats,
+        hidden: m.hidden,
+        ...(m.last != null ? { directPeers: m.last.metrics.directPeers } : {})
+      })),
+      counters: {
+        heartbeatsSent: hb.counters.heartbeatsSent,
+        heartbeatsReceived: hb.counters.heartbeatsReceived,
+        messagesIn: hb.traffic.messagesIn,
+        messagesOut: hb.traffic.messagesOut,
+        bytesIn: hb.traffic.bytesIn,
+        bytesOut: hb.traffic.bytesOut,
+        ...peering.counters
+      },
+      rejected: hb.rejected(),
+      heartbeatRatePerSec: hb.receiveRate(),
+      ...(peering.lastDialError != null ? { lastDialError: peering.lastDialError } : {})
+    }
+  }
+}
+
+function round (x: number): number { return Math.round(x * 100) / 100 }

@@ -1,0 +1,229 @@
+/**
+ * Keeps a bounded set of direct WebRTC peers: dial towards `targetPeers` through the relay's circuit (WebRTC
+ * signalling), accept inbound links up to `maxPeers`, and prune above that. Candidates come from the relay's
+ * rendezvous and from gossip (peers heard in heartbeats). A small dial queue with per-peer backoff keeps a loaded
+ * machine from drowning in parallel ICE negotiations. Never a full mesh: gossipsub needs only ~6 peers per node.
+ */
+import { multiaddr } from '@multiformats/multiaddr'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { Backoff } from '../metrics/backoff.ts'
+import { transportOf, isDirect } from '../libp2p/connections.ts'
+import type { RelayLink } from '../relay-link/relay-link.ts'
+import type { Ticker } from '../timers/ticker.ts'
+import type { ComponentLogger, Connection, Libp2pEvents, PeerId, Startable, TypedEventTarget, Logger } from '@libp2p/interface'
+import type { ConnectionManagerLike as ConnectionManager } from '../libp2p/connections.ts'
+
+export interface PeeringInit {
+  targetPeers: number
+  maxPeers: number
+  dialConcurrency: number
+  dialTimeoutMs: number
+  backoffBaseMs: number
+  backoffMaxMs: number
+  discoveryIntervalMs: number
+  ticker: Ticker
+  relayLink: () => RelayLink
+  /** Peers known from gossip (membership), alive ones; used as extra dial candidates. */
+  gossipCandidates?: () => string[]
+  /** Degree a peer advertised in its heartbeat; high-degree peers are pruned first. */
+  advertisedDegree?: (peerId: string) => number | undefined
+  random?: () => number
+}
+
+export interface PeeringComponents {
+  peerId: PeerId
+  connectionManager: ConnectionManager
+  events: TypedEventTarget<Libp2pEvents>
+  logger: ComponentLogger
+}
+
+export interface PeeringCounters { dialsStarted: number, dialsSucceeded: number, dialsFailed: number, pruned: number, discoveries: number }
+
+export interface Neighbour { peerId: string, transport: ReturnType<typeof transportOf>, direction: 'inbound' | 'outbound', openedAt: number }
+
+export class Peering implements Startable {
+  private readonly log: Logger
+  private readonly backoff: Backoff<string>
+  private readonly candidates = new Set<string>()
+  private readonly inflight = new Set<string>()
+  private readonly random: () => number
+  private stopTick?: () => void
+  private lastDiscovery = 0
+  private discovering = false
+  private started = false
+  readonly counters: PeeringCounters = { dialsStarted: 0, dialsSucceeded: 0, dialsFailed: 0, pruned: 0, discoveries: 0 }
+  lastDialError?: string
+
+  constructor (private readonly components: PeeringComponents, private readonly init: PeeringInit) {
+    this.log = components.logger.forComponent('fedmesh:peering')
+    this.backoff = new Backoff(init.backoffBaseMs, init.backoffMaxMs)
+    this.random = init.random ?? Math.random
+    this.onOpen = this.onOpen.bind(this)
+    this.onClose = this.onClose.bind(this)
+  }
+
+  readonly [Symbol.toStringTag] = '@fedmesh/peering'
+
+  start (): void {}
+
+  afterStart (): void {
+    this.started = true
+    this.components.events.addEventListener('connection:open', this.onOpen)
+    this.components.events.addEventListener('connection:close', this.onClose)
+    this.stopTick = this.init.ticker.every(1000, () => { this.maintain() })
+    queueMicrotask(() => { this.maintain() })
+  }
+
+  stop (): void {
+    this.started = false
+    this.components.events.removeEventListener('connection:open', this.onOpen)
+    this.components.events.removeEventListener('connection:close', this.onClose)
+    this.stopTick?.()
+  }
+
+  /** Direct links (one per peer), plus limited relayed circuits still open. The relay itself is not a neighbour. */
+  neighbours (): Neighbour[] {
+    const relays = this.init.relayLink().relayPeerIds()
+    const byPeer = new Map<string, Neighbour>()
+    for (const conn of this.components.connectionManager.getConnections()) {
+      const peerId = conn.remotePeer.toString()
+      if (relays.has(peerId) || conn.status !== 'open') continue
+      const n: Neighbour = { peerId, transport: transportOf(conn), direction: conn.direction, openedAt: conn.timeline.open }
+      const existing = byPeer.get(peerId)
+      // a direct link outranks a relayed circuit to the same peer
+      if (existing == null || (existing.transport === 'relayed' && n.transport !== 'relayed')) byPeer.set(peerId, n)
+    }
+    return [...byPeer.values()].sort((a, b) => a.peerId < b.peerId ? -1 : 1)
+  }
+
+  directPeers (): string[] {
+    return this.neighbours().filter(n => n.transport === 'webrtc' || n.transport === 'memory').map(n => n.peerId)
+  }
+
+  addCandidates (peers: Iterable<string>): void {
+    const self = this.components.peerId.toString()
+    for (const p of peers) if (p !== self) this.candidates.add(p)
+  }
+
+  private onOpen (evt: CustomEvent<Connection>): void {
+    const conn = evt.detail
+    if (!isDirect(conn)) return
+    // the WebRTC link is up: the relayed circuit used to signal it is no longer needed
+    for (const other of this.components.connectionManager.getConnections(conn.remotePeer)) {
+      if (other !== conn && transportOf(other) === 'relayed') void other.close().catch(() => {})
+    }
+  }
+
+  /**
+   * A direct link closed that we did not prune: the peer left or pruned us. Back off before redialling it, so two
+   * nodes can't ping-pong a link that one of them keeps pruning.
+   */
+  private onClose (evt: CustomEvent<Connection>): void {
+    const conn = evt.detail
+    const peer = conn.remotePeer.toString()
+    if (!this.pruning.delete(peer) && (transportOf(conn) === 'webrtc' || transportOf(conn) === 'memory')) {
+      this.backoff.fail(peer, Date.now())
+    }
+    if (this.started) queueMicrotask(() => { this.maintain() })
+  }
+
+  private readonly pruning = new Set<string>()
+
+  /** One pass of the control loop: prune above maxPeers, dial towards targetPeers, discover when short of candidates. */
+  maintain (): void {
+    if (!this.started) return
+    const now = Date.now()
+    const direct = new Set(this.directPeers())
+    if (direct.size > this.init.maxPeers) this.prune(direct)
+    const missing = this.init.targetPeers - direct.size - this.inflight.size
+    if (missing <= 0) return
+
+    for (const p of this.init.gossipCandidates?.() ?? []) this.candidates.add(p)
+    const self = this.components.peerId.toString()
+    const relays = this.init.relayLink().relayPeerIds()
+    const eligible = [...this.candidates].filter(p => p !== self && !relays.has(p) && !direct.has(p) && !this.inflight.has(p) && this.backoff.ready(p, now))
+    shuffle(eligible, this.random)
+    const slots = Math.min(missing, this.init.dialConcurrency - this.inflight.size)
+    for (const peer of eligible.slice(0, Math.max(0, slots))) this.dial(peer)
+
+    if (eligible.length < missing && now - this.lastDiscovery >= this.init.discoveryIntervalMs) void this.discover()
+    this.backoff.prune(now, 10 * 60_000)
+  }
+
+  private async discover (): Promise<void> {
+    if (this.discovering) return
+    this.discovering = true
+    this.lastDiscovery = Date.now()
+    try {
+      const peers = await this.init.relayLink().discover(Math.max(this.init.targetPeers * 3, 16))
+      this.counters.discoveries++
+      this.addCandidates(peers)
+      if (peers.length > 0) this.maintain()
+    } catch (err: any) {
+      this.log('rendezvous failed: %s', err?.message ?? err)
+    } finally {
+      this.discovering = false
+    }
+  }
+
+  private dial (peer: string): void {
+    const bases = this.init.relayLink().circuitBases()
+    const base = bases[0]
+    if (base == null) return
+    this.inflight.add(peer)
+    this.counters.dialsStarted++
+    const target = multiaddr(`${base.toString()}/p2p-circuit/webrtc/p2p/${peer}`)
+    this.components.connectionManager.openConnection(target, { signal: AbortSignal.timeout(this.init.dialTimeoutMs) })
+      .then((conn) => {
+        if (isDirect(conn)) {
+          this.counters.dialsSucceeded++
+          this.backoff.succeed(peer)
+        } else {
+          throw new Error(`dial produced a ${transportOf(conn)} connection, not WebRTC`)
+        }
+      })
+      .catch((err: any) => {
+        this.counters.dialsFailed++
+        this.lastDialError = `${peer}: ${err?.message ?? err}`
+        const delay = this.backoff.fail(peer, Date.now())
+        // a peer that keeps failing has probably gone; forget it after a few tries (gossip or the relay re-offer it)
+        if (this.backoff.failures(peer) >= 4) this.candidates.delete(peer)
+        this.log('dial %s failed (retry in %d ms): %s', peer, delay, err?.message ?? err)
+      })
+      .finally(() => {
+        this.inflight.delete(peer)
+        if (this.started) queueMicrotask(() => { this.maintain() })
+      })
+  }
+
+  /** Close links above maxPeers: inbound first (our own dials stay within target), highest advertised degree first. */
+  private prune (direct: Set<string>): void {
+    const excess = direct.size - this.init.maxPeers
+    const neighbours = this.neighbours().filter(n => direct.has(n.peerId))
+    neighbours.sort((a, b) => {
+      if (a.direction !== b.direction) return a.direction === 'inbound' ? -1 : 1
+      const da = this.init.advertisedDegree?.(a.peerId) ?? 0
+      const db = this.init.advertisedDegree?.(b.peerId) ?? 0
+      if (da !== db) return db - da
+      return b.openedAt - a.openedAt
+    })
+    for (const n of neighbours.slice(0, excess)) {
+      this.counters.pruned++
+      this.pruning.add(n.peerId)
+      void this.components.connectionManager.closeConnections(peerIdFromString(n.peerId)).catch(() => {})
+    }
+  }
+}
+
+function shuffle<T> (items: T[], random: () => number): void {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1))
+    const tmp = items[i] as T
+    items[i] = items[j] as T
+    items[j] = tmp
+  }
+}
+
+export function peering (init: PeeringInit): (components: PeeringComponents) => Peering {
+  return (components) => new Peering(components, init)
+}

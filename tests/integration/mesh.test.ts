@@ -1,0 +1,77 @@
+/**
+ * Several real fedmesh nodes in Node.js (node-datachannel WebRTC) and the real relay process: bounded direct links,
+ * heartbeat coverage, surviving a relay shutdown, re-bootstrap when it returns, and closed nodes marked dead.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { mkdtempSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { FedmeshNode } from '@fedmesh/node'
+import { startRelayProcess, waitFor, type RelayProcess } from '../support/relay-process.ts'
+
+const N = 5
+const TARGET = 2
+
+describe('mesh of Node.js nodes over WebRTC through the real relay', () => {
+  let relay: RelayProcess
+  const keyFile = join(mkdtempSync(join(tmpdir(), 'fedmesh-')), 'relay.key')
+  const nodes: FedmeshNode[] = []
+
+  beforeAll(async () => {
+    relay = await startRelayProcess({ keyFile })
+    for (let i = 0; i < N; i++) {
+      const node = await FedmeshNode.create({ relayAddrs: relay.multiaddrs, heartbeatMs: 500, targetPeers: TARGET, maxPeers: 3 })
+      await node.start()
+      nodes.push(node)
+    }
+  })
+
+  afterAll(async () => {
+    await Promise.allSettled(nodes.map(async n => { await n.stop() }))
+    await relay?.stop()
+  })
+
+  const coverage = (live: FedmeshNode[]): boolean => live.every(n => {
+    const alive = new Set(n.status().membership.filter(m => m.state === 'alive' && m.heartbeats > 0).map(m => m.peerId))
+    return live.every(o => o === n || alive.has(o.peerId))
+  })
+  const describeAll = (live: FedmeshNode[]): string => JSON.stringify(live.map(n => {
+    const s = n.status()
+    return { direct: s.neighbours.filter(x => x.transport === 'webrtc').length, alive: s.membership.filter(m => m.state === 'alive').length, relay: s.relay, dial: s.lastDialError }
+  }))
+
+  it('every node gets direct WebRTC peers, stays bounded, and hears every other node', async () => {
+    await waitFor(() => nodes.every(n => n.status().neighbours.filter(x => x.transport === 'webrtc').length >= TARGET) && coverage(nodes),
+      60_000, () => describeAll(nodes))
+    for (const n of nodes) {
+      const s = n.status()
+      // the relay is never a gossip neighbour, and the mesh is bounded
+      expect(s.neighbours.some(x => x.peerId === relay.peerId)).toBe(false)
+      expect(s.neighbours.filter(x => x.transport === 'webrtc').length).toBeLessThanOrEqual(3)
+      expect(s.relay.connected && s.relay.reserved).toBe(true)
+      expect(s.counters.heartbeatsReceived).toBeGreaterThan(0)
+      expect(Object.keys(s.rejected)).toEqual([])
+    }
+  })
+
+  it('keeps gossiping over direct links while the relay is down, and re-bootstraps when it returns', async () => {
+    expect(await relay.stop()).toBe(0)
+    await waitFor(() => nodes.every(n => !n.status().relay.connected), 15_000, () => describeAll(nodes))
+    const before = nodes.map(n => n.status().counters.heartbeatsReceived)
+    await new Promise(r => setTimeout(r, 4000))
+    nodes.forEach((n, i) => { expect(n.status().counters.heartbeatsReceived).toBeGreaterThan((before[i] ?? 0) + 4) })
+    expect(coverage(nodes)).toBe(true)
+
+    const port = relay.port
+    relay = await startRelayProcess({ keyFile, port })
+    await waitFor(() => nodes.every(n => n.status().relay.connected && n.status().relay.reserved), 60_000, () => describeAll(nodes))
+    expect(nodes.every(n => n.status().relay.bootstraps >= 2)).toBe(true)
+  })
+
+  it('marks a stopped node dead on every other node', async () => {
+    const gone = nodes.pop()!
+    await gone.stop()
+    await waitFor(() => nodes.every(n => n.status().membership.find(m => m.peerId === gone.peerId)?.state === 'dead'), 30_000, () => describeAll(nodes))
+    expect(coverage(nodes)).toBe(true)
+  })
+})
