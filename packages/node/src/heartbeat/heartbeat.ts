@@ -65,6 +65,21 @@ export class Heartbeat extends TypedEventEmitter<HeartbeatEvents> implements Sta
     this.validator = new MessageValidator({ clock: this.clock })
     this.membership = new Membership(components.peerId.toString(), { clock: this.clock })
     this.onMessage = this.onMessage.bind(this)
+    this.onSubscriptionChange = this.onSubscriptionChange.bind(this)
+  }
+
+  private lastEagerPublish = 0
+
+  /**
+   * A new neighbour joined the heartbeat topic: send a heartbeat now instead of up to one interval later, so a new
+   * link makes both sides members at once. Rate-limited so a burst of joins costs one extra heartbeat.
+   */
+  private onSubscriptionChange (evt: CustomEvent<{ subscriptions: Array<{ topic: string, subscribe: boolean }> }>): void {
+    if (!evt.detail.subscriptions.some(s => s.topic === TOPICS.heartbeat && s.subscribe)) return
+    const now = this.clock.now()
+    if (now - this.lastEagerPublish < 200) return
+    this.lastEagerPublish = now
+    setTimeout(() => { void this.publish() }, 20)
   }
 
   readonly [Symbol.toStringTag] = '@fedmesh/heartbeat'
@@ -77,6 +92,7 @@ export class Heartbeat extends TypedEventEmitter<HeartbeatEvents> implements Sta
     countTransportRejections(pubsub, this.transportRejections)
     pubsub.addEventListener('message', this.onMessage)
     pubsub.subscribe(TOPICS.heartbeat)
+    pubsub.addEventListener('subscription-change', this.onSubscriptionChange)
     this.lag.start()
     this.stops.push(this.init.ticker.every(this.init.heartbeatMs, () => { void this.publish() }))
     // evaluate twice per heartbeat so a silent peer is noticed within ~half an interval of crossing the threshold
@@ -90,6 +106,7 @@ export class Heartbeat extends TypedEventEmitter<HeartbeatEvents> implements Sta
     this.stops = []
     this.lag.stop()
     this.components.pubsub.removeEventListener('message', this.onMessage)
+    this.components.pubsub.removeEventListener('subscription-change', this.onSubscriptionChange)
     this.components.pubsub.topicValidators.delete(TOPICS.heartbeat)
   }
 

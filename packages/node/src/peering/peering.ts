@@ -60,6 +60,7 @@ export class Peering implements Startable {
     this.random = init.random ?? Math.random
     this.onOpen = this.onOpen.bind(this)
     this.onClose = this.onClose.bind(this)
+    this.onRelay = this.onRelay.bind(this)
   }
 
   readonly [Symbol.toStringTag] = '@fedmesh/peering'
@@ -70,6 +71,7 @@ export class Peering implements Startable {
     this.started = true
     this.components.events.addEventListener('connection:open', this.onOpen)
     this.components.events.addEventListener('connection:close', this.onClose)
+    this.init.relayLink().addEventListener('relay:connected', this.onRelay)
     this.stopTick = this.init.ticker.every(1000, () => { this.maintain() })
     queueMicrotask(() => { this.maintain() })
   }
@@ -78,6 +80,7 @@ export class Peering implements Startable {
     this.started = false
     this.components.events.removeEventListener('connection:open', this.onOpen)
     this.components.events.removeEventListener('connection:close', this.onClose)
+    this.init.relayLink().removeEventListener('relay:connected', this.onRelay)
     this.stopTick?.()
   }
 
@@ -108,10 +111,14 @@ export class Peering implements Startable {
   private onOpen (evt: CustomEvent<Connection>): void {
     const conn = evt.detail
     if (!isDirect(conn)) return
-    // the WebRTC link is up: the relayed circuit used to signal it is no longer needed
-    for (const other of this.components.connectionManager.getConnections(conn.remotePeer)) {
-      if (other !== conn && transportOf(other) === 'relayed') void other.close().catch(() => {})
-    }
+    // The WebRTC link is up, so the relayed circuit used to signal it is no longer needed. Close it later, not now:
+    // the other side may be signalling a simultaneous dial over the same circuit, and closing it would fail that dial.
+    setTimeout(() => {
+      if (!this.started || conn.status !== 'open') return
+      for (const other of this.components.connectionManager.getConnections(conn.remotePeer)) {
+        if (transportOf(other) === 'relayed' && other.streams.length === 0) void other.close().catch(() => {})
+      }
+    }, 15_000)
   }
 
   /**
@@ -128,6 +135,12 @@ export class Peering implements Startable {
   }
 
   private readonly pruning = new Set<string>()
+
+  /** (Re)connected to the relay: ask it for peers now rather than at the next discovery tick. */
+  private onRelay (): void {
+    this.lastDiscovery = 0
+    this.maintain()
+  }
 
   /** One pass of the control loop: prune above maxPeers, dial towards targetPeers, discover when short of candidates. */
   maintain (): void {
@@ -153,8 +166,9 @@ export class Peering implements Startable {
   private async discover (): Promise<void> {
     if (this.discovering) return
     this.discovering = true
-    this.lastDiscovery = Date.now()
     try {
+      if (!this.init.relayLink().status().connected) return
+      this.lastDiscovery = Date.now()
       const peers = await this.init.relayLink().discover(Math.max(this.init.targetPeers * 3, 16))
       this.counters.discoveries++
       this.addCandidates(peers)

@@ -4,6 +4,7 @@
  * listening on `/p2p-circuit`, makes the reservation itself once the relay connection is identified.
  */
 import { multiaddr } from '@multiformats/multiaddr'
+import { TypedEventEmitter } from 'main-event'
 import { lpStream } from '@libp2p/utils'
 import { Backoff } from '../metrics/backoff.ts'
 import { RENDEZVOUS_PROTOCOL, RENDEZVOUS_VERSION, MAX_RENDEZVOUS_BYTES, encodeJson, decodeResponse } from '../rendezvous/codec.ts'
@@ -39,7 +40,9 @@ export interface RelayLinkStatus {
   nextAttemptInMs?: number
 }
 
-export class RelayLink implements Startable {
+export interface RelayLinkEvents { 'relay:connected': CustomEvent<string> }
+
+export class RelayLink extends TypedEventEmitter<RelayLinkEvents> implements Startable {
   private readonly log: Logger
   private readonly backoff: Backoff<string>
   private readonly relays: Array<{ addr: Multiaddr, peerId: string }>
@@ -50,6 +53,7 @@ export class RelayLink implements Startable {
   private started = false
 
   constructor (private readonly components: RelayLinkComponents, private readonly init: RelayLinkInit) {
+    super()
     this.log = components.logger.forComponent('fedmesh:relay-link')
     this.backoff = new Backoff(init.backoffBaseMs, init.backoffMaxMs)
     this.relays = init.relayAddrs.map(a => {
@@ -153,6 +157,7 @@ export class RelayLink implements Startable {
           this.bootstraps++
           delete this.lastError
           this.log('connected to relay %s', key)
+          this.safeDispatchEvent('relay:connected', { detail: key })
         }, (err: any) => {
           const delay = this.backoff.fail(key, Date.now())
           this.nextAttemptAt.set(key, Date.now() + delay)
