@@ -63,7 +63,7 @@ export class Heartbeat extends TypedEventEmitter<HeartbeatEvents> implements Sta
     this.log = components.logger.forComponent('fedmesh:heartbeat')
     this.clock = init.clock ?? systemClock
     this.validator = new MessageValidator({ clock: this.clock })
-    this.membership = new Membership(components.peerId.toString(), { clock: this.clock })
+    this.membership = new Membership(components.peerId.toString(), { clock: this.clock, evaluationPeriodMs: Math.max(100, init.heartbeatMs / 2) })
     this.onMessage = this.onMessage.bind(this)
     this.onSubscriptionChange = this.onSubscriptionChange.bind(this)
   }
