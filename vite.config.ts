@@ -9,7 +9,10 @@ export default defineConfig({
         test: {
           name: 'unit',
           include: ['packages/*/test/**/*.test.ts', 'apps/*/test/**/*.test.ts'],
-          environment: 'node'
+          environment: 'node',
+          // inlined (transformed by vite, not loaded by Node) so vi.mock can replace its internal
+          // ../webrtc/index.js import: packages/node/test/webrtc-init-race.test.ts tests our patch this way
+          server: { deps: { inline: [/[\\/]@libp2p[\\/]webrtc[\\/]/] } }
         }
       },
       {
