@@ -177,11 +177,12 @@ export class Heartbeat extends TypedEventEmitter<HeartbeatEvents> implements Sta
       if (q.pings > 0) { loss += q.loss; lossLinks++ }
       return { peerId: n.peerId, transport: n.transport, rttMs: q.rttMs ?? 0, loss: q.loss }
     })
+    // a NaN or negative reading must not make encodeHeartbeat refuse (and so silence) this node: clamp, don't drop
     return {
       intervalMs: this.init.heartbeatMs,
       hidden: this.init.hidden?.() ?? false,
-      neighbours: infos,
-      metrics: {
+      neighbours: infos.map(n => ({ ...n, rttMs: sane(n.rttMs), loss: Math.min(1, sane(n.loss)) })),
+      metrics: saneAll({
         rttMeanMs: rtts.length === 0 ? 0 : rtts.reduce((a, b) => a + b, 0) / rtts.length,
         rttMaxMs: rtts.length === 0 ? 0 : Math.max(...rtts),
         lossRatio: lossLinks === 0 ? 0 : loss / lossLinks,
@@ -193,7 +194,7 @@ export class Heartbeat extends TypedEventEmitter<HeartbeatEvents> implements Sta
         bytesOutPerS: rates.bytesOutPerS,
         directPeers: neighbours.filter(n => n.transport === 'webrtc' || n.transport === 'memory').length,
         relayedPeers: neighbours.filter(n => n.transport === 'relayed').length
-      }
+      })
     }
   }
 
@@ -224,6 +225,11 @@ export class Heartbeat extends TypedEventEmitter<HeartbeatEvents> implements Sta
       this.links.record(peer, undefined)
     }
   }
+}
+
+function sane (x: number): number { return Number.isFinite(x) && x > 0 ? Math.min(x, 3e38) : 0 }
+function saneAll<T extends Record<string, number>> (m: T): T {
+  return Object.fromEntries(Object.entries(m).map(([k, v]) => [k, Math.round(sane(v) * 1000) / 1000])) as T
 }
 
 function ignorable (reason: RejectReason): boolean {

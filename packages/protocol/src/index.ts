@@ -1,0 +1,21 @@
+export { systemClock, manualClock } from './clock.ts'
+export type { Clock, ManualClock } from './clock.ts'
+
+export { WIRE_VERSION, TOPICS, MAX_MESSAGE_BYTES, TOPIC_MAX_BYTES, maxBytesForTopic, isKnownTopic } from './wire/types.ts'
+export type {
+  TopicName, TransportName, NeighbourInfo, MetricsSummary, HeartbeatBody, WireMessage, InboundMessage
+} from './wire/types.ts'
+export { encodeHeartbeat, encodeWireMessage, decodeWireMessage, WireDecodeError } from './wire/codec.ts'
+export type { HeartbeatToSend } from './wire/codec.ts'
+export { MIN_INTERVAL_MS, MAX_INTERVAL_MS, MAX_NEIGHBOURS, MAX_PEER_ID_LENGTH, isValidPeerId } from './wire/schema.ts'
+export { MessageValidator } from './wire/validator.ts'
+export type { MessageValidatorOptions, ValidationResult } from './wire/validator.ts'
+export { RejectCounters, REJECT_REASONS } from './wire/reasons.ts'
+export type { RejectReason } from './wire/reasons.ts'
+export { ReplayGuard } from './wire/replay-guard.ts'
+export type { ReplayGuardOptions } from './wire/replay-guard.ts'
+
+export { PhiAccrualDetector, phiOf } from './membership/phi-accrual.ts'
+export type { PhiAccrualOptions, PhiContext } from './membership/phi-accrual.ts'
+export { Membership } from './membership/membership.ts'
+export type { MemberState, MembershipOptions, MemberView, MembershipChange } from './membership/membership.ts'

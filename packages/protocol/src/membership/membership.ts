@@ -1,0 +1,263 @@
+import type { Clock } from '../clock.ts'
+import type { HeartbeatBody, WireMessage } from '../wire/types.ts'
+import { PhiAccrualDetector } from './phi-accrual.ts'
+
+export type MemberState = 'alive' | 'suspect' | 'dead'
+
+export interface MembershipOptions {
+  clock: Clock
+  /** φ at which a peer becomes suspect; default 8. */
+  suspectPhi?: number
+  /** φ at which a peer becomes dead; default 16. */
+  deadPhi?: number
+  /** Never declare dead before this much silence; default 5_000 ms. */
+  minDeadMs?: number
+  /** Drop a member this long after it was declared dead; default 120_000 ms. */
+  forgetAfterMs?: number
+  /** Inter-arrival samples per peer; default 100. */
+  windowSize?: number
+  /** Floor on the inter-arrival standard deviation; default 250 ms. */
+  minStdDevMs?: number
+  /** Silence tolerated beyond the expected interval for visible peers; default 1_000 ms. */
+  acceptableHeartbeatPauseMs?: number
+  /**
+   * Silence tolerated beyond the expected interval while the peer says its tab is hidden. Chrome may run a
+   * hidden tab's timers only once a minute (intensive throttling), so the default is 65_000 ms.
+   */
+  hiddenPauseMs?: number
+  /** How often the app calls evaluate(); default 1_000 ms. Used to recognise our own stalls. */
+  evaluationPeriodMs?: number
+  /** A gap between evaluate() calls above stallFactor × evaluationPeriodMs is a local stall; default 3. */
+  stallFactor?: number
+}
+
+export interface MemberView {
+  peerId: string
+  state: MemberState
+  phi: number
+  /** clock.now() when the last heartbeat arrived. */
+  lastHeardAt: number
+  heartbeats: number
+  /** Interval the peer advertises. */
+  intervalMs: number
+  hidden: boolean
+  lastSeq: number
+  last?: HeartbeatBody
+}
+
+export interface MembershipChange {
+  peerId: string
+  from: MemberState | 'unknown'
+  to: MemberState | 'forgotten'
+}
+
+interface Member {
+  peerId: string
+  state: MemberState
+  detector: PhiAccrualDetector
+  lastHeardAt: number
+  heartbeats: number
+  intervalMs: number
+  hidden: boolean
+  lastSeq: number
+  lastSentAtMs: number
+  last: HeartbeatBody
+  deadSince: number
+}
+
+/**
+ * Who is in the mesh, from heartbeats, with a φ-accrual failure detector per peer.
+ *
+ * Background tabs are the hard part: a hidden sender's timers may fire once a minute, so while a peer says
+ * it is hidden we tolerate `hiddenPauseMs` of silence; and when *our* timers were throttled (evaluate()
+ * ran late), the silence during our stall is not held against anybody.
+ */
+export class Membership {
+  private readonly self: string
+  private readonly clock: Clock
+  private readonly suspectPhi: number
+  private readonly deadPhi: number
+  private readonly minDeadMs: number
+  private readonly forgetAfterMs: number
+  private readonly windowSize: number
+  private readonly minStdDevMs: number
+  private readonly acceptablePauseMs: number
+  private readonly hiddenPauseMs: number
+  private readonly evaluationPeriodMs: number
+  private readonly stallFactor: number
+  private readonly members = new Map<string, Member>()
+  private lastEvaluateAt: number | undefined
+
+  constructor (self: string, opts: MembershipOptions) {
+    if (opts?.clock === undefined) throw new TypeError('Membership needs opts.clock ({ now(), wallNow() })')
+    this.self = self
+    this.clock = opts.clock
+    this.suspectPhi = opts.suspectPhi ?? 8
+    this.deadPhi = opts.deadPhi ?? 16
+    this.minDeadMs = opts.minDeadMs ?? 5_000
+    this.forgetAfterMs = opts.forgetAfterMs ?? 120_000
+    this.windowSize = opts.windowSize ?? 100
+    this.minStdDevMs = opts.minStdDevMs ?? 250
+    this.acceptablePauseMs = opts.acceptableHeartbeatPauseMs ?? 1_000
+    this.hiddenPauseMs = opts.hiddenPauseMs ?? 65_000
+    this.evaluationPeriodMs = opts.evaluationPeriodMs ?? 1_000
+    this.stallFactor = opts.stallFactor ?? 3
+    if (!(this.suspectPhi > 0 && this.deadPhi > this.suspectPhi)) {
+      throw new RangeError(`need 0 < suspectPhi < deadPhi, got suspectPhi=${this.suspectPhi} deadPhi=${this.deadPhi}`)
+    }
+    if (!(this.evaluationPeriodMs > 0)) throw new RangeError(`evaluationPeriodMs must be > 0, got ${this.evaluationPeriodMs}`)
+    if (!(this.stallFactor > 1)) throw new RangeError(`stallFactor must be > 1, got ${this.stallFactor}`)
+  }
+
+  /** A validated heartbeat arrived (at clock.now()). Returns the state change it caused, if any. */
+  observe (msg: WireMessage): MembershipChange | undefined {
+    const body = msg.heartbeat
+    if (body === undefined || msg.sender === this.self) return undefined
+    const now = this.clock.now()
+    const member = this.members.get(msg.sender)
+
+    if (member === undefined) {
+      const detector = this.newDetector(body.intervalMs)
+      detector.heartbeat(now)
+      this.members.set(msg.sender, {
+        peerId: msg.sender,
+        state: 'alive',
+        detector,
+        lastHeardAt: now,
+        heartbeats: 1,
+        intervalMs: body.intervalMs,
+        hidden: body.hidden,
+        lastSeq: msg.seq,
+        lastSentAtMs: msg.sentAtMs,
+        last: body,
+        deadSince: 0
+      })
+      return { peerId: msg.sender, from: 'unknown', to: 'alive' }
+    }
+
+    // gossipsub can deliver out of order; an older heartbeat says nothing about *now*. A lower seq with a
+    // later timestamp is a restarted sender, which counts.
+    if (msg.seq <= member.lastSeq && msg.sentAtMs <= member.lastSentAtMs) return undefined
+
+    const previous = member.state
+    if (previous === 'dead' || body.hidden !== member.hidden || body.intervalMs !== member.intervalMs) {
+      // New timing regime (revived, tab hidden/shown, interval changed): old samples would mislead.
+      // Revival also must not record the whole outage as one inter-arrival sample.
+      member.detector = this.newDetector(body.intervalMs)
+    }
+    member.detector.heartbeat(now)
+    member.lastHeardAt = now
+    member.heartbeats++
+    member.intervalMs = body.intervalMs
+    member.hidden = body.hidden
+    member.lastSeq = msg.seq
+    member.lastSentAtMs = msg.sentAtMs
+    member.last = body
+    member.state = 'alive'
+    return previous === 'alive' ? undefined : { peerId: msg.sender, from: previous, to: 'alive' }
+  }
+
+  /** Recomputes φ and states; call every evaluationPeriodMs. Changes come sorted by peer id. */
+  evaluate (): MembershipChange[] {
+    const now = this.clock.now()
+    this.excuseLocalStall(now)
+    this.lastEvaluateAt = now
+
+    const changes: MembershipChange[] = []
+    for (const member of this.sortedMembers()) {
+      if (member.state === 'dead') {
+        if (now - member.deadSince >= this.forgetAfterMs) {
+          this.members.delete(member.peerId)
+          changes.push({ peerId: member.peerId, from: 'dead', to: 'forgotten' })
+        }
+        continue
+      }
+      const phi = this.phiOf(member, now)
+      const silence = now - (member.detector.lastHeartbeatAt ?? member.lastHeardAt)
+      let next: MemberState = 'alive'
+      if (phi >= this.deadPhi && silence >= this.minDeadMs) next = 'dead'
+      else if (phi >= this.suspectPhi) next = 'suspect'
+      if (next !== member.state) {
+        changes.push({ peerId: member.peerId, from: member.state, to: next })
+        member.state = next
+        if (next === 'dead') member.deadSince = now
+      }
+    }
+    return changes
+  }
+
+  /** Forget a peer at once (e.g. the app learned it left). */
+  remove (peerId: string): void {
+    this.members.delete(peerId)
+  }
+
+  get (peerId: string): MemberView | undefined {
+    const member = this.members.get(peerId)
+    return member === undefined ? undefined : this.view(member, this.clock.now())
+  }
+
+  /** All members, sorted by peer id. */
+  list (): MemberView[] {
+    const now = this.clock.now()
+    return this.sortedMembers().map(m => this.view(m, now))
+  }
+
+  counts (): { alive: number, suspect: number, dead: number } {
+    const counts = { alive: 0, suspect: 0, dead: 0 }
+    for (const member of this.members.values()) counts[member.state]++
+    return counts
+  }
+
+  /**
+   * If evaluate() ran much later than scheduled, our own timers were throttled or the tab was frozen.
+   * Silence after the moment the evaluation was due is then our fault, so it is discounted for every
+   * peer (by moving its last arrival later); silence before that still counts.
+   */
+  private excuseLocalStall (now: number): void {
+    if (this.lastEvaluateAt === undefined) return
+    const gap = now - this.lastEvaluateAt
+    if (gap <= this.stallFactor * this.evaluationPeriodMs) return
+    const dueAt = this.lastEvaluateAt + this.evaluationPeriodMs
+    for (const member of this.members.values()) {
+      const last = member.detector.lastHeartbeatAt
+      if (last === undefined) continue
+      const excused = now - Math.max(last, dueAt)
+      if (excused > 0) member.detector.discountSilence(excused, now)
+    }
+  }
+
+  private phiOf (member: Member, now: number): number {
+    return member.detector.phi(now, {
+      expectedIntervalMs: member.intervalMs,
+      pauseMs: member.hidden ? Math.max(this.hiddenPauseMs, this.acceptablePauseMs) : this.acceptablePauseMs
+    })
+  }
+
+  private newDetector (intervalMs: number): PhiAccrualDetector {
+    return new PhiAccrualDetector({
+      windowSize: this.windowSize,
+      minStdDevMs: this.minStdDevMs,
+      acceptableHeartbeatPauseMs: this.acceptablePauseMs,
+      // validated heartbeats always carry 50..600_000; stay usable if handed something unvalidated
+      firstHeartbeatEstimateMs: Number.isFinite(intervalMs) && intervalMs > 0 ? intervalMs : undefined
+    })
+  }
+
+  private sortedMembers (): Member[] {
+    return [...this.members.values()].sort((a, b) => a.peerId < b.peerId ? -1 : a.peerId > b.peerId ? 1 : 0)
+  }
+
+  private view (member: Member, now: number): MemberView {
+    return {
+      peerId: member.peerId,
+      state: member.state,
+      phi: this.phiOf(member, now),
+      lastHeardAt: member.lastHeardAt,
+      heartbeats: member.heartbeats,
+      intervalMs: member.intervalMs,
+      hidden: member.hidden,
+      lastSeq: member.lastSeq,
+      last: member.last
+    }
+  }
+}

@@ -1,0 +1,151 @@
+import { Envelope } from './fedmesh.ts'
+import { envelopeToWireMessage, SchemaError, transportToWire } from './schema.ts'
+import { scanEnvelope, WireFormatError } from './structure.ts'
+import type { EnvelopeStructure } from './structure.ts'
+import { maxBytesForTopic, TOPICS, WIRE_VERSION } from './types.ts'
+import type { HeartbeatBody, WireMessage } from './types.ts'
+
+export interface DecodedEnvelope {
+  envelope: Envelope
+  structure: EnvelopeStructure
+}
+
+/** Wire-level decode only (no semantic checks). Throws WireFormatError (or a protons error) on bad bytes. */
+export function decodeEnvelope (bytes: Uint8Array): DecodedEnvelope {
+  const structure = scanEnvelope(bytes)
+  const envelope = Envelope.decode(bytes)
+  return { envelope, structure }
+}
+
+export class WireDecodeError extends Error {
+  readonly reason: 'malformed' | 'unsupported-version' | 'schema'
+  constructor (reason: 'malformed' | 'unsupported-version' | 'schema', message: string) {
+    super(message)
+    this.name = 'WireDecodeError'
+    this.reason = reason
+  }
+}
+
+/**
+ * Decodes and schema-checks one message, without the per-receiver checks (topic of arrival, signature,
+ * freshness, replay) that MessageValidator adds. Throws WireDecodeError.
+ */
+export function decodeWireMessage (bytes: Uint8Array): WireMessage {
+  let decoded: DecodedEnvelope
+  try {
+    decoded = decodeEnvelope(bytes)
+  } catch (err) {
+    throw new WireDecodeError('malformed', errorText(err))
+  }
+  if (decoded.envelope.version !== WIRE_VERSION) {
+    throw new WireDecodeError('unsupported-version', `unsupported wire version ${decoded.envelope.version}, this peer speaks ${WIRE_VERSION}`)
+  }
+  try {
+    return envelopeToWireMessage(decoded.envelope, decoded.structure.bodyFields)
+  } catch (err) {
+    throw new WireDecodeError('schema', errorText(err))
+  }
+}
+
+/**
+ * Encodes a message for publishing. Throws a RangeError/TypeError naming the field if the message is one
+ * that receivers would reject (non-integer counters, NaN metrics, bad peer ids, ...) or if it exceeds the
+ * topic's size cap.
+ */
+export function encodeWireMessage (msg: WireMessage): Uint8Array {
+  uint32(msg.version, 'version')
+  safeUint(msg.seq, 'seq')
+  safeUint(msg.sentAtMs, 'sentAtMs')
+  const envelope: Envelope = {
+    version: msg.version,
+    topic: msg.topic,
+    sender: msg.sender,
+    seq: BigInt(msg.seq),
+    sentAtMs: BigInt(msg.sentAtMs)
+  }
+  if (msg.heartbeat !== undefined) envelope.heartbeat = heartbeatToWire(msg.heartbeat)
+
+  const bytes = Envelope.encode(envelope)
+  const cap = maxBytesForTopic(msg.topic)
+  if (bytes.length > cap) {
+    throw new RangeError(`encoded message is ${bytes.length} bytes, over the ${cap}-byte cap for topic '${msg.topic}'`)
+  }
+  // Round-trip through the receiver's checks so a bad field fails here, loudly, rather than being
+  // silently dropped by every neighbour (float32 rounding can also turn a huge finite number into Infinity).
+  try {
+    decodeWireMessage(bytes)
+  } catch (err) {
+    throw new RangeError(`message would be rejected by receivers: ${errorText(err)}`)
+  }
+  return bytes
+}
+
+export interface HeartbeatToSend {
+  /** Defaults to TOPICS.heartbeat. */
+  topic?: string
+  sender: string
+  seq: number
+  sentAtMs: number
+  heartbeat: HeartbeatBody
+}
+
+export function encodeHeartbeat (h: HeartbeatToSend): Uint8Array {
+  return encodeWireMessage({
+    version: WIRE_VERSION,
+    topic: h.topic ?? TOPICS.heartbeat,
+    sender: h.sender,
+    seq: h.seq,
+    sentAtMs: h.sentAtMs,
+    heartbeat: h.heartbeat
+  })
+}
+
+function heartbeatToWire (hb: HeartbeatBody): NonNullable<Envelope['heartbeat']> {
+  uint32(hb.intervalMs, 'heartbeat.intervalMs')
+  const m = hb.metrics
+  if (m === undefined || m === null) throw new TypeError('heartbeat.metrics is required')
+  safeUint(m.heapUsedBytes, 'metrics.heapUsedBytes')
+  uint32(m.directPeers, 'metrics.directPeers')
+  uint32(m.relayedPeers, 'metrics.relayedPeers')
+  return {
+    intervalMs: hb.intervalMs,
+    hidden: hb.hidden,
+    neighbours: hb.neighbours.map(n => ({
+      peerId: n.peerId,
+      transport: transportToWire(n.transport),
+      rttMs: n.rttMs,
+      loss: n.loss
+    })),
+    metrics: {
+      rttMeanMs: m.rttMeanMs,
+      rttMaxMs: m.rttMaxMs,
+      lossRatio: m.lossRatio,
+      eventLoopLagMs: m.eventLoopLagMs,
+      heapUsedBytes: BigInt(m.heapUsedBytes),
+      msgsInPerS: m.msgsInPerS,
+      msgsOutPerS: m.msgsOutPerS,
+      bytesInPerS: m.bytesInPerS,
+      bytesOutPerS: m.bytesOutPerS,
+      directPeers: m.directPeers,
+      relayedPeers: m.relayedPeers
+    }
+  }
+}
+
+function uint32 (value: number, field: string): void {
+  if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
+    throw new RangeError(`${field} must be an integer in 0..2^32-1, got ${value}`)
+  }
+}
+
+function safeUint (value: number, field: string): void {
+  if (!Number.isSafeInteger(value) || value < 0) {
+    throw new RangeError(`${field} must be a non-negative safe integer, got ${value}`)
+  }
+}
+
+export function errorText (err: unknown): string {
+  if (err instanceof WireFormatError || err instanceof SchemaError) return err.message
+  if (err instanceof Error) return `${err.name}: ${err.message}`
+  return String(err)
+}

@@ -1,0 +1,1044 @@
+import { decodeMessage, encodeMessage, enumeration, MaxLengthError, message, streamMessage } from 'protons-runtime'
+import type { Codec, DecodeOptions } from 'protons-runtime'
+import type { Uint8ArrayList } from 'uint8arraylist'
+
+export interface Envelope {
+  version: number
+  topic: string
+  sender: string
+  seq: bigint
+  sentAtMs: bigint
+  heartbeat?: Heartbeat
+}
+
+export namespace Envelope {
+  let _codec: Codec<Envelope>
+
+  export const codec = (): Codec<Envelope> => {
+    if (_codec == null) {
+      _codec = message<Envelope>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.version != null && obj.version !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.version)
+        }
+
+        if ((obj.topic != null && obj.topic !== '')) {
+          w.uint32(18)
+          w.string(obj.topic)
+        }
+
+        if ((obj.sender != null && obj.sender !== '')) {
+          w.uint32(26)
+          w.string(obj.sender)
+        }
+
+        if ((obj.seq != null && obj.seq !== 0n)) {
+          w.uint32(32)
+          w.uint64(obj.seq)
+        }
+
+        if ((obj.sentAtMs != null && obj.sentAtMs !== 0n)) {
+          w.uint32(40)
+          w.uint64(obj.sentAtMs)
+        }
+
+        if (obj.heartbeat != null) {
+          w.uint32(82)
+          Heartbeat.codec().encode(obj.heartbeat, w)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          version: 0,
+          topic: '',
+          sender: '',
+          seq: 0n,
+          sentAtMs: 0n
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.version = reader.uint32()
+              break
+            }
+            case 2: {
+              obj.topic = reader.string()
+              break
+            }
+            case 3: {
+              obj.sender = reader.string()
+              break
+            }
+            case 4: {
+              obj.seq = reader.uint64()
+              break
+            }
+            case 5: {
+              obj.sentAtMs = reader.uint64()
+              break
+            }
+            case 10: {
+              obj.heartbeat = Heartbeat.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.heartbeat
+              })
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.version`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.topic`,
+                value: reader.string()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.sender`,
+                value: reader.string()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.seq`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.sentAtMs`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 10: {
+              yield * Heartbeat.codec().stream(reader, reader.uint32(), `${prefix}.heartbeat`, {
+                limits: opts.limits?.heartbeat
+              })
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface EnvelopeVersionFieldEvent {
+    field: '$.version'
+    value: number
+  }
+
+  export interface EnvelopeTopicFieldEvent {
+    field: '$.topic'
+    value: string
+  }
+
+  export interface EnvelopeSenderFieldEvent {
+    field: '$.sender'
+    value: string
+  }
+
+  export interface EnvelopeSeqFieldEvent {
+    field: '$.seq'
+    value: bigint
+  }
+
+  export interface EnvelopeSentAtMsFieldEvent {
+    field: '$.sentAtMs'
+    value: bigint
+  }
+
+  export interface EnvelopeHeartbeatIntervalMsFieldEvent {
+    field: '$.heartbeat.intervalMs'
+    value: number
+  }
+
+  export interface EnvelopeHeartbeatHiddenFieldEvent {
+    field: '$.heartbeat.hidden'
+    value: boolean
+  }
+
+  export interface EnvelopeHeartbeatNeighboursPeerIdFieldEvent {
+    field: '$.heartbeat.neighbours[].peerId'
+    value: string
+    index: number
+  }
+
+  export interface EnvelopeHeartbeatNeighboursTransportFieldEvent {
+    field: '$.heartbeat.neighbours[].transport'
+    value: Transport
+    index: number
+  }
+
+  export interface EnvelopeHeartbeatNeighboursRttMsFieldEvent {
+    field: '$.heartbeat.neighbours[].rttMs'
+    value: number
+    index: number
+  }
+
+  export interface EnvelopeHeartbeatNeighboursLossFieldEvent {
+    field: '$.heartbeat.neighbours[].loss'
+    value: number
+    index: number
+  }
+
+  export interface EnvelopeHeartbeatMetricsRttMeanMsFieldEvent {
+    field: '$.heartbeat.metrics.rttMeanMs'
+    value: number
+  }
+
+  export interface EnvelopeHeartbeatMetricsRttMaxMsFieldEvent {
+    field: '$.heartbeat.metrics.rttMaxMs'
+    value: number
+  }
+
+  export interface EnvelopeHeartbeatMetricsLossRatioFieldEvent {
+    field: '$.heartbeat.metrics.lossRatio'
+    value: number
+  }
+
+  export interface EnvelopeHeartbeatMetricsEventLoopLagMsFieldEvent {
+    field: '$.heartbeat.metrics.eventLoopLagMs'
+    value: number
+  }
+
+  export interface EnvelopeHeartbeatMetricsHeapUsedBytesFieldEvent {
+    field: '$.heartbeat.metrics.heapUsedBytes'
+    value: bigint
+  }
+
+  export interface EnvelopeHeartbeatMetricsMsgsInPerSFieldEvent {
+    field: '$.heartbeat.metrics.msgsInPerS'
+    value: number
+  }
+
+  export interface EnvelopeHeartbeatMetricsMsgsOutPerSFieldEvent {
+    field: '$.heartbeat.metrics.msgsOutPerS'
+    value: number
+  }
+
+  export interface EnvelopeHeartbeatMetricsBytesInPerSFieldEvent {
+    field: '$.heartbeat.metrics.bytesInPerS'
+    value: number
+  }
+
+  export interface EnvelopeHeartbeatMetricsBytesOutPerSFieldEvent {
+    field: '$.heartbeat.metrics.bytesOutPerS'
+    value: number
+  }
+
+  export interface EnvelopeHeartbeatMetricsDirectPeersFieldEvent {
+    field: '$.heartbeat.metrics.directPeers'
+    value: number
+  }
+
+  export interface EnvelopeHeartbeatMetricsRelayedPeersFieldEvent {
+    field: '$.heartbeat.metrics.relayedPeers'
+    value: number
+  }
+
+  export function encode (obj: Partial<Envelope>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Envelope.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Envelope>): Envelope {
+    return decodeMessage(buf, Envelope.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Envelope>): Generator<EnvelopeVersionFieldEvent | EnvelopeTopicFieldEvent | EnvelopeSenderFieldEvent | EnvelopeSeqFieldEvent | EnvelopeSentAtMsFieldEvent | EnvelopeHeartbeatIntervalMsFieldEvent | EnvelopeHeartbeatHiddenFieldEvent | EnvelopeHeartbeatNeighboursPeerIdFieldEvent | EnvelopeHeartbeatNeighboursTransportFieldEvent | EnvelopeHeartbeatNeighboursRttMsFieldEvent | EnvelopeHeartbeatNeighboursLossFieldEvent | EnvelopeHeartbeatMetricsRttMeanMsFieldEvent | EnvelopeHeartbeatMetricsRttMaxMsFieldEvent | EnvelopeHeartbeatMetricsLossRatioFieldEvent | EnvelopeHeartbeatMetricsEventLoopLagMsFieldEvent | EnvelopeHeartbeatMetricsHeapUsedBytesFieldEvent | EnvelopeHeartbeatMetricsMsgsInPerSFieldEvent | EnvelopeHeartbeatMetricsMsgsOutPerSFieldEvent | EnvelopeHeartbeatMetricsBytesInPerSFieldEvent | EnvelopeHeartbeatMetricsBytesOutPerSFieldEvent | EnvelopeHeartbeatMetricsDirectPeersFieldEvent | EnvelopeHeartbeatMetricsRelayedPeersFieldEvent> {
+    return streamMessage(buf, Envelope.codec(), opts)
+  }
+}
+
+export interface Heartbeat {
+  intervalMs: number
+  hidden: boolean
+  neighbours: Neighbour[]
+  metrics?: Metrics
+}
+
+export namespace Heartbeat {
+  let _codec: Codec<Heartbeat>
+
+  export const codec = (): Codec<Heartbeat> => {
+    if (_codec == null) {
+      _codec = message<Heartbeat>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.intervalMs != null && obj.intervalMs !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.intervalMs)
+        }
+
+        if ((obj.hidden != null && obj.hidden !== false)) {
+          w.uint32(16)
+          w.bool(obj.hidden)
+        }
+
+        if (obj.neighbours != null && obj.neighbours.length > 0) {
+          for (const value of obj.neighbours) {
+            w.uint32(26)
+            Neighbour.codec().encode(value, w)
+          }
+        }
+
+        if (obj.metrics != null) {
+          w.uint32(34)
+          Metrics.codec().encode(obj.metrics, w)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          intervalMs: 0,
+          hidden: false,
+          neighbours: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.intervalMs = reader.uint32()
+              break
+            }
+            case 2: {
+              obj.hidden = reader.bool()
+              break
+            }
+            case 3: {
+              if (opts.limits?.neighbours != null && obj.neighbours.length === opts.limits.neighbours) {
+                throw new MaxLengthError('Decode error - repeated field "neighbours" had too many elements')
+              }
+
+              obj.neighbours.push(Neighbour.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.neighbours$
+              }))
+              break
+            }
+            case 4: {
+              obj.metrics = Metrics.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.metrics
+              })
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          neighbours: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.intervalMs`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.hidden`,
+                value: reader.bool()
+              }
+              break
+            }
+            case 3: {
+              if (opts.limits?.neighbours != null && obj.neighbours === opts.limits.neighbours) {
+                throw new MaxLengthError('Streaming decode error - repeated field "neighbours" had too many elements')
+              }
+
+              for (const evt of Neighbour.codec().stream(reader, reader.uint32(), `${prefix}.neighbours[]`, {
+                limits: opts.limits?.neighbours$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.neighbours
+                }
+              }
+
+              obj.neighbours++
+
+              break
+            }
+            case 4: {
+              yield * Metrics.codec().stream(reader, reader.uint32(), `${prefix}.metrics`, {
+                limits: opts.limits?.metrics
+              })
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface HeartbeatIntervalMsFieldEvent {
+    field: '$.intervalMs'
+    value: number
+  }
+
+  export interface HeartbeatHiddenFieldEvent {
+    field: '$.hidden'
+    value: boolean
+  }
+
+  export interface HeartbeatNeighboursPeerIdFieldEvent {
+    field: '$.neighbours[].peerId'
+    value: string
+    index: number
+  }
+
+  export interface HeartbeatNeighboursTransportFieldEvent {
+    field: '$.neighbours[].transport'
+    value: Transport
+    index: number
+  }
+
+  export interface HeartbeatNeighboursRttMsFieldEvent {
+    field: '$.neighbours[].rttMs'
+    value: number
+    index: number
+  }
+
+  export interface HeartbeatNeighboursLossFieldEvent {
+    field: '$.neighbours[].loss'
+    value: number
+    index: number
+  }
+
+  export interface HeartbeatMetricsRttMeanMsFieldEvent {
+    field: '$.metrics.rttMeanMs'
+    value: number
+  }
+
+  export interface HeartbeatMetricsRttMaxMsFieldEvent {
+    field: '$.metrics.rttMaxMs'
+    value: number
+  }
+
+  export interface HeartbeatMetricsLossRatioFieldEvent {
+    field: '$.metrics.lossRatio'
+    value: number
+  }
+
+  export interface HeartbeatMetricsEventLoopLagMsFieldEvent {
+    field: '$.metrics.eventLoopLagMs'
+    value: number
+  }
+
+  export interface HeartbeatMetricsHeapUsedBytesFieldEvent {
+    field: '$.metrics.heapUsedBytes'
+    value: bigint
+  }
+
+  export interface HeartbeatMetricsMsgsInPerSFieldEvent {
+    field: '$.metrics.msgsInPerS'
+    value: number
+  }
+
+  export interface HeartbeatMetricsMsgsOutPerSFieldEvent {
+    field: '$.metrics.msgsOutPerS'
+    value: number
+  }
+
+  export interface HeartbeatMetricsBytesInPerSFieldEvent {
+    field: '$.metrics.bytesInPerS'
+    value: number
+  }
+
+  export interface HeartbeatMetricsBytesOutPerSFieldEvent {
+    field: '$.metrics.bytesOutPerS'
+    value: number
+  }
+
+  export interface HeartbeatMetricsDirectPeersFieldEvent {
+    field: '$.metrics.directPeers'
+    value: number
+  }
+
+  export interface HeartbeatMetricsRelayedPeersFieldEvent {
+    field: '$.metrics.relayedPeers'
+    value: number
+  }
+
+  export function encode (obj: Partial<Heartbeat>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Heartbeat.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Heartbeat>): Heartbeat {
+    return decodeMessage(buf, Heartbeat.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Heartbeat>): Generator<HeartbeatIntervalMsFieldEvent | HeartbeatHiddenFieldEvent | HeartbeatNeighboursPeerIdFieldEvent | HeartbeatNeighboursTransportFieldEvent | HeartbeatNeighboursRttMsFieldEvent | HeartbeatNeighboursLossFieldEvent | HeartbeatMetricsRttMeanMsFieldEvent | HeartbeatMetricsRttMaxMsFieldEvent | HeartbeatMetricsLossRatioFieldEvent | HeartbeatMetricsEventLoopLagMsFieldEvent | HeartbeatMetricsHeapUsedBytesFieldEvent | HeartbeatMetricsMsgsInPerSFieldEvent | HeartbeatMetricsMsgsOutPerSFieldEvent | HeartbeatMetricsBytesInPerSFieldEvent | HeartbeatMetricsBytesOutPerSFieldEvent | HeartbeatMetricsDirectPeersFieldEvent | HeartbeatMetricsRelayedPeersFieldEvent> {
+    return streamMessage(buf, Heartbeat.codec(), opts)
+  }
+}
+
+export enum Transport {
+  TRANSPORT_UNKNOWN = 'TRANSPORT_UNKNOWN',
+  WEBRTC = 'WEBRTC',
+  RELAYED = 'RELAYED',
+  WEBSOCKET = 'WEBSOCKET',
+  MEMORY = 'MEMORY',
+  OTHER = 'OTHER'
+}
+
+enum __TransportValues {
+  TRANSPORT_UNKNOWN = 0,
+  WEBRTC = 1,
+  RELAYED = 2,
+  WEBSOCKET = 3,
+  MEMORY = 4,
+  OTHER = 5
+}
+
+export namespace Transport {
+  export const codec = (): Codec<Transport> => {
+    return enumeration<Transport>(__TransportValues)
+  }
+}
+
+export interface Neighbour {
+  peerId: string
+  transport: Transport
+  rttMs: number
+  loss: number
+}
+
+export namespace Neighbour {
+  let _codec: Codec<Neighbour>
+
+  export const codec = (): Codec<Neighbour> => {
+    if (_codec == null) {
+      _codec = message<Neighbour>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.peerId != null && obj.peerId !== '')) {
+          w.uint32(10)
+          w.string(obj.peerId)
+        }
+
+        if (obj.transport != null && __TransportValues[obj.transport] !== 0) {
+          w.uint32(16)
+          Transport.codec().encode(obj.transport, w)
+        }
+
+        if ((obj.rttMs != null && obj.rttMs !== 0)) {
+          w.uint32(29)
+          w.float(obj.rttMs)
+        }
+
+        if ((obj.loss != null && obj.loss !== 0)) {
+          w.uint32(37)
+          w.float(obj.loss)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          peerId: '',
+          transport: Transport.TRANSPORT_UNKNOWN,
+          rttMs: 0,
+          loss: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.peerId = reader.string()
+              break
+            }
+            case 2: {
+              obj.transport = Transport.codec().decode(reader)
+              break
+            }
+            case 3: {
+              obj.rttMs = reader.float()
+              break
+            }
+            case 4: {
+              obj.loss = reader.float()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.peerId`,
+                value: reader.string()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.transport`,
+                value: Transport.codec().decode(reader)
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.rttMs`,
+                value: reader.float()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.loss`,
+                value: reader.float()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface NeighbourPeerIdFieldEvent {
+    field: '$.peerId'
+    value: string
+  }
+
+  export interface NeighbourTransportFieldEvent {
+    field: '$.transport'
+    value: Transport
+  }
+
+  export interface NeighbourRttMsFieldEvent {
+    field: '$.rttMs'
+    value: number
+  }
+
+  export interface NeighbourLossFieldEvent {
+    field: '$.loss'
+    value: number
+  }
+
+  export function encode (obj: Partial<Neighbour>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Neighbour.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Neighbour>): Neighbour {
+    return decodeMessage(buf, Neighbour.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Neighbour>): Generator<NeighbourPeerIdFieldEvent | NeighbourTransportFieldEvent | NeighbourRttMsFieldEvent | NeighbourLossFieldEvent> {
+    return streamMessage(buf, Neighbour.codec(), opts)
+  }
+}
+
+export interface Metrics {
+  rttMeanMs: number
+  rttMaxMs: number
+  lossRatio: number
+  eventLoopLagMs: number
+  heapUsedBytes: bigint
+  msgsInPerS: number
+  msgsOutPerS: number
+  bytesInPerS: number
+  bytesOutPerS: number
+  directPeers: number
+  relayedPeers: number
+}
+
+export namespace Metrics {
+  let _codec: Codec<Metrics>
+
+  export const codec = (): Codec<Metrics> => {
+    if (_codec == null) {
+      _codec = message<Metrics>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.rttMeanMs != null && obj.rttMeanMs !== 0)) {
+          w.uint32(13)
+          w.float(obj.rttMeanMs)
+        }
+
+        if ((obj.rttMaxMs != null && obj.rttMaxMs !== 0)) {
+          w.uint32(21)
+          w.float(obj.rttMaxMs)
+        }
+
+        if ((obj.lossRatio != null && obj.lossRatio !== 0)) {
+          w.uint32(29)
+          w.float(obj.lossRatio)
+        }
+
+        if ((obj.eventLoopLagMs != null && obj.eventLoopLagMs !== 0)) {
+          w.uint32(37)
+          w.float(obj.eventLoopLagMs)
+        }
+
+        if ((obj.heapUsedBytes != null && obj.heapUsedBytes !== 0n)) {
+          w.uint32(40)
+          w.uint64(obj.heapUsedBytes)
+        }
+
+        if ((obj.msgsInPerS != null && obj.msgsInPerS !== 0)) {
+          w.uint32(53)
+          w.float(obj.msgsInPerS)
+        }
+
+        if ((obj.msgsOutPerS != null && obj.msgsOutPerS !== 0)) {
+          w.uint32(61)
+          w.float(obj.msgsOutPerS)
+        }
+
+        if ((obj.bytesInPerS != null && obj.bytesInPerS !== 0)) {
+          w.uint32(69)
+          w.float(obj.bytesInPerS)
+        }
+
+        if ((obj.bytesOutPerS != null && obj.bytesOutPerS !== 0)) {
+          w.uint32(77)
+          w.float(obj.bytesOutPerS)
+        }
+
+        if ((obj.directPeers != null && obj.directPeers !== 0)) {
+          w.uint32(80)
+          w.uint32(obj.directPeers)
+        }
+
+        if ((obj.relayedPeers != null && obj.relayedPeers !== 0)) {
+          w.uint32(88)
+          w.uint32(obj.relayedPeers)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          rttMeanMs: 0,
+          rttMaxMs: 0,
+          lossRatio: 0,
+          eventLoopLagMs: 0,
+          heapUsedBytes: 0n,
+          msgsInPerS: 0,
+          msgsOutPerS: 0,
+          bytesInPerS: 0,
+          bytesOutPerS: 0,
+          directPeers: 0,
+          relayedPeers: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.rttMeanMs = reader.float()
+              break
+            }
+            case 2: {
+              obj.rttMaxMs = reader.float()
+              break
+            }
+            case 3: {
+              obj.lossRatio = reader.float()
+              break
+            }
+            case 4: {
+              obj.eventLoopLagMs = reader.float()
+              break
+            }
+            case 5: {
+              obj.heapUsedBytes = reader.uint64()
+              break
+            }
+            case 6: {
+              obj.msgsInPerS = reader.float()
+              break
+            }
+            case 7: {
+              obj.msgsOutPerS = reader.float()
+              break
+            }
+            case 8: {
+              obj.bytesInPerS = reader.float()
+              break
+            }
+            case 9: {
+              obj.bytesOutPerS = reader.float()
+              break
+            }
+            case 10: {
+              obj.directPeers = reader.uint32()
+              break
+            }
+            case 11: {
+              obj.relayedPeers = reader.uint32()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.rttMeanMs`,
+                value: reader.float()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.rttMaxMs`,
+                value: reader.float()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.lossRatio`,
+                value: reader.float()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.eventLoopLagMs`,
+                value: reader.float()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.heapUsedBytes`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 6: {
+              yield {
+                field: `${prefix}.msgsInPerS`,
+                value: reader.float()
+              }
+              break
+            }
+            case 7: {
+              yield {
+                field: `${prefix}.msgsOutPerS`,
+                value: reader.float()
+              }
+              break
+            }
+            case 8: {
+              yield {
+                field: `${prefix}.bytesInPerS`,
+                value: reader.float()
+              }
+              break
+            }
+            case 9: {
+              yield {
+                field: `${prefix}.bytesOutPerS`,
+                value: reader.float()
+              }
+              break
+            }
+            case 10: {
+              yield {
+                field: `${prefix}.directPeers`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 11: {
+              yield {
+                field: `${prefix}.relayedPeers`,
+                value: reader.uint32()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface MetricsRttMeanMsFieldEvent {
+    field: '$.rttMeanMs'
+    value: number
+  }
+
+  export interface MetricsRttMaxMsFieldEvent {
+    field: '$.rttMaxMs'
+    value: number
+  }
+
+  export interface MetricsLossRatioFieldEvent {
+    field: '$.lossRatio'
+    value: number
+  }
+
+  export interface MetricsEventLoopLagMsFieldEvent {
+    field: '$.eventLoopLagMs'
+    value: number
+  }
+
+  export interface MetricsHeapUsedBytesFieldEvent {
+    field: '$.heapUsedBytes'
+    value: bigint
+  }
+
+  export interface MetricsMsgsInPerSFieldEvent {
+    field: '$.msgsInPerS'
+    value: number
+  }
+
+  export interface MetricsMsgsOutPerSFieldEvent {
+    field: '$.msgsOutPerS'
+    value: number
+  }
+
+  export interface MetricsBytesInPerSFieldEvent {
+    field: '$.bytesInPerS'
+    value: number
+  }
+
+  export interface MetricsBytesOutPerSFieldEvent {
+    field: '$.bytesOutPerS'
+    value: number
+  }
+
+  export interface MetricsDirectPeersFieldEvent {
+    field: '$.directPeers'
+    value: number
+  }
+
+  export interface MetricsRelayedPeersFieldEvent {
+    field: '$.relayedPeers'
+    value: number
+  }
+
+  export function encode (obj: Partial<Metrics>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Metrics.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Metrics>): Metrics {
+    return decodeMessage(buf, Metrics.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Metrics>): Generator<MetricsRttMeanMsFieldEvent | MetricsRttMaxMsFieldEvent | MetricsLossRatioFieldEvent | MetricsEventLoopLagMsFieldEvent | MetricsHeapUsedBytesFieldEvent | MetricsMsgsInPerSFieldEvent | MetricsMsgsOutPerSFieldEvent | MetricsBytesInPerSFieldEvent | MetricsBytesOutPerSFieldEvent | MetricsDirectPeersFieldEvent | MetricsRelayedPeersFieldEvent> {
+    return streamMessage(buf, Metrics.codec(), opts)
+  }
+}

@@ -1,0 +1,144 @@
+/**
+ * Semantic checks on a decoded envelope, and conversion from the generated protobuf types (bigint,
+ * enum strings) to the plain WireMessage the app uses. Used on receive (validator) and on send (codec),
+ * so a peer never emits what its neighbours would reject.
+ */
+import { Transport } from './fedmesh.ts'
+import type { Envelope, Heartbeat, Metrics, Neighbour } from './fedmesh.ts'
+import { TOPICS } from './types.ts'
+import type { HeartbeatBody, MetricsSummary, NeighbourInfo, TransportName, WireMessage } from './types.ts'
+
+export const MIN_INTERVAL_MS = 50
+export const MAX_INTERVAL_MS = 600_000
+export const MAX_NEIGHBOURS = 64
+export const MAX_PEER_ID_LENGTH = 128
+
+/** Union of the base58btc and base32 (lower-case) alphabets: libp2p peer id strings in either encoding. */
+const PEER_ID_PATTERN = /^[1-9A-HJ-NP-Za-z]{1,128}$/
+
+/** Which body field each topic must carry (field numbers from fedmesh.proto). */
+export const TOPIC_BODY_FIELD: Readonly<Record<string, number>> = {
+  [TOPICS.heartbeat]: 10
+}
+
+export class SchemaError extends Error {
+  constructor (message: string) {
+    super(message)
+    this.name = 'SchemaError'
+  }
+}
+
+export function isValidPeerId (value: string): boolean {
+  return PEER_ID_PATTERN.test(value)
+}
+
+const TRANSPORT_TO_NAME: Record<Transport, TransportName> = {
+  [Transport.TRANSPORT_UNKNOWN]: 'unknown',
+  [Transport.WEBRTC]: 'webrtc',
+  [Transport.RELAYED]: 'relayed',
+  [Transport.WEBSOCKET]: 'websocket',
+  [Transport.MEMORY]: 'memory',
+  [Transport.OTHER]: 'other'
+}
+const NAME_TO_TRANSPORT: Record<TransportName, Transport> = {
+  unknown: Transport.TRANSPORT_UNKNOWN,
+  webrtc: Transport.WEBRTC,
+  relayed: Transport.RELAYED,
+  websocket: Transport.WEBSOCKET,
+  memory: Transport.MEMORY,
+  other: Transport.OTHER
+}
+
+export function transportToWire (name: TransportName): Transport {
+  const transport = NAME_TO_TRANSPORT[name]
+  if (transport === undefined) throw new SchemaError(`unknown transport '${String(name)}'; expected one of ${Object.keys(NAME_TO_TRANSPORT).join(', ')}`)
+  return transport
+}
+
+function safeInteger (value: bigint, where: string): number {
+  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new SchemaError(`${where} ${value} exceeds Number.MAX_SAFE_INTEGER`)
+  return Number(value)
+}
+
+function nonNegativeFinite (value: number, where: string): void {
+  if (!Number.isFinite(value) || value < 0) throw new SchemaError(`${where} must be finite and >= 0, got ${value}`)
+}
+
+function ratio (value: number, where: string): void {
+  if (!Number.isFinite(value) || value < 0 || value > 1) throw new SchemaError(`${where} must be in [0, 1], got ${value}`)
+}
+
+function peerId (value: string, where: string): void {
+  if (!isValidPeerId(value)) {
+    throw new SchemaError(`${where} must be 1..${MAX_PEER_ID_LENGTH} base58/base32 characters, got '${value.slice(0, 40)}'${value.length > 40 ? '…' : ''} (${value.length} chars)`)
+  }
+}
+
+/**
+ * Checks everything the schema promises and returns the app-facing message.
+ * `bodyFields` are the top-level body field numbers found on the wire (see structure.ts).
+ */
+export function envelopeToWireMessage (env: Envelope, bodyFields: readonly number[]): WireMessage {
+  const expectedBody = TOPIC_BODY_FIELD[env.topic]
+  if (expectedBody === undefined) throw new SchemaError(`no body is defined for topic '${env.topic}'`)
+  if (bodyFields.length !== 1) throw new SchemaError(`an envelope must carry exactly one body, found ${bodyFields.length} (fields ${bodyFields.join(', ') || 'none'})`)
+  if (bodyFields[0] !== expectedBody) throw new SchemaError(`topic '${env.topic}' needs body field ${expectedBody}, got field ${bodyFields[0]}`)
+
+  peerId(env.sender, 'sender')
+  const seq = safeInteger(env.seq, 'seq')
+  if (seq < 1) throw new SchemaError('seq must be >= 1')
+  const sentAtMs = safeInteger(env.sentAtMs, 'sentAtMs')
+
+  const message: WireMessage = { version: env.version, topic: env.topic, sender: env.sender, seq, sentAtMs }
+  if (expectedBody === TOPIC_BODY_FIELD[TOPICS.heartbeat]) {
+    if (env.heartbeat === undefined) throw new SchemaError('heartbeat body missing')
+    message.heartbeat = heartbeatFromWire(env.heartbeat)
+  }
+  return message
+}
+
+function heartbeatFromWire (hb: Heartbeat): HeartbeatBody {
+  checkInterval(hb.intervalMs)
+  if (hb.neighbours.length > MAX_NEIGHBOURS) throw new SchemaError(`at most ${MAX_NEIGHBOURS} neighbours, got ${hb.neighbours.length}`)
+  if (hb.metrics === undefined) throw new SchemaError('heartbeat.metrics missing')
+  return {
+    intervalMs: hb.intervalMs,
+    hidden: hb.hidden,
+    neighbours: hb.neighbours.map((n, i) => neighbourFromWire(n, i)),
+    metrics: metricsFromWire(hb.metrics)
+  }
+}
+
+function checkInterval (intervalMs: number): void {
+  if (!Number.isInteger(intervalMs) || intervalMs < MIN_INTERVAL_MS || intervalMs > MAX_INTERVAL_MS) {
+    throw new SchemaError(`heartbeat.intervalMs must be an integer in ${MIN_INTERVAL_MS}..${MAX_INTERVAL_MS}, got ${intervalMs}`)
+  }
+}
+
+function neighbourFromWire (n: Neighbour, index: number): NeighbourInfo {
+  const where = `neighbours[${index}]`
+  peerId(n.peerId, `${where}.peerId`)
+  nonNegativeFinite(n.rttMs, `${where}.rttMs`)
+  ratio(n.loss, `${where}.loss`)
+  return { peerId: n.peerId, transport: TRANSPORT_TO_NAME[n.transport] ?? 'unknown', rttMs: n.rttMs, loss: n.loss }
+}
+
+const FLOAT_METRICS = ['rttMeanMs', 'rttMaxMs', 'eventLoopLagMs', 'msgsInPerS', 'msgsOutPerS', 'bytesInPerS', 'bytesOutPerS'] as const
+
+function metricsFromWire (m: Metrics): MetricsSummary {
+  for (const key of FLOAT_METRICS) nonNegativeFinite(m[key], `metrics.${key}`)
+  ratio(m.lossRatio, 'metrics.lossRatio')
+  return {
+    rttMeanMs: m.rttMeanMs,
+    rttMaxMs: m.rttMaxMs,
+    lossRatio: m.lossRatio,
+    eventLoopLagMs: m.eventLoopLagMs,
+    heapUsedBytes: safeInteger(m.heapUsedBytes, 'metrics.heapUsedBytes'),
+    msgsInPerS: m.msgsInPerS,
+    msgsOutPerS: m.msgsOutPerS,
+    bytesInPerS: m.bytesInPerS,
+    bytesOutPerS: m.bytesOutPerS,
+    directPeers: m.directPeers,
+    relayedPeers: m.relayedPeers
+  }
+}

@@ -1,0 +1,166 @@
+/**
+ * Strict wire-level walk of an encoded Envelope, run before the protons decoder.
+ *
+ * protons is lenient in ways that matter for untrusted input: it dispatches on field number only (a field
+ * sent with the wrong wire type is misread rather than rejected), lets a nested message overrun its declared
+ * length, truncates oversized varints into uint32 fields, decodes invalid UTF-8 with replacement characters,
+ * and silently drops unknown body fields (so "exactly one body" could not be checked after decoding).
+ * This walk rejects all of those and reports which body fields (numbers 10..19) the envelope carries.
+ */
+
+export class WireFormatError extends Error {
+  constructor (message: string) {
+    super(message)
+    this.name = 'WireFormatError'
+  }
+}
+
+/** Field numbers reserved for envelope bodies: 10 = heartbeat, 11..19 for future bodies. */
+export const BODY_FIELD_MIN = 10
+export const BODY_FIELD_MAX = 19
+
+type ScalarKind = 'uint32' | 'uint64' | 'bool' | 'enum' | 'float' | 'string'
+interface MessageSchema { readonly name: string, readonly fields: ReadonlyMap<number, FieldKind> }
+type FieldKind = ScalarKind | MessageSchema
+
+const WIRE_VARINT = 0
+const WIRE_FIXED64 = 1
+const WIRE_LEN = 2
+const WIRE_FIXED32 = 5
+
+const TRANSPORT_ENUM_MAX = 5
+
+const METRICS: MessageSchema = {
+  name: 'Metrics',
+  fields: new Map<number, FieldKind>([
+    [1, 'float'], [2, 'float'], [3, 'float'], [4, 'float'], [5, 'uint64'],
+    [6, 'float'], [7, 'float'], [8, 'float'], [9, 'float'], [10, 'uint32'], [11, 'uint32']
+  ])
+}
+const NEIGHBOUR: MessageSchema = {
+  name: 'Neighbour',
+  fields: new Map<number, FieldKind>([[1, 'string'], [2, 'enum'], [3, 'float'], [4, 'float']])
+}
+const HEARTBEAT: MessageSchema = {
+  name: 'Heartbeat',
+  fields: new Map<number, FieldKind>([[1, 'uint32'], [2, 'bool'], [3, NEIGHBOUR], [4, METRICS]])
+}
+const ENVELOPE: MessageSchema = {
+  name: 'Envelope',
+  fields: new Map<number, FieldKind>([[1, 'uint32'], [2, 'string'], [3, 'string'], [4, 'uint64'], [5, 'uint64'], [10, HEARTBEAT]])
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+export interface EnvelopeStructure {
+  /** Top-level body field numbers in the order they occur (duplicates kept). */
+  bodyFields: number[]
+}
+
+export function scanEnvelope (buf: Uint8Array): EnvelopeStructure {
+  const bodyFields: number[] = []
+  const cursor = { pos: 0 }
+  walk(buf, cursor, buf.length, ENVELOPE, bodyFields)
+  return { bodyFields }
+}
+
+function walk (buf: Uint8Array, cursor: { pos: number }, end: number, schema: MessageSchema, bodyFields?: number[]): void {
+  while (cursor.pos < end) {
+    const tagAt = cursor.pos
+    const tag = readVarint(buf, cursor, end)
+    if (tag > 0xffffffff) throw new WireFormatError(`${schema.name}: tag at offset ${tagAt} does not fit in 32 bits`)
+    const field = Math.floor(tag / 8)
+    const wireType = tag % 8
+    if (field === 0) throw new WireFormatError(`${schema.name}: field number 0 at offset ${tagAt}`)
+    if (bodyFields !== undefined && field >= BODY_FIELD_MIN && field <= BODY_FIELD_MAX) bodyFields.push(field)
+
+    const kind = schema.fields.get(field)
+    if (kind === undefined) {
+      skipUnknown(buf, cursor, end, wireType, `${schema.name}.${field}`)
+      continue
+    }
+    const where = `${schema.name}.${field}`
+    if (typeof kind === 'object') {
+      expectWireType(wireType, WIRE_LEN, where)
+      const length = readLength(buf, cursor, end, where)
+      const nestedEnd = cursor.pos + length
+      walk(buf, cursor, nestedEnd, kind)
+      // walk() stops exactly at nestedEnd or throws, so the parent resumes at the right offset
+      continue
+    }
+    switch (kind) {
+      case 'uint32':
+      case 'bool':
+      case 'enum': {
+        expectWireType(wireType, WIRE_VARINT, where)
+        const value = readVarint(buf, cursor, end)
+        if (kind === 'uint32' && value > 0xffffffff) throw new WireFormatError(`${where}: uint32 value out of range`)
+        if (kind === 'bool' && value > 1) throw new WireFormatError(`${where}: bool must be 0 or 1`)
+        if (kind === 'enum' && value > TRANSPORT_ENUM_MAX) throw new WireFormatError(`${where}: unknown enum value ${value}`)
+        break
+      }
+      case 'uint64':
+        expectWireType(wireType, WIRE_VARINT, where)
+        readVarint(buf, cursor, end)
+        break
+      case 'float':
+        expectWireType(wireType, WIRE_FIXED32, where)
+        advance(cursor, 4, end, where)
+        break
+      case 'string': {
+        expectWireType(wireType, WIRE_LEN, where)
+        const length = readLength(buf, cursor, end, where)
+        try {
+          utf8.decode(buf.subarray(cursor.pos, cursor.pos + length))
+        } catch {
+          throw new WireFormatError(`${where}: string is not valid UTF-8`)
+        }
+        cursor.pos += length
+        break
+      }
+    }
+  }
+  if (cursor.pos !== end) throw new WireFormatError(`${schema.name}: field runs past the end of its message`)
+}
+
+function skipUnknown (buf: Uint8Array, cursor: { pos: number }, end: number, wireType: number, where: string): void {
+  switch (wireType) {
+    case WIRE_VARINT: readVarint(buf, cursor, end); return
+    case WIRE_FIXED64: advance(cursor, 8, end, where); return
+    case WIRE_LEN: { const length = readLength(buf, cursor, end, where); cursor.pos += length; return }
+    case WIRE_FIXED32: advance(cursor, 4, end, where); return
+    // groups (3, 4) are deprecated and never produced by our encoders; 6 and 7 are not wire types
+    default: throw new WireFormatError(`${where}: unsupported wire type ${wireType}`)
+  }
+}
+
+function expectWireType (actual: number, expected: number, where: string): void {
+  if (actual !== expected) throw new WireFormatError(`${where}: wire type ${actual}, expected ${expected}`)
+}
+
+function advance (cursor: { pos: number }, n: number, end: number, where: string): void {
+  if (cursor.pos + n > end) throw new WireFormatError(`${where}: truncated (needs ${n} bytes)`)
+  cursor.pos += n
+}
+
+function readLength (buf: Uint8Array, cursor: { pos: number }, end: number, where: string): number {
+  const length = readVarint(buf, cursor, end)
+  if (length > end - cursor.pos) throw new WireFormatError(`${where}: length ${length} runs past the end`)
+  return length
+}
+
+/** Reads a base-128 varint of at most 10 bytes (64 bits). Values above 2^53 lose precision, which only
+ *  matters for uint64 fields that the schema step range-checks from the exact bigint decode. */
+function readVarint (buf: Uint8Array, cursor: { pos: number }, end: number): number {
+  let value = 0
+  let scale = 1
+  for (let i = 0; i < 10; i++) {
+    if (cursor.pos >= end) throw new WireFormatError(`truncated varint at offset ${cursor.pos}`)
+    const byte = buf[cursor.pos++] as number
+    if (i === 9 && byte > 1) throw new WireFormatError(`varint longer than 64 bits at offset ${cursor.pos - 1}`)
+    value += (byte & 0x7f) * scale
+    if (byte < 0x80) return value
+    scale *= 128
+  }
+  throw new WireFormatError(`varint longer than 10 bytes at offset ${cursor.pos}`)
+}

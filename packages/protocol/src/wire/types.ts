@@ -1,0 +1,80 @@
+export const WIRE_VERSION = 1
+
+export const TOPICS = {
+  heartbeat: 'fedmesh/heartbeat/1'
+} as const
+
+export type TopicName = typeof TOPICS[keyof typeof TOPICS]
+
+/** Default cap on one encoded message. */
+export const MAX_MESSAGE_BYTES = 16 * 1024
+
+/** Per-topic caps, so later topics (model updates) can allow larger messages than heartbeats. */
+export const TOPIC_MAX_BYTES: Readonly<Record<string, number>> = {
+  [TOPICS.heartbeat]: MAX_MESSAGE_BYTES
+}
+
+/** Cap for `topic`; unknown topics get the default cap (they are rejected later anyway). */
+export function maxBytesForTopic (topic: string): number {
+  return Object.hasOwn(TOPIC_MAX_BYTES, topic) ? TOPIC_MAX_BYTES[topic] ?? MAX_MESSAGE_BYTES : MAX_MESSAGE_BYTES
+}
+
+export function isKnownTopic (topic: string): topic is TopicName {
+  return Object.hasOwn(TOPIC_MAX_BYTES, topic)
+}
+
+export type TransportName = 'webrtc' | 'relayed' | 'websocket' | 'memory' | 'other' | 'unknown'
+
+export interface NeighbourInfo {
+  peerId: string
+  transport: TransportName
+  rttMs: number
+  /** Loss ratio in [0, 1]. */
+  loss: number
+}
+
+export interface MetricsSummary {
+  rttMeanMs: number
+  rttMaxMs: number
+  /** In [0, 1]. */
+  lossRatio: number
+  eventLoopLagMs: number
+  heapUsedBytes: number
+  msgsInPerS: number
+  msgsOutPerS: number
+  bytesInPerS: number
+  bytesOutPerS: number
+  directPeers: number
+  relayedPeers: number
+}
+
+export interface HeartbeatBody {
+  /** How often the sender means to send heartbeats. */
+  intervalMs: number
+  /** The sender's tab is hidden, so its timers may be throttled (1/s, or 1/min under intensive throttling). */
+  hidden: boolean
+  neighbours: NeighbourInfo[]
+  metrics: MetricsSummary
+}
+
+export interface WireMessage {
+  version: number
+  topic: string
+  /** Peer id string of the author. */
+  sender: string
+  /** Per-sender sequence number, >= 1, increasing. */
+  seq: number
+  /** The author's wall clock (epoch ms) when sent. */
+  sentAtMs: number
+  heartbeat?: HeartbeatBody
+}
+
+/** A message as delivered by gossipsub, before validation. */
+export interface InboundMessage {
+  /** Topic the message arrived on. */
+  topic: string
+  data: Uint8Array
+  /** gossipsub-verified author (present for signed messages). */
+  from?: string
+  signed: boolean
+}

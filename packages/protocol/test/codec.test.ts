@@ -1,0 +1,90 @@
+import { describe, expect, it } from 'vitest'
+import {
+  decodeWireMessage, encodeHeartbeat, encodeWireMessage, MAX_MESSAGE_BYTES, TOPICS, WIRE_VERSION, WireDecodeError
+} from '../src/index.ts'
+import type { HeartbeatBody, TransportName } from '../src/index.ts'
+import { Envelope, Transport } from '../src/wire/fedmesh.ts'
+import { ALICE, peerIdFor, sampleHeartbeat } from './fixtures.ts'
+
+describe('codec', () => {
+  it('round-trips every field of a heartbeat', () => {
+    const transports: TransportName[] = ['webrtc', 'relayed', 'websocket', 'memory', 'other', 'unknown']
+    const heartbeat: HeartbeatBody = {
+      ...sampleHeartbeat({ neighbours: 6, intervalMs: 1234, hidden: true }),
+      // distinct non-zero values everywhere so a swapped or dropped field shows up
+      metrics: {
+        rttMeanMs: 12.5, rttMaxMs: 99.25, lossRatio: 0.125, eventLoopLagMs: 3.75, heapUsedBytes: 2 ** 50 + 7,
+        msgsInPerS: 10.5, msgsOutPerS: 11.5, bytesInPerS: 1024.5, bytesOutPerS: 2048.25, directPeers: 4, relayedPeers: 3
+      }
+    }
+    heartbeat.neighbours.forEach((n, i) => { n.transport = transports[i] as TransportName })
+    const bytes = encodeHeartbeat({ sender: ALICE, seq: Number.MAX_SAFE_INTEGER, sentAtMs: 1_700_000_123_456, heartbeat })
+
+    expect(decodeWireMessage(bytes)).toEqual({
+      version: WIRE_VERSION,
+      topic: TOPICS.heartbeat,
+      sender: ALICE,
+      seq: Number.MAX_SAFE_INTEGER,
+      sentAtMs: 1_700_000_123_456,
+      heartbeat
+    })
+  })
+
+  it('writes the documented protobuf fields (readable by the generated decoder)', () => {
+    const bytes = encodeHeartbeat({ sender: ALICE, seq: 7, sentAtMs: 99, heartbeat: sampleHeartbeat({ neighbours: 2 }) })
+    const env = Envelope.decode(bytes)
+    expect(env.version).toBe(1)
+    expect(env.seq).toBe(7n)
+    expect(env.sentAtMs).toBe(99n)
+    expect(env.heartbeat?.neighbours[0]?.transport).toBe(Transport.WEBRTC)
+    expect(env.heartbeat?.neighbours[1]?.transport).toBe(Transport.RELAYED)
+  })
+
+  it('uses the heartbeat topic unless told otherwise', () => {
+    const bytes = encodeHeartbeat({ sender: ALICE, seq: 1, sentAtMs: 1, heartbeat: sampleHeartbeat() })
+    expect(decodeWireMessage(bytes).topic).toBe(TOPICS.heartbeat)
+  })
+
+  it('refuses to encode beyond the size cap', () => {
+    // 120 neighbours with 128-char ids is ~17 KiB: over the 16 KiB cap
+    const heartbeat = sampleHeartbeat({ neighbours: 0 })
+    for (let i = 0; i < 120; i++) heartbeat.neighbours.push({ peerId: 'a'.repeat(128), transport: 'webrtc', rttMs: 1, loss: 0 })
+    expect(() => encodeHeartbeat({ sender: ALICE, seq: 1, sentAtMs: 1, heartbeat }))
+      .toThrow(new RegExp(`over the ${MAX_MESSAGE_BYTES}-byte cap`))
+  })
+
+  it('refuses to encode what receivers would reject, naming the field', () => {
+    const send = (patch: (h: HeartbeatBody) => void, extra: { seq?: number, sender?: string } = {}): Uint8Array => {
+      const heartbeat = sampleHeartbeat()
+      patch(heartbeat)
+      return encodeHeartbeat({ sender: extra.sender ?? ALICE, seq: extra.seq ?? 1, sentAtMs: 1, heartbeat })
+    }
+    expect(() => send(() => {}, { seq: 1.5 })).toThrow(/seq/)
+    expect(() => send(() => {}, { seq: 0 })).toThrow(/seq must be >= 1/)
+    expect(() => send(() => {}, { sender: 'not a peer id!' })).toThrow(/sender/)
+    expect(() => send(h => { h.metrics.rttMeanMs = Number.NaN })).toThrow(/metrics.rttMeanMs/)
+    expect(() => send(h => { h.metrics.bytesInPerS = 1e39 })).toThrow(/metrics.bytesInPerS/) // Infinity as float32
+    expect(() => send(h => { h.metrics.directPeers = -1 })).toThrow(/metrics.directPeers/)
+    expect(() => send(h => { h.intervalMs = 10 })).toThrow(/intervalMs/)
+    expect(() => send(h => { (h.neighbours[0] as { transport: string }).transport = 'carrier-pigeon' })).toThrow(/transport/)
+    // and a valid one still encodes
+    expect(send(() => {}).length).toBeGreaterThan(0)
+  })
+
+  it('decodeWireMessage reports why it failed', () => {
+    const good = encodeHeartbeat({ sender: ALICE, seq: 1, sentAtMs: 1, heartbeat: sampleHeartbeat() })
+    const reasonOf = (bytes: Uint8Array): string => {
+      try {
+        decodeWireMessage(bytes)
+        return 'ok'
+      } catch (err) {
+        expect(err).toBeInstanceOf(WireDecodeError)
+        return (err as WireDecodeError).reason
+      }
+    }
+    expect(reasonOf(good)).toBe('ok')
+    expect(reasonOf(good.subarray(0, good.length - 3))).toBe('malformed')
+    expect(reasonOf(Envelope.encode({ ...Envelope.decode(good), version: 2 }))).toBe('unsupported-version')
+    expect(reasonOf(Envelope.encode({ ...Envelope.decode(good), sender: peerIdFor(3) + '0' }))).toBe('schema')
+  })
+})
