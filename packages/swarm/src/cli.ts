@@ -1,0 +1,242 @@
+/**
+ * `pnpm swarm --tabs N [--duration S] [--json FILE] ...`: see --help. Progress goes to stderr, the report to
+ * --json FILE (or stdout with --json -). Exit code 0 if the run is ok, 1 if not, 2 for bad usage.
+ */
+import { writeFileSync } from 'node:fs'
+import { resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { parseArgs } from 'node:util'
+import { runSwarm } from './harness.ts'
+import type { SwarmReport } from './harness.ts'
+import { DEFAULT_OPTIONS, validateOptions } from './options.ts'
+import type { CloseTabsSpec, SwarmOptions } from './options.ts'
+import { decideNetns, NETNS_ENV, probeUnshare, reexecInNetns } from './netns.ts'
+import { splitCommand } from './processes.ts'
+
+const HELP = `pnpm swarm --tabs N [options]
+
+Starts the relay and the web app, opens N tabs in one headless Chromium, and measures how the mesh forms and behaves.
+As root, everything runs in a private network namespace whose only interface is lo (see --no-netns).
+
+Timeline: tabs open --stagger-ms apart; once the last tab has loaded the harness waits for convergence (every tab has
+>= min(3, N-1) direct WebRTC peers and hears heartbeats from all N-1 others), at most --timeout s; then measures a
+steady window of --duration s (starting --settle s after convergence, or after the timeout if it never converged);
+then waits for
+scheduled events to fire and settle. Event times (T) are seconds after the last tab loaded.
+
+Options:
+  --tabs N               tabs to open (default ${DEFAULT_OPTIONS.tabs})
+  --duration S           steady-state window in seconds: CPU, memory and message rates (default ${DEFAULT_OPTIONS.durationS})
+  --settle S             wait S s after convergence before the steady window, so start-up work is not counted (default ${DEFAULT_OPTIONS.settleS})
+  --timeout S            convergence deadline after the last tab loaded; also how long events may take to settle (default ${DEFAULT_OPTIONS.timeoutS})
+  --json FILE            write the JSON report to FILE ("-" for stdout)
+  --heartbeat-ms MS      heartbeat interval passed to every tab (default ${DEFAULT_OPTIONS.heartbeatMs}); a heartbeat is
+                         "recent" for coverage within ${DEFAULT_OPTIONS.heartbeatWindowBeats} intervals
+  --target-peers N       direct peers each tab aims for (passed as targetPeers)
+  --close-tabs T:i,j     at T s close tabs i and j (0-based, in opening order); repeatable
+  --stop-relay T         at T s stop the relay (SIGTERM)
+  --restart-relay T      at T s start the relay again on the same port with the same key (stops it first if running)
+  --stagger-ms MS        delay between opening tabs (default ${DEFAULT_OPTIONS.staggerMs})
+  --poll-ms MS           status poll interval (default ${DEFAULT_OPTIONS.pollMs})
+  --relay-port P         relay port (default 0: pick a free one)
+  --app-port P           app server port (default 0: pick a free one)
+  --app-url URL          use an app served elsewhere instead of starting apps/web/server
+  --url-param k=v        extra URL parameter for every tab; repeatable
+  --chromium PATH        Chromium binary (default: $CHROMIUM_PATH, then /usr/bin/chromium, ...)
+  --no-netns             do not create a network namespace, even as root
+  --allow-host-network   as root, carry on on the host network if a network namespace cannot be created
+  --relay-command CMD    run CMD instead of the relay CLI (it gets --host --port --key-file --json appended)
+  --app-command CMD      run CMD instead of the app server CLI (it gets --host --port --relay --json appended)
+  --quiet                no progress lines (failures and the summary are still printed)
+  --verbose              echo relay/app output and tab console errors
+  -h, --help             this help
+
+Examples:
+  pnpm swarm --tabs 8 --duration 30 --json swarm-8.json
+  pnpm swarm --tabs 6 --close-tabs 20:4,5 --stop-relay 40 --restart-relay 60 --json churn.json`
+
+export class UsageError extends Error {}
+
+function num (value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined
+  const n = Number(value)
+  if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`${name} needs a number, got "${value}"`)
+  return n
+}
+
+export function parseCloseTabs (spec: string): CloseTabsSpec {
+  const m = /^\s*([\d.]+)\s*:\s*(\d+(?:\s*,\s*\d+)*)\s*$/.exec(spec)
+  if (m === null) throw new UsageError(`--close-tabs needs T:i,j (seconds:tab indices), e.g. 20:3,4; got "${spec}"`)
+  return { atS: Number(m[1]), tabs: m[2]!.split(',').map(s => Number(s.trim())) }
+}
+
+export function parseUrlParam (spec: string): [string, string] {
+  const eq = spec.indexOf('=')
+  if (eq <= 0) throw new UsageError(`--url-param needs k=v, got "${spec}"`)
+  return [spec.slice(0, eq), spec.slice(eq + 1)]
+}
+
+export interface CliConfig {
+  options: Partial<SwarmOptions>
+  jsonFile?: string
+  help: boolean
+  noNetns: boolean
+  allowHostNetwork: boolean
+}
+
+export function parseCli (argv: string[]): CliConfig {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      tabs: { type: 'string' },
+      duration: { type: 'string' },
+      timeout: { type: 'string' },
+      settle: { type: 'string' },
+      json: { type: 'string' },
+      'heartbeat-ms': { type: 'string' },
+      'target-peers': { type: 'string' },
+      'close-tabs': { type: 'string', multiple: true },
+      'stop-relay': { type: 'string' },
+      'restart-relay': { type: 'string' },
+      'stagger-ms': { type: 'string' },
+      'poll-ms': { type: 'string' },
+      'relay-port': { type: 'string' },
+      'app-port': { type: 'string' },
+      'app-url': { type: 'string' },
+      'url-param': { type: 'string', multiple: true },
+      chromium: { type: 'string' },
+      'no-netns': { type: 'boolean', default: false },
+      'allow-host-network': { type: 'boolean', default: false },
+      'relay-command': { type: 'string' },
+      'app-command': { type: 'string' },
+      quiet: { type: 'boolean', default: false },
+      verbose: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false }
+    }
+  })
+  if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}" (options start with --)`)
+  const options: Partial<SwarmOptions> = {}
+  const set = <K extends keyof SwarmOptions>(key: K, value: SwarmOptions[K] | undefined): void => {
+    if (value !== undefined) options[key] = value
+  }
+  set('tabs', num(values.tabs, '--tabs'))
+  set('durationS', num(values.duration, '--duration'))
+  set('timeoutS', num(values.timeout, '--timeout'))
+  set('settleS', num(values.settle, '--settle'))
+  set('heartbeatMs', num(values['heartbeat-ms'], '--heartbeat-ms'))
+  set('targetPeers', num(values['target-peers'], '--target-peers'))
+  set('stopRelayAtS', num(values['stop-relay'], '--stop-relay'))
+  set('restartRelayAtS', num(values['restart-relay'], '--restart-relay'))
+  set('staggerMs', num(values['stagger-ms'], '--stagger-ms'))
+  set('pollMs', num(values['poll-ms'], '--poll-ms'))
+  set('relayPort', num(values['relay-port'], '--relay-port'))
+  set('appPort', num(values['app-port'], '--app-port'))
+  set('appUrl', values['app-url'])
+  set('chromiumPath', values.chromium)
+  if (values['close-tabs'] !== undefined) options.closeTabs = values['close-tabs'].map(parseCloseTabs)
+  if (values['url-param'] !== undefined) options.urlParams = values['url-param'].map(parseUrlParam)
+  if (values['relay-command'] !== undefined) options.relayCommand = splitCommand(values['relay-command'])
+  if (values['app-command'] !== undefined) options.appCommand = splitCommand(values['app-command'])
+  options.quiet = values.quiet
+  options.verbose = values.verbose
+  const config: CliConfig = { options, help: values.help, noNetns: values['no-netns'], allowHostNetwork: values['allow-host-network'] }
+  if (values.json !== undefined) config.jsonFile = values.json
+  return config
+}
+
+const gib = (b: number): string => `${(b / 2 ** 30).toFixed(2)} GiB`
+const secs = (ms: number | undefined): string => ms === undefined ? 'never' : `${(ms / 1000).toFixed(1)} s`
+
+/** The few lines a person wants at the end of a run. */
+export function summaryLines (r: SwarmReport): string[] {
+  const lines: string[] = []
+  const c = r.convergence
+  if (c !== undefined) {
+    lines.push(c.converged
+      ? `converged: ${secs(c.fromLastTabLoadedMs)} after the last tab loaded (${secs(c.fromFirstTabOpenedMs)} after the first opened)`
+      : 'converged: no')
+    lines.push(`first direct link ${secs(c.firstDirectLinkMs)}, first heartbeat ${secs(c.firstHeartbeatMs)} after the last tab loaded`)
+  }
+  const l = r.linksAtEnd
+  if (l !== undefined) lines.push(`links at end: direct ${l.directLinks} (per tab ${l.minDirectPerTab}..${l.maxDirectPerTab}), relayed ${l.relayedLinks}, heartbeat coverage ${Math.floor(l.heartbeatCoverage * 100)}%`)
+  const s = r.steady
+  if (s?.cpu !== undefined) {
+    lines.push(`steady ${secs(s.windowMs)}: Chromium ${s.cpu.chromium.cpuSeconds.toFixed(1)} CPU s = ${s.cpu.chromium.cores.toFixed(2)} cores` +
+      (s.cpu.relay === undefined ? '' : `, relay ${s.cpu.relay.cores.toFixed(2)} cores`) + `, harness ${s.cpu.harness.cores.toFixed(2)} cores`)
+    if (s.memory !== undefined) lines.push(`memory: RSS ${gib(s.memory.rssBytes)}, PSS ${gib(s.memory.pssBytes)} in ${s.memory.processes} processes (PSS per tab ${gib(s.memory.perTab.pssBytes)})`)
+    const m = s.rates.mean
+    if (m !== undefined) lines.push(`per tab per second: messages in ${m.messagesInPerSec.toFixed(1)} / out ${m.messagesOutPerSec.toFixed(1)}, bytes in ${m.bytesInPerSec.toFixed(0)} / out ${m.bytesOutPerSec.toFixed(0)}`)
+  }
+  for (const e of r.events) {
+    if (e.kind === 'close-tabs') lines.push(`closed tabs ${e.tabs.join(',')}: all suspect after ${secs(e.allSuspectMs)}, all dead after ${secs(e.allDeadMs)}`)
+    else if (e.kind === 'stop-relay') lines.push(`relay stopped: heartbeat coverage min ${Math.floor(e.coverage.min * 100)}% / mean ${Math.floor(e.coverage.mean * 100)}% over ${secs(e.outageMs)} outage; all tabs saw it down after ${secs(e.allDisconnectedMs)}`)
+    else lines.push(`relay restarted: all tabs re-bootstrapped after ${secs(e.allRebootstrappedMs)}`)
+  }
+  const rejected = Object.entries(r.rejected)
+  if (rejected.length > 0) lines.push(`rejected: ${rejected.map(([k, v]) => `${k} ${v}`).join(', ')}`)
+  lines.push(r.ok ? 'ok' : `FAILED:\n  ${r.failures.join('\n  ')}`)
+  return lines
+}
+
+async function main (): Promise<number> {
+  let config: CliConfig
+  try {
+    config = parseCli(process.argv.slice(2))
+  } catch (err) {
+    process.stderr.write(`swarm: ${err instanceof Error ? err.message : String(err)}\nRun with --help for the options.\n`)
+    return 2
+  }
+  if (config.help) {
+    process.stdout.write(`${HELP}\n`)
+    return 0
+  }
+  const problems = validateOptions({ ...DEFAULT_OPTIONS, ...config.options })
+  if (problems.length > 0) {
+    process.stderr.write(`swarm: ${problems.join('\nswarm: ')}\n`)
+    return 2
+  }
+
+  const decision = decideNetns({ isRoot: process.getuid?.() === 0, marker: process.env[NETNS_ENV], disabled: config.noNetns })
+  let network: SwarmOptions['network']
+  if (decision.action === 'reexec') {
+    const probe = probeUnshare()
+    if (probe.ok) return await reexecInNetns()
+    const why = `could not create a network namespace (unshare -n): ${probe.error}`
+    if (!config.allowHostNetwork) {
+      process.stderr.write(`swarm: ${why}\nswarm: re-run with --allow-host-network to use the host network anyway, or --no-netns.\n`)
+      return 1
+    }
+    process.stderr.write(`swarm: ${why}; continuing on the host network (--allow-host-network)\n`)
+    network = { mode: 'host', note: why }
+  } else if (decision.action === 'inside') {
+    network = { mode: 'netns' }
+  } else {
+    network = { mode: 'host', note: decision.reason }
+  }
+
+  const abort = new AbortController()
+  const onSignal = (signal: string) => () => {
+    process.stderr.write(`swarm: ${signal}, stopping and writing what was measured\n`)
+    abort.abort()
+  }
+  process.once('SIGINT', onSignal('SIGINT'))
+  process.once('SIGTERM', onSignal('SIGTERM'))
+
+  const report = await runSwarm({ ...config.options, network, signal: abort.signal })
+  const json = `${JSON.stringify(report, null, 2)}\n`
+  if (config.jsonFile === '-') process.stdout.write(json)
+  else if (config.jsonFile !== undefined) {
+    writeFileSync(config.jsonFile, json)
+    process.stderr.write(`report written to ${config.jsonFile}\n`)
+  }
+  process.stderr.write(`${summaryLines(report).join('\n')}\n`)
+  return report.ok ? 0 : 1
+}
+
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(resolve(process.argv[1])).href) {
+  main().then(code => { process.exit(code) }, err => {
+    process.stderr.write(`swarm: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`)
+    process.exit(1)
+  })
+}

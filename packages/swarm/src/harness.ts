@@ -1,0 +1,680 @@
+/**
+ * runSwarm: start the relay and the app server, open N tabs in one headless Chromium, poll every tab's
+ * window.fedmesh.status(), measure convergence, a steady-state window (CPU, memory, message rates) and scheduled
+ * disruptions (closing tabs, stopping/restarting the relay), then report.
+ *
+ * Timeline (all event times are seconds after the last tab finished loading):
+ *   relay, app, Chromium up -> tabs opened (--stagger-ms apart) -> last tab loaded
+ *   -> wait for convergence (at most --timeout s) -> --settle s -> steady window of --duration s (after convergence,
+ *      or after the timeout if the mesh never converged) -> wait until every scheduled event has fired and settled.
+ * An event settles when what it is measured by has happened or --timeout s have passed: closed tabs marked dead by
+ * every remaining tab; every tab re-bootstrapped after a relay restart; for a relay stop, until the restart (if one is
+ * scheduled later) or for max(5 s, 10 heartbeats) of outage.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import { mkdtemp, rm } from 'node:fs/promises'
+import { availableParallelism, loadavg, tmpdir, totalmem } from 'node:os'
+import { join } from 'node:path'
+import type { Page } from 'playwright-core'
+import { findChromium, launchChromium, openTab } from './chromium.ts'
+import type { ChromiumLocation, LaunchedChromium, Tab } from './chromium.ts'
+import { networkInterfaces } from './netns.ts'
+import { assertPortFree, pickFreePort, relayMultiaddr, ServiceProcess } from './processes.ts'
+import { TreeCpuMeter, treeMemory } from './procfs.ts'
+import type { MemoryFigures } from './procfs.ts'
+import { analyzeRun, eventOutcome, findFailures, formatProgress, summarizeSample, totalCounters } from './report.ts'
+import type { EventOutcome, MeshSummary, PollSample, RunAnalysis, RunEvent, RunRecord, TabObservation, TabTimes } from './report.ts'
+import { DEFAULT_OPTIONS, validateOptions, tabUrl } from './options.ts'
+import type { SwarmOptions } from './options.ts'
+import { normalizeStatus } from './status.ts'
+import type { StatusCounters } from './status.ts'
+
+export interface CpuFigures { cpuSeconds: number, wallSeconds: number, cores: number, byType?: Record<string, number> }
+
+export interface SwarmReport {
+  ok: boolean
+  failures: string[]
+  options: Omit<SwarmOptions, 'log' | 'signal'>
+  machine: {
+    nproc: number
+    cpuModel: string
+    totalMemoryBytes: number
+    node: string
+    platform: string
+    chromium?: { path: string, requested: string, version: string }
+    network: { mode: 'netns' | 'host', note?: string, interfaces: string[] }
+  }
+  timestamps: {
+    startedAt: number
+    relayListeningAt?: number
+    appListeningAt?: number
+    browserLaunchedAt?: number
+    firstTabOpenedAt?: number
+    lastTabLoadedAt?: number
+    convergedAt?: number
+    steadyStart?: number
+    steadyEnd?: number
+    finishedAt: number
+  }
+  relay?: { peerId: string, multiaddr: string, port: number, starts: number }
+  app?: { url: string, tabUrl: string }
+  convergence?: RunAnalysis['convergence']
+  linksAtConvergence?: RunAnalysis['linksAtConvergence']
+  linksAtEnd?: RunAnalysis['linksAtEnd']
+  steady?: NonNullable<RunAnalysis['steady']> & {
+    afterConvergence: boolean
+    cpu: { chromium: CpuFigures, relay?: CpuFigures, app?: CpuFigures, harness: CpuFigures }
+    memory?: MemoryFigures & { openTabs: number, perTab: { rssBytes: number, pssBytes: number }, perRenderer?: { rssBytes: number, pssBytes: number } }
+    loadAverage: number[]
+  }
+  events: EventOutcome[]
+  rejected: Record<string, number>
+  counters?: StatusCounters
+  tabs: RunAnalysis['tabs']
+  timeline: MeshSummary[]
+  samples: number
+}
+
+/** Evaluated in every tab each poll; a string, so no bundler helper (tsx's keepNames) leaks into the page. */
+const STATUS_SCRIPT = `(async () => {
+  const f = globalThis.fedmesh
+  if (f === undefined || f === null || typeof f.status !== 'function') return null
+  const status = await f.status()
+  const heap = globalThis.performance && performance.memory ? performance.memory.usedJSHeapSize : undefined
+  return { at: Date.now(), status, heap }
+})()`
+
+interface TabHandle {
+  index: number
+  times: TabTimes
+  tab?: Tab
+  loaded: boolean
+  closed: boolean
+  polling: boolean
+}
+
+class Aborted extends Error {}
+
+function sleep (ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted === true) { reject(new Aborted()); return }
+    const timer = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve() }, Math.max(0, ms))
+    const onAbort = (): void => { clearTimeout(timer); reject(new Aborted()) }
+    signal?.addEventListener('abort', onAbort, { once: true })
+  })
+}
+
+function cpuModel (): string {
+  try {
+    return /^model name\s*:\s*(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.trim() ?? 'unknown'
+  } catch {
+    return 'unknown'
+  }
+}
+
+function errorMessage (err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}
+
+/** Why the default relay/app commands cannot run from this checkout yet; empty when they can. */
+function missingPieces (o: SwarmOptions): string[] {
+  const missing: string[] = []
+  if (o.relayCommand === undefined && !existsSync(join(o.repoRoot, 'packages/relay/src/cli.ts'))) {
+    missing.push(`the relay CLI ${join(o.repoRoot, 'packages/relay/src/cli.ts')} does not exist`)
+  }
+  if (o.appUrl === undefined && o.appCommand === undefined) {
+    if (!existsSync(join(o.repoRoot, 'apps/web/server/cli.ts'))) missing.push(`the app server CLI ${join(o.repoRoot, 'apps/web/server/cli.ts')} does not exist`)
+    else if (!existsSync(join(o.repoRoot, 'apps/web/dist/index.html'))) {
+      missing.push('the web app is not built (apps/web/dist/index.html is missing): run `pnpm --filter @fedmesh/web build` first')
+    }
+  }
+  return missing
+}
+
+/** node with the repo's Node 20 polyfills and TypeScript loader, as the root package scripts run it. */
+const nodeTs = (repoRoot: string): string[] => [process.execPath, '--import', join(repoRoot, 'scripts/node-env.js'), '--import', 'tsx']
+
+type CpuMeterName = 'chromium' | 'relay' | 'app'
+type SteadyFigures = Omit<NonNullable<SwarmReport['steady']>, keyof NonNullable<RunAnalysis['steady']>>
+
+/** Run a swarm and report on it. Never throws for a failed run: failures are in the report. */
+export async function runSwarm (partial: Partial<SwarmOptions> = {}): Promise<SwarmReport> {
+  return await new SwarmRun({ ...DEFAULT_OPTIONS, ...partial }).run()
+}
+
+/** One run: owns the child processes, the browser, the tabs and the samples, and always cleans them up. */
+class SwarmRun {
+  private readonly report: SwarmReport
+  private readonly failures: string[] = []
+  private readonly startedAt = Date.now()
+  private readonly logLine: (line: string) => void
+  private readonly heartbeatWindowMs: number
+  /** Aborted by the caller's signal or by a browser crash: every wait ends early. */
+  private readonly abort = new AbortController()
+
+  private tmp: string | undefined
+  private keyFile = ''
+  private relayPort: number
+  private relay: ServiceProcess | undefined
+  private relayAddr = ''
+  private relayPeerId = ''
+  private relayStarts = 0
+  private app: ServiceProcess | undefined
+  private chromium: LaunchedChromium | undefined
+
+  private readonly tabs: TabHandle[] = []
+  private readonly samples: PollSample[] = []
+  private readonly events: RunEvent[] = []
+  private readonly peerIds = new Map<number, string>()
+  private latest: MeshSummary | undefined
+  private readonly waiters: Array<{ check: () => boolean, resolve: () => void }> = []
+  private polling: Promise<void> = Promise.resolve()
+  private pollingStopped = false
+  private cpuMeters: Array<{ name: CpuMeterName, meter: TreeCpuMeter }> = []
+  private lastCpuSampleAt = 0
+  private lastProgressAt = 0
+  private wasConverged = false
+  private firstTabOpenedAt = 0
+  private lastTabLoadedAt = 0
+
+  constructor (private readonly o: SwarmOptions) {
+    this.logLine = o.log ?? ((line: string) => { process.stderr.write(`${line}\n`) })
+    this.heartbeatWindowMs = o.heartbeatMs * o.heartbeatWindowBeats
+    this.relayPort = o.relayPort
+    this.report = {
+      ok: false,
+      failures: this.failures,
+      options: reportableOptions(o),
+      machine: {
+        nproc: availableParallelism(),
+        cpuModel: cpuModel(),
+        totalMemoryBytes: totalmem(),
+        node: process.version,
+        platform: `${process.platform}-${process.arch}`,
+        network: { ...o.network, interfaces: networkInterfaces() }
+      },
+      timestamps: { startedAt: this.startedAt, finishedAt: this.startedAt },
+      events: [],
+      rejected: {},
+      tabs: [],
+      timeline: [],
+      samples: 0
+    }
+  }
+
+  // --- logging ---------------------------------------------------------------------------------------------------
+
+  private stamp (msg: string): string {
+    return `[${((Date.now() - this.startedAt) / 1000).toFixed(1).padStart(5)}s] ${msg}`
+  }
+
+  /** Progress and event lines: silenced by --quiet. */
+  private note (msg: string): void {
+    if (!this.o.quiet) this.logLine(this.stamp(msg))
+  }
+
+  /** Problems: always printed. */
+  private warn (msg: string): void {
+    this.logLine(this.stamp(msg))
+  }
+
+  private fail (msg: string): void {
+    if (!this.failures.includes(msg)) this.failures.push(msg)
+  }
+
+  // --- the run ---------------------------------------------------------------------------------------------------
+
+  async run (): Promise<SwarmReport> {
+    const problems = [...validateOptions(this.o), ...missingPieces(this.o)]
+    if (problems.length > 0) {
+      for (const p of problems) this.fail(p)
+      return this.finish()
+    }
+    const onOuterAbort = (): void => {
+      this.fail('interrupted before the run finished')
+      this.abort.abort()
+    }
+    if (this.o.signal?.aborted === true) onOuterAbort()
+    this.o.signal?.addEventListener('abort', onOuterAbort, { once: true })
+    let steady: SteadyFigures | undefined
+    try {
+      // Chromium first: if it is missing, say so before spending seconds on the relay and app.
+      const location = findChromium(this.o.chromiumPath)
+      this.tmp = await mkdtemp(join(tmpdir(), 'fedmesh-swarm-'))
+      this.keyFile = join(this.tmp, 'relay.key')
+      const url = await this.startServices()
+      await this.launchBrowser(location)
+      this.startPolling()
+      await this.openTabs(url)
+      const eventsSettled = this.runScheduledEvents()
+      eventsSettled.catch(() => {}) // awaited below; an abort meanwhile must not surface as unhandled
+      const converged = await this.waitForConvergence()
+      steady = await this.measureSteadyWindow(converged)
+      if (this.abort.signal.aborted) throw new Aborted()
+      await eventsSettled
+    } catch (err) {
+      if (!(err instanceof Aborted)) this.fail(errorMessage(err))
+    } finally {
+      this.abort.abort() // ends any event still waiting for its time, after a fatal error
+      await this.stopPolling()
+      this.o.signal?.removeEventListener('abort', onOuterAbort)
+      this.analyze(steady)
+      await this.cleanup()
+    }
+    return this.finish()
+  }
+
+  private finish (): SwarmReport {
+    this.report.timestamps.finishedAt = Date.now()
+    this.report.ok = this.failures.length === 0
+    return this.report
+  }
+
+  private async cleanup (): Promise<void> {
+    await this.chromium?.close().catch(() => {})
+    await this.app?.stop().catch(() => {})
+    await this.relay?.stop().catch(() => {})
+    if (this.tmp !== undefined) await rm(this.tmp, { recursive: true, force: true }).catch(() => {})
+  }
+
+  // --- relay, app server, browser --------------------------------------------------------------------------------
+
+  /** Start the relay and the app server (unless --app-url); returns the URL every tab opens. */
+  private async startServices (): Promise<string> {
+    const { o } = this
+    if (this.relayPort === 0) this.relayPort = await pickFreePort(o.host)
+    else await assertPortFree(o.host, this.relayPort, '--relay-port')
+    let appPort = o.appPort
+    if (o.appUrl === undefined) {
+      if (appPort === 0) appPort = await pickFreePort(o.host)
+      else await assertPortFree(o.host, appPort, '--app-port')
+    }
+
+    this.note(`starting relay on ${o.host}:${this.relayPort}`)
+    this.relay = await this.startRelay()
+    this.relayAddr = relayMultiaddr(this.relay.ready)
+    this.relayPeerId = String(this.relay.ready.peerId ?? '')
+    this.report.relay = { peerId: this.relayPeerId, multiaddr: this.relayAddr, port: this.relayPort, starts: this.relayStarts }
+    this.report.timestamps.relayListeningAt = this.relay.listeningAt
+    this.note(`relay listening: ${this.relayAddr}`)
+
+    let appUrl = o.appUrl
+    if (appUrl === undefined) {
+      const argv = [...(o.appCommand ?? [...nodeTs(o.repoRoot), join(o.repoRoot, 'apps/web/server/cli.ts')]),
+        '--host', o.host, '--port', String(appPort), '--relay', this.relayAddr, '--json']
+      this.app = await ServiceProcess.start({
+        name: 'app server', argv, cwd: o.repoRoot, port: { host: o.host, port: appPort, option: '--app-port' }, onLine: this.echo('app')
+      })
+      this.watch(this.app)
+      appUrl = String(this.app.ready.url ?? `http://${o.host}:${appPort}/`)
+      this.report.timestamps.appListeningAt = this.app.listeningAt
+      this.note(`app server listening: ${appUrl}`)
+    }
+    const url = tabUrl(appUrl, this.relayAddr, o)
+    this.report.app = { url: appUrl, tabUrl: url }
+    return url
+  }
+
+  /** (Re)start the relay on the run's port with the run's key file, so its address and peer id stay the same. */
+  private async startRelay (): Promise<ServiceProcess> {
+    const { o } = this
+    const argv = [...(o.relayCommand ?? [...nodeTs(o.repoRoot), join(o.repoRoot, 'packages/relay/src/cli.ts')]),
+      '--host', o.host, '--port', String(this.relayPort), '--key-file', this.keyFile, '--json']
+    const relay = await ServiceProcess.start({
+      name: 'relay', argv, cwd: o.repoRoot, port: { host: o.host, port: this.relayPort, option: '--relay-port' }, onLine: this.echo('relay')
+    })
+    this.relayStarts++
+    if (this.report.relay !== undefined) this.report.relay.starts = this.relayStarts
+    this.watch(relay)
+    return relay
+  }
+
+  private echo (name: string) {
+    return (line: string, stream: 'stdout' | 'stderr'): void => {
+      if (this.o.verbose) this.logLine(`  [${name}${stream === 'stderr' ? ' stderr' : ''}] ${line}`)
+    }
+  }
+
+  /** An exit the harness did not ask for is a failure, with the process's last words. */
+  private watch (service: ServiceProcess): void {
+    void service.exited.then(code => {
+      if (service.stopRequested) return
+      const tail = service.outputTail().split('\n').slice(-10).join('\n  ')
+      const msg = `${service.spec.name} exited unexpectedly with ${code}${tail === '' ? '' : `; its last output:\n  ${tail}`}`
+      this.fail(msg)
+      this.warn(msg)
+    })
+  }
+
+  private async launchBrowser (location: ChromiumLocation): Promise<void> {
+    const chromium = await launchChromium({ location })
+    this.chromium = chromium
+    this.report.machine.chromium = { path: location.path, requested: location.requested, version: chromium.version }
+    this.report.timestamps.browserLaunchedAt = Date.now()
+    this.note(`Chromium ${chromium.version} launched (pid ${chromium.pid}, ${location.path})`)
+    chromium.browser.on('disconnected', () => {
+      if (this.pollingStopped) return // our own close
+      this.fail('Chromium disconnected (crashed or was killed) during the run')
+      this.abort.abort()
+    })
+  }
+
+  // --- tabs ------------------------------------------------------------------------------------------------------
+
+  /** Open every tab (--stagger-ms apart, each in its own context) and wait until all have loaded or failed to. */
+  private async openTabs (url: string): Promise<void> {
+    const browser = this.chromium!.browser
+    this.firstTabOpenedAt = Date.now()
+    this.report.timestamps.firstTabOpenedAt = this.firstTabOpenedAt
+    await Promise.all(this.tabs.map(async h => {
+      await sleep(h.index * this.o.staggerMs, this.abort.signal)
+      h.times.openedAt = Date.now()
+      try {
+        h.tab = await openTab(browser)
+        this.listenToPage(h, h.tab.page)
+        await h.tab.page.goto(url, { waitUntil: 'load', timeout: 60_000 })
+        h.times.loadedAt = Date.now()
+        h.loaded = true
+      } catch (err) {
+        if (this.abort.signal.aborted) throw new Aborted()
+        h.times.loadError = errorMessage(err).split('\n')[0]!
+        this.warn(`tab ${h.index} failed to load ${url}: ${h.times.loadError}`)
+      }
+    }))
+    this.lastTabLoadedAt = Math.max(...this.tabs.map(h => h.times.loadedAt ?? Date.now()))
+    this.report.timestamps.lastTabLoadedAt = this.lastTabLoadedAt
+    this.note(`all ${this.o.tabs} tabs opened; the last loaded ${((this.lastTabLoadedAt - this.firstTabOpenedAt) / 1000).toFixed(1)} s after the first was opened`)
+  }
+
+  private listenToPage (h: TabHandle, page: Page): void {
+    let pageErrors = 0
+    page.on('pageerror', err => {
+      h.times.pageErrors = ++pageErrors
+      if (this.o.verbose || pageErrors <= 3) this.warn(`tab ${h.index} page error: ${err.message}`)
+    })
+    page.on('crash', () => {
+      this.fail(`tab ${h.index} crashed (its renderer process died)`)
+      this.warn(`tab ${h.index} crashed`)
+    })
+    if (this.o.verbose) {
+      page.on('console', msg => {
+        if (msg.type() === 'error' || msg.type() === 'warning') this.logLine(`  [tab ${h.index} ${msg.type()}] ${msg.text()}`)
+      })
+    }
+  }
+
+  // --- polling ---------------------------------------------------------------------------------------------------
+
+  private startPolling (): void {
+    for (let i = 0; i < this.o.tabs; i++) this.tabs.push({ index: i, times: { tab: i, openedAt: 0 }, loaded: false, closed: false, polling: false })
+    this.polling = (async () => {
+      while (!this.pollingStopped) {
+        const began = Date.now()
+        await this.poll()
+        await sleep(this.o.pollMs - (Date.now() - began))
+      }
+    })()
+  }
+
+  private async stopPolling (): Promise<void> {
+    this.pollingStopped = true
+    await this.polling.catch(() => {})
+  }
+
+  /** Read every loaded, open tab's status (one page.evaluate each), record the sample, then act on it. */
+  private async poll (): Promise<void> {
+    const at = Date.now()
+    const openTabs = this.tabs.filter(h => !h.closed).map(h => h.index)
+    const answers = await Promise.all(this.tabs.map(async h => await this.pollTab(h)))
+    const sample: PollSample = { at, openTabs, observations: answers.filter((x): x is TabObservation => x !== undefined) }
+    this.samples.push(sample)
+    for (const ob of sample.observations) if (ob.status.peerId !== '') this.peerIds.set(ob.tab, ob.status.peerId)
+    const summary = summarizeSample(sample, { heartbeatWindowMs: this.heartbeatWindowMs, peerIdsByTab: this.peerIds })
+    this.latest = summary
+
+    if (this.cpuMeters.length > 0 && at - this.lastCpuSampleAt >= 2000) {
+      // Keeps the CPU of renderers that exit mid-window (closed tabs) from being lost.
+      this.lastCpuSampleAt = at
+      for (const m of this.cpuMeters) m.meter.sample()
+    }
+    if (at - this.lastProgressAt >= 1000 || summary.converged !== this.wasConverged) {
+      this.lastProgressAt = at
+      const answered = new Set(sample.observations.map(x => x.tab))
+      const unanswered = this.tabs.filter(h => h.loaded && !h.closed && !answered.has(h.index)).length
+      if (!this.o.quiet) this.logLine(formatProgress(Date.now() - this.startedAt, summary, unanswered))
+    }
+    this.wasConverged = summary.converged
+    for (const w of [...this.waiters]) {
+      if (!w.check()) continue
+      this.waiters.splice(this.waiters.indexOf(w), 1)
+      w.resolve()
+    }
+  }
+
+  private async pollTab (h: TabHandle): Promise<TabObservation | undefined> {
+    const page = h.tab?.page
+    if (page === undefined || !h.loaded || h.closed || h.polling) return undefined
+    h.polling = true
+    const evaluation = page.evaluate(STATUS_SCRIPT) as Promise<{ at: number, status: unknown, heap?: number } | null>
+    void evaluation.catch(() => {}).finally(() => { h.polling = false })
+    // A tab too busy to answer in time is left out of this sample (and not asked again until it answers).
+    const timeout = sleep(Math.max(2000, this.o.pollMs * 4)).then(() => undefined)
+    try {
+      const r = await Promise.race([evaluation, timeout])
+      if (r === undefined || r === null || h.closed) return undefined
+      const status = normalizeStatus(r.status)
+      if (status === undefined) return undefined
+      const observation: TabObservation = { tab: h.index, at: r.at, status }
+      if (typeof r.heap === 'number') observation.jsHeapBytes = r.heap
+      return observation
+    } catch {
+      return undefined // navigating, closing or crashed: absent from this sample
+    }
+  }
+
+  /** Resolves true as soon as `check` holds after a poll, false at `deadline`; throws Aborted if the run is aborted. */
+  private async waitUntil (check: () => boolean, deadline: number): Promise<boolean> {
+    if (check()) return true
+    let waiter: { check: () => boolean, resolve: () => void } | undefined
+    const held = new Promise<boolean>(resolve => {
+      waiter = { check, resolve: () => { resolve(true) } }
+      this.waiters.push(waiter)
+    })
+    try {
+      return await Promise.race([held, sleep(deadline - Date.now(), this.abort.signal).then(() => false)])
+    } finally {
+      const i = this.waiters.indexOf(waiter!)
+      if (i >= 0) this.waiters.splice(i, 1)
+    }
+  }
+
+  private record (): RunRecord {
+    return {
+      tabCount: this.o.tabs,
+      heartbeatWindowMs: this.heartbeatWindowMs,
+      firstTabOpenedAt: this.firstTabOpenedAt,
+      lastTabLoadedAt: this.lastTabLoadedAt === 0 ? Date.now() : this.lastTabLoadedAt,
+      convergenceTimeoutMs: this.o.timeoutS * 1000,
+      events: this.events,
+      tabs: this.tabs.map(h => h.times),
+      samples: this.samples
+    }
+  }
+
+  // --- convergence and the steady window -------------------------------------------------------------------------
+
+  private async waitForConvergence (): Promise<boolean> {
+    const deadline = this.lastTabLoadedAt + this.o.timeoutS * 1000
+    const converged = await this.waitUntil(() => this.latest?.converged === true && this.latest.openTabs === this.o.tabs, deadline)
+    if (converged) {
+      this.report.timestamps.convergedAt = this.latest!.at
+      this.note(`converged ${((this.latest!.at - this.lastTabLoadedAt) / 1000).toFixed(1)} s after the last tab loaded`)
+    } else {
+      this.warn(`not converged within ${this.o.timeoutS} s of the last tab loading; measuring the steady window anyway`)
+    }
+    return converged
+  }
+
+  /** CPU over --duration seconds, then memory and load at its end. */
+  private async measureSteadyWindow (converged: boolean): Promise<SteadyFigures> {
+    const chromium = this.chromium!
+    if (this.o.settleS > 0) {
+      this.note(`settling ${this.o.settleS} s before the steady window`)
+      await sleep(this.o.settleS * 1000, this.abort.signal)
+    }
+    this.cpuMeters = [{ name: 'chromium', meter: new TreeCpuMeter(chromium.pid) }]
+    if (this.relay !== undefined) this.cpuMeters.push({ name: 'relay', meter: new TreeCpuMeter(this.relay.pid, () => 'relay') })
+    if (this.app !== undefined) this.cpuMeters.push({ name: 'app', meter: new TreeCpuMeter(this.app.pid, () => 'app') })
+    const start = Date.now()
+    for (const m of this.cpuMeters) m.meter.start()
+    this.lastCpuSampleAt = start
+    const harnessStart = process.cpuUsage()
+    this.report.timestamps.steadyStart = start
+    this.note(`steady window: ${this.o.durationS} s`)
+
+    // Interrupted mid-window, the shorter window is still measured and reported.
+    await sleep(this.o.durationS * 1000, this.abort.signal).catch(err => { if (!(err instanceof Aborted)) throw err })
+
+    const end = Date.now()
+    this.report.timestamps.steadyEnd = end
+    const cpu: Partial<Record<CpuMeterName, CpuFigures>> = {}
+    for (const m of this.cpuMeters) cpu[m.name] = m.meter.stop()
+    this.cpuMeters = []
+    const harnessUsage = process.cpuUsage(harnessStart)
+    const harnessSeconds = (harnessUsage.user + harnessUsage.system) / 1e6
+    const wall = (end - start) / 1000
+    const memory = treeMemory(chromium.pid)
+    const openTabs = this.tabs.filter(h => !h.closed && h.loaded).length
+    const renderers = memory.byType.renderer
+    this.note(`steady window done: Chromium ${cpu.chromium!.cpuSeconds.toFixed(1)} CPU s in ${wall.toFixed(1)} s (${cpu.chromium!.cores.toFixed(2)} cores), ` +
+      `RSS ${(memory.rssBytes / 2 ** 30).toFixed(2)} GiB, PSS ${(memory.pssBytes / 2 ** 30).toFixed(2)} GiB`)
+    return {
+      afterConvergence: converged,
+      cpu: {
+        chromium: cpu.chromium!,
+        ...(cpu.relay === undefined ? {} : { relay: cpu.relay }),
+        ...(cpu.app === undefined ? {} : { app: cpu.app }),
+        harness: { cpuSeconds: harnessSeconds, wallSeconds: wall, cores: wall > 0 ? harnessSeconds / wall : 0 }
+      },
+      memory: {
+        ...memory,
+        openTabs,
+        perTab: { rssBytes: memory.rssBytes / Math.max(1, openTabs), pssBytes: memory.pssBytes / Math.max(1, openTabs) },
+        ...(renderers === undefined ? {} : { perRenderer: { rssBytes: renderers.rssBytes / renderers.processes, pssBytes: renderers.pssBytes / renderers.processes } })
+      },
+      loadAverage: loadavg()
+    }
+  }
+
+  // --- scheduled events ------------------------------------------------------------------------------------------
+
+  /**
+   * Fire the scheduled events in time order (a restart must not overlap the stop before it) and resolve when every
+   * one has settled: see the module comment for what settling means for each kind.
+   */
+  private async runScheduledEvents (): Promise<void> {
+    const { o } = this
+    const timeoutMs = o.timeoutS * 1000
+    const planned: Array<{ atS: number, fire: () => Promise<RunEvent>, settle: (e: RunEvent) => Promise<void> }> = []
+    const settledWhen = (done: (outcome: EventOutcome) => boolean) => async (e: RunEvent): Promise<void> => {
+      await this.waitUntil(() => done(eventOutcome(this.record(), e)), e.at + timeoutMs)
+    }
+    for (const c of o.closeTabs) {
+      planned.push({
+        atS: c.atS,
+        fire: async () => await this.closeTabs(c.tabs),
+        settle: settledWhen(r => r.kind === 'close-tabs' && r.allDeadMs !== undefined)
+      })
+    }
+    if (o.stopRelayAtS !== undefined) {
+      const restartFollows = o.restartRelayAtS !== undefined && o.restartRelayAtS >= o.stopRelayAtS
+      planned.push({
+        atS: o.stopRelayAtS,
+        fire: async () => await this.stopRelay(),
+        // The outage is measured until the restart if one follows, else for a fixed number of heartbeats.
+        settle: async e => { if (!restartFollows) await sleep(e.at + Math.max(5000, 10 * o.heartbeatMs) - Date.now(), this.abort.signal) }
+      })
+    }
+    if (o.restartRelayAtS !== undefined) {
+      planned.push({
+        atS: o.restartRelayAtS,
+        fire: async () => await this.restartRelay(),
+        settle: settledWhen(r => r.kind === 'restart-relay' && r.allRebootstrappedMs !== undefined)
+      })
+    }
+    planned.sort((a, b) => a.atS - b.atS)
+    const settling: Array<Promise<void>> = []
+    for (const p of planned) {
+      await sleep(this.lastTabLoadedAt + p.atS * 1000 - Date.now(), this.abort.signal)
+      const e = await p.fire()
+      this.events.push(e)
+      settling.push(p.settle(e))
+    }
+    if (planned.length > 0) this.note('waiting for the scheduled events to settle')
+    await Promise.all(settling)
+  }
+
+  private async closeTabs (indices: number[]): Promise<RunEvent> {
+    const at = Date.now()
+    // Out of the open set before closing, so no poll counts a tab that is going away.
+    for (const t of indices) {
+      const h = this.tabs[t]!
+      h.closed = true
+      h.times.closedAt = at
+    }
+    this.note(`closing tabs ${indices.join(',')}`)
+    await Promise.all(indices.map(async t => { await this.tabs[t]!.tab?.context.close().catch(() => {}) }))
+    return { kind: 'close-tabs', at, tabs: indices }
+  }
+
+  private async stopRelay (): Promise<RunEvent> {
+    const at = Date.now()
+    this.note('stopping the relay')
+    await this.relay?.stop()
+    return { kind: 'stop-relay', at }
+  }
+
+  private async restartRelay (): Promise<RunEvent> {
+    const at = Date.now()
+    this.note('restarting the relay (same port, same key)')
+    if (this.relay !== undefined && !this.relay.stopRequested) await this.relay.stop()
+    this.relay = await this.startRelay()
+    const peerId = String(this.relay.ready.peerId ?? '')
+    if (peerId !== this.relayPeerId) {
+      this.fail(`the restarted relay has peer id ${peerId}, not ${this.relayPeerId}: the tabs cannot re-bootstrap to the address they were given`)
+    }
+    const addr = relayMultiaddr(this.relay.ready)
+    if (addr !== this.relayAddr) this.warn(`the restarted relay listens on ${addr}; the tabs were given ${this.relayAddr}`)
+    this.note('relay listening again')
+    return { kind: 'restart-relay', at, listeningAt: this.relay.listeningAt }
+  }
+
+  // --- report ----------------------------------------------------------------------------------------------------
+
+  /** Fill the report from whatever was observed, even if the run ended early. */
+  private analyze (steady: SteadyFigures | undefined): void {
+    if (this.samples.length === 0) return
+    const record = { ...this.record(), endedAt: Date.now() }
+    const start = this.report.timestamps.steadyStart
+    const end = this.report.timestamps.steadyEnd
+    if (start !== undefined && end !== undefined) record.steady = { start, end }
+    const analysis = analyzeRun(record)
+    const r = this.report
+    r.convergence = analysis.convergence
+    if (analysis.linksAtConvergence !== undefined) r.linksAtConvergence = analysis.linksAtConvergence
+    if (analysis.linksAtEnd !== undefined) r.linksAtEnd = analysis.linksAtEnd
+    if (analysis.steady !== undefined && steady !== undefined) r.steady = { ...analysis.steady, ...steady }
+    r.events = analysis.events
+    r.rejected = analysis.rejected
+    r.tabs = analysis.tabs
+    r.counters = totalCounters(analysis.tabs)
+    r.timeline = analysis.timeline
+    r.samples = this.samples.length
+    for (const f of findFailures(record, analysis)) this.fail(f)
+  }
+}
+
+function reportableOptions (o: SwarmOptions): SwarmReport['options'] {
+  const { log: _log, signal: _signal, ...rest } = o
+  return rest
+}

@@ -1,0 +1,25 @@
+/**
+ * @fedmesh/swarm: a headless-Chromium harness that runs N fedmesh tabs against a real relay and app server and
+ * reports how the mesh converges and what it costs. The CLI is src/cli.ts (`pnpm swarm --help`).
+ */
+export { runSwarm } from './harness.ts'
+export type { SwarmReport, CpuFigures } from './harness.ts'
+export { DEFAULT_OPTIONS, tabUrl, validateOptions } from './options.ts'
+export type { SwarmOptions, CloseTabsSpec } from './options.ts'
+export {
+  analyzeRun, eventOutcome, findFailures, formatProgress, requiredDirectPeers, summarizeSample, summarizeSeries,
+  totalCounters, windowRates, counterRates
+} from './report.ts'
+export type {
+  PollSample, TabObservation, MeshSummary, MeshCriteria, RunRecord, RunEvent, RunAnalysis, EventOutcome, TabSummary,
+  TabTimes, LinkFigures, Rates, TabRates
+} from './report.ts'
+export { findChromium, launchChromium, openTab, ChromiumNotFoundError, CHROMIUM_ARGS, CHROMIUM_INSTALL_HINT } from './chromium.ts'
+export type { ChromiumLocation, LaunchedChromium, Tab } from './chromium.ts'
+export { processTree, treeMemory, TreeCpuMeter, chromiumProcessType, parseStat, parseSmapsRollup, parseCmdline } from './procfs.ts'
+export type { ProcInfo, MemoryFigures, CpuWindow } from './procfs.ts'
+export { ServiceProcess, PortInUseError, pickFreePort, assertPortFree, isPortFree, relayMultiaddr } from './processes.ts'
+export type { ServiceSpec, ListeningLine } from './processes.ts'
+export { decideNetns, probeUnshare, netnsCommand, networkInterfaces, NETNS_ENV } from './netns.ts'
+export { normalizeStatus } from './status.ts'
+export type { FedmeshStatus, StatusCounters, NeighbourTransport, MembershipState } from './status.ts'

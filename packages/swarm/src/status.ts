@@ -1,0 +1,78 @@
+/**
+ * The read-only snapshot every tab exposes as `window.fedmesh.status()`. The harness only reads it; the tab node
+ * (packages/node) owns the shape and may add fields. Declared here (only the fields the harness uses) so the harness
+ * type-checks without importing browser code.
+ */
+export type NeighbourTransport = 'webrtc' | 'relayed' | 'websocket' | 'memory' | 'other'
+export type MembershipState = 'alive' | 'suspect' | 'dead'
+
+export interface FedmeshStatus {
+  peerId: string
+  startedAt: number
+  state: 'starting' | 'running' | 'error' | 'stopped'
+  error?: string
+  relay: { addrs: string[], connected: boolean, reserved: boolean, lastError?: string, bootstraps: number }
+  neighbours: Array<{ peerId: string, transport: NeighbourTransport, direction: 'inbound' | 'outbound', rttMs?: number, openedAt: number }>
+  /**
+   * lastHeardAt is on the tab's membership clock (the real node uses performance.now(), not epoch ms), so recency
+   * is judged by lastHeardMsAgo when the tab provides it, else against the tab's Date.now() at the poll.
+   */
+  membership: Array<{ peerId: string, state: MembershipState, phi: number, lastHeardAt: number, lastHeardMsAgo?: number, heartbeats: number }>
+  counters: StatusCounters
+  rejected: Record<string, number>
+  heartbeatRatePerSec: number
+  lastDialError?: string
+}
+
+export interface StatusCounters {
+  heartbeatsSent: number
+  heartbeatsReceived: number
+  messagesIn: number
+  messagesOut: number
+  bytesIn: number
+  bytesOut: number
+  dialsStarted: number
+  dialsSucceeded: number
+  dialsFailed: number
+}
+
+export const COUNTER_NAMES: ReadonlyArray<keyof StatusCounters> = [
+  'heartbeatsSent', 'heartbeatsReceived', 'messagesIn', 'messagesOut', 'bytesIn', 'bytesOut',
+  'dialsStarted', 'dialsSucceeded', 'dialsFailed'
+]
+
+const STATES = new Set(['starting', 'running', 'error', 'stopped'])
+
+function isRecord (v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+/**
+ * A status as the harness can rely on it. Before its node exists a tab answers with only `{ state: 'starting' }`
+ * (or `{ state: 'error', error }`); missing parts become empty, and the extra fields a node adds are kept.
+ * Returns undefined for something that is not a status at all.
+ */
+export function normalizeStatus (raw: unknown): FedmeshStatus | undefined {
+  if (!isRecord(raw) || typeof raw.state !== 'string' || !STATES.has(raw.state)) return undefined
+  const relay = isRecord(raw.relay) ? raw.relay : {}
+  const counters = isRecord(raw.counters) ? raw.counters : {}
+  const status: FedmeshStatus = {
+    ...raw,
+    peerId: typeof raw.peerId === 'string' ? raw.peerId : '',
+    startedAt: typeof raw.startedAt === 'number' ? raw.startedAt : 0,
+    state: raw.state as FedmeshStatus['state'],
+    relay: {
+      ...relay,
+      addrs: Array.isArray(relay.addrs) ? relay.addrs.filter((a): a is string => typeof a === 'string') : [],
+      connected: relay.connected === true,
+      reserved: relay.reserved === true,
+      bootstraps: typeof relay.bootstraps === 'number' ? relay.bootstraps : 0
+    },
+    neighbours: Array.isArray(raw.neighbours) ? raw.neighbours.filter(n => isRecord(n) && typeof n.peerId === 'string') as FedmeshStatus['neighbours'] : [],
+    membership: Array.isArray(raw.membership) ? raw.membership.filter(m => isRecord(m) && typeof m.peerId === 'string') as FedmeshStatus['membership'] : [],
+    counters: Object.fromEntries(COUNTER_NAMES.map(k => [k, typeof counters[k] === 'number' ? counters[k] : 0])) as unknown as StatusCounters,
+    rejected: isRecord(raw.rejected) ? raw.rejected as Record<string, number> : {},
+    heartbeatRatePerSec: typeof raw.heartbeatRatePerSec === 'number' ? raw.heartbeatRatePerSec : 0
+  }
+  return status
+}

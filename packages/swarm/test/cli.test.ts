@@ -1,0 +1,82 @@
+import { describe, expect, it } from 'vitest'
+import { parseCli, parseCloseTabs, parseUrlParam, summaryLines, UsageError } from '../src/cli.ts'
+import type { SwarmReport } from '../src/harness.ts'
+import { DEFAULT_OPTIONS, tabUrl, validateOptions } from '../src/options.ts'
+
+describe('parseCli', () => {
+  it('maps every option onto SwarmOptions', () => {
+    const c = parseCli([
+      '--tabs', '8', '--duration', '30', '--settle', '2', '--timeout', '90', '--json', 'out.json', '--heartbeat-ms', '500',
+      '--target-peers', '4', '--close-tabs', '20:3,4', '--close-tabs', '25.5:5', '--stop-relay', '30', '--restart-relay', '40',
+      '--stagger-ms', '0', '--poll-ms', '250', '--relay-port', '9090', '--app-port', '0', '--chromium', '/opt/chrome',
+      '--url-param', 'ice=stun:x', '--url-param', 'a=b=c', '--relay-command', 'node fake.mjs', '--quiet', '--no-netns'
+    ])
+    expect(c.jsonFile).toBe('out.json')
+    expect(c.noNetns).toBe(true)
+    expect(c.allowHostNetwork).toBe(false)
+    expect(c.options).toEqual({
+      tabs: 8, durationS: 30, settleS: 2, timeoutS: 90, heartbeatMs: 500, targetPeers: 4,
+      closeTabs: [{ atS: 20, tabs: [3, 4] }, { atS: 25.5, tabs: [5] }], stopRelayAtS: 30, restartRelayAtS: 40,
+      staggerMs: 0, pollMs: 250, relayPort: 9090, appPort: 0, chromiumPath: '/opt/chrome',
+      urlParams: [['ice', 'stun:x'], ['a', 'b=c']], relayCommand: ['node', 'fake.mjs'], quiet: true, verbose: false
+    })
+  })
+
+  it('leaves unset options to the defaults', () => {
+    expect(parseCli([]).options).toEqual({ quiet: false, verbose: false })
+  })
+
+  it('rejects bad values with the option named', () => {
+    expect(() => parseCli(['--tabs', 'many'])).toThrow(new UsageError('--tabs needs a number, got "many"'))
+    expect(() => parseCli(['extra'])).toThrow(/unexpected argument "extra"/)
+    expect(() => parseCli(['--bogus'])).toThrow(/bogus/)
+    expect(() => parseCloseTabs('3,4')).toThrow(/--close-tabs needs T:i,j/)
+    expect(() => parseUrlParam('=x')).toThrow(/--url-param needs k=v/)
+  })
+})
+
+describe('validateOptions', () => {
+  const ok = { ...DEFAULT_OPTIONS, tabs: 4 }
+  it('accepts the defaults', () => {
+    expect(validateOptions(DEFAULT_OPTIONS)).toEqual([])
+  })
+  it('names each impossible setting', () => {
+    expect(validateOptions({ ...ok, tabs: 0 })).toEqual(['--tabs must be an integer >= 1, got 0'])
+    expect(validateOptions({ ...ok, relayPort: 70000 })).toEqual(['--relay-port must be at most 65535, got 70000'])
+    expect(validateOptions({ ...ok, closeTabs: [{ atS: 5, tabs: [4] }] })).toEqual(['--close-tabs: tab 4 does not exist (tabs are 0..3)'])
+    expect(validateOptions({ ...ok, closeTabs: [{ atS: 5, tabs: [1] }, { atS: 6, tabs: [1] }] })).toEqual(['--close-tabs: tab 1 is closed twice'])
+    expect(validateOptions({ ...ok, closeTabs: [{ atS: 5, tabs: [0, 1, 2, 3] }] })).toEqual(['--close-tabs would close every tab: keep at least one open'])
+    expect(validateOptions({ ...ok, stopRelayAtS: 10, restartRelayAtS: 5 })).toEqual(['--restart-relay (5 s) must not come before --stop-relay (10 s)'])
+    expect(validateOptions({ ...ok, timeoutS: 0, durationS: -1 })).toHaveLength(2)
+  })
+})
+
+describe('tabUrl', () => {
+  it('adds relay, heartbeat and target parameters, and lets --url-param override them', () => {
+    const url = new URL(tabUrl('http://127.0.0.1:8080/?x=1', '/ip4/127.0.0.1/tcp/9/ws/p2p/R', { heartbeatMs: 500, targetPeers: 4, urlParams: [['heartbeatMs', '250'], ['ice', 'stun:s']] }))
+    expect(url.origin + url.pathname).toBe('http://127.0.0.1:8080/')
+    expect(Object.fromEntries(url.searchParams)).toEqual({ x: '1', relay: '/ip4/127.0.0.1/tcp/9/ws/p2p/R', heartbeatMs: '250', targetPeers: '4', ice: 'stun:s' })
+    expect(new URL(tabUrl('http://h/', undefined, { heartbeatMs: 1000, urlParams: [] })).search).toBe('?heartbeatMs=1000')
+  })
+})
+
+describe('summaryLines', () => {
+  it('sums up a run for a person and lists failures', () => {
+    const report = {
+      ok: false,
+      failures: ['did not converge within 60 s of the last tab loading (…)'],
+      convergence: { converged: false, requiredDirectPeers: 3, firstDirectLinkMs: 1200 },
+      linksAtEnd: { at: 0, directLinks: 10, relayedLinks: 2, minDirectPerTab: 2, maxDirectPerTab: 4, meanDirectPerTab: 3, heartbeatCoverage: 0.875 },
+      events: [{ kind: 'close-tabs', at: 0, tabs: [3], peerIds: ['p3'], allSuspectMs: 2500, allDeadMs: 6000 }],
+      rejected: { 'bad-signature': 2 }
+    } as unknown as SwarmReport
+    expect(summaryLines(report)).toEqual([
+      'converged: no',
+      'first direct link 1.2 s, first heartbeat never after the last tab loaded',
+      'links at end: direct 10 (per tab 2..4), relayed 2, heartbeat coverage 87%',
+      'closed tabs 3: all suspect after 2.5 s, all dead after 6.0 s',
+      'rejected: bad-signature 2',
+      'FAILED:\n  did not converge within 60 s of the last tab loading (…)'
+    ])
+  })
+})

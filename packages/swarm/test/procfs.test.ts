@@ -1,0 +1,84 @@
+import { spawn } from 'node:child_process'
+import { describe, expect, it } from 'vitest'
+import {
+  chromiumProcessType, clockTicksPerSecond, parseCmdline, parseSmapsRollup, parseStat, processTree, readProc, treeMemory, TreeCpuMeter
+} from '../src/procfs.ts'
+import type { ProcInfo } from '../src/procfs.ts'
+
+describe('parsing /proc', () => {
+  it('parses stat even when comm holds spaces and parentheses', () => {
+    // Fields after comm: state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime ... starttime
+    const text = '4242 (Web Content (x)) S 17 4242 4242 0 -1 4194560 100 0 0 0 250 75 0 0 20 0 12 0 987654 1000 200'
+    expect(parseStat(text)).toEqual({ pid: 4242, comm: 'Web Content (x)', state: 'S', ppid: 17, cpuTicks: 325, startTicks: 987654 })
+    expect(parseStat('garbage')).toBeUndefined()
+  })
+
+  it('splits NUL-separated command lines, and the space-joined titles Chromium children rewrite theirs to', () => {
+    expect(parseCmdline('/usr/bin/node\0--import\0tsx\0a b.ts\0')).toEqual(['/usr/bin/node', '--import', 'tsx', 'a b.ts'])
+    expect(parseCmdline('/usr/lib/chromium/chromium --type=renderer --renderer-client-id=7\0\0\0')).toEqual(['/usr/lib/chromium/chromium', '--type=renderer', '--renderer-client-id=7'])
+    expect(parseCmdline('sleep 5')).toEqual(['sleep 5']) // a one-word title with a space but no flags stays whole
+  })
+
+  it('reads Rss and Pss from smaps_rollup', () => {
+    const text = '00400000-7ffd [rollup]\nRss:              204800 kB\nPss:               51200 kB\nPss_Anon:  1 kB\nShared_Clean: 9 kB\n'
+    expect(parseSmapsRollup(text)).toEqual({ rssBytes: 204800 * 1024, pssBytes: 51200 * 1024 })
+    expect(parseSmapsRollup('Rss: 1 kB\n')).toBeUndefined()
+  })
+
+  it('names Chromium process types', () => {
+    expect(chromiumProcessType(['/usr/lib/chromium/chromium', '--remote-debugging-pipe'])).toBe('browser')
+    expect(chromiumProcessType(['chromium', '--type=renderer'])).toBe('renderer')
+    expect(chromiumProcessType(['chromium', '--type=gpu-process'])).toBe('gpu-process')
+    expect(chromiumProcessType(['chromium', '--type=utility', '--utility-sub-type=network.mojom.NetworkService'])).toBe('utility:network')
+    expect(chromiumProcessType(['chromium', '--type=utility'])).toBe('utility')
+  })
+})
+
+describe('process trees', () => {
+  const p = (pid: number, ppid: number): ProcInfo => ({ pid, ppid, startTicks: 0, cpuTicks: 0, comm: 'x', state: 'S', cmdline: [] })
+
+  it('collects a root and all its descendants, nothing else', () => {
+    const all = [p(1, 0), p(10, 1), p(11, 10), p(12, 10), p(13, 12), p(20, 1), p(21, 20)]
+    expect(processTree(10, all).map(x => x.pid).sort()).toEqual([10, 11, 12, 13])
+    expect(processTree(99, all)).toEqual([])
+  })
+
+  it('measures real CPU and memory of a child process tree, keeping the CPU of a process that exits', async () => {
+    // sh -> node busy for ~800 ms, then sh sleeps: the busy grandchild exits mid-window.
+    const child = spawn('sh', ['-c', `${JSON.stringify(process.execPath)} -e "const e=Date.now()+800;while(Date.now()<e);" ; sleep 30`], { stdio: 'ignore' })
+    const waitFor = async (what: string, ok: () => boolean): Promise<void> => {
+      const deadline = Date.now() + 15_000
+      while (!ok()) {
+        if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+        await new Promise(resolve => setTimeout(resolve, 50))
+      }
+    }
+    const busy = (): ProcInfo | undefined => processTree(child.pid!).find(t => t.cmdline.includes('-e'))
+    try {
+      const meter = new TreeCpuMeter(child.pid!, t => t.cmdline.includes('-e') ? 'busy' : 'shell')
+      meter.start()
+      await waitFor('the busy grandchild to use 0.2 CPU s', () => (busy()?.cpuTicks ?? 0) >= 0.2 * clockTicksPerSecond())
+      const tree = processTree(child.pid!)
+      expect(tree.length).toBe(2)
+      const mem = treeMemory(child.pid!, () => 'any')
+      expect(mem.processes).toBe(2)
+      expect(mem.pssBytes).toBeGreaterThan(0)
+      expect(mem.rssBytes).toBeGreaterThanOrEqual(mem.pssBytes)
+      meter.sample()
+      await waitFor('the busy grandchild to exit', () => busy() === undefined)
+      const cpu = meter.stop()
+      expect(cpu.byType.busy).toBeGreaterThanOrEqual(0.2)
+      expect(cpu.cpuSeconds).toBeCloseTo((cpu.byType.busy ?? 0) + (cpu.byType.shell ?? 0))
+      expect(cpu.cores).toBeCloseTo(cpu.cpuSeconds / cpu.wallSeconds)
+      // Once stopped, the meter reads nothing more.
+      expect(meter.stop().cpuSeconds).toBe(cpu.cpuSeconds)
+    } finally {
+      child.kill('SIGKILL')
+    }
+  })
+
+  it('reads this process and a sane USER_HZ', () => {
+    expect(readProc(process.pid)?.ppid).toBe(process.ppid)
+    expect(clockTicksPerSecond()).toBeGreaterThan(0)
+  })
+})

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest'
+import { normalizeStatus } from '../src/status.ts'
+
+describe('normalizeStatus', () => {
+  it('fills the parts a starting tab does not report yet', () => {
+    const s = normalizeStatus({ state: 'starting' })
+    expect(s).toMatchObject({
+      peerId: '', state: 'starting', neighbours: [], membership: [], rejected: {}, heartbeatRatePerSec: 0,
+      relay: { addrs: [], connected: false, reserved: false, bootstraps: 0 }
+    })
+    expect(s!.counters.messagesIn).toBe(0)
+    expect(normalizeStatus({ state: 'error', error: 'no relay address' })).toMatchObject({ state: 'error', error: 'no relay address' })
+  })
+
+  it('keeps a full status, including fields the harness does not know', () => {
+    const full = {
+      peerId: 'p', startedAt: 5, state: 'running', config: { heartbeatMs: 1000 },
+      relay: { addrs: ['/a'], connected: true, reserved: true, bootstraps: 2, failures: 1 },
+      neighbours: [{ peerId: 'q', transport: 'webrtc', direction: 'inbound', openedAt: 1 }],
+      membership: [{ peerId: 'q', state: 'alive', phi: 0.1, lastHeardAt: 99, lastHeardMsAgo: 10, heartbeats: 3, hidden: false }],
+      counters: { heartbeatsSent: 1, heartbeatsReceived: 2, messagesIn: 3, messagesOut: 4, bytesIn: 5, bytesOut: 6, dialsStarted: 7, dialsSucceeded: 8, dialsFailed: 9, pruned: 1 },
+      rejected: { 'bad-signature': 1 },
+      heartbeatRatePerSec: 0.9
+    }
+    const s = normalizeStatus(full)
+    expect(s).toMatchObject({ ...full, counters: { heartbeatsSent: 1, dialsFailed: 9 } })
+    expect(s!.counters).not.toHaveProperty('pruned')
+    expect((s as unknown as { config: unknown }).config).toEqual({ heartbeatMs: 1000 })
+  })
+
+  it('rejects what is not a status', () => {
+    for (const raw of [null, undefined, 42, 'running', [], {}, { state: 'flying' }]) expect(normalizeStatus(raw)).toBeUndefined()
+  })
+
+  it('drops malformed neighbours and members instead of failing later', () => {
+    const s = normalizeStatus({ state: 'running', neighbours: [null, { transport: 'webrtc' }, { peerId: 'a', transport: 'webrtc' }], membership: 'x' })
+    expect(s!.neighbours.map(n => n.peerId)).toEqual(['a'])
+    expect(s!.membership).toEqual([])
+  })
+})
