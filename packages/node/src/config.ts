@@ -19,6 +19,8 @@ export interface FedmeshConfig {
   /** Backoff for failed dials and relay reconnects: base, cap (ms). */
   backoffBaseMs: number
   backoffMaxMs: number
+  /** Cap for relay reconnect backoff: a refused websocket is cheap, and a returning relay should be found fast. */
+  relayBackoffMaxMs: number
   /** How often to ask the relay for more peers while below target (ms). */
   discoveryIntervalMs: number
   /** How often each neighbour is pinged for RTT and loss (ms). */
@@ -35,6 +37,7 @@ export const defaultConfig: FedmeshConfig = {
   dialTimeoutMs: 20_000,
   backoffBaseMs: 500,
   backoffMaxMs: 30_000,
+  relayBackoffMaxMs: 5_000,
   discoveryIntervalMs: 3_000,
   pingIntervalMs: 5_000
 }
@@ -44,7 +47,7 @@ export class ConfigError extends Error {
 }
 
 const NUMERIC: Array<keyof FedmeshConfig> = ['heartbeatMs', 'targetPeers', 'maxPeers', 'dialConcurrency', 'dialTimeoutMs',
-  'backoffBaseMs', 'backoffMaxMs', 'discoveryIntervalMs', 'pingIntervalMs']
+  'backoffBaseMs', 'backoffMaxMs', 'relayBackoffMaxMs', 'discoveryIntervalMs', 'pingIntervalMs']
 
 /** Merge partial settings over defaults and check them; errors say which setting and what is allowed. */
 export function resolveConfig (partial: Partial<FedmeshConfig> = {}): FedmeshConfig {

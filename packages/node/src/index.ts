@@ -8,4 +8,5 @@ export { heartbeat, Heartbeat, type HeartbeatInit } from './heartbeat/heartbeat.
 export { transportOf, isDirect, type LinkTransport } from './libp2p/connections.ts'
 export { Backoff } from './metrics/backoff.ts'
 export { LinkStats } from './metrics/link-stats.ts'
+export { linkProbe, LinkProbe, PROBE_PROTOCOL, type LinkProbeInit } from './link-probe/link-probe.ts'
 export * from './rendezvous/codec.ts'

@@ -68,7 +68,7 @@ export class FedmeshNode {
       config: { heartbeatMs: this.config.heartbeatMs, targetPeers: this.config.targetPeers, maxPeers: this.config.maxPeers },
       relay,
       neighbours: peering.neighbours().map(n => {
-        const q = hb.links.get(n.peerId)
+        const q = this.libp2p.services.linkProbe.stats.get(n.peerId)
         return { ...n, ...(q.rttMs != null ? { rttMs: round(q.rttMs) } : {}), ...(q.jitterMs != null ? { jitterMs: round(q.jitterMs) } : {}), ...(q.pings > 0 ? { loss: q.loss } : {}) }
       }),
       membership: hb.membership.list().map(m => ({

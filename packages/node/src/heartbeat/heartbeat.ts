@@ -10,20 +10,19 @@ import {
   type Clock, type HeartbeatBody, type MembershipChange, type WireMessage, type RejectReason
 } from '@fedmesh/protocol'
 import { EventLoopLag, TrafficCounters, heapUsedBytes } from '../metrics/node-metrics.ts'
-import { LinkStats } from '../metrics/link-stats.ts'
+import type { LinkStats } from '../metrics/link-stats.ts'
 import type { Peering } from '../peering/peering.ts'
 import type { Ticker } from '../timers/ticker.ts'
 import type { GossipSub, Message } from '@libp2p/gossipsub'
 import type { ComponentLogger, PeerId, Startable, Logger } from '@libp2p/interface'
-import type { Ping } from '@libp2p/ping'
-import { peerIdFromString } from '@libp2p/peer-id'
 import { TypedEventEmitter } from 'main-event'
 
 export interface HeartbeatInit {
   heartbeatMs: number
-  pingIntervalMs: number
   ticker: Ticker
   peering: () => Peering
+  /** Link quality per neighbour (from the link-probe service). */
+  links: () => LinkStats
   clock?: Clock
   /** Is the tab hidden (its timers may be throttled)? Advertised so receivers tolerate longer gaps. */
   hidden?: () => boolean
@@ -33,7 +32,6 @@ export interface HeartbeatComponents {
   peerId: PeerId
   logger: ComponentLogger
   pubsub: GossipSub
-  ping: Ping
 }
 
 export interface HeartbeatEvents {
@@ -45,7 +43,6 @@ export class Heartbeat extends TypedEventEmitter<HeartbeatEvents> implements Sta
   readonly membership: Membership
   readonly validator: MessageValidator
   readonly traffic = new TrafficCounters()
-  readonly links = new LinkStats()
   readonly counters = { heartbeatsSent: 0, heartbeatsReceived: 0, publishErrors: 0 }
   /** Gossipsub-level rejections (unsigned, bad signature) that never reach the topic validator. */
   readonly transportRejections: Record<string, number> = {}
@@ -97,8 +94,6 @@ export class Heartbeat extends TypedEventEmitter<HeartbeatEvents> implements Sta
     this.stops.push(this.init.ticker.every(this.init.heartbeatMs, () => { void this.publish() }))
     // evaluate twice per heartbeat so a silent peer is noticed within ~half an interval of crossing the threshold
     this.stops.push(this.init.ticker.every(Math.max(100, this.init.heartbeatMs / 2), () => { this.evaluate() }))
-    const pingEvery = Math.max(200, Math.floor(this.init.pingIntervalMs / Math.max(1, this.init.peering().directPeers().length || 6)))
-    this.stops.push(this.init.ticker.every(pingEvery, () => { void this.pingNext() }))
   }
 
   stop (): void {
@@ -172,7 +167,7 @@ export class Heartbeat extends TypedEventEmitter<HeartbeatEvents> implements Sta
     let loss = 0
     let lossLinks = 0
     const infos = neighbours.slice(0, 64).map(n => {
-      const q = this.links.get(n.peerId)
+      const q = this.init.links().get(n.peerId)
       if (q.rttMs != null) rtts.push(q.rttMs)
       if (q.pings > 0) { loss += q.loss; lossLinks++ }
       return { peerId: n.peerId, transport: n.transport, rttMs: q.rttMs ?? 0, loss: q.loss }
@@ -211,20 +206,6 @@ export class Heartbeat extends TypedEventEmitter<HeartbeatEvents> implements Sta
     }
   }
 
-  private async pingNext (): Promise<void> {
-    const direct = this.init.peering().directPeers()
-    this.links.retain(new Set(direct))
-    if (direct.length === 0) return
-    const peer = direct[this.pingCursor++ % direct.length] as string
-    const started = this.clock.now()
-    try {
-      await this.components.ping.ping(peerIdFromString(peer), { signal: AbortSignal.timeout(5000) })
-      // measure ourselves with the monotonic clock: ping's own figure uses Date.now()
-      this.links.record(peer, this.clock.now() - started)
-    } catch {
-      this.links.record(peer, undefined)
-    }
-  }
 }
 
 function sane (x: number): number { return Number.isFinite(x) && x > 0 ? Math.min(x, 3e38) : 0 }
