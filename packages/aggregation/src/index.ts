@@ -1,0 +1,8 @@
+export { aggregate } from './aggregate.ts'
+export type { AggregateCallOptions } from './aggregate.ts'
+export { checkPreconditions, maxTolerableByzantine, RULE_NAMES } from './preconditions.ts'
+export { pairwiseSquaredDistances, resolveDistanceKernel } from './distances/pairwise.ts'
+export type { DistanceKernel, PairwiseOptions } from './distances/pairwise.ts'
+export { squaredDistance } from './distances/lanes.ts'
+export { AggregationError, AggregationInputError, AggregationPreconditionError } from './errors.ts'
+export type { AggregateOptions, AggregationResult, AggregatorSpec, ClientUpdate, RuleName } from './types.ts'
