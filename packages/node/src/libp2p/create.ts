@@ -60,7 +60,8 @@ export async function createFedmeshLibp2p ({ config, ticker, privateKey, hidden 
     // link quality is measured by the heartbeat service's own pings instead
     connectionMonitor: { enabled: false },
     services: {
-      identify: identify(),
+      // relayed tab-to-tab circuits only carry WebRTC signalling; identifying over them is wasted work
+      identify: identify({ runOnLimitedConnection: false }),
       ping: ping(),
       pubsub: gossipsub({
         allowPublishToZeroTopicPeers: true,
