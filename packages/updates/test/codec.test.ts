@@ -1,0 +1,191 @@
+import { describe, expect, it } from 'vitest'
+import {
+  decodeChunk, decodeGlobalModel, decodeModelUpdate, digestUpdate, encodeChunk, encodeGlobalModel, encodeModelUpdate,
+  quantizeDelta, UPDATES_WIRE_VERSION
+} from '../src/index.ts'
+import type { GlobalModel, Int8Tensor, ModelUpdate, QuantizedTensor } from '../src/index.ts'
+import * as pb from '../src/wire/updates.ts'
+import { ALICE, BOB, makeDelta, makeUpdate, seededRandom, SHAPES } from './helpers.ts'
+
+function makeGlobalModel (): GlobalModel {
+  return {
+    session: 'mnist-1',
+    round: 7,
+    term: 2,
+    version: 7,
+    coordinator: BOB,
+    includedDigests: [digestUpdate(Uint8Array.of(1)), digestUpdate(Uint8Array.of(2))],
+    scores: [12.5, Number.NaN],
+    rule: 'krum',
+    tensors: makeDelta(SHAPES, seededRandom(4))
+  }
+}
+
+/** Encodes a wire object directly, bypassing the encoder's checks, to build hostile payloads. */
+function rawUpdate (patch: Partial<pb.ModelUpdate> = {}, tensorPatch: Partial<pb.TensorData> = {}): Uint8Array {
+  const int8 = makeUpdate().tensors[0] as Int8Tensor
+  return pb.ModelUpdate.encode({
+    version: UPDATES_WIRE_VERSION,
+    session: 's',
+    round: 1,
+    term: 1,
+    baseVersion: 1,
+    samples: 1,
+    sender: ALICE,
+    tensors: [{
+      name: int8.name,
+      shape: int8.shape,
+      scheme: pb.Scheme.INT8,
+      scale: int8.scale,
+      values: new Uint8Array(int8.values.slice().buffer),
+      indices: new Uint8Array(0),
+      ...tensorPatch
+    }],
+    ...patch
+  })
+}
+
+function expectMalformed (bytes: Uint8Array, detail: RegExp): void {
+  const r = decodeModelUpdate(bytes)
+  expect(r.ok).toBe(false)
+  if (!r.ok) {
+    expect(r.reason).toBe('malformed')
+    expect(r.detail).toMatch(detail)
+  }
+}
+
+describe('model update codec', () => {
+  it('round-trips the header and every scheme', () => {
+    for (const scheme of ['float32', 'int8', 'int8-topk'] as const) {
+      const update = makeUpdate({ quantize: { scheme, topkFraction: 0.3 } })
+      const r = decodeModelUpdate(encodeModelUpdate(update))
+      expect(r).toEqual({ ok: true, value: update })
+    }
+  })
+
+  it('decoded arrays do not share memory with the input bytes', () => {
+    const bytes = encodeModelUpdate(makeUpdate())
+    const r = decodeModelUpdate(bytes)
+    if (!r.ok) throw new Error(r.detail)
+    const before = (r.value.tensors[0] as Int8Tensor).values.slice()
+    bytes.fill(0)
+    expect((r.value.tensors[0] as Int8Tensor).values).toEqual(before)
+  })
+
+  it('the encoder refuses what receivers would reject, naming the field', () => {
+    const good = makeUpdate()
+    const withTensor = (t: Partial<QuantizedTensor>): ModelUpdate => ({ ...good, tensors: [{ ...(good.tensors[0] as Int8Tensor), ...t } as QuantizedTensor] })
+    expect(() => encodeModelUpdate({ ...good, sender: 'not a peer id' })).toThrow(/sender/)
+    expect(() => encodeModelUpdate({ ...good, session: '' })).toThrow(/session/)
+    expect(() => encodeModelUpdate({ ...good, round: -1 })).toThrow(/round/)
+    expect(() => encodeModelUpdate({ ...good, term: 1.5 })).toThrow(/term/)
+    expect(() => encodeModelUpdate({ ...good, samples: 0 })).toThrow(/samples/)
+    expect(() => encodeModelUpdate(withTensor({ scale: Number.NaN }))).toThrow(/scale NaN/)
+    expect(() => encodeModelUpdate(withTensor({ scale: Math.fround(1e38) }))).toThrow(/127 \* scale/)
+    expect(() => encodeModelUpdate(withTensor({ scale: 0.1 }))).toThrow(/not a float32/)
+    expect(() => encodeModelUpdate(withTensor({ scale: -0.5 }))).toThrow(/negative/)
+    expect(() => encodeModelUpdate(withTensor({ shape: [3] }))).toThrow(/Int8Array of 3/)
+    const f32 = quantizeDelta(makeDelta(SHAPES, seededRandom(1)), { scheme: 'float32' })
+    ;(f32.tensors[2]?.values as Float32Array)[3] = Number.POSITIVE_INFINITY
+    expect(() => encodeModelUpdate({ ...good, ...f32 })).toThrow(/dense2\/kernel.*index 3/)
+  })
+
+  it('decodes a hostile but well-formed payload to the right reason', () => {
+    expect(decodeModelUpdate(rawUpdate())).toMatchObject({ ok: true })
+    expect(decodeModelUpdate(rawUpdate({ version: 2 }))).toMatchObject({ ok: false, reason: 'unsupported-version' })
+    expectMalformed(rawUpdate({ sender: 'x y' }), /sender/)
+    expectMalformed(rawUpdate({}, { values: new Uint8Array(5) }), /5 int8 values for 1600/)
+    expectMalformed(rawUpdate({}, { scheme: pb.Scheme.SCHEME_UNKNOWN }), /unknown scheme/)
+    expectMalformed(rawUpdate({}, { indices: Uint8Array.of(1) }), /no indices/)
+    expectMalformed(rawUpdate({}, { shape: [1, 2, 3, 4, 5, 6, 7, 8, 9] }), /more than 8 elements/)
+    expectMalformed(rawUpdate({}, { shape: [65536, 65536] }), /elements, at most/)
+    expectMalformed(rawUpdate({}, { scale: -1 }), /negative/)
+    // top-k: index past the end, values/indices count mismatch, truncated varint
+    expectMalformed(rawUpdate({}, { scheme: pb.Scheme.INT8_TOPK, shape: [4], indices: Uint8Array.of(0, 3), values: Uint8Array.of(1, 2) }), /index 4 out of range/)
+    expectMalformed(rawUpdate({}, { scheme: pb.Scheme.INT8_TOPK, shape: [4], indices: Uint8Array.of(0, 1), values: Uint8Array.of(1) }), /1 values for 2/)
+    expectMalformed(rawUpdate({}, { scheme: pb.Scheme.INT8_TOPK, shape: [400], indices: Uint8Array.of(0x81), values: Uint8Array.of(1) }), /truncated/)
+    // a non-finite scale is not malformed: the validator reports it as 'non-finite'
+    expect(decodeModelUpdate(rawUpdate({}, { scale: Number.NaN }))).toMatchObject({ ok: true })
+  })
+
+  it('the structural walk catches what protons would misread', () => {
+    const good = rawUpdate()
+    // field 3 (round, varint) sent as a fixed32 (round 0 is not encoded, so this is its only occurrence)
+    expectMalformed(Uint8Array.of(...rawUpdate({ round: 0 }), (3 << 3) | 5, 1, 0, 0, 0), /wire type 5, expected 0/)
+    // a singular field twice (protons would keep the last)
+    expectMalformed(Uint8Array.of(...good, (3 << 3) | 0, 9), /more than once/)
+    // uint32 out of range
+    expectMalformed(Uint8Array.of(...rawUpdate({ samples: 0 }), (6 << 3) | 0, 0x80, 0x80, 0x80, 0x80, 0x10), /out of range/)
+    // a padded six-byte varint (protons' uint32 reader would skip ten bytes)
+    expectMalformed(Uint8Array.of(...rawUpdate({ round: 0 }), (3 << 3) | 0, 0x81, 0x80, 0x80, 0x80, 0x80, 0x00), /longer than 5 bytes/)
+    // a tensor whose shape [20, 80] is packed (protons reads unpacked only, so it must not reach protons)
+    expectMalformed(Uint8Array.of(...rawUpdate({ tensors: [] }), (8 << 3) | 2, 4, (2 << 3) | 2, 2, 20, 80), /TensorData.2: wire type 2, expected 0/)
+    // invalid UTF-8 in the session
+    const session = rawUpdate({ session: 'ab' })
+    const at = session.indexOf(0x61)
+    session[at] = 0xff
+    expectMalformed(session, /UTF-8/)
+    // truncated input
+    expectMalformed(good.subarray(0, good.length - 3), /runs past the end|truncated/)
+    // unknown fields are skipped (forward compatibility)
+    // (field 99, wire type 2: tag 794 = varint 0x9a 0x06)
+    expect(decodeModelUpdate(Uint8Array.of(...good, 0x9a, 0x06, 2, 7, 7))).toMatchObject({ ok: true })
+  })
+
+  it('never throws on non-Uint8Array input', () => {
+    expect(decodeModelUpdate(undefined as unknown as Uint8Array)).toMatchObject({ ok: false, reason: 'malformed' })
+    expect(decodeChunk('abc' as unknown as Uint8Array)).toMatchObject({ ok: false, reason: 'malformed' })
+  })
+})
+
+describe('global model codec', () => {
+  it('round-trips, NaN scores included', () => {
+    const model = makeGlobalModel()
+    const r = decodeGlobalModel(encodeGlobalModel(model))
+    expect(r).toEqual({ ok: true, value: model })
+  })
+
+  it('the encoder checks digests, scores, rule and values', () => {
+    const m = makeGlobalModel()
+    expect(() => encodeGlobalModel({ ...m, includedDigests: ['abc', m.includedDigests[0] as string] })).toThrow(/hex/)
+    expect(() => encodeGlobalModel({ ...m, includedDigests: [m.includedDigests[0] as string, m.includedDigests[0] as string] })).toThrow(/twice/)
+    expect(() => encodeGlobalModel({ ...m, scores: [1] })).toThrow(/one score per included digest/)
+    expect(() => encodeGlobalModel({ ...m, scores: [1, Number.POSITIVE_INFINITY] })).toThrow(/finite or NaN/)
+    expect(() => encodeGlobalModel({ ...m, rule: '' })).toThrow(/rule/)
+    expect(() => encodeGlobalModel({ ...m, coordinator: '' })).toThrow(/coordinator/)
+    const tensors = makeDelta(SHAPES, seededRandom(1))
+    ;(tensors[0]?.data as Float32Array)[0] = Number.NaN
+    expect(() => encodeGlobalModel({ ...m, tensors })).toThrow(/not finite/)
+  })
+
+  it('the decoder refuses quantised tensors and short digests', () => {
+    const m = makeGlobalModel()
+    const wire = pb.GlobalModel.decode(encodeGlobalModel(m))
+    const int8: pb.TensorData = { name: 'w', shape: [2], scheme: pb.Scheme.INT8, scale: 1, values: Uint8Array.of(1, 2), indices: new Uint8Array(0) }
+    expect(decodeGlobalModel(pb.GlobalModel.encode({ ...wire, tensors: [int8] }))).toMatchObject({ ok: false, reason: 'malformed', detail: expect.stringMatching(/float32/) })
+    expect(decodeGlobalModel(pb.GlobalModel.encode({ ...wire, includedDigests: [Uint8Array.of(1, 2, 3), ...wire.includedDigests.slice(1)] }))).toMatchObject({ ok: false, reason: 'malformed' })
+  })
+})
+
+describe('chunk codec', () => {
+  const chunk = {
+    kind: 'model-update' as const, digest: 'ab'.repeat(32), index: 2, count: 3, totalBytes: 100, session: 's', round: 4, term: 1, data: Uint8Array.of(1, 2, 3)
+  }
+
+  it('round-trips', () => {
+    expect(decodeChunk(encodeChunk(chunk))).toEqual({ ok: true, value: chunk })
+  })
+
+  it('refuses impossible index/count/size combinations', () => {
+    expect(() => encodeChunk({ ...chunk, index: 3 })).toThrow(/index 3 must be below count 3/)
+    expect(() => encodeChunk({ ...chunk, count: 0, index: 0 })).toThrow(/count 0/)
+    expect(() => encodeChunk({ ...chunk, count: 101 })).toThrow(/count 101/)
+    expect(() => encodeChunk({ ...chunk, totalBytes: 2 })).toThrow(/count 3 must be in 1..totalBytes|longer than the payload/)
+    expect(() => encodeChunk({ ...chunk, data: new Uint8Array(0) })).toThrow(/non-empty/)
+    expect(() => encodeChunk({ ...chunk, digest: 'xyz' })).toThrow(/digest/)
+    const wire = pb.Chunk.decode(encodeChunk(chunk))
+    expect(decodeChunk(pb.Chunk.encode({ ...wire, kind: pb.PayloadKind.PAYLOAD_UNKNOWN }))).toMatchObject({ ok: false, reason: 'malformed' })
+    expect(decodeChunk(pb.Chunk.encode({ ...wire, payloadDigest: Uint8Array.of(1) }))).toMatchObject({ ok: false, reason: 'malformed' })
+    expect(decodeChunk(pb.Chunk.encode({ ...wire, version: 9 }))).toMatchObject({ ok: false, reason: 'unsupported-version' })
+  })
+})
