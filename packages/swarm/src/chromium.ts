@@ -161,9 +161,17 @@ export interface Tab {
  * A tab in its own browser context: tabs must not share storage, or they could share one persisted peer identity.
  * Camera/microphone permission is what makes Chromium offer 127.0.0.1 ICE candidates.
  */
-export async function openTab (browser: Browser): Promise<Tab> {
-  const context = await browser.newContext()
-  await context.grantPermissions(['camera', 'microphone'])
+export async function openTab (browser: Browser, shared?: BrowserContext): Promise<Tab> {
+  // One context for all tabs, like a person opening tabs in one window: a context per tab costs each tab its
+  // own storage partition and network context. Identities are not stored, so tabs never share one.
+  const context = shared ?? await browser.newContext()
+  if (shared == null) await context.grantPermissions(['camera', 'microphone'])
   const page = await context.newPage()
   return { context, page }
+}
+
+export async function sharedContext (browser: Browser): Promise<BrowserContext> {
+  const context = await browser.newContext()
+  await context.grantPermissions(['camera', 'microphone'])
+  return context
 }

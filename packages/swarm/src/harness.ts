@@ -16,7 +16,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { availableParallelism, loadavg, tmpdir, totalmem } from 'node:os'
 import { join } from 'node:path'
 import type { Page } from 'playwright-core'
-import { findChromium, launchChromium, openTab } from './chromium.ts'
+import { findChromium, launchChromium, openTab, sharedContext } from './chromium.ts'
 import type { ChromiumLocation, LaunchedChromium, Tab } from './chromium.ts'
 import { networkInterfaces } from './netns.ts'
 import { assertPortFree, pickFreePort, relayMultiaddr, ServiceProcess } from './processes.ts'
@@ -361,16 +361,17 @@ class SwarmRun {
 
   // --- tabs ------------------------------------------------------------------------------------------------------
 
-  /** Open every tab (--stagger-ms apart, each in its own context) and wait until all have loaded or failed to. */
+  /** Open every tab (--stagger-ms apart, all in one browser context) and wait until all have loaded or failed to. */
   private async openTabs (url: string): Promise<void> {
     const browser = this.chromium!.browser
+    const context = await sharedContext(browser)
     this.firstTabOpenedAt = Date.now()
     this.report.timestamps.firstTabOpenedAt = this.firstTabOpenedAt
     await Promise.all(this.tabs.map(async h => {
       await sleep(h.index * this.o.staggerMs, this.abort.signal)
       h.times.openedAt = Date.now()
       try {
-        h.tab = await openTab(browser)
+        h.tab = await openTab(browser, context)
         this.listenToPage(h, h.tab.page)
         await h.tab.page.goto(url, { waitUntil: 'load', timeout: 60_000 })
         h.times.loadedAt = Date.now()
@@ -623,7 +624,7 @@ class SwarmRun {
       h.times.closedAt = at
     }
     this.note(`closing tabs ${indices.join(',')}`)
-    await Promise.all(indices.map(async t => { await this.tabs[t]!.tab?.context.close().catch(() => {}) }))
+    await Promise.all(indices.map(async t => { await this.tabs[t]!.tab?.page.close().catch(() => {}) }))
     return { kind: 'close-tabs', at, tabs: indices }
   }
 

@@ -156,6 +156,9 @@ export class Peering implements Startable {
     const relays = this.init.relayLink().relayPeerIds()
     const eligible = [...this.candidates].filter(p => p !== self && !relays.has(p) && !direct.has(p) && !this.inflight.has(p) && this.backoff.ready(p, now))
     shuffle(eligible, this.random)
+    // prefer peers that advertise few links: it evens out degrees and gets late joiners connected first
+    const degreeOf = (p: string): number => this.init.advertisedDegree?.(p) ?? this.init.targetPeers
+    eligible.sort((a, b) => degreeOf(a) - degreeOf(b))
     const slots = Math.min(missing, this.init.dialConcurrency - this.inflight.size)
     for (const peer of eligible.slice(0, Math.max(0, slots))) this.dial(peer)
 
@@ -210,18 +213,25 @@ export class Peering implements Startable {
       })
   }
 
-  /** Close links above maxPeers: inbound first (our own dials stay within target), highest advertised degree first. */
+  /**
+   * Close links above maxPeers. Prune peers that can best afford it: the highest advertised degree first (a newcomer
+   * whose heartbeat we have not seen yet counts as degree 0 and is kept), inbound before outbound, newest first.
+   * A peer at or below half the target is never pruned: it needs its links more than we need the slot.
+   */
   private prune (direct: Set<string>): void {
-    const excess = direct.size - this.init.maxPeers
+    let excess = direct.size - this.init.maxPeers
+    const degree = (peerId: string): number => this.init.advertisedDegree?.(peerId) ?? 0
     const neighbours = this.neighbours().filter(n => direct.has(n.peerId))
     neighbours.sort((a, b) => {
-      if (a.direction !== b.direction) return a.direction === 'inbound' ? -1 : 1
-      const da = this.init.advertisedDegree?.(a.peerId) ?? 0
-      const db = this.init.advertisedDegree?.(b.peerId) ?? 0
+      const da = degree(a.peerId)
+      const db = degree(b.peerId)
       if (da !== db) return db - da
+      if (a.direction !== b.direction) return a.direction === 'inbound' ? -1 : 1
       return b.openedAt - a.openedAt
     })
-    for (const n of neighbours.slice(0, excess)) {
+    for (const n of neighbours) {
+      if (excess <= 0 || degree(n.peerId) <= this.init.targetPeers / 2) break
+      excess--
       this.counters.pruned++
       this.pruning.add(n.peerId)
       void this.components.connectionManager.closeConnections(peerIdFromString(n.peerId)).catch(() => {})
