@@ -5,6 +5,7 @@ import { createFedmeshLibp2p, type FedmeshLibp2p } from './libp2p/create.ts'
 import { resolveConfig, type FedmeshConfig } from './config.ts'
 import { createTicker, type Ticker } from './timers/ticker.ts'
 import type { FedmeshStatus } from './status.ts'
+import { isDirect } from './libp2p/connections.ts'
 import type { PrivateKey } from '@libp2p/interface'
 
 export interface CreateNodeOptions {
@@ -38,9 +39,22 @@ export class FedmeshNode {
   get peering () { return this.libp2p.services.peering }
   get relayLink () { return this.libp2p.services.relayLink }
 
+  /** Milestones in ms since the node was created: where start-up time goes. */
+  private readonly marks: Record<string, number> = {}
+  private mark (name: string): void { this.marks[name] ??= Math.round(Date.now() - this.startedAt) }
+
   async start (): Promise<void> {
     try {
+      this.mark('starting')
+      const events = this.libp2p
+      this.relayLink.addEventListener('relay:connected', () => { this.mark('relayConnected') })
+      events.addEventListener('self:peer:update', () => {
+        if (this.libp2p.getMultiaddrs().some(a => a.toString().includes('/p2p-circuit'))) this.mark('reserved')
+      })
+      events.addEventListener('connection:open', (evt) => { if (isDirect(evt.detail)) this.mark('firstDirectLink') })
+      this.heartbeat.addEventListener('heartbeat', () => { this.mark('firstHeartbeat') })
       await this.libp2p.start()
+      this.mark('started')
       this.state = 'running'
     } catch (err: any) {
       this.state = 'error'
@@ -92,6 +106,7 @@ export class FedmeshNode {
       },
       rejected: hb.rejected(),
       heartbeatRatePerSec: hb.receiveRate(),
+      timeline: { ...this.marks },
       ...(peering.lastDialError != null ? { lastDialError: peering.lastDialError } : {})
     }
   }

@@ -26,6 +26,8 @@ export interface FedmeshStatus {
   }
   rejected: Record<string, number>
   heartbeatRatePerSec: number
+  /** Start-up milestones, ms after the node was created: starting, relayConnected, reserved, started, firstDirectLink, firstHeartbeat. */
+  timeline: Record<string, number>
   lastDialError?: string
   metrics?: Record<string, number>
 }
