@@ -28,7 +28,7 @@ export class FedmeshNodeElement extends LitElement {
   attach (node: FedmeshNode): void {
     this.node = node
     this.refresh()
-    this.timer ??= setInterval(() => { this.refresh() }, 1000)
+    this.timer ??= setInterval(() => { if (document.visibilityState === 'visible') this.refresh() }, 2000)
   }
 
   fail (message: string): void { this.failure = message }

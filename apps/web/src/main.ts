@@ -32,7 +32,8 @@ async function boot (): Promise<void> {
     }
     const node = await FedmeshNode.create(config, { hidden: () => document.visibilityState === 'hidden' })
     window.fedmesh = { status: () => node.status() }
-    element?.attach(node)
+    // ?ui=0 leaves the page blank (headless swarms, or to measure the node without its rendering)
+    if (new URLSearchParams(location.search).get('ui') !== '0') element?.attach(node)
     await node.start()
     addEventListener('pagehide', () => { void node.stop() })
   } catch (err: any) {

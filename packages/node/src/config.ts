@@ -33,7 +33,7 @@ export const defaultConfig: FedmeshConfig = {
   heartbeatMs: 1000,
   targetPeers: 6,
   maxPeers: 9,
-  dialConcurrency: 3,
+  dialConcurrency: 2,
   dialTimeoutMs: 20_000,
   backoffBaseMs: 500,
   backoffMaxMs: 30_000,

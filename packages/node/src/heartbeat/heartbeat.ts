@@ -48,7 +48,7 @@ export class Heartbeat extends TypedEventEmitter<HeartbeatEvents> implements Sta
   readonly transportRejections: Record<string, number> = {}
   private readonly log: Logger
   private readonly clock: Clock
-  private readonly lag = new EventLoopLag()
+  private readonly lag = new EventLoopLag(500)
   private readonly accepted = new WeakMap<Message, WireMessage>()
   private readonly receivedTimes: number[] = []
   private seq = 0
@@ -60,7 +60,7 @@ export class Heartbeat extends TypedEventEmitter<HeartbeatEvents> implements Sta
     this.log = components.logger.forComponent('fedmesh:heartbeat')
     this.clock = init.clock ?? systemClock
     this.validator = new MessageValidator({ clock: this.clock })
-    this.membership = new Membership(components.peerId.toString(), { clock: this.clock, evaluationPeriodMs: Math.max(100, init.heartbeatMs / 2) })
+    this.membership = new Membership(components.peerId.toString(), { clock: this.clock, evaluationPeriodMs: init.heartbeatMs })
     this.onMessage = this.onMessage.bind(this)
     this.onSubscriptionChange = this.onSubscriptionChange.bind(this)
   }
@@ -92,8 +92,8 @@ export class Heartbeat extends TypedEventEmitter<HeartbeatEvents> implements Sta
     pubsub.addEventListener('subscription-change', this.onSubscriptionChange)
     this.lag.start()
     this.stops.push(this.init.ticker.every(this.init.heartbeatMs, () => { void this.publish() }))
-    // evaluate twice per heartbeat so a silent peer is noticed within ~half an interval of crossing the threshold
-    this.stops.push(this.init.ticker.every(Math.max(100, this.init.heartbeatMs / 2), () => { this.evaluate() }))
+    // evaluate once per heartbeat: a tab's CPU is the scarce resource, and detection needs seconds of silence anyway
+    this.stops.push(this.init.ticker.every(this.init.heartbeatMs, () => { this.evaluate() }))
   }
 
   stop (): void {

@@ -35,7 +35,7 @@ export class EventLoopLag {
   private max = 0
   private lastMax = 0
 
-  constructor (private readonly periodMs = 200) {}
+  constructor (private readonly periodMs = 500) {}
 
   start (): void {
     const arm = (): void => {
