@@ -1,0 +1,640 @@
+import { MAX_TERM, resolve, validTerm } from './config.ts'
+import type { Settings } from './config.ts'
+import { certify, outranks, preferred, quorum } from './quorum.ts'
+import type {
+  ClaimMessage, ElectionConfig, ElectionEvent, ElectionMessage, FenceMessage, LeadMessage, Output, PeerId, Role,
+  StepDownReason, VoteMessage
+} from './types.ts'
+
+/** Ballots are kept for terms up to this far beyond the one being elected (bounds memory against junk terms). */
+const BALLOT_WINDOW = 8
+
+/** The highest leadership this node has recognised (the fencing token), with its proof. */
+interface Fence {
+  term: number
+  leader: PeerId
+  electorate: number
+  certificate: VoteMessage[]
+  resigned: boolean
+}
+
+interface Ballot {
+  candidate: PeerId
+  /** The voter's latest vote for `candidate` (absent for a claim, the candidate's vote for itself). */
+  vote?: VoteMessage
+}
+
+interface Candidacy {
+  term: number
+  electorate: number
+  lastSentAt: number
+}
+
+interface Leading {
+  term: number
+  electorate: number
+  certificate: VoteMessage[]
+  leadsSent: number
+  lastLeadAt: number
+  lastCertificateAt: number
+}
+
+/** A snapshot of the election state, for status pages and metrics. */
+export interface ElectionStatus {
+  role: Role
+  /** Highest term this node has voted, claimed or recognised a leader in. */
+  term: number
+  leader: PeerId | undefined
+  leaderTerm: number | undefined
+  /** Term being elected while there is no leader; undefined otherwise. */
+  electing: number | undefined
+  electorate: number
+  alive: number
+}
+
+/**
+ * Coordinator election over broadcast gossip, as a pure state machine: feed it the membership view, received
+ * messages and periodic ticks; broadcast what it returns in `send`. See docs/election.md for the algorithm and its
+ * safety and liveness argument.
+ */
+export class Election {
+  private readonly s: Settings
+  private readonly startedAt: number
+
+  /** The highest leadership recognised so far. Everything at or below its term is decided. */
+  private fence: Fence | undefined
+  private lastHeardLeaderAt = -Infinity
+  /**
+   * term → whom this node voted for (itself when it claimed), for every term above the fence: the promise that makes
+   * quorums exclusive. Kept per term rather than as Raft's single (currentTerm, votedFor) so that a node that ran
+   * ahead while cut off can still vote in the lower terms where the others are.
+   */
+  private readonly votes = new Map<number, PeerId>()
+  /** term → electorate of this node's latest claim in it: late votes can still make it the winner of that term. */
+  private readonly claims = new Map<number, number>()
+  private candidacy: Candidacy | undefined
+  private leading: Leading | undefined
+  /** The term this node is trying to elect a leader for; 0 while it recognises one. */
+  private target = 0
+  private targetDeadline = 0
+
+  private alive = new Set<PeerId>()
+  private ineligible = new Set<PeerId>()
+  /** When each member was last in the alive view; members within `memberTtlMs` form the electorate. */
+  private readonly lastAlive = new Map<PeerId, number>()
+  private readonly distrusted = new Set<PeerId>()
+
+  /** Never voted, claimed or followed: its first election starts at the term it has heard others use. */
+  private fresh = true
+  private freshHorizon = 0
+  /** While fresh: term → the nodes seen using it. A term counts once two nodes used it, so one liar cannot set it. */
+  private readonly sightings = new Map<number, Set<PeerId>>()
+
+  /**
+   * term → voter → ballot, from every vote and claim seen: catches double votes, and lets a node recognise a
+   * winner (itself included) from the votes it saw, without waiting for a Lead that carries the certificate.
+   */
+  private readonly ballots = new Map<number, Map<PeerId, Ballot>>()
+  private readonly equivocators = new Map<number, Set<PeerId>>()
+  /** peer → when this node last sent it proof of a newer leadership (rate limit). */
+  private readonly fenceSentAt = new Map<PeerId, number>()
+
+  private reportedLeader: PeerId | undefined
+  private reportedTerm = 0
+
+  constructor (config: ElectionConfig) {
+    this.s = resolve(config)
+    this.startedAt = this.s.clock.now()
+    this.alive.add(this.s.self)
+    this.lastAlive.set(this.s.self, this.startedAt)
+  }
+
+  /** Highest term this node has voted, claimed or recognised a leader in (persist it: `persistedTerm`). */
+  get term (): number {
+    let term = Math.max(this.fence?.term ?? 0, this.s.persistedTerm)
+    for (const t of this.votes.keys()) if (t > term) term = t
+    return term
+  }
+
+  /** The leader this node currently recognises (itself when leading), or undefined during an election. */
+  get leader (): PeerId | undefined {
+    return this.currentLeader(this.s.clock.now())
+  }
+
+  /** The term of `leader`, or undefined when there is none. */
+  get leaderTerm (): number | undefined {
+    if (this.leading !== undefined) return this.leading.term
+    return this.leaseValid(this.s.clock.now()) ? this.fence?.term : undefined
+  }
+
+  get role (): Role {
+    if (this.leading !== undefined) return 'leader'
+    return this.candidacy !== undefined ? 'candidate' : 'follower'
+  }
+
+  /** Size of the electorate (members alive within `memberTtlMs`, self included) that quorums are counted against. */
+  get electorate (): number {
+    return this.knownSize(this.s.clock.now())
+  }
+
+  status (): ElectionStatus {
+    const now = this.s.clock.now()
+    const leader = this.currentLeader(now)
+    return {
+      role: this.role,
+      term: this.term,
+      leader,
+      leaderTerm: leader === undefined ? undefined : (this.leading?.term ?? this.fence?.term),
+      electing: this.target === 0 ? undefined : this.target,
+      electorate: this.knownSize(now),
+      alive: this.alive.size
+    }
+  }
+
+  /**
+   * Fencing check for round messages: is (term, from) the highest leadership this node knows of? Stays true while
+   * the leader's lease is merely late; false for any older leader once a newer one is known, and after it resigned.
+   */
+  accepts (term: number, from: PeerId): boolean {
+    const fence = this.fence
+    return fence !== undefined && !fence.resigned && fence.term === term && fence.leader === from
+  }
+
+  /**
+   * The failure detector's current view. `alive` need not include this node. `ineligible` peers vote but are not
+   * elected (e.g. hidden tabs, whose timers the browser throttles below the lease renewal rate).
+   */
+  onMembership (alive: Iterable<PeerId>, options: { ineligible?: Iterable<PeerId> } = {}): Output {
+    const now = this.s.clock.now()
+    this.alive = new Set(alive)
+    this.alive.add(this.s.self)
+    for (const peer of this.alive) this.lastAlive.set(peer, now)
+    this.ineligible = new Set(options.ineligible ?? [])
+    return this.run(out => { this.evaluate(now, out) })
+  }
+
+  /** Call every 50–250 ms: renews the lease, retries claims, times out elections. */
+  tick (): Output {
+    const now = this.s.clock.now()
+    return this.run(out => { this.evaluate(now, out) })
+  }
+
+  onMessage (msg: ElectionMessage): Output {
+    const now = this.s.clock.now()
+    return this.run(out => {
+      if (typeof msg !== 'object' || msg === null || !validTerm(msg.term)) return
+      if (typeof msg.from !== 'string' || msg.from === '' || msg.from === this.s.self) return
+      if (this.fresh) this.sight(msg.type === 'lead' || msg.type === 'fence' ? msg.term + 1 : msg.term, msg.from)
+      switch (msg.type) {
+        case 'vote': this.onVote(msg, now, out); break
+        case 'claim': this.onClaim(msg, now, out); break
+        case 'lead': this.onLead(msg, now, out); break
+        case 'fence': this.onFence(msg, now, out); break
+        case 'resign': this.onResign(msg.term, msg.from, now, out); break
+        default: break
+      }
+    })
+  }
+
+  /** Stop leading (the tab is closing or going to the background); followers elect at once. */
+  resign (): Output {
+    const now = this.s.clock.now()
+    return this.run(out => { this.stepDown('resigned', now, out) })
+  }
+
+  /**
+   * Stop voting for `peer` and, if it leads, stop recognising it (e.g. the MAPE-K loop found its global models bad).
+   * When a quorum distrusts the leader, they elect another one, whose higher term fences it.
+   */
+  distrust (peer: PeerId): Output {
+    const now = this.s.clock.now()
+    this.distrusted.add(peer)
+    return this.run(out => {
+      if (peer === this.s.self) this.stepDown('resigned', now, out)
+      this.evaluate(now, out)
+    })
+  }
+
+  trust (peer: PeerId): Output {
+    this.distrusted.delete(peer)
+    return this.tick()
+  }
+
+  // --- bookkeeping ---------------------------------------------------------------------------------------------
+
+  private run (fn: (out: Output) => void): Output {
+    const out: Output = { send: [], events: [] }
+    fn(out)
+    this.report(out.events)
+    return out
+  }
+
+  private report (events: ElectionEvent[]): void {
+    const leader = this.currentLeader(this.s.clock.now())
+    const term = this.leading?.term ?? this.fence?.term ?? 0
+    if (leader !== this.reportedLeader || (leader !== undefined && term !== this.reportedTerm)) {
+      events.push({ type: 'leader-changed', term, leader })
+      this.reportedLeader = leader
+      this.reportedTerm = term
+    }
+  }
+
+  /**
+   * A fresh node (just joined, no leader known yet) learns which term the others are electing in, so its first
+   * election joins theirs instead of starting at 1. A term with a leader is over (count the next one); a term
+   * being voted in can be joined.
+   */
+  private sight (term: number, from: PeerId): void {
+    if (term <= this.freshHorizon) return
+    let seen = this.sightings.get(term)
+    if (seen === undefined) {
+      if (this.sightings.size >= 32) {
+        const lowest = Math.min(...this.sightings.keys())
+        if (term < lowest) return
+        this.sightings.delete(lowest)
+      }
+      seen = new Set()
+      this.sightings.set(term, seen)
+    }
+    seen.add(from)
+    if (seen.size >= Math.max(2, this.s.faultTolerance + 1)) {
+      this.freshHorizon = term
+      for (const t of this.sightings.keys()) if (t <= term) this.sightings.delete(t)
+    }
+  }
+
+  private get fenceTerm (): number {
+    return this.fence?.term ?? 0
+  }
+
+  private warmingUp (now: number): boolean {
+    return now - this.startedAt < this.s.warmupMs
+  }
+
+  private knownSize (now: number): number {
+    for (const [peer, at] of this.lastAlive) {
+      if (now - at > this.s.memberTtlMs && !this.alive.has(peer)) this.lastAlive.delete(peer)
+    }
+    return this.lastAlive.size
+  }
+
+  private hasQuorumAlive (now: number): boolean {
+    return this.alive.size >= quorum(this.knownSize(now), this.s.faultTolerance)
+  }
+
+  /**
+   * A follower's lease: its leader was heard within `leaseMs`. Deliberately not tied to the failure detector: Leads
+   * come every `leadIntervalMs`, far more often than heartbeats, so the lease notices a dead leader sooner, and a
+   * falsely suspected leader does not flap.
+   */
+  private leaseValid (now: number): boolean {
+    const fence = this.fence
+    if (fence === undefined || fence.resigned || fence.leader === this.s.self) return false
+    return !this.distrusted.has(fence.leader) && now - this.lastHeardLeaderAt < this.s.leaseMs
+  }
+
+  private currentLeader (now: number): PeerId | undefined {
+    if (this.leading !== undefined) return this.s.self
+    return this.leaseValid(now) ? this.fence?.leader : undefined
+  }
+
+  /**
+   * Who may be elected in `term`: alive, eligible, trusted, and, in the first term after the fence, not the leader
+   * whose lease just lapsed (the failure detector may not have noticed yet). Only in that term: if the attempt fails
+   * the old leader may be the one everybody else can still reach.
+   */
+  private eligible (term: number, now: number): PeerId[] {
+    const fence = this.fence
+    const lapsed = fence !== undefined && term === fence.term + 1 && this.leading === undefined && !this.leaseValid(now) ? fence.leader : undefined
+    const out: PeerId[] = []
+    for (const peer of this.alive) {
+      if (peer !== lapsed && !this.ineligible.has(peer) && !this.distrusted.has(peer)) out.push(peer)
+    }
+    return out
+  }
+
+  private timeout (): number {
+    const [min, max] = this.s.electionTimeoutMs
+    return min + (max - min) * this.s.random()
+  }
+
+  private outranksFence (term: number, leader: PeerId): boolean {
+    const fence = this.fence
+    return fence === undefined || outranks(term, leader, fence.term, fence.leader)
+  }
+
+  // --- the periodic decision -----------------------------------------------------------------------------------
+
+  private evaluate (now: number, out: Output): void {
+    if (this.leading !== undefined) {
+      this.lead(now, out)
+      return
+    }
+    if (this.leaseValid(now)) {
+      this.target = 0
+      this.candidacy = undefined
+      return
+    }
+    if (this.warmingUp(now)) return
+
+    if (this.target === 0) {
+      // Everyone who recognised the same leader starts from the same term, so they agree on whom it prefers.
+      this.target = Math.max(this.fenceTerm + 1, this.fresh ? this.freshHorizon : 0)
+      this.targetDeadline = now + this.timeout()
+    } else if (now >= this.targetDeadline) {
+      // This attempt produced no leader (preferred candidate dead, or votes split across diverging views):
+      // the next term prefers a different candidate.
+      this.target++
+      this.targetDeadline = now + this.timeout()
+    }
+
+    if (this.candidacy !== undefined && this.candidacy.term !== this.target) this.candidacy = undefined
+    if (this.candidacy !== undefined) {
+      this.campaign(now, out)
+    } else if (this.mayClaim(this.target, now)) {
+      this.claim(this.target, now, out)
+    }
+  }
+
+  private mayClaim (term: number, now: number): boolean {
+    if (term > MAX_TERM || term <= this.s.persistedTerm) return false
+    const promised = this.votes.get(term)
+    if (promised !== undefined && promised !== this.s.self) return false
+    // Without a quorum in view the claim cannot win; not claiming keeps a cut-off node's terms from running away.
+    return this.hasQuorumAlive(now) && preferred(term, this.eligible(term, now)) === this.s.self
+  }
+
+  private claim (term: number, now: number, out: Output): void {
+    this.votes.set(term, this.s.self)
+    this.leaveFresh()
+    this.candidacy = { term, electorate: 0, lastSentAt: -Infinity }
+    this.recordBallot(term, this.s.self, this.s.self, out)
+    this.campaign(now, out)
+  }
+
+  /** (Re-)broadcast the claim when due or when the electorate changed, and see whether it has won. */
+  private campaign (now: number, out: Output): void {
+    const c = this.candidacy
+    if (c === undefined) return
+    const electorate = this.knownSize(now)
+    if (electorate !== c.electorate) {
+      // Votes name the electorate they were cast for; voters re-vote for the new size when the claim reaches them.
+      c.electorate = electorate
+      c.lastSentAt = -Infinity
+      this.claims.set(c.term, electorate)
+    }
+    if (this.checkWin(c.term, now, out)) return
+    if (now - c.lastSentAt >= this.s.claimRetryMs) {
+      c.lastSentAt = now
+      out.send.push({ type: 'claim', term: c.term, from: this.s.self, electorate: c.electorate })
+    }
+  }
+
+  /** Have enough votes for this node's claim in `term` arrived (possibly after it moved on)? Then lead. */
+  private checkWin (term: number, now: number, out: Output): boolean {
+    const electorate = this.claims.get(term)
+    if (electorate === undefined || !this.outranksFence(term, this.s.self)) return false
+    // Even a node that is alone needs co-signers: a leadership nobody else can verify would only fence this node
+    // off from the real one later (a lone tab has nobody to coordinate anyway).
+    const certificate = this.certificate(term, this.s.self, electorate, [])
+    if (certificate === undefined) return false
+    this.candidacy = undefined
+    this.target = 0
+    this.leading = { term, electorate, certificate, leadsSent: 0, lastLeadAt: -Infinity, lastCertificateAt: -Infinity }
+    this.setFence({ term, leader: this.s.self, electorate, certificate, resigned: false })
+    this.lead(now, out)
+    return true
+  }
+
+  /** `extra` votes plus those this node saw itself, if together they prove `candidate` won `term`. */
+  private certificate (term: number, candidate: PeerId, electorate: number, extra: readonly VoteMessage[]): VoteMessage[] | undefined {
+    const votes: VoteMessage[] = [...extra]
+    const ballots = this.ballots.get(term)
+    if (ballots !== undefined) {
+      for (const ballot of ballots.values()) {
+        if (ballot.candidate === candidate && ballot.vote !== undefined) votes.push(ballot.vote)
+      }
+    }
+    return certify({
+      term,
+      candidate,
+      electorate,
+      votes,
+      faultTolerance: this.s.faultTolerance,
+      verifyVote: this.s.verifyVote,
+      equivocators: this.equivocators.get(term)
+    })
+  }
+
+  private lead (now: number, out: Output): void {
+    const l = this.leading
+    if (l === undefined) return
+    // Check-quorum: a leader cut off from a quorum of the electorate stops, so a minority partition goes quiet
+    // instead of running rounds nobody else will accept.
+    if (!this.hasQuorumAlive(now)) {
+      this.stepDown('lost-quorum', now, out)
+      return
+    }
+    if (now - l.lastLeadAt < this.s.leadIntervalMs) return
+    l.lastLeadAt = now
+    const msg: LeadMessage = { type: 'lead', term: l.term, from: this.s.self, electorate: l.electorate }
+    if (l.leadsSent < this.s.certificateBurst || now - l.lastCertificateAt >= this.s.certificateEveryMs) {
+      msg.certificate = l.certificate
+      l.lastCertificateAt = now
+    }
+    l.leadsSent++
+    out.send.push(msg)
+  }
+
+  private stepDown (reason: StepDownReason, now: number, out: Output): void {
+    const l = this.leading
+    if (l === undefined) return
+    this.leading = undefined
+    out.events.push({ type: 'stepped-down', term: l.term, reason })
+    if (reason === 'resigned') {
+      if (this.fence !== undefined && this.fence.leader === this.s.self) this.fence.resigned = true
+      out.send.push({ type: 'resign', term: l.term, from: this.s.self })
+    }
+    this.target = 0
+    if (reason !== 'superseded') this.evaluate(now, out)
+  }
+
+  /** Recognise a proven leadership that outranks the current one. `heard`: it is the leader itself speaking. */
+  private adopt (fence: Fence, heard: boolean, now: number, out: Output): void {
+    if (this.leading !== undefined) this.stepDown('superseded', now, out)
+    this.candidacy = undefined
+    this.target = 0
+    this.setFence(fence)
+    this.lastHeardLeaderAt = heard ? now : -Infinity
+    this.leaveFresh()
+  }
+
+  private leaveFresh (): void {
+    this.fresh = false
+    this.sightings.clear()
+  }
+
+  private setFence (fence: Fence): void {
+    this.fence = fence
+    // Terms below the fence are decided: their promises and claims no longer matter. The fence's own term keeps its
+    // promise, since its winner may still ask for this node's vote.
+    for (const term of this.votes.keys()) if (term < fence.term) this.votes.delete(term)
+    for (const term of this.claims.keys()) if (term <= fence.term) this.claims.delete(term)
+    for (const term of this.ballots.keys()) {
+      if (term < fence.term) {
+        this.ballots.delete(term)
+        this.equivocators.delete(term)
+      }
+    }
+  }
+
+  /**
+   * Tell a node that is behind (it leads or claims at or below our fence) about the newer leadership. Every node sees
+   * the stale message, so each answers only with probability ~3/n and at most once per lease per peer: a stale
+   * (or Byzantine) sender cannot make the whole mesh broadcast certificates.
+   */
+  private sendFence (to: PeerId, now: number, out: Output): void {
+    const fence = this.fence
+    if (fence === undefined || fence.leader === to) return
+    if (this.s.random() * this.alive.size >= 3) return
+    const last = this.fenceSentAt.get(to)
+    if (last !== undefined && now - last < this.s.leaseMs) return
+    if (this.fenceSentAt.size > 4 * this.alive.size + 16) this.fenceSentAt.clear()
+    this.fenceSentAt.set(to, now)
+    out.send.push({ type: 'fence', term: fence.term, from: this.s.self, leader: fence.leader, electorate: fence.electorate, certificate: fence.certificate })
+  }
+
+  // --- messages --------------------------------------------------------------------------------------------------
+
+  private onVote (vote: VoteMessage, now: number, out: Output): void {
+    if (typeof vote.candidate !== 'string' || !Number.isInteger(vote.electorate)) return
+    this.recordBallot(vote.term, vote.from, vote.candidate, out, vote)
+    if (vote.candidate === this.s.self) {
+      this.checkWin(vote.term, now, out)
+      return
+    }
+    // Everyone sees the votes: once a quorum for a candidate that outranks the current leadership is in, follow it
+    // without waiting for its Lead (which may be lost).
+    if (!this.outranksFence(vote.term, vote.candidate)) return
+    const certificate = this.certificate(vote.term, vote.candidate, vote.electorate, [])
+    if (certificate !== undefined) {
+      this.adopt({ term: vote.term, leader: vote.candidate, electorate: vote.electorate, certificate, resigned: false }, true, now, out)
+    }
+  }
+
+  private onClaim (claim: ClaimMessage, now: number, out: Output): void {
+    const { term, from: candidate } = claim
+    this.recordBallot(term, candidate, candidate, out)
+    if (this.warmingUp(now) || !Number.isInteger(claim.electorate)) return
+    const promised = this.votes.get(term)
+    // This node already recognises the claimant as the winner (from the votes it saw) but the claimant is still
+    // asking, so some votes never reached it: vote (again) so it learns it won.
+    const fence = this.fence
+    if (fence !== undefined && fence.term === term && fence.leader === candidate) {
+      if (!fence.resigned && term > this.s.persistedTerm && (promised === undefined || promised === candidate)) this.castVote(term, candidate, claim.electorate, out)
+      return
+    }
+    // Stale: that term is decided. The claimant has missed a leader; show it the proof.
+    if (term <= this.fenceTerm) {
+      this.sendFence(candidate, now, out)
+      return
+    }
+    if ((promised !== undefined && promised !== candidate) || term <= this.s.persistedTerm) return
+    // Leader stickiness: while the leader's lease holds, nobody replaces it (a flaky or Byzantine node cannot
+    // depose a healthy leader).
+    if (this.leading !== undefined || this.leaseValid(now)) return
+    if (this.distrusted.has(candidate)) return
+    // The candidate must count its quorum out of at least as many members as this node knows; otherwise a
+    // candidate with a stale or understated electorate could win with few votes.
+    if (claim.electorate < this.knownSize(now)) return
+    // No term grinding: a vote goes at most one term beyond the term this node is electing, so nobody can skip
+    // ahead to a term whose preference order happens to favour them.
+    // Asking again (votes get lost, electorates change) gets the same answer even if this view changed since.
+    if (promised !== candidate) {
+      if (term > Math.max(this.target, this.fenceTerm + 1) + 1) return
+      if (preferred(term, this.eligible(term, now)) !== candidate) return
+    }
+
+    if (term >= this.target) {
+      if (this.candidacy !== undefined && this.candidacy.term < term) this.candidacy = undefined
+      this.target = term
+      this.targetDeadline = now + this.timeout()
+    }
+    this.castVote(term, candidate, claim.electorate, out)
+  }
+
+  private castVote (term: number, candidate: PeerId, electorate: number, out: Output): void {
+    this.votes.set(term, candidate)
+    this.leaveFresh()
+    const vote: VoteMessage = { type: 'vote', term, from: this.s.self, candidate, electorate }
+    this.recordBallot(term, this.s.self, candidate, out, vote)
+    out.send.push(vote)
+  }
+
+  private onLead (msg: LeadMessage, now: number, out: Output): void {
+    const { term, from: leader } = msg
+    const fence = this.fence
+    if (fence !== undefined && fence.term === term && fence.leader === leader) {
+      if (fence.resigned) return
+      this.lastHeardLeaderAt = now
+      // The leader is back (its Leads were only late): stop electing. Not if this node distrusts it.
+      if (this.leaseValid(now)) {
+        this.candidacy = undefined
+        this.target = 0
+      }
+      return
+    }
+    // Fencing: a leadership that does not outrank the one this node knows is stale. Its leader may not know.
+    if (!this.outranksFence(term, leader)) {
+      this.sendFence(leader, now, out)
+      return
+    }
+    if (!Number.isInteger(msg.electorate)) return
+    const certificate = this.certificate(term, leader, msg.electorate, Array.isArray(msg.certificate) ? msg.certificate : [])
+    if (certificate === undefined) return
+    this.adopt({ term, leader, electorate: msg.electorate, certificate, resigned: false }, true, now, out)
+  }
+
+  private onFence (msg: FenceMessage, now: number, out: Output): void {
+    if (typeof msg.leader !== 'string' || !Number.isInteger(msg.electorate) || !Array.isArray(msg.certificate)) return
+    if (msg.leader === this.s.self && this.leading?.term === msg.term) return
+    if (!this.outranksFence(msg.term, msg.leader)) return
+    const certificate = this.certificate(msg.term, msg.leader, msg.electorate, msg.certificate)
+    if (certificate === undefined) return
+    // Recognised but not heard from: if that leader is alive its Leads renew the lease, otherwise elect above it.
+    this.adopt({ term: msg.term, leader: msg.leader, electorate: msg.electorate, certificate, resigned: false }, false, now, out)
+    this.evaluate(now, out)
+  }
+
+  private onResign (term: number, from: PeerId, now: number, out: Output): void {
+    if (this.fence === undefined || this.fence.term !== term || this.fence.leader !== from) return
+    this.fence.resigned = true
+    this.evaluate(now, out)
+  }
+
+  private recordBallot (term: number, voter: PeerId, candidate: PeerId, out: Output, vote?: VoteMessage): void {
+    if (term < this.fenceTerm || term > Math.max(this.target, this.fenceTerm + 1) + BALLOT_WINDOW) return
+    let byVoter = this.ballots.get(term)
+    if (byVoter === undefined) {
+      byVoter = new Map()
+      this.ballots.set(term, byVoter)
+    }
+    const ballot = byVoter.get(voter)
+    if (ballot === undefined) {
+      byVoter.set(voter, vote === undefined ? { candidate } : { candidate, vote })
+      return
+    }
+    if (ballot.candidate === candidate) {
+      if (vote !== undefined) ballot.vote = vote
+      return
+    }
+    let bad = this.equivocators.get(term)
+    if (bad === undefined) {
+      bad = new Set()
+      this.equivocators.set(term, bad)
+    }
+    if (bad.has(voter)) return
+    bad.add(voter)
+    out.events.push({ type: 'equivocation', term, voter, candidates: [ballot.candidate, candidate] })
+  }
+}

@@ -1,0 +1,139 @@
+/** Peer ids are the libp2p peer id strings the membership view uses. */
+export type PeerId = string
+
+/**
+ * "I ask to lead `term`." Also counts as the candidate's own vote for itself in `term`.
+ * `electorate` is the size of the membership the candidate counts its quorum against.
+ */
+export interface ClaimMessage {
+  type: 'claim'
+  term: number
+  from: PeerId
+  electorate: number
+}
+
+/**
+ * "In `term` I vote for `candidate`, whose quorum is counted out of `electorate` members."
+ * Votes are broadcast, so every node can spot a voter that votes twice in one term. A leader re-publishes the
+ * votes it won inside its Lead messages (the certificate), so they must be verifiable on their own: the transport
+ * adapter attaches the author's signature in `signature` and checks it in `ElectionConfig.verifyVote`.
+ */
+export interface VoteMessage {
+  type: 'vote'
+  term: number
+  from: PeerId
+  candidate: PeerId
+  electorate: number
+  signature?: Uint8Array
+}
+
+/**
+ * "I am the leader of `term`": the lease renewal, sent every `leadIntervalMs`. Carries the certificate (the votes
+ * of others that elected the sender) for the first `certificateBurst` leads of a term and then every
+ * `certificateEveryMs`, so followers that missed the election can check the sender really won.
+ */
+export interface LeadMessage {
+  type: 'lead'
+  term: number
+  from: PeerId
+  electorate: number
+  certificate?: VoteMessage[]
+}
+
+/** "I stop leading `term`" (tab closing, tab hidden): followers elect at once instead of waiting out the lease. */
+export interface ResignMessage {
+  type: 'resign'
+  term: number
+  from: PeerId
+}
+
+/**
+ * "A leader of `term` was elected; here is the proof": sent by any node (`from`) to a node that is behind, e.g. a
+ * leader of an older term that cannot otherwise learn it was superseded because the newer leader has since died.
+ * The certificate's votes are signed by their voters, so a relaying node cannot forge it.
+ */
+export interface FenceMessage {
+  type: 'fence'
+  term: number
+  from: PeerId
+  leader: PeerId
+  electorate: number
+  certificate: VoteMessage[]
+}
+
+export type ElectionMessage = ClaimMessage | VoteMessage | LeadMessage | ResignMessage | FenceMessage
+
+export type Role = 'follower' | 'candidate' | 'leader'
+
+export type StepDownReason =
+  /** A leader with a higher (term, rank) exists. */
+  | 'superseded'
+  /** Fewer than a quorum of the known members are alive in this node's view (it is in a minority partition). */
+  | 'lost-quorum'
+  /** resign() was called. */
+  | 'resigned'
+
+export type ElectionEvent =
+  /**
+   * The leader this node recognises (with a live lease) changed; `leader` is undefined while there is none.
+   * `term` is the leader's term (or, when there is none, the term of the last one).
+   */
+  | { type: 'leader-changed', term: number, leader: PeerId | undefined }
+  /** This node stopped being the leader of `term`. */
+  | { type: 'stepped-down', term: number, reason: StepDownReason }
+  /** `voter` voted for two different candidates in `term` (provable from the two signed votes). */
+  | { type: 'equivocation', term: number, voter: PeerId, candidates: [PeerId, PeerId] }
+
+/** What an input produced: messages to broadcast (gossip) and events for the application. */
+export interface Output {
+  send: ElectionMessage[]
+  events: ElectionEvent[]
+}
+
+export interface Clock {
+  now(): number
+}
+
+export interface ElectionConfig {
+  /** This node's peer id. */
+  self: PeerId
+  clock: Clock
+  /** Uniform in [0, 1); jitters the election timeout. */
+  random: () => number
+  /** Leader sends a Lead (lease renewal) this often; default 300 ms. */
+  leadIntervalMs?: number
+  /** A follower that has not heard its leader for this long starts an election; default 1_500 ms. */
+  leaseMs?: number
+  /** An election attempt that produced no leader moves on to the next term after a random time in this range; default [1_000, 1_500] ms. */
+  electionTimeoutMs?: readonly [number, number]
+  /** A candidate re-broadcasts its claim this often (claims and votes may be lost); default 250 ms. */
+  claimRetryMs?: number
+  /**
+   * A peer stays in the electorate (counts towards the quorum size) for this long after it was last alive in the
+   * membership view; default 15_000 ms. This is the safety/availability knob: see docs/election.md. 0 = the
+   * electorate is exactly the alive view.
+   */
+  memberTtlMs?: number
+  /** After start, only listen (no votes, no claims) for this long, to learn the membership first; default 2_000 ms. */
+  warmupMs?: number
+  /** Leads carry the certificate this often after the first `certificateBurst`; default 2_000 ms. */
+  certificateEveryMs?: number
+  /** The first this-many Leads of a term always carry the certificate; default 5. */
+  certificateBurst?: number
+  /**
+   * How many Byzantine members to tolerate (f); default 0. Quorums become ⌊(n + f) / 2⌋ + 1 of n so that any two
+   * intersect in f + 1 members, and a certificate needs f + 1 votes besides the candidate's own.
+   */
+  faultTolerance?: number
+  /**
+   * `status().term` of an earlier run with the same peer id (persist it, e.g. in localStorage, whenever it changes).
+   * The node will not vote or claim at or below it, since it may have voted there already. Not needed when every
+   * run gets a fresh peer id.
+   */
+  persistedTerm?: number
+  /**
+   * Checks the signature of a vote re-published inside a certificate. Votes received directly are authenticated by
+   * the transport; certificate votes are not. Without this, certificates are taken on trust (crash faults only).
+   */
+  verifyVote?: (vote: VoteMessage) => boolean
+}

@@ -1,0 +1,19 @@
+/**
+ * Seeded PRNG (mulberry32): uniform in [0, 1), deterministic for a given seed, so a failing simulated run can be
+ * replayed exactly from its seed.
+ */
+export function seededRandom (seed: number): () => number {
+  let state = seed >>> 0
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0
+    let t = state
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/** Uniform in [min, max]. */
+export function uniform (random: () => number, min: number, max: number): number {
+  return min + (max - min) * random()
+}

@@ -1,0 +1,409 @@
+import { describe, expect, it } from 'vitest'
+import { Election, MAX_TERM, preferred, quorum, rank } from '../src/index.ts'
+import type { ElectionConfig, ElectionMessage, LeadMessage, Output, PeerId, VoteMessage } from '../src/index.ts'
+import { seededRandom } from '../src/sim/index.ts'
+import { Bus } from './helpers/bus.ts'
+
+const ids = ['node-a', 'node-b', 'node-c', 'node-d', 'node-e']
+
+/** `names` sorted by preference in `term` (most preferred first). */
+function byRank (term: number, names: string[]): string[] {
+  return [...names].sort((x, y) => rank(term, x) - rank(term, y))
+}
+
+/** A single state machine driven by hand. */
+function single (self: PeerId, config: Partial<ElectionConfig> = {}): { e: Election, clock: { t: number, now(): number } } {
+  const clock = { t: 0, now () { return this.t } }
+  const e = new Election({ self, clock, random: seededRandom(7), warmupMs: 0, ...config })
+  return { e, clock }
+}
+
+function votesIn (out: Output): VoteMessage[] {
+  return out.send.filter((m): m is VoteMessage => m.type === 'vote')
+}
+
+function vote (from: PeerId, candidate: PeerId, term: number, electorate: number): VoteMessage {
+  return { type: 'vote', term, from, candidate, electorate }
+}
+
+/** A Lead for `leader` in `term` with a certificate signed by `voters`. */
+function leadWithCertificate (leader: PeerId, term: number, voters: PeerId[], electorate: number): LeadMessage {
+  return { type: 'lead', term, from: leader, electorate, certificate: voters.map(v => vote(v, leader, term, electorate)) }
+}
+
+describe('Election: electing', () => {
+  it('stays quiet during warm-up, then elects the term-1 preferred member, which everyone recognises', () => {
+    const bus = new Bus(ids)
+    bus.run(1_900)
+    expect(bus.log.filter(e => e.msg.type === 'claim')).toEqual([])
+    bus.run(600)
+    const winner = preferred(1, ids) as string
+    expect(bus.agreed()).toBe(winner)
+    expect(bus.leaders()).toEqual([winner])
+    for (const id of ids) {
+      expect(bus.node(id).leaderTerm).toBe(1)
+      expect(bus.node(id).accepts(1, winner)).toBe(true)
+      expect(bus.node(id).accepts(1, ids.find(x => x !== winner) as string)).toBe(false)
+      expect(bus.events.get(id)).toContainEqual({ type: 'leader-changed', term: 1, leader: winner })
+    }
+    const lead = bus.sent(winner, 'lead')[0] as LeadMessage
+    expect(lead.certificate?.length).toBeGreaterThanOrEqual(quorum(5) - 1)
+  })
+
+  it('renews the lease and sends the certificate in the first leads, then only every certificateEveryMs', () => {
+    const bus = new Bus(ids, { certificateBurst: 3, certificateEveryMs: 2_000 })
+    bus.run(2_500)
+    const winner = bus.agreed() as string
+    const before = bus.sent(winner, 'lead').length
+    bus.run(6_000)
+    const leads = bus.sent(winner, 'lead') as LeadMessage[]
+    expect(leads.length - before).toBeGreaterThanOrEqual(18) // every 300 ms
+    const withCertificate = leads.filter(l => l.certificate !== undefined).length
+    expect(withCertificate).toBeGreaterThanOrEqual(3 + 2)
+    expect(withCertificate).toBeLessThanOrEqual(3 + 5)
+    expect(bus.agreed()).toBe(winner)
+  })
+
+  it('recognises the winner from the votes it saw even if every Lead is lost', () => {
+    const bus = new Bus(ids)
+    bus.deliver = (_from, _to, msg) => msg.type !== 'lead'
+    bus.run(2_400)
+    const winner = preferred(1, ids) as string
+    expect(bus.node(winner).role).toBe('leader')
+    for (const id of ids) expect(bus.node(id).accepts(1, winner)).toBe(true)
+  })
+
+  it('wins a term it claimed earlier when its votes arrive after it moved on', () => {
+    const [c, x, y] = byRank(1, ['n1', 'n2', 'n3'])
+    const { e, clock } = single(c as string)
+    const claim = e.onMembership([c, x, y] as string[]).send.find(m => m.type === 'claim')
+    expect(claim).toMatchObject({ type: 'claim', term: 1, from: c })
+    // The election timeout passes with no votes: it moves on to term 2 (someone else is preferred there or not).
+    clock.t += 2_000
+    e.tick()
+    const out = e.onMessage(vote(x as string, c as string, 1, 3))
+    expect(e.role).toBe('leader')
+    expect(e.leaderTerm).toBe(1)
+    expect(out.send.find(m => m.type === 'lead')).toMatchObject({ type: 'lead', term: 1, from: c })
+  })
+})
+
+describe('Election: voting', () => {
+  it('votes for at most one candidate per term', () => {
+    // In a view without `later`, `first` is preferred in term 1; once `later` is alive, `later` is.
+    const names = byRank(1, ['p1', 'p2', 'p3', 'p4', 'p5', 'p6'])
+    const later = names[0] as string
+    const first = names[1] as string
+    const voter = names[5] as string
+    const { e } = single(voter)
+    e.onMembership([voter, first])
+    expect(votesIn(e.onMessage({ type: 'claim', term: 1, from: first, electorate: 2 }))).toHaveLength(1)
+    e.onMembership([voter, first, later])
+    expect(votesIn(e.onMessage({ type: 'claim', term: 1, from: later, electorate: 3 }))).toHaveLength(0)
+    // The same candidate asking again (its electorate grew) gets the vote again.
+    expect(votesIn(e.onMessage({ type: 'claim', term: 1, from: first, electorate: 3 }))).toEqual([vote(voter, first, 1, 3)])
+  })
+
+  it('only votes for the candidate its view prefers', () => {
+    const names = byRank(1, ['q1', 'q2', 'q3'])
+    const voter = names[2] as string
+    const { e } = single(voter)
+    e.onMembership(names)
+    expect(votesIn(e.onMessage({ type: 'claim', term: 1, from: names[1] as string, electorate: 3 }))).toHaveLength(0)
+    expect(votesIn(e.onMessage({ type: 'claim', term: 1, from: names[0] as string, electorate: 3 }))).toHaveLength(1)
+  })
+
+  it('refuses a claim that counts its quorum out of fewer members than the voter knows', () => {
+    const names = byRank(1, ['r1', 'r2', 'r3', 'r4'])
+    const voter = names[3] as string
+    const { e } = single(voter)
+    e.onMembership(names)
+    expect(votesIn(e.onMessage({ type: 'claim', term: 1, from: names[0] as string, electorate: 3 }))).toHaveLength(0)
+    expect(votesIn(e.onMessage({ type: 'claim', term: 1, from: names[0] as string, electorate: 4 }))).toHaveLength(1)
+  })
+
+  it('does not vote during warm-up', () => {
+    const names = byRank(1, ['s1', 's2'])
+    const { e, clock } = single(names[1] as string, { warmupMs: 1_000 })
+    e.onMembership(names)
+    const claim: ElectionMessage = { type: 'claim', term: 1, from: names[0] as string, electorate: 2 }
+    expect(votesIn(e.onMessage(claim))).toHaveLength(0)
+    clock.t = 1_000
+    expect(votesIn(e.onMessage(claim))).toHaveLength(1)
+  })
+
+  it('keeps a healthy leader: no votes for anyone else while the lease holds', () => {
+    const members = ['t1', 't2', 't3', 't4']
+    const leader = byRank(3, members)[3] as string
+    const voter = members.find(m => m !== leader && preferred(4, members) !== m) as string
+    const challenger = preferred(4, members) as string
+    const { e, clock } = single(voter)
+    e.onMembership(members)
+    e.onMessage(leadWithCertificate(leader, 3, members.filter(m => m !== leader).slice(0, 2), 4))
+    expect(e.leader).toBe(leader)
+    const claim: ElectionMessage = { type: 'claim', term: 4, from: challenger, electorate: 4 }
+    expect(votesIn(e.onMessage(claim))).toHaveLength(0)
+    clock.t += 1_000
+    e.onMessage({ type: 'lead', term: 3, from: leader, electorate: 4 })
+    clock.t += 1_000
+    expect(votesIn(e.onMessage(claim))).toHaveLength(0)
+    clock.t += 600 // 1.6 s without a Lead: the lease (1.5 s) lapsed
+    expect(e.leader).toBeUndefined()
+    expect(votesIn(e.onMessage(claim)).length).toBe(challenger === leader ? 0 : 1)
+  })
+
+  it('rejects claims for a decided term and answers a stale leader or claimant with proof of the newer leadership', () => {
+    const members = ['u1', 'u2', 'u3']
+    const [leader, voter, other] = members as [string, string, string]
+    const { e } = single(voter)
+    e.onMembership(members)
+    e.onMessage(leadWithCertificate(leader, 5, [other], 3))
+    expect(e.accepts(5, leader)).toBe(true)
+    const stale = e.onMessage(leadWithCertificate(other, 4, [voter], 3))
+    expect(e.accepts(4, other)).toBe(false)
+    expect(e.accepts(5, leader)).toBe(true)
+    expect(stale.send).toContainEqual(expect.objectContaining({ type: 'fence', term: 5, leader, from: voter }))
+    for (const term of [3, 5]) {
+      const out = e.onMessage({ type: 'claim', term, from: other, electorate: 3 })
+      expect(votesIn(out)).toHaveLength(0)
+    }
+  })
+
+  it('votes at most one term beyond the one it is electing, so nobody can skip to a term that favours it', () => {
+    const members = ['w1', 'w2', 'w3', 'w4', 'w5']
+    const { e, clock } = single('w1')
+    e.onMembership(members)
+    e.onMessage(leadWithCertificate('w2', 3, ['w3', 'w4'], 5))
+    clock.t += 2_000 // lease lapsed: electing term 4
+    e.tick()
+    expect(e.status().electing).toBe(4)
+    const grants = (term: number): number => {
+      const candidate = preferred(term, members.filter(m => term !== 4 || m !== 'w2')) as string
+      if (candidate === 'w1') return -1
+      return votesIn(e.onMessage({ type: 'claim', term, from: candidate, electorate: 5 })).length
+    }
+    for (const term of [6, 7, 20, 1_000]) expect(grants(term)).toBeLessThanOrEqual(0)
+    expect([1, -1]).toContain(grants(5))
+  })
+
+  it('ignores malformed messages and terms beyond MAX_TERM', () => {
+    const { e } = single('x1')
+    e.onMembership(['x1', 'x2'])
+    const bad = [
+      { type: 'claim', term: -1, from: 'x2', electorate: 2 },
+      { type: 'claim', term: 1.5, from: 'x2', electorate: 2 },
+      { type: 'claim', term: MAX_TERM + 1, from: 'x2', electorate: 2 },
+      { type: 'claim', term: 1, from: '', electorate: 2 },
+      { type: 'claim', term: 1, from: 'x1', electorate: 2 },
+      { type: 'claim', term: 1, from: 'x2', electorate: Number.NaN },
+      { type: 'lead', term: 1, from: 'x2', electorate: 2, certificate: 'nope' },
+      { type: 'unknown', term: 1, from: 'x2' },
+      null
+    ]
+    for (const msg of bad) expect(e.onMessage(msg as unknown as ElectionMessage).send).toEqual([])
+    expect(e.term).toBe(0)
+    expect(e.leader).toBeUndefined()
+  })
+
+  it('after a restart with the same peer id, never votes or claims at or below the persisted term', () => {
+    const names = byRank(4, ['y1', 'y2', 'y3'])
+    const { e } = single(names[2] as string, { persistedTerm: 4 })
+    e.onMembership(names)
+    expect(votesIn(e.onMessage({ type: 'claim', term: 4, from: names[0] as string, electorate: 3 }))).toHaveLength(0)
+    expect(e.term).toBe(4)
+  })
+})
+
+describe('Election: following and fencing', () => {
+  const members = ['f1', 'f2', 'f3', 'f4', 'f5']
+
+  it('follows a Lead only with a certificate that proves a quorum', () => {
+    const signed = new Set(['f3', 'f4'])
+    const { e } = single('f1', { verifyVote: v => signed.has(v.from) })
+    e.onMembership(members)
+    e.onMessage({ type: 'lead', term: 2, from: 'f2', electorate: 5 })
+    expect(e.leader).toBeUndefined()
+    e.onMessage(leadWithCertificate('f2', 2, ['f3'], 5))
+    expect(e.leader).toBeUndefined()
+    e.onMessage(leadWithCertificate('f2', 2, ['f3', 'f5'], 5)) // f5's vote is forged
+    expect(e.leader).toBeUndefined()
+    e.onMessage(leadWithCertificate('f2', 2, ['f3', 'f4'], 5))
+    expect(e.leader).toBe('f2')
+    expect(e.leaderTerm).toBe(2)
+  })
+
+  it('a higher term fences the older leader for good', () => {
+    const { e } = single('f1')
+    e.onMembership(members)
+    e.onMessage(leadWithCertificate('f2', 2, ['f3', 'f4'], 5))
+    e.onMessage(leadWithCertificate('f5', 3, ['f3', 'f4'], 5))
+    expect(e.leader).toBe('f5')
+    e.onMessage(leadWithCertificate('f2', 2, ['f3', 'f4'], 5))
+    e.onMessage({ type: 'lead', term: 2, from: 'f2', electorate: 5 })
+    expect(e.leader).toBe('f5')
+    expect(e.accepts(2, 'f2')).toBe(false)
+    expect(e.accepts(3, 'f5')).toBe(true)
+  })
+
+  it('within one term (possible only across diverged views) the better-ranked leader wins', () => {
+    const [better, worse] = byRank(7, ['f2', 'f5']) as [string, string]
+    const { e } = single('f1')
+    e.onMembership(members)
+    e.onMessage(leadWithCertificate(worse, 7, ['f3', 'f4'], 5))
+    e.onMessage(leadWithCertificate(better, 7, ['f1', 'f3'], 5))
+    expect(e.leader).toBe(better)
+    e.onMessage(leadWithCertificate(worse, 7, ['f3', 'f4'], 5))
+    expect(e.leader).toBe(better)
+  })
+
+  it('a leader steps down when shown proof of a newer leadership', () => {
+    const bus = new Bus(ids)
+    bus.run(2_500)
+    const old = bus.agreed() as string
+    const [next, ...voters] = ids.filter(id => id !== old) as [string, ...string[]]
+    // Votes for `next` in term 2 reach nobody but `next`; then someone shows the old leader the proof.
+    bus.deliver = (_from, to) => to === next
+    for (const voter of voters) bus.inject(voter, vote(voter, next, 2, 5))
+    expect(bus.node(old).role).toBe('leader')
+    // Only the old leader hears the proof (so nobody races on to elect term 3 within this synchronous step).
+    bus.deliver = (_from, to) => to === old
+    const certificate = voters.map(v => vote(v, next, 2, 5))
+    bus.inject(voters[0] as string, { type: 'fence', term: 2, from: voters[0] as string, leader: next, electorate: 5, certificate })
+    expect(bus.node(old).role).toBe('follower')
+    expect(bus.events.get(old)).toContainEqual({ type: 'stepped-down', term: 1, reason: 'superseded' })
+    expect(bus.node(old).accepts(1, old)).toBe(false)
+    expect(bus.node(old).accepts(2, next)).toBe(true)
+  })
+})
+
+describe('Election: losing the leader', () => {
+  it('after the leader resigns, a new one is recognised well before a lease would have lapsed', () => {
+    const bus = new Bus(ids)
+    bus.run(2_500)
+    const old = bus.agreed() as string
+    const t0 = bus.now
+    bus.apply(old, bus.node(old).resign())
+    bus.flush()
+    bus.down.add(old)
+    for (const id of ids) if (id !== old) expect(bus.node(id).accepts(1, old)).toBe(false)
+    while (bus.agreed() === undefined && bus.now - t0 < 5_000) bus.run(50)
+    const next = bus.agreed() as string
+    expect(next).not.toBe(old)
+    expect(bus.node(next).leaderTerm).toBe(2)
+    expect(bus.now - t0).toBeLessThan(1_500)
+  })
+
+  it('after the leader goes silent, the lease lapses and the next term elects someone else', () => {
+    const bus = new Bus(ids)
+    bus.run(2_500)
+    const old = bus.agreed() as string
+    bus.down.add(old)
+    const t0 = bus.now
+    while ((bus.agreed() === undefined || bus.agreed() === old) && bus.now - t0 < 10_000) bus.run(50)
+    expect(bus.agreed()).not.toBe(old)
+    expect(bus.node(bus.agreed() as string).leaderTerm).toBe(2)
+    // Nobody moves before the lease (1.5 s from the last Lead, sent at most 300 ms before the crash) lapses.
+    expect(bus.now - t0).toBeGreaterThanOrEqual(1_500 - 300)
+    expect(bus.now - t0).toBeLessThan(2_500)
+  })
+
+  it('a leader that loses sight of a quorum steps down', () => {
+    const bus = new Bus(ids)
+    bus.run(2_500)
+    const leader = bus.agreed() as string
+    const other = ids.find(id => id !== leader) as string
+    bus.membership(leader, [leader, other])
+    expect(bus.node(leader).role).toBe('follower')
+    expect(bus.events.get(leader)).toContainEqual({ type: 'stepped-down', term: 1, reason: 'lost-quorum' })
+  })
+
+  it('a leader distrusted by a quorum is replaced, and the new term fences it', () => {
+    const bus = new Bus(ids)
+    bus.run(2_500)
+    const old = bus.agreed() as string
+    for (const id of ids) if (id !== old) bus.apply(id, bus.node(id).distrust(old))
+    bus.flush()
+    bus.run(2_000)
+    const next = bus.agreed() as string
+    expect(next).toBeDefined()
+    expect(next).not.toBe(old)
+    expect(bus.node(old).role).toBe('follower')
+    expect(bus.node(old).accepts(bus.node(next).leaderTerm as number, next)).toBe(true)
+    for (const id of ids) expect(bus.node(id).accepts(1, old)).toBe(false)
+  })
+})
+
+describe('Election: double votes', () => {
+  // Two candidates in term 1 because two voters' views differ about the preferred one, and a Byzantine voter `z`
+  // that votes for both. Everyone knows all five members (the safety precondition holds).
+  function splitVote (faultTolerance: number): { bus: Bus, p1: string, p2: string, z: string } {
+    const [p1, p2, h1, h2, z] = byRank(1, ['d1', 'd2', 'd3', 'd4', 'd5']) as [string, string, string, string, string]
+    const all = [p1, p2, h1, h2, z]
+    const bus = new Bus([p1, p2, h1, h2], { warmupMs: 100, faultTolerance })
+    for (const id of [p1, p2, h1, h2]) bus.membership(id, all)
+    bus.run(50)
+    // p2 and h2 stop seeing p1 (a false suspicion), so for them p2 is preferred in term 1.
+    bus.membership(p2, [p2, h1, h2, z])
+    bus.membership(h2, [p2, h1, h2, z])
+    bus.deliver = (_from, _to, msg) => msg.type !== 'lead'
+    bus.run(100)
+    // z shows each candidate only its own vote first (a Byzantine node may send to chosen peers), then broadcasts both.
+    bus.deliver = (_from, to, msg) => msg.type !== 'lead' && to === (msg.type === 'vote' ? msg.candidate : to)
+    bus.inject(z, vote(z, p1, 1, 5))
+    bus.inject(z, vote(z, p2, 1, 5))
+    bus.deliver = (_from, _to, msg) => msg.type !== 'lead'
+    bus.inject(z, vote(z, p1, 1, 5))
+    bus.inject(z, vote(z, p2, 1, 5))
+    bus.run(100)
+    // The scenario is real: both claimed term 1, and each got one honest vote.
+    expect(bus.sent(p1, 'claim')).toContainEqual(expect.objectContaining({ term: 1 }))
+    expect(bus.sent(p2, 'claim')).toContainEqual(expect.objectContaining({ term: 1 }))
+    expect(bus.sent(h1, 'vote')).toEqual([vote(h1, p1, 1, 5)])
+    expect(bus.sent(h2, 'vote')).toEqual([vote(h2, p2, 1, 5)])
+    return { bus, p1, p2, z }
+  }
+
+  it('with faultTolerance 0, one equivocating voter can make two leaders in a term (the documented limit)', () => {
+    const { bus, p1, p2, z } = splitVote(0)
+    for (const p of [p1, p2]) expect(bus.events.get(p)).toContainEqual({ type: 'leader-changed', term: 1, leader: p })
+    const reported = [...bus.events.values()].flat().filter(e => e.type === 'equivocation')
+    expect(reported).toContainEqual(expect.objectContaining({ term: 1, voter: z }))
+  })
+
+  it('with faultTolerance 1, it cannot, and honest nodes report it', () => {
+    const { bus, p1, p2, z } = splitVote(1)
+    const won = [p1, p2].filter(p => (bus.events.get(p) ?? []).some(e => e.type === 'leader-changed' && e.leader === p))
+    expect(won.length).toBeLessThanOrEqual(1)
+    const reported = [...bus.events.values()].flat().filter(e => e.type === 'equivocation')
+    expect(reported.length).toBeGreaterThan(0)
+    for (const e of reported) expect(e).toMatchObject({ type: 'equivocation', term: 1, voter: z })
+  })
+
+  it('does not count an equivocator\'s vote towards a quorum', () => {
+    const [c, x, y, u, v] = byRank(1, ['e1', 'e2', 'e3', 'e4', 'e5']) as [string, string, string, string, string]
+    const { e } = single(c)
+    e.onMembership([c, x, y, u, v])
+    expect(e.role).toBe('candidate')
+    expect(e.onMessage(vote(x, y, 1, 5)).events).toEqual([])
+    expect(e.onMessage(vote(x, c, 1, 5)).events).toContainEqual({ type: 'equivocation', term: 1, voter: x, candidates: [y, c] })
+    e.onMessage(vote(y, c, 1, 5))
+    expect(e.role).toBe('candidate') // x's vote would have made a quorum of 3
+    const won = e.onMessage(vote(u, c, 1, 5))
+    expect(e.role).toBe('leader')
+    const lead = won.send.find((m): m is LeadMessage => m.type === 'lead')
+    expect(lead?.certificate?.map(v => v.from).sort()).toEqual([u, y].sort())
+  })
+})
+
+describe('Election: configuration', () => {
+  it('explains what is wrong with a bad configuration', () => {
+    const ok = { self: 'a', clock: { now: () => 0 }, random: Math.random }
+    expect(() => new Election({ ...ok, self: '' })).toThrow(/self/)
+    expect(() => new Election({ ...ok, clock: undefined as unknown as { now(): number } })).toThrow(/clock/)
+    expect(() => new Election({ ...ok, leaseMs: 100, leadIntervalMs: 300 })).toThrow(/leaseMs \(100\) must exceed leadIntervalMs \(300\)/)
+    expect(() => new Election({ ...ok, electionTimeoutMs: [500, 100] })).toThrow(/electionTimeoutMs/)
+    expect(() => new Election({ ...ok, faultTolerance: 1.5 })).toThrow(/faultTolerance/)
+    expect(() => new Election({ ...ok, memberTtlMs: -1 })).toThrow(/memberTtlMs/)
+    expect(() => new Election({ ...ok, persistedTerm: -3 })).toThrow(/persistedTerm/)
+  })
+})
