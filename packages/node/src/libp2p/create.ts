@@ -78,7 +78,9 @@ export async function createFedmeshLibp2p ({ config, ticker, privateKey, hidden 
         floodPublish: false,
         // IDONTWANT costs one extra send per message per mesh peer; worth it only for large messages (model updates)
         idontwantMinDataSize: 16 * 1024,
-        heartbeatInterval: 1000,
+        // gossipsub's own heartbeat (mesh upkeep, IHAVE gossip) need not match ours: every 2 s halves its cost
+        heartbeatInterval: 2000,
+        Dlazy: 3,
         // Every copy of a message (one per mesh peer) is signature-checked before the seen-cache lookup unless a fast
         // id lets duplicates be dropped first. StrictSign ids are author + seqno, so this id is exact, not a hash.
         fastMsgIdFn: fastMessageId
