@@ -28,6 +28,8 @@ async function rogue (relayAddr: string, policy: 'StrictSign' | 'StrictNoSign') 
     streamMuxers: [yamux()],
     connectionGater: { denyDialMultiaddr: () => false },
     connectionMonitor: { enabled: false },
+    // a WebRTC dial through the relay can take longer than libp2p's 6 s default on a loaded machine
+    connectionManager: { dialTimeout: 30_000, addressDialTimeout: 30_000 },
     services: {
       identify: identify(),
       pubsub: gossipsub({ globalSignaturePolicy: policy, allowPublishToZeroTopicPeers: true, floodPublish: true })
@@ -68,7 +70,15 @@ describe('bad input from a connected peer', () => {
     const r = await rogue(relay.multiaddrs[0]!, policy)
     rogues.push(r)
     await waitFor(() => victim.status().relay.reserved, 30_000, () => 'victim has no reservation')
-    await r.dial(multiaddr(`${relay.multiaddrs[0]}/p2p-circuit/webrtc/p2p/${victim.peerId}`), { signal: AbortSignal.timeout(30_000) })
+    const target = multiaddr(`${relay.multiaddrs[0]}/p2p-circuit/webrtc/p2p/${victim.peerId}`)
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await r.dial(target, { signal: AbortSignal.timeout(30_000) })
+        break
+      } catch (err) {
+        if (attempt >= 3) throw err
+      }
+    }
     r.services.pubsub.subscribe(TOPICS.heartbeat)
     await waitFor(() => r.services.pubsub.getSubscribers(TOPICS.heartbeat).some(p => p.toString() === victim.peerId), 20_000, () => 'victim never subscribed')
     return r
