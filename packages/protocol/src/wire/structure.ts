@@ -8,12 +8,9 @@
  * This walk rejects all of those and reports which body fields (numbers 10..19) the envelope carries.
  */
 
-export class WireFormatError extends Error {
-  constructor (message: string) {
-    super(message)
-    this.name = 'WireFormatError'
-  }
-}
+import { WireFormatError, WIRE_VARINT, WIRE_LEN, WIRE_FIXED32, readVarint, readLength, advance, expectWireType, skipUnknown } from './protobuf-reader.ts'
+
+export { WireFormatError }
 
 /** Field numbers reserved for envelope bodies: 10 = heartbeat, 11..19 for future bodies. */
 export const BODY_FIELD_MIN = 10
@@ -22,11 +19,6 @@ export const BODY_FIELD_MAX = 19
 type ScalarKind = 'uint32' | 'uint64' | 'bool' | 'enum' | 'float' | 'string'
 interface MessageSchema { readonly name: string, readonly fields: ReadonlyMap<number, FieldKind> }
 type FieldKind = ScalarKind | MessageSchema
-
-const WIRE_VARINT = 0
-const WIRE_FIXED64 = 1
-const WIRE_LEN = 2
-const WIRE_FIXED32 = 5
 
 const TRANSPORT_ENUM_MAX = 5
 
@@ -121,46 +113,4 @@ function walk (buf: Uint8Array, cursor: { pos: number }, end: number, schema: Me
     }
   }
   if (cursor.pos !== end) throw new WireFormatError(`${schema.name}: field runs past the end of its message`)
-}
-
-function skipUnknown (buf: Uint8Array, cursor: { pos: number }, end: number, wireType: number, where: string): void {
-  switch (wireType) {
-    case WIRE_VARINT: readVarint(buf, cursor, end); return
-    case WIRE_FIXED64: advance(cursor, 8, end, where); return
-    case WIRE_LEN: { const length = readLength(buf, cursor, end, where); cursor.pos += length; return }
-    case WIRE_FIXED32: advance(cursor, 4, end, where); return
-    // groups (3, 4) are deprecated and never produced by our encoders; 6 and 7 are not wire types
-    default: throw new WireFormatError(`${where}: unsupported wire type ${wireType}`)
-  }
-}
-
-function expectWireType (actual: number, expected: number, where: string): void {
-  if (actual !== expected) throw new WireFormatError(`${where}: wire type ${actual}, expected ${expected}`)
-}
-
-function advance (cursor: { pos: number }, n: number, end: number, where: string): void {
-  if (cursor.pos + n > end) throw new WireFormatError(`${where}: truncated (needs ${n} bytes)`)
-  cursor.pos += n
-}
-
-function readLength (buf: Uint8Array, cursor: { pos: number }, end: number, where: string): number {
-  const length = readVarint(buf, cursor, end)
-  if (length > end - cursor.pos) throw new WireFormatError(`${where}: length ${length} runs past the end`)
-  return length
-}
-
-/** Reads a base-128 varint of at most 10 bytes (64 bits). Values above 2^53 lose precision, which only
- *  matters for uint64 fields that the schema step range-checks from the exact bigint decode. */
-function readVarint (buf: Uint8Array, cursor: { pos: number }, end: number): number {
-  let value = 0
-  let scale = 1
-  for (let i = 0; i < 10; i++) {
-    if (cursor.pos >= end) throw new WireFormatError(`truncated varint at offset ${cursor.pos}`)
-    const byte = buf[cursor.pos++] as number
-    if (i === 9 && byte > 1) throw new WireFormatError(`varint longer than 64 bits at offset ${cursor.pos - 1}`)
-    value += (byte & 0x7f) * scale
-    if (byte < 0x80) return value
-    scale *= 128
-  }
-  throw new WireFormatError(`varint longer than 10 bytes at offset ${cursor.pos}`)
 }

@@ -10,14 +10,10 @@
  * bytes is a ten-byte one and skips accordingly; a padded six-to-nine-byte varint would desynchronise it from
  * this walk. So tags, lengths, uint32 and enum values must fit in five bytes.
  */
+import { WireFormatError, WIRE_VARINT, WIRE_FIXED64, WIRE_LEN, WIRE_FIXED32, readVarint, readLength as readLengthOf, advance, expectWireType, skipUnknown as skipUnknownField } from '@fedmesh/protocol'
 import { MAX_INCLUDED_DIGESTS, MAX_RANK, MAX_RULE_BYTES, MAX_SESSION_BYTES, MAX_TENSOR_NAME_BYTES, MAX_TENSORS } from './limits.ts'
 
-export class WireFormatError extends Error {
-  constructor (message: string) {
-    super(message)
-    this.name = 'WireFormatError'
-  }
-}
+export { WireFormatError }
 
 type Scalar = 'uint32' | 'float' | 'double' | 'string' | 'bytes'
 interface FieldSpec {
@@ -28,10 +24,6 @@ interface FieldSpec {
 }
 interface MessageSchema { readonly name: string, readonly fields: ReadonlyMap<number, FieldSpec> }
 
-const WIRE_VARINT = 0
-const WIRE_FIXED64 = 1
-const WIRE_LEN = 2
-const WIRE_FIXED32 = 5
 
 const PEER_ID_BYTES = 128
 
@@ -171,45 +163,13 @@ function walk (buf: Uint8Array, cursor: { pos: number }, end: number, schema: Me
   if (cursor.pos !== end) throw new WireFormatError(`${schema.name}: field runs past the end of its message`)
 }
 
+// tags, lengths, uint32 and enum values must fit in five bytes (see the header)
+const UINT32_VARINT_BYTES = 5
+
 function skipUnknown (buf: Uint8Array, cursor: { pos: number }, end: number, wireType: number, where: string): void {
-  switch (wireType) {
-    case WIRE_VARINT: readVarint(buf, cursor, end, 10); return
-    case WIRE_FIXED64: advance(cursor, 8, end, where); return
-    case WIRE_LEN: { const length = readLength(buf, cursor, end, where); cursor.pos += length; return }
-    case WIRE_FIXED32: advance(cursor, 4, end, where); return
-    // groups (3, 4) are deprecated and never produced by our encoders; 6 and 7 are not wire types
-    default: throw new WireFormatError(`${where}: unsupported wire type ${wireType}`)
-  }
-}
-
-function expectWireType (actual: number, expected: number, where: string): void {
-  if (actual !== expected) throw new WireFormatError(`${where}: wire type ${actual}, expected ${expected}`)
-}
-
-function advance (cursor: { pos: number }, n: number, end: number, where: string): void {
-  if (cursor.pos + n > end) throw new WireFormatError(`${where}: truncated (needs ${n} bytes)`)
-  cursor.pos += n
+  skipUnknownField(buf, cursor, end, wireType, where, UINT32_VARINT_BYTES)
 }
 
 function readLength (buf: Uint8Array, cursor: { pos: number }, end: number, where: string): number {
-  const length = readVarint(buf, cursor, end, UINT32_VARINT_BYTES)
-  if (length > end - cursor.pos) throw new WireFormatError(`${where}: length ${length} runs past the end`)
-  return length
-}
-
-const UINT32_VARINT_BYTES = 5
-
-/** Base-128 varint of at most maxBytes bytes; values above 2^53 lose precision but are rejected as out of range anyway. */
-function readVarint (buf: Uint8Array, cursor: { pos: number }, end: number, maxBytes: number): number {
-  let value = 0
-  let scale = 1
-  for (let i = 0; i < maxBytes; i++) {
-    if (cursor.pos >= end) throw new WireFormatError(`truncated varint at offset ${cursor.pos}`)
-    const byte = buf[cursor.pos++] as number
-    if (i === 9 && byte > 1) throw new WireFormatError(`varint longer than 64 bits at offset ${cursor.pos - 1}`)
-    value += (byte & 0x7f) * scale
-    if (byte < 0x80) return value
-    scale *= 128
-  }
-  throw new WireFormatError(`varint longer than ${maxBytes} bytes at offset ${cursor.pos}`)
+  return readLengthOf(buf, cursor, end, where, UINT32_VARINT_BYTES)
 }
