@@ -1,9 +1,9 @@
 import { Envelope } from './fedmesh.ts'
-import { envelopeToWireMessage, SchemaError, transportToWire } from './schema.ts'
+import { electionKindToWire, envelopeToWireMessage, SchemaError, transportToWire } from './schema.ts'
 import { scanEnvelope, WireFormatError } from './structure.ts'
 import type { EnvelopeStructure } from './structure.ts'
 import { maxBytesForTopic, TOPICS, WIRE_VERSION } from './types.ts'
-import type { HeartbeatBody, WireMessage } from './types.ts'
+import type { ElectionBody, HeartbeatBody, SignedVoteBody, WireMessage } from './types.ts'
 
 export interface DecodedEnvelope {
   envelope: Envelope
@@ -64,6 +64,7 @@ export function encodeWireMessage (msg: WireMessage): Uint8Array {
     sentAtMs: BigInt(msg.sentAtMs)
   }
   if (msg.heartbeat !== undefined) envelope.heartbeat = heartbeatToWire(msg.heartbeat)
+  if (msg.election !== undefined) envelope.election = electionToWire(msg.election)
 
   const bytes = Envelope.encode(envelope)
   const cap = maxBytesForTopic(msg.topic)
@@ -98,6 +99,45 @@ export function encodeHeartbeat (h: HeartbeatToSend): Uint8Array {
     sentAtMs: h.sentAtMs,
     heartbeat: h.heartbeat
   })
+}
+
+export interface ElectionToSend {
+  sender: string
+  seq: number
+  sentAtMs: number
+  election: ElectionBody
+}
+
+export function encodeElection (e: ElectionToSend): Uint8Array {
+  return encodeWireMessage({ version: WIRE_VERSION, topic: TOPICS.election, sender: e.sender, seq: e.seq, sentAtMs: e.sentAtMs, election: e.election })
+}
+
+const VOTE_DOMAIN = 'fedmesh/election/1 vote'
+
+/**
+ * The bytes a voter signs: domain, voter, term, candidate, electorate. Peer ids are base58/base32 (no '|'), so the
+ * joined string is unambiguous. Signed with the voter's libp2p key, a vote inside a certificate can be re-checked by
+ * anyone who never saw the voter's gossip message.
+ */
+export function electionVoteSigningBytes (vote: { from: string, term: number, candidate: string, electorate: number }): Uint8Array {
+  return new TextEncoder().encode(`${VOTE_DOMAIN}|${vote.from}|${vote.term}|${vote.candidate}|${vote.electorate}`)
+}
+
+function electionToWire (e: ElectionBody): NonNullable<Envelope['election']> {
+  safeUint(e.term, 'election.term')
+  uint32(e.electorate, 'election.electorate')
+  return {
+    kind: electionKindToWire(e.kind),
+    term: BigInt(e.term),
+    candidate: e.candidate,
+    electorate: e.electorate,
+    signature: new Uint8Array(e.signature),
+    certificate: e.certificate.map((v: SignedVoteBody, i) => {
+      safeUint(v.term, `certificate[${i}].term`)
+      uint32(v.electorate, `certificate[${i}].electorate`)
+      return { from: v.from, term: BigInt(v.term), candidate: v.candidate, electorate: v.electorate, signature: new Uint8Array(v.signature) }
+    })
+  }
 }
 
 function heartbeatToWire (hb: HeartbeatBody): NonNullable<Envelope['heartbeat']> {

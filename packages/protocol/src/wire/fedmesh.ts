@@ -1,4 +1,5 @@
 import { decodeMessage, encodeMessage, enumeration, MaxLengthError, message, streamMessage } from 'protons-runtime'
+import { alloc as uint8ArrayAlloc } from 'uint8arrays/alloc'
 import type { Codec, DecodeOptions } from 'protons-runtime'
 import type { Uint8ArrayList } from 'uint8arraylist'
 
@@ -9,6 +10,7 @@ export interface Envelope {
   seq: bigint
   sentAtMs: bigint
   heartbeat?: Heartbeat
+  election?: Election
 }
 
 export namespace Envelope {
@@ -49,6 +51,11 @@ export namespace Envelope {
         if (obj.heartbeat != null) {
           w.uint32(82)
           Heartbeat.codec().encode(obj.heartbeat, w)
+        }
+
+        if (obj.election != null) {
+          w.uint32(90)
+          Election.codec().encode(obj.election, w)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -92,6 +99,12 @@ export namespace Envelope {
             case 10: {
               obj.heartbeat = Heartbeat.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.heartbeat
+              })
+              break
+            }
+            case 11: {
+              obj.election = Election.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.election
               })
               break
             }
@@ -148,6 +161,13 @@ export namespace Envelope {
             case 10: {
               yield * Heartbeat.codec().stream(reader, reader.uint32(), `${prefix}.heartbeat`, {
                 limits: opts.limits?.heartbeat
+              })
+
+              break
+            }
+            case 11: {
+              yield * Election.codec().stream(reader, reader.uint32(), `${prefix}.election`, {
+                limits: opts.limits?.election
               })
 
               break
@@ -278,6 +298,61 @@ export namespace Envelope {
     value: number
   }
 
+  export interface EnvelopeElectionKindFieldEvent {
+    field: '$.election.kind'
+    value: ElectionKind
+  }
+
+  export interface EnvelopeElectionTermFieldEvent {
+    field: '$.election.term'
+    value: bigint
+  }
+
+  export interface EnvelopeElectionCandidateFieldEvent {
+    field: '$.election.candidate'
+    value: string
+  }
+
+  export interface EnvelopeElectionElectorateFieldEvent {
+    field: '$.election.electorate'
+    value: number
+  }
+
+  export interface EnvelopeElectionSignatureFieldEvent {
+    field: '$.election.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface EnvelopeElectionCertificateFromFieldEvent {
+    field: '$.election.certificate[].from'
+    value: string
+    index: number
+  }
+
+  export interface EnvelopeElectionCertificateTermFieldEvent {
+    field: '$.election.certificate[].term'
+    value: bigint
+    index: number
+  }
+
+  export interface EnvelopeElectionCertificateCandidateFieldEvent {
+    field: '$.election.certificate[].candidate'
+    value: string
+    index: number
+  }
+
+  export interface EnvelopeElectionCertificateElectorateFieldEvent {
+    field: '$.election.certificate[].electorate'
+    value: number
+    index: number
+  }
+
+  export interface EnvelopeElectionCertificateSignatureFieldEvent {
+    field: '$.election.certificate[].signature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
   export function encode (obj: Partial<Envelope>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Envelope.codec())
   }
@@ -286,7 +361,7 @@ export namespace Envelope {
     return decodeMessage(buf, Envelope.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Envelope>): Generator<EnvelopeVersionFieldEvent | EnvelopeTopicFieldEvent | EnvelopeSenderFieldEvent | EnvelopeSeqFieldEvent | EnvelopeSentAtMsFieldEvent | EnvelopeHeartbeatIntervalMsFieldEvent | EnvelopeHeartbeatHiddenFieldEvent | EnvelopeHeartbeatNeighboursPeerIdFieldEvent | EnvelopeHeartbeatNeighboursTransportFieldEvent | EnvelopeHeartbeatNeighboursRttMsFieldEvent | EnvelopeHeartbeatNeighboursLossFieldEvent | EnvelopeHeartbeatMetricsRttMeanMsFieldEvent | EnvelopeHeartbeatMetricsRttMaxMsFieldEvent | EnvelopeHeartbeatMetricsLossRatioFieldEvent | EnvelopeHeartbeatMetricsEventLoopLagMsFieldEvent | EnvelopeHeartbeatMetricsHeapUsedBytesFieldEvent | EnvelopeHeartbeatMetricsMsgsInPerSFieldEvent | EnvelopeHeartbeatMetricsMsgsOutPerSFieldEvent | EnvelopeHeartbeatMetricsBytesInPerSFieldEvent | EnvelopeHeartbeatMetricsBytesOutPerSFieldEvent | EnvelopeHeartbeatMetricsDirectPeersFieldEvent | EnvelopeHeartbeatMetricsRelayedPeersFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Envelope>): Generator<EnvelopeVersionFieldEvent | EnvelopeTopicFieldEvent | EnvelopeSenderFieldEvent | EnvelopeSeqFieldEvent | EnvelopeSentAtMsFieldEvent | EnvelopeHeartbeatIntervalMsFieldEvent | EnvelopeHeartbeatHiddenFieldEvent | EnvelopeHeartbeatNeighboursPeerIdFieldEvent | EnvelopeHeartbeatNeighboursTransportFieldEvent | EnvelopeHeartbeatNeighboursRttMsFieldEvent | EnvelopeHeartbeatNeighboursLossFieldEvent | EnvelopeHeartbeatMetricsRttMeanMsFieldEvent | EnvelopeHeartbeatMetricsRttMaxMsFieldEvent | EnvelopeHeartbeatMetricsLossRatioFieldEvent | EnvelopeHeartbeatMetricsEventLoopLagMsFieldEvent | EnvelopeHeartbeatMetricsHeapUsedBytesFieldEvent | EnvelopeHeartbeatMetricsMsgsInPerSFieldEvent | EnvelopeHeartbeatMetricsMsgsOutPerSFieldEvent | EnvelopeHeartbeatMetricsBytesInPerSFieldEvent | EnvelopeHeartbeatMetricsBytesOutPerSFieldEvent | EnvelopeHeartbeatMetricsDirectPeersFieldEvent | EnvelopeHeartbeatMetricsRelayedPeersFieldEvent | EnvelopeElectionKindFieldEvent | EnvelopeElectionTermFieldEvent | EnvelopeElectionCandidateFieldEvent | EnvelopeElectionElectorateFieldEvent | EnvelopeElectionSignatureFieldEvent | EnvelopeElectionCertificateFromFieldEvent | EnvelopeElectionCertificateTermFieldEvent | EnvelopeElectionCertificateCandidateFieldEvent | EnvelopeElectionCertificateElectorateFieldEvent | EnvelopeElectionCertificateSignatureFieldEvent> {
     return streamMessage(buf, Envelope.codec(), opts)
   }
 }
@@ -1040,5 +1115,462 @@ export namespace Metrics {
 
   export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Metrics>): Generator<MetricsRttMeanMsFieldEvent | MetricsRttMaxMsFieldEvent | MetricsLossRatioFieldEvent | MetricsEventLoopLagMsFieldEvent | MetricsHeapUsedBytesFieldEvent | MetricsMsgsInPerSFieldEvent | MetricsMsgsOutPerSFieldEvent | MetricsBytesInPerSFieldEvent | MetricsBytesOutPerSFieldEvent | MetricsDirectPeersFieldEvent | MetricsRelayedPeersFieldEvent> {
     return streamMessage(buf, Metrics.codec(), opts)
+  }
+}
+
+export enum ElectionKind {
+  ELECTION_UNKNOWN = 'ELECTION_UNKNOWN',
+  CLAIM = 'CLAIM',
+  VOTE = 'VOTE',
+  LEAD = 'LEAD',
+  RESIGN = 'RESIGN',
+  FENCE = 'FENCE'
+}
+
+enum __ElectionKindValues {
+  ELECTION_UNKNOWN = 0,
+  CLAIM = 1,
+  VOTE = 2,
+  LEAD = 3,
+  RESIGN = 4,
+  FENCE = 5
+}
+
+export namespace ElectionKind {
+  export const codec = (): Codec<ElectionKind> => {
+    return enumeration<ElectionKind>(__ElectionKindValues)
+  }
+}
+
+export interface Election {
+  kind: ElectionKind
+  term: bigint
+  candidate: string
+  electorate: number
+  signature: Uint8Array<ArrayBuffer>
+  certificate: SignedVote[]
+}
+
+export namespace Election {
+  let _codec: Codec<Election>
+
+  export const codec = (): Codec<Election> => {
+    if (_codec == null) {
+      _codec = message<Election>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if (obj.kind != null && __ElectionKindValues[obj.kind] !== 0) {
+          w.uint32(8)
+          ElectionKind.codec().encode(obj.kind, w)
+        }
+
+        if ((obj.term != null && obj.term !== 0n)) {
+          w.uint32(16)
+          w.uint64(obj.term)
+        }
+
+        if ((obj.candidate != null && obj.candidate !== '')) {
+          w.uint32(26)
+          w.string(obj.candidate)
+        }
+
+        if ((obj.electorate != null && obj.electorate !== 0)) {
+          w.uint32(32)
+          w.uint32(obj.electorate)
+        }
+
+        if ((obj.signature != null && obj.signature.byteLength > 0)) {
+          w.uint32(42)
+          w.bytes(obj.signature)
+        }
+
+        if (obj.certificate != null && obj.certificate.length > 0) {
+          for (const value of obj.certificate) {
+            w.uint32(50)
+            SignedVote.codec().encode(value, w)
+          }
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          kind: ElectionKind.ELECTION_UNKNOWN,
+          term: 0n,
+          candidate: '',
+          electorate: 0,
+          signature: uint8ArrayAlloc(0),
+          certificate: []
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.kind = ElectionKind.codec().decode(reader)
+              break
+            }
+            case 2: {
+              obj.term = reader.uint64()
+              break
+            }
+            case 3: {
+              obj.candidate = reader.string()
+              break
+            }
+            case 4: {
+              obj.electorate = reader.uint32()
+              break
+            }
+            case 5: {
+              obj.signature = reader.bytes()
+              break
+            }
+            case 6: {
+              if (opts.limits?.certificate != null && obj.certificate.length === opts.limits.certificate) {
+                throw new MaxLengthError('Decode error - repeated field "certificate" had too many elements')
+              }
+
+              obj.certificate.push(SignedVote.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.certificate$
+              }))
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          certificate: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.kind`,
+                value: ElectionKind.codec().decode(reader)
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.term`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.candidate`,
+                value: reader.string()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.electorate`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.signature`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 6: {
+              if (opts.limits?.certificate != null && obj.certificate === opts.limits.certificate) {
+                throw new MaxLengthError('Streaming decode error - repeated field "certificate" had too many elements')
+              }
+
+              for (const evt of SignedVote.codec().stream(reader, reader.uint32(), `${prefix}.certificate[]`, {
+                limits: opts.limits?.certificate$
+              })) {
+                yield {
+                  ...evt,
+                  index: obj.certificate
+                }
+              }
+
+              obj.certificate++
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface ElectionKindFieldEvent {
+    field: '$.kind'
+    value: ElectionKind
+  }
+
+  export interface ElectionTermFieldEvent {
+    field: '$.term'
+    value: bigint
+  }
+
+  export interface ElectionCandidateFieldEvent {
+    field: '$.candidate'
+    value: string
+  }
+
+  export interface ElectionElectorateFieldEvent {
+    field: '$.electorate'
+    value: number
+  }
+
+  export interface ElectionSignatureFieldEvent {
+    field: '$.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface ElectionCertificateFromFieldEvent {
+    field: '$.certificate[].from'
+    value: string
+    index: number
+  }
+
+  export interface ElectionCertificateTermFieldEvent {
+    field: '$.certificate[].term'
+    value: bigint
+    index: number
+  }
+
+  export interface ElectionCertificateCandidateFieldEvent {
+    field: '$.certificate[].candidate'
+    value: string
+    index: number
+  }
+
+  export interface ElectionCertificateElectorateFieldEvent {
+    field: '$.certificate[].electorate'
+    value: number
+    index: number
+  }
+
+  export interface ElectionCertificateSignatureFieldEvent {
+    field: '$.certificate[].signature'
+    value: Uint8Array<ArrayBuffer>
+    index: number
+  }
+
+  export function encode (obj: Partial<Election>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, Election.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Election>): Election {
+    return decodeMessage(buf, Election.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Election>): Generator<ElectionKindFieldEvent | ElectionTermFieldEvent | ElectionCandidateFieldEvent | ElectionElectorateFieldEvent | ElectionSignatureFieldEvent | ElectionCertificateFromFieldEvent | ElectionCertificateTermFieldEvent | ElectionCertificateCandidateFieldEvent | ElectionCertificateElectorateFieldEvent | ElectionCertificateSignatureFieldEvent> {
+    return streamMessage(buf, Election.codec(), opts)
+  }
+}
+
+export interface SignedVote {
+  from: string
+  term: bigint
+  candidate: string
+  electorate: number
+  signature: Uint8Array<ArrayBuffer>
+}
+
+export namespace SignedVote {
+  let _codec: Codec<SignedVote>
+
+  export const codec = (): Codec<SignedVote> => {
+    if (_codec == null) {
+      _codec = message<SignedVote>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.from != null && obj.from !== '')) {
+          w.uint32(10)
+          w.string(obj.from)
+        }
+
+        if ((obj.term != null && obj.term !== 0n)) {
+          w.uint32(16)
+          w.uint64(obj.term)
+        }
+
+        if ((obj.candidate != null && obj.candidate !== '')) {
+          w.uint32(26)
+          w.string(obj.candidate)
+        }
+
+        if ((obj.electorate != null && obj.electorate !== 0)) {
+          w.uint32(32)
+          w.uint32(obj.electorate)
+        }
+
+        if ((obj.signature != null && obj.signature.byteLength > 0)) {
+          w.uint32(42)
+          w.bytes(obj.signature)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          from: '',
+          term: 0n,
+          candidate: '',
+          electorate: 0,
+          signature: uint8ArrayAlloc(0)
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.from = reader.string()
+              break
+            }
+            case 2: {
+              obj.term = reader.uint64()
+              break
+            }
+            case 3: {
+              obj.candidate = reader.string()
+              break
+            }
+            case 4: {
+              obj.electorate = reader.uint32()
+              break
+            }
+            case 5: {
+              obj.signature = reader.bytes()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.from`,
+                value: reader.string()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.term`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.candidate`,
+                value: reader.string()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.electorate`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.signature`,
+                value: reader.bytes()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface SignedVoteFromFieldEvent {
+    field: '$.from'
+    value: string
+  }
+
+  export interface SignedVoteTermFieldEvent {
+    field: '$.term'
+    value: bigint
+  }
+
+  export interface SignedVoteCandidateFieldEvent {
+    field: '$.candidate'
+    value: string
+  }
+
+  export interface SignedVoteElectorateFieldEvent {
+    field: '$.electorate'
+    value: number
+  }
+
+  export interface SignedVoteSignatureFieldEvent {
+    field: '$.signature'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export function encode (obj: Partial<SignedVote>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, SignedVote.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SignedVote>): SignedVote {
+    return decodeMessage(buf, SignedVote.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SignedVote>): Generator<SignedVoteFromFieldEvent | SignedVoteTermFieldEvent | SignedVoteCandidateFieldEvent | SignedVoteElectorateFieldEvent | SignedVoteSignatureFieldEvent> {
+    return streamMessage(buf, SignedVote.codec(), opts)
   }
 }

@@ -3,22 +3,29 @@
  * enum strings) to the plain WireMessage the app uses. Used on receive (validator) and on send (codec),
  * so a peer never emits what its neighbours would reject.
  */
-import { Transport } from './fedmesh.ts'
-import type { Envelope, Heartbeat, Metrics, Neighbour } from './fedmesh.ts'
+import { ElectionKind, Transport } from './fedmesh.ts'
+import type { Election, Envelope, Heartbeat, Metrics, Neighbour, SignedVote } from './fedmesh.ts'
 import { TOPICS } from './types.ts'
-import type { HeartbeatBody, MetricsSummary, NeighbourInfo, TransportName, WireMessage } from './types.ts'
+import type { ElectionBody, ElectionKindName, HeartbeatBody, MetricsSummary, NeighbourInfo, SignedVoteBody, TransportName, WireMessage } from './types.ts'
 
 export const MIN_INTERVAL_MS = 50
 export const MAX_INTERVAL_MS = 600_000
 export const MAX_NEIGHBOURS = 64
 export const MAX_PEER_ID_LENGTH = 128
+/** Election terms above this are refused (the same bound as @fedmesh/election's MAX_TERM). */
+export const MAX_ELECTION_TERM = 2 ** 48
+/** Votes in one certificate: a quorum of an electorate of about 600 members; keeps a Lead under 64 KiB. */
+export const MAX_CERTIFICATE_VOTES = 300
+/** Ed25519 signatures are 64 bytes; secp256k1 (DER) about 72; RSA-2048 256. */
+export const MAX_SIGNATURE_BYTES = 512
 
 /** Union of the base58btc and base32 (lower-case) alphabets: libp2p peer id strings in either encoding. */
 const PEER_ID_PATTERN = /^[1-9A-HJ-NP-Za-z]{1,128}$/
 
 /** Which body field each topic must carry (field numbers from fedmesh.proto). */
 export const TOPIC_BODY_FIELD: Readonly<Record<string, number>> = {
-  [TOPICS.heartbeat]: 10
+  [TOPICS.heartbeat]: 10,
+  [TOPICS.election]: 11
 }
 
 export class SchemaError extends Error {
@@ -93,8 +100,90 @@ export function envelopeToWireMessage (env: Envelope, bodyFields: readonly numbe
   if (expectedBody === TOPIC_BODY_FIELD[TOPICS.heartbeat]) {
     if (env.heartbeat === undefined) throw new SchemaError('heartbeat body missing')
     message.heartbeat = heartbeatFromWire(env.heartbeat)
+  } else if (expectedBody === TOPIC_BODY_FIELD[TOPICS.election]) {
+    if (env.election === undefined) throw new SchemaError('election body missing')
+    message.election = electionFromWire(env.election, env.sender)
   }
   return message
+}
+
+const KIND_TO_NAME: Partial<Record<ElectionKind, ElectionKindName>> = {
+  [ElectionKind.CLAIM]: 'claim',
+  [ElectionKind.VOTE]: 'vote',
+  [ElectionKind.LEAD]: 'lead',
+  [ElectionKind.RESIGN]: 'resign',
+  [ElectionKind.FENCE]: 'fence'
+}
+const NAME_TO_KIND: Record<ElectionKindName, ElectionKind> = {
+  claim: ElectionKind.CLAIM,
+  vote: ElectionKind.VOTE,
+  lead: ElectionKind.LEAD,
+  resign: ElectionKind.RESIGN,
+  fence: ElectionKind.FENCE
+}
+
+export function electionKindToWire (name: ElectionKindName): ElectionKind {
+  const kind = NAME_TO_KIND[name]
+  if (kind === undefined) throw new SchemaError(`unknown election kind '${String(name)}'; expected one of ${Object.keys(NAME_TO_KIND).join(', ')}`)
+  return kind
+}
+
+function term (value: bigint, where: string): number {
+  if (value < 1n || value > BigInt(MAX_ELECTION_TERM)) throw new SchemaError(`${where} must be in 1..2^48, got ${value}`)
+  return Number(value)
+}
+
+function signature (value: Uint8Array, where: string): void {
+  if (value.length < 1 || value.length > MAX_SIGNATURE_BYTES) throw new SchemaError(`${where} must be 1..${MAX_SIGNATURE_BYTES} bytes, got ${value.length}`)
+}
+
+/**
+ * Every kind carries exactly the fields it needs (anything else set is a schema error), and a certificate must be
+ * exactly what it claims to be: distinct voters other than the candidate, each voting for (term, candidate,
+ * electorate). The signatures are checked by the receiver (they need the voters' public keys), not here.
+ */
+function electionFromWire (e: Election, sender: string): ElectionBody {
+  const kind = KIND_TO_NAME[e.kind]
+  if (kind === undefined) throw new SchemaError(`election.kind ${String(e.kind)} is not claim, vote, lead, resign or fence`)
+  const t = term(e.term, 'election.term')
+  const wantCandidate = kind === 'vote' || kind === 'fence'
+  if (wantCandidate) peerId(e.candidate, `${kind}.candidate`)
+  else if (e.candidate !== '') throw new SchemaError(`a ${kind} has no candidate`)
+  if (kind === 'resign') {
+    if (e.electorate !== 0) throw new SchemaError('a resign has no electorate')
+  } else if (e.electorate < 1) {
+    throw new SchemaError(`${kind}.electorate must be >= 1, got ${e.electorate}`)
+  }
+  if (kind === 'vote') signature(e.signature, 'vote.signature')
+  else if (e.signature.length !== 0) throw new SchemaError(`a ${kind} carries no signature of its own`)
+
+  const certificate: SignedVoteBody[] = []
+  if (kind === 'lead' || kind === 'fence') {
+    if (e.certificate.length > MAX_CERTIFICATE_VOTES) throw new SchemaError(`a certificate holds at most ${MAX_CERTIFICATE_VOTES} votes, got ${e.certificate.length}`)
+    if (e.certificate.length > e.electorate) throw new SchemaError(`certificate has ${e.certificate.length} votes for an electorate of ${e.electorate}`)
+    if (kind === 'fence' && e.certificate.length === 0) throw new SchemaError('a fence needs a certificate')
+    const winner = kind === 'lead' ? sender : e.candidate
+    const voters = new Set<string>()
+    e.certificate.forEach((v, i) => {
+      const vote = signedVoteFromWire(v, `certificate[${i}]`)
+      if (vote.term !== t || vote.candidate !== winner || vote.electorate !== e.electorate) {
+        throw new SchemaError(`certificate[${i}] is a vote for (${vote.term}, ${vote.candidate}, ${vote.electorate}), not (${t}, ${winner}, ${e.electorate})`)
+      }
+      if (vote.from === winner || voters.has(vote.from)) throw new SchemaError(`certificate[${i}]: voter ${vote.from} repeated or is the candidate`)
+      voters.add(vote.from)
+      certificate.push(vote)
+    })
+  } else if (e.certificate.length !== 0) {
+    throw new SchemaError(`a ${kind} carries no certificate`)
+  }
+  return { kind, term: t, candidate: e.candidate, electorate: e.electorate, signature: e.signature, certificate }
+}
+
+function signedVoteFromWire (v: SignedVote, where: string): SignedVoteBody {
+  peerId(v.from, `${where}.from`)
+  peerId(v.candidate, `${where}.candidate`)
+  signature(v.signature, `${where}.signature`)
+  return { from: v.from, term: term(v.term, `${where}.term`), candidate: v.candidate, electorate: v.electorate, signature: v.signature }
 }
 
 function heartbeatFromWire (hb: Heartbeat): HeartbeatBody {

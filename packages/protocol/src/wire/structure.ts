@@ -12,15 +12,21 @@ import { WireFormatError, WIRE_VARINT, WIRE_LEN, WIRE_FIXED32, readVarint, readL
 
 export { WireFormatError }
 
-/** Field numbers reserved for envelope bodies: 10 = heartbeat, 11..19 for future bodies. */
+/** Field numbers reserved for envelope bodies: 10 = heartbeat, 11 = election, 12..19 for future bodies. */
 export const BODY_FIELD_MIN = 10
 export const BODY_FIELD_MAX = 19
 
-type ScalarKind = 'uint32' | 'uint64' | 'bool' | 'enum' | 'float' | 'string'
-interface MessageSchema { readonly name: string, readonly fields: ReadonlyMap<number, FieldKind> }
+type ScalarKind = 'uint32' | 'uint64' | 'bool' | 'enum' | 'float' | 'string' | 'bytes'
+interface MessageSchema {
+  readonly name: string
+  readonly fields: ReadonlyMap<number, FieldKind>
+  /** Highest value of the message's enum field (each schema has at most one). */
+  readonly enumMax?: number
+}
 type FieldKind = ScalarKind | MessageSchema
 
 const TRANSPORT_ENUM_MAX = 5
+const ELECTION_KIND_MAX = 5
 
 const METRICS: MessageSchema = {
   name: 'Metrics',
@@ -31,15 +37,25 @@ const METRICS: MessageSchema = {
 }
 const NEIGHBOUR: MessageSchema = {
   name: 'Neighbour',
-  fields: new Map<number, FieldKind>([[1, 'string'], [2, 'enum'], [3, 'float'], [4, 'float']])
+  fields: new Map<number, FieldKind>([[1, 'string'], [2, 'enum'], [3, 'float'], [4, 'float']]),
+  enumMax: TRANSPORT_ENUM_MAX
 }
 const HEARTBEAT: MessageSchema = {
   name: 'Heartbeat',
   fields: new Map<number, FieldKind>([[1, 'uint32'], [2, 'bool'], [3, NEIGHBOUR], [4, METRICS]])
 }
+const SIGNED_VOTE: MessageSchema = {
+  name: 'SignedVote',
+  fields: new Map<number, FieldKind>([[1, 'string'], [2, 'uint64'], [3, 'string'], [4, 'uint32'], [5, 'bytes']])
+}
+const ELECTION: MessageSchema = {
+  name: 'Election',
+  fields: new Map<number, FieldKind>([[1, 'enum'], [2, 'uint64'], [3, 'string'], [4, 'uint32'], [5, 'bytes'], [6, SIGNED_VOTE]]),
+  enumMax: ELECTION_KIND_MAX
+}
 const ENVELOPE: MessageSchema = {
   name: 'Envelope',
-  fields: new Map<number, FieldKind>([[1, 'uint32'], [2, 'string'], [3, 'string'], [4, 'uint64'], [5, 'uint64'], [10, HEARTBEAT]])
+  fields: new Map<number, FieldKind>([[1, 'uint32'], [2, 'string'], [3, 'string'], [4, 'uint64'], [5, 'uint64'], [10, HEARTBEAT], [11, ELECTION]])
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
@@ -88,7 +104,7 @@ function walk (buf: Uint8Array, cursor: { pos: number }, end: number, schema: Me
         const value = readVarint(buf, cursor, end)
         if (kind === 'uint32' && value > 0xffffffff) throw new WireFormatError(`${where}: uint32 value out of range`)
         if (kind === 'bool' && value > 1) throw new WireFormatError(`${where}: bool must be 0 or 1`)
-        if (kind === 'enum' && value > TRANSPORT_ENUM_MAX) throw new WireFormatError(`${where}: unknown enum value ${value}`)
+        if (kind === 'enum' && value > (schema.enumMax ?? 0)) throw new WireFormatError(`${where}: unknown enum value ${value}`)
         break
       }
       case 'uint64':
@@ -99,6 +115,12 @@ function walk (buf: Uint8Array, cursor: { pos: number }, end: number, schema: Me
         expectWireType(wireType, WIRE_FIXED32, where)
         advance(cursor, 4, end, where)
         break
+      case 'bytes': {
+        expectWireType(wireType, WIRE_LEN, where)
+        const length = readLength(buf, cursor, end, where)
+        cursor.pos += length
+        break
+      }
       case 'string': {
         expectWireType(wireType, WIRE_LEN, where)
         const length = readLength(buf, cursor, end, where)

@@ -1,7 +1,8 @@
 export const WIRE_VERSION = 1
 
 export const TOPICS = {
-  heartbeat: 'fedmesh/heartbeat/1'
+  heartbeat: 'fedmesh/heartbeat/1',
+  election: 'fedmesh/election/1'
 } as const
 
 export type TopicName = typeof TOPICS[keyof typeof TOPICS]
@@ -9,9 +10,13 @@ export type TopicName = typeof TOPICS[keyof typeof TOPICS]
 /** Default cap on one encoded message. */
 export const MAX_MESSAGE_BYTES = 16 * 1024
 
+/** Cap on an election message: a Lead or Fence carries a certificate of up to MAX_CERTIFICATE_VOTES signed votes. */
+export const MAX_ELECTION_BYTES = 64 * 1024
+
 /** Per-topic caps, so later topics (model updates) can allow larger messages than heartbeats. */
 export const TOPIC_MAX_BYTES: Readonly<Record<string, number>> = {
-  [TOPICS.heartbeat]: MAX_MESSAGE_BYTES
+  [TOPICS.heartbeat]: MAX_MESSAGE_BYTES,
+  [TOPICS.election]: MAX_ELECTION_BYTES
 }
 
 /** Cap for `topic`; unknown topics get the default cap (they are rejected later anyway). */
@@ -57,6 +62,31 @@ export interface HeartbeatBody {
   metrics: MetricsSummary
 }
 
+export type ElectionKindName = 'claim' | 'vote' | 'lead' | 'resign' | 'fence'
+
+/** A vote as carried inside a certificate: signed by its voter (`from`), so anyone can re-check it. */
+export interface SignedVoteBody {
+  from: string
+  term: number
+  candidate: string
+  electorate: number
+  signature: Uint8Array
+}
+
+/**
+ * An election message (fields of @fedmesh/election's messages; the author is the envelope's sender).
+ * `candidate` is the vote's candidate, or the proven leader of a fence; empty for claim, lead and resign.
+ * `electorate` is 0 only for resign. `signature` is set only on votes; `certificate` only on leads and fences.
+ */
+export interface ElectionBody {
+  kind: ElectionKindName
+  term: number
+  candidate: string
+  electorate: number
+  signature: Uint8Array
+  certificate: SignedVoteBody[]
+}
+
 export interface WireMessage {
   version: number
   topic: string
@@ -67,6 +97,7 @@ export interface WireMessage {
   /** The author's wall clock (epoch ms) when sent. */
   sentAtMs: number
   heartbeat?: HeartbeatBody
+  election?: ElectionBody
 }
 
 /** A message as delivered by gossipsub, before validation. */
