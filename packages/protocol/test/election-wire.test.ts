@@ -7,7 +7,7 @@ import type { ElectionBody, SignedVoteBody } from '../src/index.ts'
 import { Envelope, ElectionKind } from '../src/wire/fedmesh.ts'
 import { ALICE, BOB, peerIdFor, sampleHeartbeat, seededRandom } from './fixtures.ts'
 
-const sig = (n: number): Uint8Array => new Uint8Array(64).fill(n)
+const sig = (n: number): Uint8Array<ArrayBuffer> => new Uint8Array(64).fill(n)
 const vote = (from: string, term: number, candidate: string, electorate: number): SignedVoteBody => ({ from, term, candidate, electorate, signature: sig(7) })
 const body = (e: Partial<ElectionBody> & Pick<ElectionBody, 'kind'>): ElectionBody =>
   ({ term: 3, candidate: '', electorate: 5, signature: new Uint8Array(0), certificate: [], ...e })
