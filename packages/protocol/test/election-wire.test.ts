@@ -100,7 +100,7 @@ describe('election wire format', () => {
     const bytes = raw({ kind: ElectionKind.CLAIM })
     // kind is the first field of the election body: patch its enum value to 9
     const patched = Uint8Array.from(bytes)
-    const at = patched.findIndex((b, i) => b === 0x08 && patched[i + 1] === ElectionKind.CLAIM && i > 20)
+    const at = patched.findIndex((b, i) => b === 0x08 && patched[i + 1] === 1 && i > 20)
     patched[at + 1] = 9
     expect(schemaError(patched)).toBe('malformed')
     // a heartbeat published on the election topic, and an election body on the heartbeat topic
