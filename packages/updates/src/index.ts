@@ -10,20 +10,20 @@ export { ErrorFeedback } from './quantize/error-feedback.ts'
 export { quantizationError } from './quantize/stats.ts'
 export type { QuantizationErrorStats } from './quantize/stats.ts'
 
-export { digestUpdate, digestUpdateAsync, toHex, fromHex, isDigestHex, DIGEST_BYTES } from './digest/digest.ts'
+export { digestUpdate, digestUpdateAsync, digestWeights, toHex, fromHex, isDigestHex, DIGEST_BYTES } from './digest/digest.ts'
 export { sha256 } from './digest/sha256.ts'
 
-export type { UpdateHeader, ModelUpdate, GlobalModel, PayloadKind, ChunkRouting, ChunkMessage, DecodeResult } from './wire/types.ts'
+export type { UpdateHeader, ModelUpdate, GlobalModel, RoundOpen, AggregatorSpecWire, PayloadKind, ChunkRouting, ChunkMessage, DecodeResult } from './wire/types.ts'
 export { PAYLOAD_KINDS } from './wire/types.ts'
 export {
-  encodeModelUpdate, decodeModelUpdate, encodeGlobalModel, decodeGlobalModel, encodeChunk, decodeChunk, UpdateSchemaError
+  encodeModelUpdate, decodeModelUpdate, encodeGlobalModel, decodeGlobalModel, encodeRoundOpen, decodeRoundOpen, encodeChunk, decodeChunk, UpdateSchemaError
 } from './wire/codec.ts'
 export {
   UPDATES_WIRE_VERSION, DEFAULT_MAX_CHUNK_BYTES, DEFAULT_MAX_PAYLOAD_BYTES, MAX_SESSION_BYTES, MAX_TENSOR_NAME_BYTES,
   MAX_RULE_BYTES, MAX_TENSORS, MAX_RANK, MAX_ELEMENTS, MAX_INCLUDED_DIGESTS
 } from './wire/limits.ts'
 
-export { chunkPayload, encodeUpdateChunks, encodeGlobalModelChunks } from './chunking/chunker.ts'
+export { chunkPayload, encodeUpdateChunks, encodeGlobalModelChunks, encodeRoundOpenChunks } from './chunking/chunker.ts'
 export type { ChunkingOptions, EncodedPayload } from './chunking/chunker.ts'
 export { Reassembler } from './chunking/reassembler.ts'
 export type {

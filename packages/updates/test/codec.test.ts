@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest'
 import {
-  decodeChunk, decodeGlobalModel, decodeModelUpdate, digestUpdate, encodeChunk, encodeGlobalModel, encodeModelUpdate,
-  quantizeDelta, UPDATES_WIRE_VERSION
+  chunkPayload, decodeChunk, decodeGlobalModel, decodeModelUpdate, decodeRoundOpen, digestUpdate, digestWeights, encodeChunk, encodeGlobalModel,
+  encodeModelUpdate, encodeRoundOpen, encodeRoundOpenChunks, quantizeDelta, Reassembler, UPDATES_WIRE_VERSION
 } from '../src/index.ts'
-import type { GlobalModel, Int8Tensor, ModelUpdate, QuantizedTensor } from '../src/index.ts'
+import type { GlobalModel, Int8Tensor, ModelUpdate, QuantizedTensor, RoundOpen } from '../src/index.ts'
 import * as pb from '../src/wire/updates.ts'
 import { ALICE, BOB, makeDelta, makeUpdate, seededRandom, SHAPES } from './helpers.ts'
 
 function makeGlobalModel (): GlobalModel {
+  const tensors = makeDelta(SHAPES, seededRandom(4))
   return {
     session: 'mnist-1',
     round: 7,
@@ -17,7 +18,8 @@ function makeGlobalModel (): GlobalModel {
     includedDigests: [digestUpdate(Uint8Array.of(1)), digestUpdate(Uint8Array.of(2))],
     scores: [12.5, Number.NaN],
     rule: 'krum',
-    tensors: makeDelta(SHAPES, seededRandom(4))
+    tensors,
+    weightsDigest: digestWeights(tensors)
   }
 }
 
@@ -156,6 +158,21 @@ describe('global model codec', () => {
     const tensors = makeDelta(SHAPES, seededRandom(1))
     ;(tensors[0]?.data as Float32Array)[0] = Number.NaN
     expect(() => encodeGlobalModel({ ...m, tensors })).toThrow(/not finite/)
+    expect(() => encodeGlobalModel({ ...m, weightsDigest: 'ab'.repeat(32) })).toThrow(/weightsDigest is not the digest/)
+    expect(() => encodeGlobalModel({ ...m, weightsDigest: 'xyz' })).toThrow(/weightsDigest must be/)
+  })
+
+  it('the weights digest covers names, shapes and every bit of every value', () => {
+    const m = makeGlobalModel()
+    const d = digestWeights(m.tensors)
+    const copy = m.tensors.map(t => ({ ...t, data: t.data.slice() }))
+    expect(digestWeights(copy)).toBe(d)
+    ;(copy[1]?.data as Float32Array)[3] = Math.fround((copy[1]?.data as Float32Array)[3] as number) + 2 ** -20
+    expect(digestWeights(copy)).not.toBe(d)
+    expect(digestWeights(m.tensors.map((t, i) => i === 0 ? { ...t, name: 'other' } : t))).not.toBe(d)
+    // -0 and +0 are equal numbers but different weights bits
+    expect(digestWeights([{ name: 'z', shape: [1], data: Float32Array.of(-0) }])).not.toBe(digestWeights([{ name: 'z', shape: [1], data: Float32Array.of(0) }]))
+    expect(digestWeights([{ name: 'a', shape: [2, 3], data: new Float32Array(6) }])).not.toBe(digestWeights([{ name: 'a', shape: [3, 2], data: new Float32Array(6) }]))
   })
 
   it('the decoder refuses quantised tensors and short digests', () => {
@@ -164,6 +181,55 @@ describe('global model codec', () => {
     const int8: pb.TensorData = { name: 'w', shape: [2], scheme: pb.Scheme.INT8, scale: 1, values: Uint8Array.of(1, 2), indices: new Uint8Array(0) }
     expect(decodeGlobalModel(pb.GlobalModel.encode({ ...wire, tensors: [int8] }))).toMatchObject({ ok: false, reason: 'malformed', detail: expect.stringMatching(/float32/) })
     expect(decodeGlobalModel(pb.GlobalModel.encode({ ...wire, includedDigests: [Uint8Array.of(1, 2, 3), ...wire.includedDigests.slice(1)] }))).toMatchObject({ ok: false, reason: 'malformed' })
+  })
+})
+
+describe('round-open codec', () => {
+  const open: RoundOpen = {
+    session: 'mnist-1', round: 8, term: 3, coordinator: BOB, baseVersion: 7, baseDigest: 'cd'.repeat(32),
+    deadlineMs: 15_000, minParticipants: 5, aggregator: { rule: 'multi-krum', f: 2, m: 4, nnm: true }
+  }
+
+  it('round-trips; unset options stay unset and 0 means "the default"', () => {
+    expect(decodeRoundOpen(encodeRoundOpen(open))).toEqual({ ok: true, value: open })
+    const plain: RoundOpen = { ...open, aggregator: { rule: 'krum', f: 0 } }
+    expect(decodeRoundOpen(encodeRoundOpen(plain))).toEqual({ ok: true, value: plain })
+    const clip: RoundOpen = { ...open, aggregator: { rule: 'centered-clipping', f: 1, clipRadius: 0.25, clipIterations: 3, trim: 2 } }
+    expect(decodeRoundOpen(encodeRoundOpen(clip))).toEqual({ ok: true, value: clip })
+  })
+
+  it('the encoder refuses what receivers would drop', () => {
+    expect(() => encodeRoundOpen({ ...open, baseDigest: 'ab' })).toThrow(/baseDigest/)
+    expect(() => encodeRoundOpen({ ...open, deadlineMs: 0 })).toThrow(/deadlineMs/)
+    expect(() => encodeRoundOpen({ ...open, minParticipants: 0 })).toThrow(/minParticipants/)
+    expect(() => encodeRoundOpen({ ...open, coordinator: '' })).toThrow(/coordinator/)
+    expect(() => encodeRoundOpen({ ...open, aggregator: { rule: '' } })).toThrow(/rule/)
+    expect(() => encodeRoundOpen({ ...open, aggregator: { rule: 'krum', m: 0 } })).toThrow(/m is 0/)
+    expect(() => encodeRoundOpen({ ...open, aggregator: { rule: 'centered-clipping', clipRadius: Number.NaN } })).toThrow(/clipRadius/)
+  })
+
+  it('the decoder drops a missing spec, a bool that is not 0/1, a short digest and another version', () => {
+    const wire = pb.RoundOpen.decode(encodeRoundOpen(open))
+    expect(decodeRoundOpen(pb.RoundOpen.encode({ ...wire, aggregator: undefined }))).toMatchObject({ ok: false, reason: 'malformed', detail: expect.stringMatching(/aggregator/) })
+    expect(decodeRoundOpen(pb.RoundOpen.encode({ ...wire, baseDigest: Uint8Array.of(1, 2) }))).toMatchObject({ ok: false, reason: 'malformed' })
+    expect(decodeRoundOpen(pb.RoundOpen.encode({ ...wire, version: 9 }))).toMatchObject({ ok: false, reason: 'unsupported-version' })
+    // AggregatorSpec.nnm (field 7) as varint 2: protons would read "true"; the structural walk refuses it
+    const bytes = encodeRoundOpen(open)
+    const at = bytes.lastIndexOf(7 << 3)
+    expect(bytes[at + 1]).toBe(1)
+    const tampered = bytes.slice()
+    tampered[at + 1] = 2
+    expect(decodeRoundOpen(tampered)).toMatchObject({ ok: false, reason: 'malformed', detail: expect.stringMatching(/enum/) })
+    expect(decodeRoundOpen(encodeModelUpdate(makeUpdate()))).toMatchObject({ ok: false })
+  })
+
+  it('travels as a single round-open chunk that a Reassembler completes at once', () => {
+    const encoded = encodeRoundOpenChunks(open)
+    expect(encoded.chunks).toHaveLength(1)
+    expect(decodeChunk(encoded.chunks[0] as Uint8Array)).toMatchObject({ ok: true, value: { kind: 'round-open', round: 8, term: 3, count: 1 } })
+    const r = new Reassembler({ clock: { now: () => 0 } }).accept({ data: encoded.chunks[0] as Uint8Array, from: BOB })
+    expect(r).toMatchObject({ ok: true, complete: true, payload: { kind: 'round-open', digest: encoded.digest } })
+    expect(chunkPayload(encoded.payload, { kind: 'round-open', session: 's', round: 1, term: 1 }).chunks).toHaveLength(1)
   })
 })
 

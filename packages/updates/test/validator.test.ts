@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
-  chunkPayload, dequantize, encodeGlobalModelChunks, encodeModelUpdate, flattenTensors, GlobalModelReceiver,
+  chunkPayload, dequantize, digestWeights, encodeGlobalModelChunks, encodeModelUpdate, flattenTensors, GlobalModelReceiver,
   UPDATE_REASON_ACTION, UPDATE_REJECT_REASONS, UpdateReceiver, UpdateValidator
 } from '../src/index.ts'
 import type { GlobalModel, ModelUpdate, UpdateRejectReason, UpdateValidationResult } from '../src/index.ts'
@@ -66,6 +66,16 @@ describe('UpdateValidator', () => {
     }],
     ['norm-bound', () => ({ payload: encodeModelUpdate(makeUpdate()), from: ALICE })] // with maxNorm 0.01 below
   ]
+
+  it('with anyTerm, accepts an update of any term: the term is informational when rounds survive failover', () => {
+    const v = new UpdateValidator({ expect: { ...EXPECT, anyTerm: true }, maxNorm: MAX_NORM })
+    expect(v.validate({ payload: header({ term: 1 }), from: ALICE }).ok).toBe(true)
+    expect(v.validate({ payload: header({ term: 3, sender: BOB }), from: BOB }).ok).toBe(true)
+    expect(v.checkRouting({ kind: 'model-update', session: EXPECT.session, round: 7, term: 99 })).toBeUndefined()
+    // everything else is still checked
+    expectReason(v.validate({ payload: header({ term: 5, round: 8, sender: MALLORY }), from: MALLORY }), 'future-round')
+    expectReason(v.validate({ payload: header({ term: 1 }), from: ALICE }), 'duplicate')
+  })
 
   for (const [reason, make] of cases) {
     it(`rejects as '${reason}'`, () => {
@@ -145,8 +155,9 @@ describe('UpdateReceiver (chunks → reassembly → validation)', () => {
       ['stale-round', { round: 6 }], ['future-round', { round: 8 }], ['stale-term', { term: 1 }], ['future-term', { term: 3 }], ['wrong-session', { session: 'x' }]
     ]
     for (const [reason, h] of cases) expectReason(rx.accept({ data: chunksOf(makeUpdate({ header: h }))[0] as Uint8Array, from: ALICE }), reason)
+    const tensors = makeDelta(SHAPES, seededRandom(1))
     const model: GlobalModel = {
-      session: EXPECT.session, round: 7, term: 2, version: 7, coordinator: BOB, includedDigests: [], scores: [], rule: 'krum', tensors: makeDelta(SHAPES, seededRandom(1))
+      session: EXPECT.session, round: 7, term: 2, version: 7, coordinator: BOB, includedDigests: [], scores: [], rule: 'krum', tensors, weightsDigest: digestWeights(tensors)
     }
     expectReason(rx.accept({ data: encodeGlobalModelChunks(model, { maxChunkBytes: 400 }).chunks[0] as Uint8Array, from: BOB }), 'wrong-kind')
     // a payload announced bigger than any honest encoding of this model
@@ -188,10 +199,13 @@ describe('UpdateReceiver (chunks → reassembly → validation)', () => {
 })
 
 describe('GlobalModelReceiver', () => {
-  const model = (patch: Partial<GlobalModel> = {}): GlobalModel => ({
-    session: EXPECT.session, round: 7, term: 2, version: 7, coordinator: BOB, includedDigests: ['0'.repeat(64)], scores: [Number.NaN], rule: 'median',
-    tensors: makeDelta(SHAPES, seededRandom(1)), ...patch
-  })
+  const model = (patch: Partial<GlobalModel> = {}): GlobalModel => {
+    const m = {
+      session: EXPECT.session, round: 7, term: 2, version: 7, coordinator: BOB, includedDigests: ['0'.repeat(64)], scores: [Number.NaN], rule: 'median',
+      tensors: makeDelta(SHAPES, seededRandom(1)), ...patch
+    }
+    return { ...m, weightsDigest: patch.weightsDigest ?? digestWeights(m.tensors) }
+  }
   const receiver = (): GlobalModelReceiver => new GlobalModelReceiver({ clock: manualClock(), expect: { session: EXPECT.session, minRound: 7, term: 2, shapes: SHAPES, coordinator: BOB } })
   const deliver = (rx: GlobalModelReceiver, chunks: Uint8Array[], from: string): ReturnType<GlobalModelReceiver['accept']> => chunks.map(data => rx.accept({ data, from })).at(-1) as ReturnType<GlobalModelReceiver['accept']>
 

@@ -1,7 +1,7 @@
 import { digestUpdate } from '../digest/digest.ts'
-import { encodeChunk, encodeGlobalModel, encodeModelUpdate } from '../wire/codec.ts'
+import { encodeChunk, encodeGlobalModel, encodeModelUpdate, encodeRoundOpen } from '../wire/codec.ts'
 import { DEFAULT_MAX_CHUNK_BYTES } from '../wire/limits.ts'
-import type { ChunkRouting, GlobalModel, ModelUpdate } from '../wire/types.ts'
+import type { ChunkRouting, GlobalModel, ModelUpdate, RoundOpen } from '../wire/types.ts'
 
 export interface ChunkingOptions {
   /** Cap on each encoded chunk message, headers included; default DEFAULT_MAX_CHUNK_BYTES (60 KiB). */
@@ -24,6 +24,12 @@ export function encodeUpdateChunks (update: ModelUpdate, opts: ChunkingOptions =
 export function encodeGlobalModelChunks (model: GlobalModel, opts: ChunkingOptions = {}): EncodedPayload {
   const routing: ChunkRouting = { kind: 'global-model', session: model.session, round: model.round, term: model.term }
   return chunkPayload(encodeGlobalModel(model), routing, opts)
+}
+
+/** A round announcement is a few hundred bytes: always one chunk, so it shares the model topic's single decoder. */
+export function encodeRoundOpenChunks (open: RoundOpen, opts: ChunkingOptions = {}): EncodedPayload {
+  const routing: ChunkRouting = { kind: 'round-open', session: open.session, round: open.round, term: open.term }
+  return chunkPayload(encodeRoundOpen(open), routing, opts)
 }
 
 /** Splits an encoded payload into chunk messages of at most maxChunkBytes each. */

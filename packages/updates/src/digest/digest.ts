@@ -43,3 +43,28 @@ export async function digestUpdateAsync (payload: Uint8Array): Promise<string> {
   const input = payload.buffer instanceof ArrayBuffer ? payload as Uint8Array<ArrayBuffer> : payload.slice()
   return toHex(new Uint8Array(await subtle.digest('SHA-256', input)))
 }
+
+/**
+ * SHA-256 hex of model weights in a canonical form: per tensor, its name (UTF-8, length-prefixed), its rank and
+ * dimensions (uint32 little-endian), then its values as little-endian float32. Two nodes holding bit-identical
+ * weights get the same digest, so a verifier compares digests instead of shipping or diffing tensors, and a late
+ * joiner checks a model fetched from any neighbour against the digest the coordinator announced.
+ */
+export function digestWeights (tensors: ReadonlyArray<{ name: string, shape: readonly number[], data: Float32Array }>): string {
+  const encoder = new TextEncoder()
+  const names = tensors.map(t => encoder.encode(t.name))
+  let length = 0
+  tensors.forEach((t, i) => { length += 4 + (names[i] as Uint8Array).length + 4 + 4 * t.shape.length + 4 * t.data.length })
+  const out = new Uint8Array(length)
+  const view = new DataView(out.buffer)
+  let pos = 0
+  tensors.forEach((t, i) => {
+    const name = names[i] as Uint8Array
+    view.setUint32(pos, name.length, true); pos += 4
+    out.set(name, pos); pos += name.length
+    view.setUint32(pos, t.shape.length, true); pos += 4
+    for (const d of t.shape) { view.setUint32(pos, d, true); pos += 4 }
+    for (let j = 0; j < t.data.length; j++) { view.setFloat32(pos, t.data[j] as number, true); pos += 4 }
+  })
+  return toHex(sha256(out))
+}

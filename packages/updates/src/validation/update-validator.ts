@@ -13,6 +13,11 @@ export interface UpdateExpectation {
   round: number
   /** Current coordinator term. */
   term: number
+  /**
+   * Accept updates whatever their term. @fedmesh/rounds sets this: an update is tagged with round and base
+   * version, so it stays valid when a new coordinator re-opens the round under a higher term (docs/protocol.md).
+   */
+  anyTerm?: boolean
   /** Version of the global model this round trains from. */
   baseVersion: number
   /** The model's tensors, in order. */
@@ -100,6 +105,7 @@ export class UpdateValidator {
     if (r.session !== e.session) return rejection('wrong-session', `session '${r.session}', expected '${e.session}'`)
     if (r.round < e.round) return rejection('stale-round', `round ${r.round}, current round is ${e.round}`)
     if (r.round > e.round) return rejection('future-round', `round ${r.round}, current round is ${e.round}`)
+    if (e.anyTerm === true) return undefined
     if (r.term < e.term) return rejection('stale-term', `term ${r.term}, current term is ${e.term}`)
     if (r.term > e.term) return rejection('future-term', `term ${r.term}, current term is ${e.term}`)
     return undefined
@@ -177,7 +183,7 @@ function checkExpectation (e: UpdateExpectation): UpdateExpectation {
       throw new TypeError(`expect.shapes entry '${String(s?.name)}' needs a name and an array of non-negative integer dimensions`)
     }
   }
-  return { session: e.session, round: e.round, term: e.term, baseVersion: e.baseVersion, shapes: e.shapes.map(s => ({ name: s.name, shape: [...s.shape] })) }
+  return { session: e.session, round: e.round, term: e.term, anyTerm: e.anyTerm === true, baseVersion: e.baseVersion, shapes: e.shapes.map(s => ({ name: s.name, shape: [...s.shape] })) }
 }
 
 /**

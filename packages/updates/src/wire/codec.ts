@@ -7,13 +7,13 @@
  * Decoding copies every array out of the input, so the caller may reuse its buffer.
  */
 import { isValidPeerId } from '@fedmesh/protocol'
-import { DIGEST_BYTES, fromHex, isDigestHex, toHex } from '../digest/digest.ts'
+import { DIGEST_BYTES, digestWeights, fromHex, isDigestHex, toHex } from '../digest/digest.ts'
 import { checkTensors } from '../quantize/quantize.ts'
 import { elementCount } from '../quantize/types.ts'
 import type { QuantizedTensor, Scheme, Tensor } from '../quantize/types.ts'
 import { MAX_ELEMENTS, MAX_RANK, MAX_RULE_BYTES, MAX_SESSION_BYTES, MAX_TENSOR_NAME_BYTES, MAX_TENSORS, MAX_INCLUDED_DIGESTS, UPDATES_WIRE_VERSION } from './limits.ts'
-import { CHUNK_SCHEMA, GLOBAL_MODEL_SCHEMA, MODEL_UPDATE_SCHEMA, scanMessage } from './structure.ts'
-import type { ChunkMessage, DecodeResult, GlobalModel, ModelUpdate, PayloadKind, UpdateHeader } from './types.ts'
+import { CHUNK_SCHEMA, GLOBAL_MODEL_SCHEMA, MODEL_UPDATE_SCHEMA, ROUND_OPEN_SCHEMA, scanMessage } from './structure.ts'
+import type { AggregatorSpecWire, ChunkMessage, DecodeResult, GlobalModel, ModelUpdate, PayloadKind, RoundOpen, UpdateHeader } from './types.ts'
 import * as pb from './updates.ts'
 import { decodeIndexGaps, encodeIndexGaps } from './varint.ts'
 
@@ -31,11 +31,13 @@ const SCHEME_TO_WIRE: Record<Scheme, pb.Scheme> = {
 }
 const KIND_TO_WIRE: Record<PayloadKind, pb.PayloadKind> = {
   'model-update': pb.PayloadKind.MODEL_UPDATE,
-  'global-model': pb.PayloadKind.GLOBAL_MODEL
+  'global-model': pb.PayloadKind.GLOBAL_MODEL,
+  'round-open': pb.PayloadKind.ROUND_OPEN
 }
 const KIND_FROM_WIRE: Partial<Record<pb.PayloadKind, PayloadKind>> = {
   [pb.PayloadKind.MODEL_UPDATE]: 'model-update',
-  [pb.PayloadKind.GLOBAL_MODEL]: 'global-model'
+  [pb.PayloadKind.GLOBAL_MODEL]: 'global-model',
+  [pb.PayloadKind.ROUND_OPEN]: 'round-open'
 }
 
 // --- model updates ----------------------------------------------------------------------------------------
@@ -181,9 +183,11 @@ function quantizedFromWire (w: pb.TensorData, i: number): QuantizedTensor {
 
 // --- global models ----------------------------------------------------------------------------------------
 
+/** Also checks that weightsDigest is the digest of the tensors, so a coordinator cannot announce a wrong one by mistake. */
 export function encodeGlobalModel (model: GlobalModel): Uint8Array {
   checkGlobalModelSchema(model)
   checkTensors(model.tensors, 'global model')
+  if (digestWeights(model.tensors) !== model.weightsDigest) throw new UpdateSchemaError('weightsDigest is not the digest of the tensors (digestWeights)')
   return pb.GlobalModel.encode({
     version: UPDATES_WIRE_VERSION,
     session: model.session,
@@ -194,11 +198,15 @@ export function encodeGlobalModel (model: GlobalModel): Uint8Array {
     includedDigests: model.includedDigests.map(d => fromHex(d) as Uint8Array<ArrayBuffer>),
     scores: model.scores,
     rule: model.rule,
-    tensors: model.tensors.map(t => ({ name: t.name, shape: t.shape, scheme: pb.Scheme.FLOAT32, scale: 0, values: float32ToBytes(t.data), indices: EMPTY }))
+    tensors: model.tensors.map(t => ({ name: t.name, shape: t.shape, scheme: pb.Scheme.FLOAT32, scale: 0, values: float32ToBytes(t.data), indices: EMPTY })),
+    weightsDigest: fromHex(model.weightsDigest) as Uint8Array<ArrayBuffer>
   })
 }
 
-/** Structure and schema only; non-finite weights are left for checkGlobalModel to report. */
+/**
+ * Structure and schema only; non-finite weights are left for checkGlobalModel to report, and whether
+ * weightsDigest matches the tensors for the verifier (hashing the weights is its job, not every decode's).
+ */
 export function decodeGlobalModel (bytes: Uint8Array): DecodeResult<GlobalModel> {
   return guarded(() => {
     scanMessage(bytes, GLOBAL_MODEL_SCHEMA)
@@ -220,7 +228,8 @@ export function decodeGlobalModel (bytes: Uint8Array): DecodeResult<GlobalModel>
         const t = quantizedFromWire(w, i)
         if (t.scheme !== 'float32') throw new UpdateSchemaError(`global model tensor ${i} ('${t.name}') is ${t.scheme}; global models are float32`)
         return { name: t.name, shape: t.shape, data: t.values }
-      })
+      }),
+      weightsDigest: digestHex(wire.weightsDigest, 'weights digest')
     }
     checkGlobalModelSchema(model)
     return { ok: true, value: model }
@@ -245,6 +254,7 @@ function checkGlobalModelSchema (m: GlobalModel): void {
   if (!Array.isArray(m.scores) || m.scores.length !== m.includedDigests.length) {
     throw new UpdateSchemaError(`need one score per included digest (${m.includedDigests.length}), got ${Array.isArray(m.scores) ? m.scores.length : 'none'}`)
   }
+  if (!isDigestHex(m.weightsDigest)) throw new UpdateSchemaError('weightsDigest must be 64 lower-case hex characters')
   m.scores.forEach((s, i) => {
     if (typeof s !== 'number' || (!Number.isFinite(s) && !Number.isNaN(s))) throw new UpdateSchemaError(`score ${i} must be finite or NaN, got ${s}`)
   })
@@ -255,6 +265,83 @@ function checkGlobalModelSchema (m: GlobalModel): void {
     total += checkShape(t.shape, `tensor ${i} ('${t.name}')`)
     if (total > MAX_ELEMENTS) throw new UpdateSchemaError(`more than ${MAX_ELEMENTS} elements in total`)
   })
+}
+
+// --- round announcements ---------------------------------------------------------------------------------
+
+export function encodeRoundOpen (open: RoundOpen): Uint8Array {
+  checkRoundOpenSchema(open)
+  const a = open.aggregator
+  return pb.RoundOpen.encode({
+    version: UPDATES_WIRE_VERSION,
+    session: open.session,
+    round: open.round,
+    term: open.term,
+    coordinator: open.coordinator,
+    baseVersion: open.baseVersion,
+    baseDigest: fromHex(open.baseDigest) as Uint8Array<ArrayBuffer>,
+    deadlineMs: open.deadlineMs,
+    minParticipants: open.minParticipants,
+    aggregator: { rule: a.rule, f: a.f ?? 0, m: a.m ?? 0, trim: a.trim ?? 0, clipRadius: a.clipRadius ?? 0, clipIterations: a.clipIterations ?? 0, nnm: a.nnm === true }
+  })
+}
+
+/** Structure and schema only; whether the sender leads `term` and the round fits this node's state is for @fedmesh/rounds. */
+export function decodeRoundOpen (bytes: Uint8Array): DecodeResult<RoundOpen> {
+  return guarded(() => {
+    scanMessage(bytes, ROUND_OPEN_SCHEMA)
+    const wire = pb.RoundOpen.decode(bytes)
+    if (wire.version !== UPDATES_WIRE_VERSION) return unsupported(wire.version)
+    const w = wire.aggregator
+    if (w === undefined) throw new UpdateSchemaError('round open without an aggregator spec')
+    // 0 on the wire is "the rule's default" (proto3 cannot tell unset from 0, and none of these is valid as 0)
+    const aggregator: AggregatorSpecWire = { rule: w.rule, f: w.f }
+    if (w.m !== 0) aggregator.m = w.m
+    if (w.trim !== 0) aggregator.trim = w.trim
+    if (w.clipRadius !== 0) aggregator.clipRadius = w.clipRadius
+    if (w.clipIterations !== 0) aggregator.clipIterations = w.clipIterations
+    if (w.nnm) aggregator.nnm = true
+    const open: RoundOpen = {
+      session: wire.session,
+      round: wire.round,
+      term: wire.term,
+      coordinator: wire.coordinator,
+      baseVersion: wire.baseVersion,
+      baseDigest: digestHex(wire.baseDigest, 'base digest'),
+      deadlineMs: wire.deadlineMs,
+      minParticipants: wire.minParticipants,
+      aggregator
+    }
+    checkRoundOpenSchema(open)
+    return { ok: true, value: open }
+  })
+}
+
+function checkRoundOpenSchema (o: RoundOpen): void {
+  if (o === null || typeof o !== 'object') throw new UpdateSchemaError('round open must be an object')
+  checkSession(o.session)
+  if (typeof o.coordinator !== 'string' || !isValidPeerId(o.coordinator)) throw new UpdateSchemaError(`coordinator '${String(o.coordinator)}' is not a peer id string`)
+  uint32(o.round, 'round')
+  uint32(o.term, 'term')
+  uint32(o.baseVersion, 'baseVersion')
+  if (!isDigestHex(o.baseDigest)) throw new UpdateSchemaError('baseDigest must be 64 lower-case hex characters')
+  uint32(o.deadlineMs, 'deadlineMs')
+  if (o.deadlineMs < 1) throw new UpdateSchemaError('deadlineMs must be at least 1')
+  uint32(o.minParticipants, 'minParticipants')
+  if (o.minParticipants < 1) throw new UpdateSchemaError('minParticipants must be at least 1')
+  const a = o.aggregator
+  if (a === null || typeof a !== 'object') throw new UpdateSchemaError('aggregator must be an object')
+  if (typeof a.rule !== 'string' || a.rule === '' || utf8Length(a.rule) > MAX_RULE_BYTES) throw new UpdateSchemaError(`aggregator rule must be a name of 1..${MAX_RULE_BYTES} bytes`)
+  if (a.f !== undefined) uint32(a.f, 'aggregator.f')
+  for (const field of ['m', 'trim', 'clipIterations'] as const) {
+    const v = a[field]
+    if (v !== undefined) {
+      uint32(v, `aggregator.${field}`)
+      if (v === 0) throw new UpdateSchemaError(`aggregator.${field} is 0; leave it out for the rule's default`)
+    }
+  }
+  if (a.clipRadius !== undefined && !(Number.isFinite(a.clipRadius) && a.clipRadius > 0)) throw new UpdateSchemaError(`aggregator.clipRadius must be finite and > 0, got ${a.clipRadius}`)
+  if (a.nnm !== undefined && typeof a.nnm !== 'boolean') throw new UpdateSchemaError('aggregator.nnm must be a boolean')
 }
 
 // --- chunks -----------------------------------------------------------------------------------------------
@@ -332,6 +419,11 @@ function guarded<T> (fn: () => DecodeResult<T>): DecodeResult<T> {
 
 function unsupported (version: number): { ok: false, reason: 'unsupported-version', detail: string } {
   return { ok: false, reason: 'unsupported-version', detail: `wire version ${version}, this peer speaks ${UPDATES_WIRE_VERSION}` }
+}
+
+function digestHex (bytes: Uint8Array, what: string): string {
+  if (bytes.length !== DIGEST_BYTES) throw new UpdateSchemaError(`${what} has ${bytes.length} bytes, expected ${DIGEST_BYTES}`)
+  return toHex(bytes)
 }
 
 function utf8Length (s: string): number {

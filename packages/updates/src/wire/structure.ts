@@ -65,7 +65,38 @@ export const GLOBAL_MODEL_SCHEMA: MessageSchema = {
     [7, { kind: 'bytes', repeated: { max: MAX_INCLUDED_DIGESTS }, maxBytes: 32 }],
     [8, { kind: 'double', repeated: { max: MAX_INCLUDED_DIGESTS } }],
     [9, { kind: 'string', maxBytes: MAX_RULE_BYTES }],
-    [10, { kind: TENSOR_DATA, repeated: { max: MAX_TENSORS } }]
+    [10, { kind: TENSOR_DATA, repeated: { max: MAX_TENSORS } }],
+    [11, { kind: 'bytes', maxBytes: 32 }]
+  ])
+}
+
+const AGGREGATOR_SPEC: MessageSchema = {
+  name: 'AggregatorSpec',
+  fields: new Map<number, FieldSpec>([
+    [1, { kind: 'string', maxBytes: MAX_RULE_BYTES }],
+    [2, { kind: 'uint32' }],
+    [3, { kind: 'uint32' }],
+    [4, { kind: 'uint32' }],
+    [5, { kind: 'double' }],
+    [6, { kind: 'uint32' }],
+    // bool: a varint that must be 0 or 1
+    [7, { kind: { enumMax: 1 } }]
+  ])
+}
+
+export const ROUND_OPEN_SCHEMA: MessageSchema = {
+  name: 'RoundOpen',
+  fields: new Map<number, FieldSpec>([
+    [1, { kind: 'uint32' }],
+    [2, { kind: 'string', maxBytes: MAX_SESSION_BYTES }],
+    [3, { kind: 'uint32' }],
+    [4, { kind: 'uint32' }],
+    [5, { kind: 'string', maxBytes: PEER_ID_BYTES }],
+    [6, { kind: 'uint32' }],
+    [7, { kind: 'bytes', maxBytes: 32 }],
+    [8, { kind: 'uint32' }],
+    [9, { kind: 'uint32' }],
+    [10, { kind: AGGREGATOR_SPEC }]
   ])
 }
 
@@ -73,7 +104,7 @@ export const CHUNK_SCHEMA: MessageSchema = {
   name: 'Chunk',
   fields: new Map<number, FieldSpec>([
     [1, { kind: 'uint32' }],
-    [2, { kind: { enumMax: 2 } }],
+    [2, { kind: { enumMax: 3 } }],
     [3, { kind: 'bytes', maxBytes: 32 }],
     [4, { kind: 'uint32' }],
     [5, { kind: 'uint32' }],

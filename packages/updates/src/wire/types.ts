@@ -35,9 +35,41 @@ export interface GlobalModel {
   /** Aggregation rule name, e.g. 'krum'. */
   rule: string
   tensors: Tensor[]
+  /** digestWeights(tensors): verifiers compare it with the digest of their own recomputation. */
+  weightsDigest: string
 }
 
-export const PAYLOAD_KINDS = ['model-update', 'global-model'] as const
+/** How the coordinator aggregates a round: @fedmesh/aggregation's AggregatorSpec, field for field. */
+export interface AggregatorSpecWire {
+  rule: string
+  f?: number
+  m?: number
+  trim?: number
+  clipRadius?: number
+  clipIterations?: number
+  nnm?: boolean
+}
+
+/**
+ * The coordinator of election term `term` opens round `round`: train from global model `baseVersion` (whose
+ * weights hash to `baseDigest`, see digestWeights) and report within `deadlineMs` of receiving this.
+ */
+export interface RoundOpen {
+  session: string
+  round: number
+  term: number
+  /** Peer id of the coordinator; must be the gossipsub-verified author. */
+  coordinator: string
+  baseVersion: number
+  baseDigest: string
+  /** A duration, not a time: clocks of different tabs are not synchronised. */
+  deadlineMs: number
+  /** The coordinator closes at the deadline only with at least this many updates. */
+  minParticipants: number
+  aggregator: AggregatorSpecWire
+}
+
+export const PAYLOAD_KINDS = ['model-update', 'global-model', 'round-open'] as const
 export type PayloadKind = typeof PAYLOAD_KINDS[number]
 
 /** The routing fields every chunk repeats from its payload, checked before the chunk is buffered. */

@@ -561,6 +561,7 @@ export interface GlobalModel {
   scores: number[]
   rule: string
   tensors: TensorData[]
+  weightsDigest: Uint8Array<ArrayBuffer>
 }
 
 export namespace GlobalModel {
@@ -629,6 +630,11 @@ export namespace GlobalModel {
           }
         }
 
+        if ((obj.weightsDigest != null && obj.weightsDigest.byteLength > 0)) {
+          w.uint32(90)
+          w.bytes(obj.weightsDigest)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -643,7 +649,8 @@ export namespace GlobalModel {
           includedDigests: [],
           scores: [],
           rule: '',
-          tensors: []
+          tensors: [],
+          weightsDigest: uint8ArrayAlloc(0)
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -704,6 +711,10 @@ export namespace GlobalModel {
               obj.tensors.push(TensorData.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.tensors$
               }))
+              break
+            }
+            case 11: {
+              obj.weightsDigest = reader.bytes()
               break
             }
             default: {
@@ -824,6 +835,13 @@ export namespace GlobalModel {
 
               break
             }
+            case 11: {
+              yield {
+                field: `${prefix}.weightsDigest`,
+                value: reader.bytes()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -919,6 +937,11 @@ export namespace GlobalModel {
     index: number
   }
 
+  export interface GlobalModelWeightsDigestFieldEvent {
+    field: '$.weightsDigest'
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<GlobalModel>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, GlobalModel.codec())
   }
@@ -927,21 +950,577 @@ export namespace GlobalModel {
     return decodeMessage(buf, GlobalModel.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GlobalModel>): Generator<GlobalModelVersionFieldEvent | GlobalModelSessionFieldEvent | GlobalModelRoundFieldEvent | GlobalModelTermFieldEvent | GlobalModelModelVersionFieldEvent | GlobalModelCoordinatorFieldEvent | GlobalModelIncludedDigestsFieldEvent | GlobalModelScoresFieldEvent | GlobalModelRuleFieldEvent | GlobalModelTensorsNameFieldEvent | GlobalModelTensorsShapeFieldEvent | GlobalModelTensorsSchemeFieldEvent | GlobalModelTensorsScaleFieldEvent | GlobalModelTensorsValuesFieldEvent | GlobalModelTensorsIndicesFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<GlobalModel>): Generator<GlobalModelVersionFieldEvent | GlobalModelSessionFieldEvent | GlobalModelRoundFieldEvent | GlobalModelTermFieldEvent | GlobalModelModelVersionFieldEvent | GlobalModelCoordinatorFieldEvent | GlobalModelIncludedDigestsFieldEvent | GlobalModelScoresFieldEvent | GlobalModelRuleFieldEvent | GlobalModelTensorsNameFieldEvent | GlobalModelTensorsShapeFieldEvent | GlobalModelTensorsSchemeFieldEvent | GlobalModelTensorsScaleFieldEvent | GlobalModelTensorsValuesFieldEvent | GlobalModelTensorsIndicesFieldEvent | GlobalModelWeightsDigestFieldEvent> {
     return streamMessage(buf, GlobalModel.codec(), opts)
+  }
+}
+
+export interface AggregatorSpec {
+  rule: string
+  f: number
+  m: number
+  trim: number
+  clipRadius: number
+  clipIterations: number
+  nnm: boolean
+}
+
+export namespace AggregatorSpec {
+  let _codec: Codec<AggregatorSpec>
+
+  export const codec = (): Codec<AggregatorSpec> => {
+    if (_codec == null) {
+      _codec = message<AggregatorSpec>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.rule != null && obj.rule !== '')) {
+          w.uint32(10)
+          w.string(obj.rule)
+        }
+
+        if ((obj.f != null && obj.f !== 0)) {
+          w.uint32(16)
+          w.uint32(obj.f)
+        }
+
+        if ((obj.m != null && obj.m !== 0)) {
+          w.uint32(24)
+          w.uint32(obj.m)
+        }
+
+        if ((obj.trim != null && obj.trim !== 0)) {
+          w.uint32(32)
+          w.uint32(obj.trim)
+        }
+
+        if ((obj.clipRadius != null && obj.clipRadius !== 0)) {
+          w.uint32(41)
+          w.double(obj.clipRadius)
+        }
+
+        if ((obj.clipIterations != null && obj.clipIterations !== 0)) {
+          w.uint32(48)
+          w.uint32(obj.clipIterations)
+        }
+
+        if ((obj.nnm != null && obj.nnm !== false)) {
+          w.uint32(56)
+          w.bool(obj.nnm)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          rule: '',
+          f: 0,
+          m: 0,
+          trim: 0,
+          clipRadius: 0,
+          clipIterations: 0,
+          nnm: false
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.rule = reader.string()
+              break
+            }
+            case 2: {
+              obj.f = reader.uint32()
+              break
+            }
+            case 3: {
+              obj.m = reader.uint32()
+              break
+            }
+            case 4: {
+              obj.trim = reader.uint32()
+              break
+            }
+            case 5: {
+              obj.clipRadius = reader.double()
+              break
+            }
+            case 6: {
+              obj.clipIterations = reader.uint32()
+              break
+            }
+            case 7: {
+              obj.nnm = reader.bool()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.rule`,
+                value: reader.string()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.f`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.m`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.trim`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.clipRadius`,
+                value: reader.double()
+              }
+              break
+            }
+            case 6: {
+              yield {
+                field: `${prefix}.clipIterations`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 7: {
+              yield {
+                field: `${prefix}.nnm`,
+                value: reader.bool()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface AggregatorSpecRuleFieldEvent {
+    field: '$.rule'
+    value: string
+  }
+
+  export interface AggregatorSpecFFieldEvent {
+    field: '$.f'
+    value: number
+  }
+
+  export interface AggregatorSpecMFieldEvent {
+    field: '$.m'
+    value: number
+  }
+
+  export interface AggregatorSpecTrimFieldEvent {
+    field: '$.trim'
+    value: number
+  }
+
+  export interface AggregatorSpecClipRadiusFieldEvent {
+    field: '$.clipRadius'
+    value: number
+  }
+
+  export interface AggregatorSpecClipIterationsFieldEvent {
+    field: '$.clipIterations'
+    value: number
+  }
+
+  export interface AggregatorSpecNnmFieldEvent {
+    field: '$.nnm'
+    value: boolean
+  }
+
+  export function encode (obj: Partial<AggregatorSpec>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, AggregatorSpec.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<AggregatorSpec>): AggregatorSpec {
+    return decodeMessage(buf, AggregatorSpec.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<AggregatorSpec>): Generator<AggregatorSpecRuleFieldEvent | AggregatorSpecFFieldEvent | AggregatorSpecMFieldEvent | AggregatorSpecTrimFieldEvent | AggregatorSpecClipRadiusFieldEvent | AggregatorSpecClipIterationsFieldEvent | AggregatorSpecNnmFieldEvent> {
+    return streamMessage(buf, AggregatorSpec.codec(), opts)
+  }
+}
+
+export interface RoundOpen {
+  version: number
+  session: string
+  round: number
+  term: number
+  coordinator: string
+  baseVersion: number
+  baseDigest: Uint8Array<ArrayBuffer>
+  deadlineMs: number
+  minParticipants: number
+  aggregator?: AggregatorSpec
+}
+
+export namespace RoundOpen {
+  let _codec: Codec<RoundOpen>
+
+  export const codec = (): Codec<RoundOpen> => {
+    if (_codec == null) {
+      _codec = message<RoundOpen>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.version != null && obj.version !== 0)) {
+          w.uint32(8)
+          w.uint32(obj.version)
+        }
+
+        if ((obj.session != null && obj.session !== '')) {
+          w.uint32(18)
+          w.string(obj.session)
+        }
+
+        if ((obj.round != null && obj.round !== 0)) {
+          w.uint32(24)
+          w.uint32(obj.round)
+        }
+
+        if ((obj.term != null && obj.term !== 0)) {
+          w.uint32(32)
+          w.uint32(obj.term)
+        }
+
+        if ((obj.coordinator != null && obj.coordinator !== '')) {
+          w.uint32(42)
+          w.string(obj.coordinator)
+        }
+
+        if ((obj.baseVersion != null && obj.baseVersion !== 0)) {
+          w.uint32(48)
+          w.uint32(obj.baseVersion)
+        }
+
+        if ((obj.baseDigest != null && obj.baseDigest.byteLength > 0)) {
+          w.uint32(58)
+          w.bytes(obj.baseDigest)
+        }
+
+        if ((obj.deadlineMs != null && obj.deadlineMs !== 0)) {
+          w.uint32(64)
+          w.uint32(obj.deadlineMs)
+        }
+
+        if ((obj.minParticipants != null && obj.minParticipants !== 0)) {
+          w.uint32(72)
+          w.uint32(obj.minParticipants)
+        }
+
+        if (obj.aggregator != null) {
+          w.uint32(82)
+          AggregatorSpec.codec().encode(obj.aggregator, w)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          version: 0,
+          session: '',
+          round: 0,
+          term: 0,
+          coordinator: '',
+          baseVersion: 0,
+          baseDigest: uint8ArrayAlloc(0),
+          deadlineMs: 0,
+          minParticipants: 0
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.version = reader.uint32()
+              break
+            }
+            case 2: {
+              obj.session = reader.string()
+              break
+            }
+            case 3: {
+              obj.round = reader.uint32()
+              break
+            }
+            case 4: {
+              obj.term = reader.uint32()
+              break
+            }
+            case 5: {
+              obj.coordinator = reader.string()
+              break
+            }
+            case 6: {
+              obj.baseVersion = reader.uint32()
+              break
+            }
+            case 7: {
+              obj.baseDigest = reader.bytes()
+              break
+            }
+            case 8: {
+              obj.deadlineMs = reader.uint32()
+              break
+            }
+            case 9: {
+              obj.minParticipants = reader.uint32()
+              break
+            }
+            case 10: {
+              obj.aggregator = AggregatorSpec.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.aggregator
+              })
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.version`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.session`,
+                value: reader.string()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.round`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.term`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 5: {
+              yield {
+                field: `${prefix}.coordinator`,
+                value: reader.string()
+              }
+              break
+            }
+            case 6: {
+              yield {
+                field: `${prefix}.baseVersion`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 7: {
+              yield {
+                field: `${prefix}.baseDigest`,
+                value: reader.bytes()
+              }
+              break
+            }
+            case 8: {
+              yield {
+                field: `${prefix}.deadlineMs`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 9: {
+              yield {
+                field: `${prefix}.minParticipants`,
+                value: reader.uint32()
+              }
+              break
+            }
+            case 10: {
+              yield * AggregatorSpec.codec().stream(reader, reader.uint32(), `${prefix}.aggregator`, {
+                limits: opts.limits?.aggregator
+              })
+
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface RoundOpenVersionFieldEvent {
+    field: '$.version'
+    value: number
+  }
+
+  export interface RoundOpenSessionFieldEvent {
+    field: '$.session'
+    value: string
+  }
+
+  export interface RoundOpenRoundFieldEvent {
+    field: '$.round'
+    value: number
+  }
+
+  export interface RoundOpenTermFieldEvent {
+    field: '$.term'
+    value: number
+  }
+
+  export interface RoundOpenCoordinatorFieldEvent {
+    field: '$.coordinator'
+    value: string
+  }
+
+  export interface RoundOpenBaseVersionFieldEvent {
+    field: '$.baseVersion'
+    value: number
+  }
+
+  export interface RoundOpenBaseDigestFieldEvent {
+    field: '$.baseDigest'
+    value: Uint8Array<ArrayBuffer>
+  }
+
+  export interface RoundOpenDeadlineMsFieldEvent {
+    field: '$.deadlineMs'
+    value: number
+  }
+
+  export interface RoundOpenMinParticipantsFieldEvent {
+    field: '$.minParticipants'
+    value: number
+  }
+
+  export interface RoundOpenAggregatorRuleFieldEvent {
+    field: '$.aggregator.rule'
+    value: string
+  }
+
+  export interface RoundOpenAggregatorFFieldEvent {
+    field: '$.aggregator.f'
+    value: number
+  }
+
+  export interface RoundOpenAggregatorMFieldEvent {
+    field: '$.aggregator.m'
+    value: number
+  }
+
+  export interface RoundOpenAggregatorTrimFieldEvent {
+    field: '$.aggregator.trim'
+    value: number
+  }
+
+  export interface RoundOpenAggregatorClipRadiusFieldEvent {
+    field: '$.aggregator.clipRadius'
+    value: number
+  }
+
+  export interface RoundOpenAggregatorClipIterationsFieldEvent {
+    field: '$.aggregator.clipIterations'
+    value: number
+  }
+
+  export interface RoundOpenAggregatorNnmFieldEvent {
+    field: '$.aggregator.nnm'
+    value: boolean
+  }
+
+  export function encode (obj: Partial<RoundOpen>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, RoundOpen.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RoundOpen>): RoundOpen {
+    return decodeMessage(buf, RoundOpen.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RoundOpen>): Generator<RoundOpenVersionFieldEvent | RoundOpenSessionFieldEvent | RoundOpenRoundFieldEvent | RoundOpenTermFieldEvent | RoundOpenCoordinatorFieldEvent | RoundOpenBaseVersionFieldEvent | RoundOpenBaseDigestFieldEvent | RoundOpenDeadlineMsFieldEvent | RoundOpenMinParticipantsFieldEvent | RoundOpenAggregatorRuleFieldEvent | RoundOpenAggregatorFFieldEvent | RoundOpenAggregatorMFieldEvent | RoundOpenAggregatorTrimFieldEvent | RoundOpenAggregatorClipRadiusFieldEvent | RoundOpenAggregatorClipIterationsFieldEvent | RoundOpenAggregatorNnmFieldEvent> {
+    return streamMessage(buf, RoundOpen.codec(), opts)
   }
 }
 
 export enum PayloadKind {
   PAYLOAD_UNKNOWN = 'PAYLOAD_UNKNOWN',
   MODEL_UPDATE = 'MODEL_UPDATE',
-  GLOBAL_MODEL = 'GLOBAL_MODEL'
+  GLOBAL_MODEL = 'GLOBAL_MODEL',
+  ROUND_OPEN = 'ROUND_OPEN'
 }
 
 enum __PayloadKindValues {
   PAYLOAD_UNKNOWN = 0,
   MODEL_UPDATE = 1,
-  GLOBAL_MODEL = 2
+  GLOBAL_MODEL = 2,
+  ROUND_OPEN = 3
 }
 
 export namespace PayloadKind {
