@@ -1,9 +1,9 @@
 /**
  * `<fedmesh-node>`: a Lit web component that renders one node's status (peer id, relay, neighbours by transport,
- * membership, heartbeat rate, rejected messages). Embed it in any page and call `attach(node)`.
+ * membership, heartbeat rate, rejected messages, the learner's panel). Embed it in any page and call `attach(node)`.
  */
 import { LitElement, html, css, nothing } from 'lit'
-import type { FedmeshNode, FedmeshStatus } from '@fedmesh/node'
+import type { FedmeshNode, FedmeshStatus, LearningStatus } from '@fedmesh/node'
 
 export class FedmeshNodeElement extends LitElement {
   static override properties = { status: { state: true }, failure: { state: true } }
@@ -18,6 +18,10 @@ export class FedmeshNodeElement extends LitElement {
     th, td { text-align: left; padding: .2rem .5rem; border-bottom: 1px solid #eef0f4; font-size: .85rem; }
     .alive { color: #137333; } .suspect { color: #b06000; } .dead { color: #c5221f; }
     .error { background: #fde7e7; border: 1px solid #f3b3b3; padding: .5rem .75rem; border-radius: 6px; }
+    .learning { background: #fff; border: 1px solid #dde2ea; border-radius: 6px; padding: .5rem .75rem; margin-bottom: 1rem; font-size: .85rem; }
+    .learning dl { display: grid; grid-template-columns: max-content 1fr; gap: .1rem .75rem; margin: 0; }
+    .learning dt { color: #5f6b7a; } .learning dd { margin: 0; }
+    .anomalous { color: #c5221f; font-weight: 600; }
   `
 
   declare status: FedmeshStatus | undefined
@@ -59,10 +63,11 @@ export class FedmeshNodeElement extends LitElement {
         <div class="card">heartbeats / s<b>${s.heartbeatRatePerSec.toFixed(1)}</b></div>
         <div class="card">relay<b>${s.relay.connected ? (s.relay.reserved ? 'reserved' : 'connected') : 'offline'}</b></div>
       </div>
+      ${s.learning != null ? learningPanel(s.learning) : nothing}
       <h2>Neighbours</h2>
       <table>
-        <tr><th>peer</th><th>transport</th><th>direction</th><th>RTT ms</th><th>loss</th></tr>
-        ${s.neighbours.map(n => html`<tr><td><code>${short(n.peerId)}</code></td><td>${n.transport === 'webrtc' ? 'direct (WebRTC)' : n.transport}</td><td>${n.direction}</td><td>${n.rttMs?.toFixed(1) ?? '–'}</td><td>${n.loss != null ? (n.loss * 100).toFixed(0) + ' %' : '–'}</td></tr>`)}
+        <tr><th>peer</th><th>transport</th><th>direction</th><th>RTT ms</th><th>loss</th><th>link anomaly</th></tr>
+        ${s.neighbours.map(n => html`<tr><td><code>${short(n.peerId)}</code></td><td>${n.transport === 'webrtc' ? 'direct (WebRTC)' : n.transport}</td><td>${n.direction}</td><td>${n.rttMs?.toFixed(1) ?? '–'}</td><td>${n.loss != null ? (n.loss * 100).toFixed(0) + ' %' : '–'}</td><td>${linkScore(s.learning, n.peerId)}</td></tr>`)}
       </table>
       <h2>Membership</h2>
       <table>
@@ -74,6 +79,35 @@ export class FedmeshNodeElement extends LitElement {
       <p><small>relay ${s.relay.addrs.join(', ')} · bootstraps ${s.relay.bootstraps} · dials ${s.counters.dialsSucceeded}/${s.counters.dialsStarted} ok</small></p>
     `
   }
+}
+
+/** The learner: backend (and why not the first choice), model version, training progress, main-thread lag, scores. */
+function learningPanel (l: LearningStatus) {
+  const a = l.anomaly
+  return html`
+    <h2>Learning</h2>
+    <div class="learning">
+      <dl>
+        <dt>task</dt><dd>${l.task} · ${l.state}${l.error != null ? html` · <span class="anomalous">${l.error}</span>` : nothing}</dd>
+        ${l.backend != null ? html`<dt>backend</dt><dd>${l.backend}${l.fallbackReason != null ? ` (fell back: ${l.fallbackReason})` : ''}</dd>` : nothing}
+        <dt>model</dt><dd>version ${l.modelVersion}${l.resumedFrom != null ? ` (resumed from checkpoint v${l.resumedFrom})` : ''}${l.parameterCount != null ? ` · ${l.parameterCount} weights` : ''}${l.checkpoint?.version != null ? ` · saved v${l.checkpoint.version}` : ''}</dd>
+        ${l.checkpointProblem != null ? html`<dt>checkpoint</dt><dd class="anomalous">${l.checkpointProblem}</dd>` : nothing}
+        <dt>training</dt><dd>${l.samples} samples · ${l.runs} runs${l.lastLoss != null ? ` · loss ${fmt(l.lastLossBefore)} → ${fmt(l.lastLoss)}` : ''}${l.epochMs != null ? ` · ${l.epochMs.toFixed(0)} ms/epoch` : ''}</dd>
+        ${l.worstLagMs != null ? html`<dt>page lag</dt><dd>worst ${l.worstLagMs.toFixed(0)} ms while training (last ${l.lastLagMs?.toFixed(0) ?? '–'} ms)</dd>` : nothing}
+        ${a != null ? html`<dt>node anomaly</dt><dd class=${a.node >= 3 ? 'anomalous' : ''}>${a.node.toFixed(2)} (${a.topFeature})${a.calibrated ? '' : ' · calibrating'}${a.anomalousLinks.length > 0 ? ` · anomalous links: ${a.anomalousLinks.map(short).join(', ')}` : ''}</dd>` : nothing}
+      </dl>
+    </div>`
+}
+
+function linkScore (l: LearningStatus | undefined, peerId: string) {
+  const score = l?.anomaly?.links[peerId]
+  if (score == null) return '–'
+  return html`<span class=${score >= 3 ? 'anomalous' : ''}>${score.toFixed(2)}</span>`
+}
+
+function fmt (x: number | undefined): string {
+  if (x == null) return '–'
+  return x < 0.01 ? x.toExponential(2) : x.toFixed(3)
 }
 
 function short (id: string): string { return id.length > 16 ? `${id.slice(0, 8)}…${id.slice(-6)}` : id }

@@ -1,15 +1,64 @@
 /**
  * Tab entry point: read the embedded configuration (`/config.json`, written by the app server) and URL overrides,
- * start a node, expose the read-only automation API as `window.fedmesh`, and render the status component.
+ * start a node and its learner (a module worker), expose the automation API as `window.fedmesh`, and render the
+ * status component.
  */
-import { FedmeshNode, configFromSearchParams, type FedmeshConfig, type FedmeshStatus } from '@fedmesh/node'
+import { FedmeshNode, configFromSearchParams, createTicker, type FedmeshConfig, type FedmeshStatus, type LearningStatus } from '@fedmesh/node'
+import { IndexedDbCheckpointStore } from '@fedmesh/checkpoint'
 import './fedmesh-node-element.ts'
 import type { FedmeshNodeElement } from './fedmesh-node-element.ts'
+import { LocalLearning, Predictions, learningPlan } from './learning/index.ts'
+import { startWorkerLearner } from './learning/worker-learner.ts'
 
 declare global {
   interface Window {
-    fedmesh: { status: () => FedmeshStatus | { state: 'starting' | 'error', error?: string } }
+    fedmesh: {
+      status: () => FedmeshStatus | { state: 'starting' | 'error', error?: string }
+      /** Link-health predictions for the MAPE-K loop: `latest()` and `onScore(listener)` (returns unsubscribe). */
+      predictions: Predictions
+    }
   }
+}
+
+/** A random id kept in sessionStorage: it survives reloads of this tab and differs between tabs. */
+function tabId (): string {
+  const key = 'fedmesh-tab-id'
+  try {
+    let id = sessionStorage.getItem(key)
+    if (id == null) {
+      id = crypto.randomUUID()
+      sessionStorage.setItem(key, id)
+    }
+    return id
+  } catch {
+    return 'tab' // storage refused: every tab shares one checkpoint, which still resumes
+  }
+}
+
+/** Start local learning on the node's own metric stream (see learning/local-learning.ts). */
+function startLearning (node: FedmeshNode, ticker: ReturnType<typeof createTicker>, predictions: Predictions, params: URLSearchParams): LocalLearning {
+  const { task, attack, learnEveryMs } = node.config
+  const plan = learningPlan({ task, attack, tabId: tabId() })
+  // ?learnerBackends=cpu (or a list) overrides the worker's backend preference, e.g. to compare wasm with cpu
+  const backends = params.get('learnerBackends')?.split(',').filter(Boolean)
+  const { learner, initOptions } = startWorkerLearner(task, backends)
+  const learning = new LocalLearning({
+    learner,
+    spec: plan.spec,
+    initOptions,
+    checkpointKey: plan.checkpointKey,
+    store: new IndexedDbCheckpointStore(),
+    learnEveryMs,
+    every: (ms, fn) => ticker.every(ms, fn),
+    predictions,
+    ...(plan.mnistData != null ? { mnistData: plan.mnistData } : {})
+  })
+  node.heartbeat.addEventListener('self:metrics', (evt) => {
+    const { atMs, body } = evt.detail
+    learning.addSample({ atMs, metrics: body.metrics, neighbours: body.neighbours, hidden: body.hidden })
+  })
+  learning.start().catch((err: unknown) => { console.error('fedmesh: the learner did not start:', err) })
+  return learning
 }
 
 async function loadConfig (): Promise<Partial<FedmeshConfig>> {
@@ -24,18 +73,25 @@ async function loadConfig (): Promise<Partial<FedmeshConfig>> {
 async function boot (): Promise<void> {
   const element = document.querySelector<FedmeshNodeElement>('fedmesh-node')
   let failure: string | undefined
-  window.fedmesh = { status: () => ({ state: failure == null ? 'starting' : 'error', ...(failure != null ? { error: failure } : {}) }) }
+  const predictions = new Predictions()
+  window.fedmesh = { status: () => ({ state: failure == null ? 'starting' : 'error', ...(failure != null ? { error: failure } : {}) }), predictions }
   try {
+    const params = new URLSearchParams(location.search)
     const config = await loadConfig()
     if (config.relayAddrs == null || config.relayAddrs.length === 0) {
       throw new Error('no relay address: start the app with `pnpm start`, or add ?relay=/ip4/127.0.0.1/tcp/9090/ws/p2p/<relay id> to the URL')
     }
-    const node = await FedmeshNode.create(config, { hidden: () => document.visibilityState === 'hidden' })
-    window.fedmesh = { status: () => node.status() }
+    // one ticker (a small worker) drives the node's and the learner's periodic work, so neither stalls in a hidden tab
+    const ticker = createTicker()
+    const node = await FedmeshNode.create(config, { hidden: () => document.visibilityState === 'hidden', ticker })
+    const learning = node.config.learn ? startLearning(node, ticker, predictions, params) : undefined
+    const disabled: LearningStatus = { task: node.config.task, state: 'disabled', modelVersion: 0, samples: 0, runs: 0, losses: [] }
+    node.attachLearningStatus(() => learning?.status() ?? disabled)
+    window.fedmesh = { status: () => node.status(), predictions }
     // ?ui=0 leaves the page blank (headless swarms, or to measure the node without its rendering)
-    if (new URLSearchParams(location.search).get('ui') !== '0') element?.attach(node)
+    if (params.get('ui') !== '0') element?.attach(node)
     await node.start()
-    addEventListener('pagehide', () => { void node.stop() })
+    addEventListener('pagehide', () => { void learning?.stop(); void node.stop() })
   } catch (err: any) {
     failure = err?.message ?? String(err)
     console.error('fedmesh:', err)

@@ -25,7 +25,22 @@ export interface FedmeshConfig {
   discoveryIntervalMs: number
   /** How often each neighbour is pinged for RTT and loss (ms). */
   pingIntervalMs: number
+  /** What the tab learns: `link-health` (anomaly scores from its own metrics) or `mnist` (handwritten digits). */
+  task: LearningTask
+  /** Run the learner at all (`learn=0` turns learning off: a pure mesh node). */
+  learn: boolean
+  /** Local training period in ms (each run trains on the samples collected so far). */
+  learnEveryMs: number
+  /** Run as an attacker for tests and demos (`none` = honest). Used by the training service. */
+  attack: AttackName
 }
+
+export const LEARNING_TASKS = ['link-health', 'mnist'] as const
+export type LearningTask = typeof LEARNING_TASKS[number]
+
+/** The attacks of docs/protocol's design (label-flip needs the mnist task). */
+export const ATTACK_NAMES = ['none', 'sign-flip', 'gaussian', 'alie', 'ipm', 'label-flip', 'nan', 'garbage', 'oversized', 'lying-coordinator'] as const
+export type AttackName = typeof ATTACK_NAMES[number]
 
 export const defaultConfig: FedmeshConfig = {
   relayAddrs: [],
@@ -39,7 +54,11 @@ export const defaultConfig: FedmeshConfig = {
   backoffMaxMs: 30_000,
   relayBackoffMaxMs: 5_000,
   discoveryIntervalMs: 3_000,
-  pingIntervalMs: 5_000
+  pingIntervalMs: 5_000,
+  task: 'link-health',
+  learn: true,
+  learnEveryMs: 15_000,
+  attack: 'none'
 }
 
 export class ConfigError extends Error {
@@ -47,7 +66,7 @@ export class ConfigError extends Error {
 }
 
 const NUMERIC: Array<keyof FedmeshConfig> = ['heartbeatMs', 'targetPeers', 'maxPeers', 'dialConcurrency', 'dialTimeoutMs',
-  'backoffBaseMs', 'backoffMaxMs', 'relayBackoffMaxMs', 'discoveryIntervalMs', 'pingIntervalMs']
+  'backoffBaseMs', 'backoffMaxMs', 'relayBackoffMaxMs', 'discoveryIntervalMs', 'pingIntervalMs', 'learnEveryMs']
 
 /** Merge partial settings over defaults and check them; errors say which setting and what is allowed. */
 export function resolveConfig (partial: Partial<FedmeshConfig> = {}): FedmeshConfig {
@@ -63,6 +82,16 @@ export function resolveConfig (partial: Partial<FedmeshConfig> = {}): FedmeshCon
   if (config.maxPeers < config.targetPeers) {
     throw new ConfigError(`maxPeers (${config.maxPeers}) must be >= targetPeers (${config.targetPeers})`)
   }
+  if (!(LEARNING_TASKS as readonly string[]).includes(config.task)) {
+    throw new ConfigError(`unknown task '${String(config.task)}'; expected one of ${LEARNING_TASKS.join(', ')}`)
+  }
+  if (!(ATTACK_NAMES as readonly string[]).includes(config.attack)) {
+    throw new ConfigError(`unknown attack '${String(config.attack)}'; expected one of ${ATTACK_NAMES.join(', ')}`)
+  }
+  if (config.attack === 'label-flip' && config.task !== 'mnist') {
+    throw new ConfigError(`attack 'label-flip' flips digit labels: it needs task=mnist, got task=${config.task}`)
+  }
+  if (typeof config.learn !== 'boolean') throw new ConfigError(`learn must be true or false, got ${String(config.learn)}`)
   for (const addr of config.relayAddrs) {
     if (!/^\/(ip4|ip6|dns4|dns6|dns)\/[^/]+\/tcp\/\d+\/(ws|wss|tls\/ws)(\/p2p\/\w+)?$/.test(addr)) {
       throw new ConfigError(`relay address "${addr}" is not a websocket multiaddr like /ip4/127.0.0.1/tcp/9090/ws/p2p/12D3KooW...`)
@@ -82,7 +111,20 @@ export function configFromSearchParams (params: URLSearchParams): Partial<Fedmes
   }
   const ice = params.get('ice')
   if (ice != null) out.iceServers = ice.split(',').filter(Boolean).map(urls => ({ urls }))
+  // names are checked by resolveConfig, which says which values are valid
+  const task = params.get('task')
+  if (task != null) out.task = task as LearningTask
+  const attack = params.get('attack')
+  if (attack != null) out.attack = attack as AttackName
+  const learn = params.get('learn')
+  if (learn != null) out.learn = parseSwitch('learn', learn)
   return out
+}
+
+function parseSwitch (key: string, raw: string): boolean {
+  if (['1', 'true', 'on', 'yes', ''].includes(raw.toLowerCase())) return true
+  if (['0', 'false', 'off', 'no'].includes(raw.toLowerCase())) return false
+  throw new ConfigError(`${key} must be 0 or 1 (or true/false), got '${raw}'`)
 }
 
 function stripUndefined<T extends object> (o: T): Partial<T> {

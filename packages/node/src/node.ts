@@ -4,7 +4,7 @@
 import { createFedmeshLibp2p, type FedmeshLibp2p } from './libp2p/create.ts'
 import { resolveConfig, type FedmeshConfig } from './config.ts'
 import { createTicker, type Ticker } from './timers/ticker.ts'
-import type { FedmeshStatus } from './status.ts'
+import type { FedmeshStatus, LearningStatus } from './status.ts'
 import { isDirect } from './libp2p/connections.ts'
 import type { PrivateKey } from '@libp2p/interface'
 
@@ -69,7 +69,15 @@ export class FedmeshNode {
     this.ticker.stop()
   }
 
+  private learningStatus?: () => LearningStatus | undefined
+
+  /** Include the tab's learner in status() (the app owns the learner; the node only reports it). */
+  attachLearningStatus (source: () => LearningStatus | undefined): void {
+    this.learningStatus = source
+  }
+
   status (): FedmeshStatus {
+    const learning = this.learningStatus?.()
     const hb = this.heartbeat
     const peering = this.peering
     const now = performance.now() // membership times come from the monotonic system clock
@@ -107,7 +115,8 @@ export class FedmeshNode {
       rejected: hb.rejected(),
       heartbeatRatePerSec: hb.receiveRate(),
       timeline: { ...this.marks },
-      ...(peering.lastDialError != null ? { lastDialError: peering.lastDialError } : {})
+      ...(peering.lastDialError != null ? { lastDialError: peering.lastDialError } : {}),
+      ...(learning != null ? { learning } : {})
     }
   }
 }

@@ -30,4 +30,49 @@ export interface FedmeshStatus {
   timeline: Record<string, number>
   lastDialError?: string
   metrics?: Record<string, number>
+  /** The tab's learner, when one is attached (FedmeshNode.attachLearningStatus). */
+  learning?: LearningStatus
+}
+
+/**
+ * The learner as automation and the MAPE-K loop see it (plain JSON). Scores: reconstruction error over the running
+ * median error of recent windows, so about 1 is normal and 3 or more is anomalous (link-health only).
+ */
+export interface LearningStatus {
+  task: 'link-health' | 'mnist'
+  /** starting: worker and backend loading; collecting: too few samples to train yet; disabled: learn=0. */
+  state: 'disabled' | 'starting' | 'collecting' | 'training' | 'idle' | 'error'
+  error?: string
+  /** The tfjs backend the worker runs ('wasm' or 'cpu'). */
+  backend?: string
+  /** Why the worker is not on its first-choice backend ('wasm: ...'), absent when it is. */
+  fallbackReason?: string
+  parameterCount?: number
+  /** Local model version: +1 per training run (the global version once the training service runs). */
+  modelVersion: number
+  /** Version of the checkpoint this tab resumed from after a reload. */
+  resumedFrom?: number
+  /** A stored checkpoint that could not be used, and why (the tab started fresh). */
+  checkpointProblem?: string
+  /** Version and wall time of the last checkpoint written (absent until one is), and the last write error if any. */
+  checkpoint?: { version?: number, savedAt?: number, lastError?: string }
+  /** Metric samples received in this page load (link-health), or the tab's local images (mnist). */
+  samples: number
+  /** Examples the last run trained on. */
+  trainedSamples?: number
+  /** Training runs completed in this page load. */
+  runs: number
+  lastLoss?: number
+  /** Loss on the same data before the last run. */
+  lastLossBefore?: number
+  /** Recent losses after each run, oldest first (at most 20). */
+  losses: number[]
+  /** Last run: wall ms in the worker, per epoch. */
+  lastTrainMs?: number
+  epochMs?: number
+  /** Worst main-thread event-loop lag during any training run of this page load, ms (measured, not estimated). */
+  worstLagMs?: number
+  lastLagMs?: number
+  /** Newest link-health prediction. */
+  anomaly?: { atMs: number, node: number, links: Record<string, number>, topFeature: string, calibrated: boolean, anomalousLinks: string[] }
 }

@@ -34,9 +34,18 @@ export interface HeartbeatComponents {
   pubsub: GossipSub
 }
 
+/** This node's own measurements, exactly as its heartbeat advertises them: the link-health task learns from these. */
+export interface SelfMetrics {
+  /** Monotonic ms (the heartbeat's clock) when they were taken. */
+  atMs: number
+  body: HeartbeatBody
+}
+
 export interface HeartbeatEvents {
   'membership:change': CustomEvent<MembershipChange>
   heartbeat: CustomEvent<WireMessage>
+  /** Once per heartbeat period, before publishing (even if the publish then fails). */
+  'self:metrics': CustomEvent<SelfMetrics>
 }
 
 export class Heartbeat extends TypedEventEmitter<HeartbeatEvents> implements Startable {
@@ -195,7 +204,10 @@ export class Heartbeat extends TypedEventEmitter<HeartbeatEvents> implements Sta
 
   async publish (): Promise<void> {
     try {
-      const data = encodeHeartbeat({ sender: this.components.peerId.toString(), seq: ++this.seq, sentAtMs: this.clock.wallNow(), heartbeat: this.body() })
+      // body() reads and resets the lag and rate samplers: build it once and share it with local listeners
+      const body = this.body()
+      this.safeDispatch('self:metrics', { atMs: this.clock.now(), body })
+      const data = encodeHeartbeat({ sender: this.components.peerId.toString(), seq: ++this.seq, sentAtMs: this.clock.wallNow(), heartbeat: body })
       const result = await this.components.pubsub.publish(TOPICS.heartbeat, data)
       this.counters.heartbeatsSent++
       this.traffic.messagesOut += result.recipients.length

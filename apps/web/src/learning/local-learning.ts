@@ -1,0 +1,205 @@
+/**
+ * The tab's local learning loop: collects the node's own metric samples, trains the learner on a schedule (the
+ * learner is a worker, so the page only waits on messages), scores every new sample for the predictions API,
+ * checkpoints the model after each run and resumes from the checkpoint after a reload.
+ *
+ * No DOM, no tfjs, no libp2p: the learner, the timer, the clock and the store are injected, so Node tests drive it
+ * with an InProcessLearner and a memory store. The training service (federated rounds) will take the same Learner
+ * from the app; until then every run continues from this tab's own previous model.
+ */
+import { resume } from '@fedmesh/checkpoint'
+import type { CheckpointStore } from '@fedmesh/checkpoint'
+import { mixSeed } from '@fedmesh/learner'
+import type { InitResult, Learner, LearnerInitOptions, LocalData, MetricSample, ModelSpec, NamedWeights, TrainReport } from '@fedmesh/learner'
+import { initialWeights } from '@fedmesh/learner'
+import type { LearningStatus } from '@fedmesh/node'
+import { Predictions } from './predictions.ts'
+
+export interface LocalLearningOptions {
+  learner: Learner
+  spec: ModelSpec
+  initOptions?: LearnerInitOptions
+  /** Checkpoint key: one checkpoint per key. */
+  checkpointKey: string
+  /** Where checkpoints go; none = no persistence. */
+  store?: CheckpointStore
+  /** Training period, ms. */
+  learnEveryMs: number
+  /** Periodic timer, e.g. the node's Ticker.every (keeps pace in hidden tabs). Returns a stop function. */
+  every: (ms: number, fn: () => void) => () => void
+  /** Wall clock for checkpoint times. */
+  wallNow?: () => number
+  /** mnist: this tab's local data (link-health trains on the collected samples instead). */
+  mnistData?: LocalData
+  /** Metric samples kept for training (newest; default 240, four minutes at 1 s heartbeats). */
+  maxSamples?: number
+  predictions?: Predictions
+}
+
+const LOSS_HISTORY = 20
+
+function messageOf (err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}
+
+export class LocalLearning {
+  readonly predictions: Predictions
+  private readonly o: LocalLearningOptions
+  private readonly wallNow: () => number
+  private readonly maxSamples: number
+  private readonly samples: MetricSample[] = []
+  private weights: NamedWeights | undefined
+  private info: InitResult | undefined
+  private stopTimer: (() => void) | undefined
+  private training = false
+  private scoring = false
+  private rescore = false
+  private stopped = false
+  private readonly s: LearningStatus
+
+  constructor (options: LocalLearningOptions) {
+    this.o = options
+    this.wallNow = options.wallNow ?? Date.now
+    this.maxSamples = options.maxSamples ?? 240
+    this.predictions = options.predictions ?? new Predictions()
+    this.s = { task: options.spec.task.name, state: 'starting', modelVersion: 0, samples: 0, runs: 0, losses: [] }
+    if (options.mnistData !== undefined) this.s.samples = sampleCount(options.mnistData)
+  }
+
+  /** Start the learner (backend choice), resume from the checkpoint if there is a usable one, start the schedule. */
+  async start (): Promise<void> {
+    try {
+      this.info = await this.o.learner.init(this.o.spec, this.o.initOptions)
+      this.s.backend = this.info.backend.active
+      this.s.parameterCount = this.info.parameterCount
+      if (this.info.backend.fallbacks.length > 0) {
+        this.s.fallbackReason = this.info.backend.fallbacks.map(f => `${f.backend}: ${f.reason}`).join('; ')
+      }
+      let weights = initialWeights(this.o.spec)
+      if (this.o.store !== undefined) {
+        const { checkpoint, problem } = await resume(this.o.store, this.o.checkpointKey, this.info.layout)
+        if (problem !== undefined) this.s.checkpointProblem = problem
+        if (checkpoint !== undefined) {
+          weights = checkpoint.weights
+          this.s.modelVersion = checkpoint.version
+          this.s.resumedFrom = checkpoint.version
+          await this.o.learner.setWeights(weights)
+        }
+      }
+      this.weights = weights
+      if (this.stopped) return
+      this.s.state = this.enoughData() ? 'idle' : 'collecting'
+      this.stopTimer = this.o.every(this.o.learnEveryMs, () => { void this.trainOnce() })
+    } catch (err) {
+      this.s.state = 'error'
+      this.s.error = messageOf(err)
+      throw err
+    }
+  }
+
+  /** A new metric sample of this tab (link-health): kept for training and scored at once. */
+  addSample (sample: MetricSample): void {
+    if (this.o.spec.task.name !== 'link-health' || this.stopped) return
+    this.samples.push(sample)
+    if (this.samples.length > this.maxSamples) this.samples.splice(0, this.samples.length - this.maxSamples)
+    this.s.samples++
+    if (this.s.state === 'collecting' && this.enoughData()) this.s.state = 'idle'
+    void this.score()
+  }
+
+  /** One training run now, unless one is running or there is too little data. Resolves to its report, if it ran. */
+  async trainOnce (): Promise<TrainReport | undefined> {
+    if (this.training || this.stopped || this.weights === undefined || !this.enoughData()) return undefined
+    this.training = true
+    this.s.state = 'training'
+    try {
+      const data: LocalData = this.o.mnistData ?? { task: 'link-health', samples: [...this.samples] }
+      const report = await this.o.learner.train(this.weights, data, { seed: mixSeed(this.o.spec.seed, this.s.modelVersion + 1) })
+      // the worker serves exactly the trained weights: keep those bits rather than base + delta (float rounding)
+      this.weights = await this.o.learner.getWeights()
+      this.s.modelVersion++
+      this.s.runs++
+      this.s.trainedSamples = report.samples
+      this.s.lastLoss = report.loss
+      this.s.lastLossBefore = report.lossBefore
+      this.s.losses = [...this.s.losses, report.loss].slice(-LOSS_HISTORY)
+      this.s.lastTrainMs = report.ms
+      this.s.epochMs = report.epochs > 0 ? report.ms / report.epochs : report.ms
+      if (Number.isFinite(report.callerMaxLagMs)) {
+        this.s.lastLagMs = report.callerMaxLagMs
+        this.s.worstLagMs = Math.max(this.s.worstLagMs ?? 0, report.callerMaxLagMs)
+      }
+      delete this.s.error
+      await this.checkpoint()
+      return report
+    } catch (err) {
+      if (!this.stopped) this.s.error = `training failed: ${messageOf(err)}`
+      return undefined
+    } finally {
+      this.training = false
+      if (this.s.state === 'training') this.s.state = 'idle'
+    }
+  }
+
+  status (): LearningStatus {
+    const s = { ...this.s, losses: [...this.s.losses] }
+    const p = this.predictions.latest()
+    if (p !== undefined) {
+      s.anomaly = { atMs: p.atMs, node: p.node, links: { ...p.links }, topFeature: p.topFeature, calibrated: p.calibrated, anomalousLinks: [...p.anomalousLinks] }
+    }
+    if (this.s.checkpoint !== undefined) s.checkpoint = { ...this.s.checkpoint }
+    return s
+  }
+
+  async stop (): Promise<void> {
+    this.stopped = true
+    this.stopTimer?.()
+    this.s.state = 'disabled'
+    await this.o.learner.dispose().catch(() => {})
+  }
+
+  private enoughData (): boolean {
+    if (this.o.mnistData !== undefined) return true
+    const spec = this.o.spec
+    // two windows' worth: one window is a single training example
+    return spec.task.name === 'link-health' && this.samples.length >= 2 * spec.task.windowSize
+  }
+
+  private async score (): Promise<void> {
+    if (this.weights === undefined) return
+    if (this.scoring) {
+      this.rescore = true
+      return
+    }
+    this.scoring = true
+    try {
+      do {
+        this.rescore = false
+        const windowSize = this.o.spec.task.name === 'link-health' ? this.o.spec.task.windowSize : 1
+        const score = await this.o.learner.score(this.samples.slice(-windowSize))
+        if (this.stopped) return
+        this.predictions.publish(score, this.s.modelVersion)
+      } while (this.rescore)
+    } catch (err) {
+      if (!this.stopped) this.s.error = `scoring failed: ${messageOf(err)}`
+    } finally {
+      this.scoring = false
+    }
+  }
+
+  private async checkpoint (): Promise<void> {
+    if (this.o.store === undefined || this.weights === undefined) return
+    const savedAt = this.wallNow()
+    const version = this.s.modelVersion
+    try {
+      await this.o.store.save({ session: this.o.checkpointKey, version, round: 0, term: 0, weights: this.weights, savedAt })
+      this.s.checkpoint = { version, savedAt }
+    } catch (err) {
+      this.s.checkpoint = { ...this.s.checkpoint, lastError: messageOf(err) }
+    }
+  }
+}
+
+function sampleCount (data: LocalData): number {
+  return data.task === 'mnist' ? data.indices.length : data.samples.length
+}

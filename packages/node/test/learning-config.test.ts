@@ -1,0 +1,30 @@
+import { describe, expect, it } from 'vitest'
+import { ConfigError, configFromSearchParams, resolveConfig } from '../src/config.ts'
+
+const fromUrl = (query: string) => resolveConfig(configFromSearchParams(new URLSearchParams(query)))
+
+describe('learning configuration', () => {
+  it('defaults to link-health learning, honest', () => {
+    const c = resolveConfig()
+    expect(c.task).toBe('link-health')
+    expect(c.learn).toBe(true)
+    expect(c.attack).toBe('none')
+    expect(c.learnEveryMs).toBe(15_000)
+  })
+
+  it('reads task, learn, learnEveryMs and attack from URL parameters', () => {
+    const c = fromUrl('task=mnist&learn=0&learnEveryMs=2000&attack=label-flip')
+    expect(c).toMatchObject({ task: 'mnist', learn: false, learnEveryMs: 2000, attack: 'label-flip' })
+    expect(fromUrl('learn=1').learn).toBe(true)
+    expect(fromUrl('attack=alie').attack).toBe('alie')
+  })
+
+  it('names the valid values when a value is unknown', () => {
+    expect(() => fromUrl('task=cifar')).toThrow(ConfigError)
+    expect(() => fromUrl('task=cifar')).toThrow("unknown task 'cifar'; expected one of link-health, mnist")
+    expect(() => fromUrl('attack=evil')).toThrow("unknown attack 'evil'; expected one of none, sign-flip, gaussian, alie, ipm, label-flip, nan, garbage, oversized, lying-coordinator")
+    expect(() => fromUrl('learn=maybe')).toThrow("learn must be 0 or 1 (or true/false), got 'maybe'")
+    expect(() => fromUrl('learnEveryMs=-5')).toThrow('learnEveryMs must be a positive number, got -5')
+    expect(() => fromUrl('attack=label-flip')).toThrow('attack \'label-flip\' flips digit labels: it needs task=mnist, got task=link-health')
+  })
+})
