@@ -1,0 +1,158 @@
+/**
+ * The app in real Chromium tabs: the learner worker trains link-health on the tab's live metrics with the wasm
+ * backend, reports a fallback with its reason, measures the page's lag, and checkpoints to IndexedDB so a reloaded
+ * tab resumes (and a damaged checkpoint is reported and replaced, not fatal).
+ */
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import type { Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { findChromium, launchChromium, openTab } from '@fedmesh/swarm'
+import type { LaunchedChromium } from '@fedmesh/swarm'
+import type { FedmeshStatus, LearningStatus } from '@fedmesh/node'
+import { startAppServer } from '../../server/index.ts'
+import type { AppServer } from '../../server/index.ts'
+import { startRelayProcess } from '../../../../tests/support/relay-process.ts'
+import type { RelayProcess } from '../../../../tests/support/relay-process.ts'
+
+// fast heartbeats and training runs keep the test short; the schedule is the same code as with the defaults
+const FAST = 'heartbeatMs=250&learnEveryMs=1500&targetPeers=2'
+
+async function learningOf (page: Page): Promise<LearningStatus | undefined> {
+  const status = await page.evaluate('globalThis.fedmesh?.status()') as FedmeshStatus | undefined
+  return status?.learning
+}
+
+async function waitForLearning (page: Page, check: (l: LearningStatus) => boolean, what: string, timeoutMs = 90_000): Promise<LearningStatus> {
+  const start = Date.now()
+  let last: LearningStatus | undefined
+  while (Date.now() - start < timeoutMs) {
+    last = await learningOf(page).catch(() => undefined)
+    if (last !== undefined && check(last)) return last
+    await new Promise(resolve => setTimeout(resolve, 250))
+  }
+  throw new Error(`timed out waiting for ${what}; last learning status: ${JSON.stringify(last)}`)
+}
+
+describe('learning in the tab', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fedmesh-web-browser-'))
+  let relay: RelayProcess
+  let app: AppServer
+  let chromium: LaunchedChromium
+  const pages: Page[] = []
+  const consoleErrors: string[] = []
+
+  beforeAll(async () => {
+    relay = await startRelayProcess({ keyFile: join(dir, 'relay.key') })
+    app = await startAppServer({ port: 0, config: { relayAddrs: [relay.multiaddrs[0]!] } })
+    chromium = await launchChromium({ location: findChromium() })
+    for (const query of [FAST, `${FAST}&learnerBackends=no-such-backend,wasm`, `${FAST}&learn=0`]) {
+      const { page } = await openTab(chromium.browser)
+      page.on('console', msg => { if (msg.type() === 'error') consoleErrors.push(msg.text()) })
+      await page.goto(`${app.url}?${query}`)
+      pages.push(page)
+    }
+  })
+
+  afterAll(async () => {
+    await chromium?.close()
+    await app?.stop()
+    await relay?.stop()
+    rmSync(dir, { recursive: true, force: true })
+  })
+
+  it('trains link-health in the wasm worker on live metrics, with the page lag measured', async () => {
+    const page = pages[0]!
+    const first = await waitForLearning(page, l => l.runs >= 2, 'two training runs')
+    expect(first.state === 'idle' || first.state === 'training').toBe(true)
+    expect(first.backend).toBe('wasm')
+    expect(first.fallbackReason).toBeUndefined()
+    expect(first.error).toBeUndefined()
+    expect(first.parameterCount).toBeGreaterThan(0)
+    expect(typeof first.worstLagMs).toBe('number')
+    expect(first.worstLagMs).toBeGreaterThanOrEqual(0)
+    expect(first.epochMs).toBeGreaterThan(0)
+    // a run lowers the loss on the data it trained on
+    expect(first.lastLoss!).toBeLessThan(first.lastLossBefore!)
+
+    const later = await waitForLearning(page, l => l.runs >= first.runs + 2 && l.anomaly !== undefined && Object.keys(l.anomaly.links).length > 0,
+      'two more runs and a per-link score')
+    expect(later.samples).toBeGreaterThan(first.samples)
+    expect(later.trainedSamples!).toBeGreaterThan(first.trainedSamples!) // the window of samples keeps growing
+    expect(later.modelVersion).toBe(later.runs)
+    expect(later.losses.length).toBe(later.runs)
+    expect(Number.isFinite(later.anomaly!.node)).toBe(true)
+    // the scored links are this tab's neighbours
+    const status = await page.evaluate('globalThis.fedmesh.status()') as FedmeshStatus
+    const neighbours = new Set(status.neighbours.map(n => n.peerId))
+    expect(Object.keys(later.anomaly!.links).every(id => neighbours.has(id) || status.neighbours.length === 0)).toBe(true)
+    // the predictions API delivers the same scores to a subscriber
+    const delivered = await page.evaluate(`new Promise(resolve => {
+      const off = globalThis.fedmesh.predictions.onScore(p => { off(); resolve(p) })
+    })`) as { node: number, links: Record<string, number>, modelVersion: number }
+    expect(Number.isFinite(delivered.node)).toBe(true)
+    expect(delivered.modelVersion).toBeGreaterThanOrEqual(later.modelVersion)
+    // the panel shows it (Playwright's CSS locators pierce the component's open shadow root)
+    expect(await page.locator('fedmesh-node .learning').innerText()).toMatch(/backend\s+wasm/)
+  })
+
+  it('reports the backend it fell back from, and why', async () => {
+    const l = await waitForLearning(pages[1]!, l => l.backend !== undefined, 'a backend')
+    expect(l.backend).toBe('wasm')
+    expect(l.fallbackReason).toMatch(/^no-such-backend: not registered in this build/)
+  })
+
+  it('runs no learner with learn=0', async () => {
+    const l = await waitForLearning(pages[2]!, () => true, 'a status')
+    expect(l).toMatchObject({ task: 'link-health', state: 'disabled', runs: 0 })
+  })
+
+  it('checkpoints to IndexedDB and resumes from it after a reload', async () => {
+    const page = pages[0]!
+    const before = await waitForLearning(page, l => (l.checkpoint?.version ?? 0) >= 1, 'a checkpoint')
+    await page.reload()
+    const after = await waitForLearning(page, l => l.state !== 'starting', 'the learner to restart')
+    expect(after.checkpointProblem).toBeUndefined()
+    // a run may have saved a newer checkpoint between the read and the reload
+    expect(after.resumedFrom).toBeGreaterThanOrEqual(before.checkpoint!.version!)
+    expect(after.modelVersion).toBeGreaterThanOrEqual(after.resumedFrom!)
+    expect(after.runs).toBe(after.modelVersion - after.resumedFrom!)
+    const resumed = after.resumedFrom!
+    const next = await waitForLearning(page, l => l.runs >= 1, 'a run after the reload')
+    expect(next.modelVersion).toBe(resumed + next.runs)
+    expect(next.resumedFrom).toBe(resumed)
+  })
+
+  it('reports a damaged checkpoint, starts fresh, and keeps learning', async () => {
+    const page = pages[0]!
+    await waitForLearning(page, l => (l.checkpoint?.version ?? 0) >= 1, 'a checkpoint')
+    await page.reload({ waitUntil: 'commit' }).catch(() => {})
+    // overwrite every stored checkpoint with bytes that are not one, before the app opens the database
+    await page.evaluate(`new Promise((resolve, reject) => {
+      const open = indexedDB.open('fedmesh-checkpoints', 1)
+      open.onupgradeneeded = () => open.result.createObjectStore('checkpoints', { keyPath: 'session' })
+      open.onerror = () => reject(open.error)
+      open.onsuccess = () => {
+        const db = open.result
+        const tx = db.transaction('checkpoints', 'readwrite')
+        const store = tx.objectStore('checkpoints')
+        const keys = store.getAllKeys()
+        keys.onsuccess = () => { for (const session of keys.result) store.put({ session, version: 1, savedAt: 0, bytes: new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]).buffer }) }
+        tx.oncomplete = () => { db.close(); resolve(keys.result.length) }
+        tx.onerror = () => reject(tx.error)
+      }
+    })`)
+    await page.reload()
+    const after = await waitForLearning(page, l => l.state !== 'starting', 'the learner to restart')
+    expect(after.resumedFrom).toBeUndefined()
+    expect(after.checkpointProblem).toMatch(/stored checkpoint is corrupt: .*starting fresh/)
+    const fresh = await waitForLearning(page, l => l.runs >= 1 && l.checkpoint?.version !== undefined, 'a run and a new checkpoint')
+    expect(fresh.modelVersion).toBe(fresh.runs)
+    expect(fresh.checkpoint?.lastError).toBeUndefined()
+  })
+
+  it('logged no errors in the pages', () => {
+    expect(consoleErrors).toEqual([])
+  })
+})
