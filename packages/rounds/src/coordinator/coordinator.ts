@@ -1,0 +1,167 @@
+import { checkPreconditions, AggregationError, AggregationInputError } from '@fedmesh/aggregation'
+import type { AggregatorSpec } from '@fedmesh/aggregation'
+import { encodeGlobalModelChunks, encodeRoundOpenChunks } from '@fedmesh/updates'
+import type { GlobalModel, RoundOpen, Tensor } from '@fedmesh/updates'
+import { aggregateRound } from '../aggregate/round-aggregate.ts'
+import type { HeldUpdate, RoundAggregate } from '../aggregate/round-aggregate.ts'
+import type { BaseModel } from '../verification/verify.ts'
+import type { ExtensionReason, RoundsEvent } from '../types.ts'
+
+export interface CoordinatorConfig {
+  self: string
+  session: string
+  aggregator: AggregatorSpec
+  /** The deadline closes a round only with at least this many updates; checked against the rule at construction. */
+  minParticipants: number
+  /** Round duration announced to participants (from receipt). */
+  deadlineMs: number
+  maxChunkBytes?: number
+  /** Default aggregateRound. */
+  aggregate?: (base: readonly Tensor[], updates: readonly HeldUpdate[], spec: AggregatorSpec) => RoundAggregate
+}
+
+export interface OpenRound {
+  open: RoundOpen
+  openedAt: number
+  deadlineAt: number
+  expected: Set<string>
+  extensions: number
+  failover: boolean
+}
+
+export type CloseDecision =
+  | { action: 'wait' }
+  | { action: 'extend', reason: ExtensionReason, detail: string, have: number, need: number }
+  | { action: 'close', inputs: HeldUpdate[], stragglers: string[] }
+
+export interface ClosedRound {
+  model: GlobalModel
+  aggregate: RoundAggregate
+  chunks: Uint8Array[]
+  events: RoundsEvent[]
+}
+
+/**
+ * The coordinator's half of a round (design steps 1 and 3): open, decide when to close, aggregate, publish.
+ * It owns no updates: the caller passes the updates it holds for the round, so a node that takes over after
+ * failover continues with everything it has already received.
+ */
+export class RoundCoordinator {
+  readonly config: CoordinatorConfig
+  current: OpenRound | undefined
+
+  constructor (config: CoordinatorConfig) {
+    if (!Number.isInteger(config.minParticipants) || config.minParticipants < 1) throw new RangeError(`minParticipants must be an integer >= 1, got ${config.minParticipants}`)
+    if (!Number.isInteger(config.deadlineMs) || config.deadlineMs < 1) throw new RangeError(`deadlineMs must be an integer >= 1, got ${config.deadlineMs}`)
+    // a configuration the rule cannot satisfy even with minParticipants updates stops here, saying what it needs
+    try {
+      checkPreconditions(config.minParticipants, config.aggregator)
+    } catch (err) {
+      throw new RangeError(`minParticipants=${config.minParticipants} cannot satisfy the aggregator: ${(err as Error).message}`)
+    }
+    this.config = config
+  }
+
+  /** Opens (or, after failover, re-opens) `round` on `base` under `term`; returns the chunk to publish. */
+  open (round: number, term: number, base: BaseModel, expected: Set<string>, now: number, failover: boolean): { open: RoundOpen, chunks: Uint8Array[] } {
+    const open: RoundOpen = {
+      session: this.config.session,
+      round,
+      term,
+      coordinator: this.config.self,
+      baseVersion: base.version,
+      baseDigest: base.digest,
+      deadlineMs: this.config.deadlineMs,
+      minParticipants: this.config.minParticipants,
+      aggregator: { ...this.config.aggregator }
+    }
+    this.current = { open, openedAt: now, deadlineAt: now + this.config.deadlineMs, expected, extensions: 0, failover }
+    return { open, chunks: this.announce(open) }
+  }
+
+  /**
+   * Close when every expected member (still alive) reported, or at the deadline with at least minParticipants;
+   * below that at the deadline, extend. `held` are the round's updates in arrival order; quarantined senders and
+   * second updates of a sender are left out here.
+   */
+  decide (held: readonly HeldUpdate[], alive: ReadonlySet<string>, quarantined: (peer: string) => boolean, now: number): CloseDecision {
+    const c = this.current
+    if (c === undefined) return { action: 'wait' }
+    const inputs: HeldUpdate[] = []
+    const senders = new Set<string>()
+    for (const h of held) {
+      if (senders.has(h.from) || quarantined(h.from)) continue
+      senders.add(h.from)
+      inputs.push(h)
+    }
+    const waitingFor = [...c.expected].filter(p => alive.has(p) && !senders.has(p) && !quarantined(p))
+    const need = this.config.minParticipants
+    if (waitingFor.length === 0 && inputs.length >= need) return { action: 'close', inputs, stragglers: [] }
+    if (now < c.deadlineAt) return { action: 'wait' }
+    if (inputs.length >= need) return { action: 'close', inputs, stragglers: waitingFor.sort() }
+    let detail = `${inputs.length} updates at the deadline, ${need} needed (minParticipants)`
+    let reason: ExtensionReason = 'below-min-participants'
+    try {
+      checkPreconditions(Math.max(inputs.length, 1), this.config.aggregator)
+    } catch (err) {
+      reason = 'aggregation-precondition'
+      detail = `${(err as Error).message} (have ${inputs.length} updates)`
+    }
+    return { action: 'extend', reason, detail, have: inputs.length, need }
+  }
+
+  /** Extends the open round by one more deadline and re-announces it (for nodes that missed the first one). */
+  extend (now: number): Uint8Array[] {
+    const c = this.current
+    if (c === undefined) return []
+    c.deadlineAt = now + this.config.deadlineMs
+    c.extensions++
+    return this.announce(c.open)
+  }
+
+  /**
+   * Aggregates `inputs` on `base` and builds the global model. An update the rule refuses as malformed is dropped
+   * and the rest aggregated; a precondition failure comes back as an 'aggregation-error' event and no model.
+   */
+  close (inputs: HeldUpdate[], base: BaseModel, now: number, stragglers: string[]): ClosedRound | { error: string } {
+    const c = this.current
+    if (c === undefined) return { error: 'no round is open' }
+    let remaining = inputs
+    for (;;) {
+      try {
+        const aggregate = (this.config.aggregate ?? aggregateRound)(base.tensors, remaining, this.config.aggregator)
+        const model: GlobalModel = {
+          session: this.config.session,
+          round: c.open.round,
+          term: c.open.term,
+          version: base.version + 1,
+          coordinator: this.config.self,
+          includedDigests: aggregate.includedDigests,
+          scores: aggregate.scores,
+          rule: this.config.aggregator.rule,
+          tensors: aggregate.tensors,
+          weightsDigest: aggregate.weightsDigest
+        }
+        const encoded = encodeGlobalModelChunks(model, this.config.maxChunkBytes === undefined ? {} : { maxChunkBytes: this.config.maxChunkBytes })
+        this.current = undefined
+        return {
+          model,
+          aggregate,
+          chunks: encoded.chunks,
+          events: [{ type: 'round-closed', round: c.open.round, included: remaining.length, expected: c.expected.size, stragglers, durationMs: now - c.openedAt }]
+        }
+      } catch (err) {
+        if (err instanceof AggregationInputError && err.updateId !== undefined) {
+          remaining = remaining.filter(h => h.digest !== err.updateId)
+          continue
+        }
+        if (err instanceof AggregationError) return { error: err.message }
+        throw err
+      }
+    }
+  }
+
+  private announce (open: RoundOpen): Uint8Array[] {
+    return encodeRoundOpenChunks(open, this.config.maxChunkBytes === undefined ? {} : { maxChunkBytes: this.config.maxChunkBytes }).chunks
+  }
+}

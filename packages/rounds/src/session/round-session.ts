@@ -1,0 +1,542 @@
+import type { AggregatorSpec } from '@fedmesh/aggregation'
+import { checkGlobalModel, decodeGlobalModel, decodeRoundOpen, digestWeights, float32PayloadBound, Reassembler, UpdateRejectCounters } from '@fedmesh/updates'
+import type { ChunkAdmission, GlobalModel, ModelUpdate, Rejection, RoundOpen, Tensor, TensorSpec, UpdateRejectReason } from '@fedmesh/updates'
+import { aggregateRound } from '../aggregate/round-aggregate.ts'
+import type { HeldUpdate, RoundAggregate } from '../aggregate/round-aggregate.ts'
+import { Admission } from '../coordinator/admission.ts'
+import { RoundCoordinator } from '../coordinator/coordinator.ts'
+import { heldModel, ModelState } from '../participant/model-state.ts'
+import type { HeldModel } from '../participant/model-state.ts'
+import { RoundParticipant } from '../participant/participant.ts'
+import { isAuthorFault, UpdatePool } from '../pool/update-pool.ts'
+import type { PoolResult } from '../pool/update-pool.ts'
+import { ReasonCounters } from '../status/reason-counters.ts'
+import type { RoundsStatus } from '../status/status.ts'
+import { SuspicionLedger } from '../suspicion/suspicion.ts'
+import type { EvidenceKind, SuspicionChange, SuspicionConfig } from '../suspicion/suspicion.ts'
+import type { Clock, InboundResult, Output, RoundsEvent, VerificationFailure } from '../types.ts'
+import { verifyGlobalModel } from '../verification/verify.ts'
+
+export interface RoundSessionConfig {
+  /** This node's peer id. */
+  self: string
+  session: string
+  clock: Clock
+  /** The model to start from: the session's initial weights (version 0) or a checkpoint. */
+  model: { version: number, term?: number, tensors: Tensor[], global?: GlobalModel }
+  /** L2 bound on a dequantised update (UpdateValidator.maxNorm). */
+  maxNorm: number
+  /** How this node aggregates when it coordinates. Default Krum with f = 0. */
+  aggregator?: AggregatorSpec
+  /** Default 3; must satisfy the aggregator (Krum: >= 2f + 3). */
+  minParticipants?: number
+  /** Round deadline announced when coordinating; default 30 s. */
+  deadlineMs?: number
+  /** How long a verifier waits for included updates (or the round announcement) still in flight; default 3 s. */
+  graceMs?: number
+  suspicion?: SuspicionConfig
+  maxChunkBytes?: number
+  /** As coordinator, stop opening rounds after this one (simulations, bounded demo runs). */
+  maxRounds?: number
+  /**
+   * The aggregation coordinator and verifier run; default aggregateRound. Must be the same pure function of its
+   * inputs (simulations pass a memoised one so that 100 nodes verifying identical inputs compute once).
+   */
+  aggregate?: AggregateFn
+}
+
+export type AggregateFn = (base: readonly Tensor[], updates: readonly HeldUpdate[], spec: AggregatorSpec) => RoundAggregate
+
+interface PendingModel {
+  model: GlobalModel
+  from: string
+  since: number
+  /** Verify against the previous model and replace the current one (same version, higher term). */
+  replace: boolean
+}
+
+const ROUND_OPEN_MAX_BYTES = 4096
+
+/**
+ * One node's part in a federated-learning session: participant, verifier and (while the election names it)
+ * coordinator. Feed it decoded gossip (onUpdateMessage, onModelMessage), election and membership changes
+ * (onLeader, onMembership), its own trained updates (submitUpdate) and clock ticks (tick); it returns what to
+ * publish and events to act on (train, fetch a model, distrust a coordinator). Pure: no I/O, no timers.
+ */
+export class RoundSession {
+  readonly config: Required<Omit<RoundSessionConfig, 'model' | 'suspicion' | 'maxChunkBytes' | 'maxRounds'>> & Pick<RoundSessionConfig, 'maxChunkBytes' | 'maxRounds'>
+  readonly shapes: TensorSpec[]
+  readonly pool: UpdatePool
+  readonly suspicion: SuspicionLedger
+  readonly participant = new RoundParticipant()
+  readonly coordinator: RoundCoordinator
+  readonly admission = new Admission()
+  readonly models: ModelState
+  /** Dropped model-topic messages and refused models, by reason. */
+  readonly modelRejects = new ReasonCounters()
+  readonly counters = { roundsOpened: 0, roundsClosed: 0, extensions: 0, modelsAccepted: 0, modelsVerified: 0, modelsRejected: 0, modelsFetched: 0, rollbacks: 0, updatesAccepted: 0 }
+  private readonly modelReassembler: Reassembler
+  private alive = new Set<string>()
+  private pending: PendingModel[] = []
+  private wanted: { version: number, digest: string, from: string } | undefined
+  private coordinating = false
+  private lastModel: { version: number, round: number, term: number, coordinator: string, included: string[], selected: string[], excluded: string[], verified: boolean } | undefined
+
+  constructor (config: RoundSessionConfig) {
+    this.config = {
+      self: config.self,
+      session: config.session,
+      clock: config.clock,
+      maxNorm: config.maxNorm,
+      aggregator: config.aggregator ?? { rule: 'krum', f: 0 },
+      minParticipants: config.minParticipants ?? 3,
+      deadlineMs: config.deadlineMs ?? 30_000,
+      graceMs: config.graceMs ?? 3_000,
+      maxChunkBytes: config.maxChunkBytes,
+      maxRounds: config.maxRounds,
+      aggregate: config.aggregate ?? aggregateRound
+    }
+    const m = config.model
+    this.shapes = m.tensors.map(t => ({ name: t.name, shape: [...t.shape] }))
+    this.models = new ModelState(heldModel(m.tensors, m.version, m.term ?? m.global?.term ?? 0, true, m.global))
+    this.suspicion = new SuspicionLedger(config.suspicion)
+    this.coordinator = new RoundCoordinator({
+      self: config.self,
+      session: config.session,
+      aggregator: this.config.aggregator,
+      minParticipants: this.config.minParticipants,
+      deadlineMs: this.config.deadlineMs,
+      maxChunkBytes: config.maxChunkBytes,
+      aggregate: this.config.aggregate
+    })
+    this.pool = new UpdatePool({ session: config.session, shapes: this.shapes, clock: config.clock, maxNorm: config.maxNorm })
+    this.pool.setWindow(m.version + 1)
+    const modelCap = float32PayloadBound(this.shapes) + 64 * 10_000 + 4096
+    this.modelReassembler = new Reassembler({
+      clock: config.clock,
+      counters: new UpdateRejectCounters(),
+      maxPayloadBytes: modelCap,
+      admit: c => this.admitModelChunk(c)
+    })
+  }
+
+  get model (): HeldModel {
+    return this.models.current
+  }
+
+  get isCoordinator (): boolean {
+    return this.coordinating
+  }
+
+  // --- inputs ------------------------------------------------------------------------------------------------
+
+  /** The election's 'leader-changed' event. Becoming leader takes over the round in progress. */
+  onLeader (term: number, leader: string | undefined): Output {
+    this.participant.onLeader(term, leader)
+    const out = this.output()
+    const wasCoordinating = this.coordinating
+    this.coordinating = leader === this.config.self
+    if (!this.coordinating && wasCoordinating) this.coordinator.current = undefined
+    for (const open of this.participant.unpark()) this.handleOpen(open, out)
+    if (this.coordinating) this.coordinate(out)
+    return out
+  }
+
+  /** The membership view's alive peers (this node included or not; it is added). */
+  onMembership (alive: Iterable<string>): Output {
+    this.alive = new Set(alive)
+    this.alive.add(this.config.self)
+    const active = this.participant.active
+    this.admission.observe(this.alive, active?.open.round, this.model.version + 1)
+    const out = this.output()
+    if (this.coordinating) this.coordinate(out)
+    return out
+  }
+
+  /** A message on `fedmesh/updates/1`, with its gossipsub-verified author. Never throws. */
+  onUpdateMessage (data: Uint8Array, from: string | undefined): InboundResult {
+    return this.afterUpdate(this.pool.accept(data, from), from)
+  }
+
+  /** An update reassembled and validated elsewhere (see UpdatePool.acceptValidated). Never throws. */
+  onValidatedUpdate (update: ModelUpdate, digest: string, flat?: Float32Array): InboundResult {
+    return this.afterUpdate(this.pool.acceptValidated(update, digest, flat), update.sender)
+  }
+
+  private afterUpdate (r: PoolResult, from: string | undefined): InboundResult {
+    const out = this.output()
+    if (!r.ok) {
+      if (from !== undefined && isAuthorFault(r.reason)) this.suspect(from, 'invalid-update', `${r.reason}: ${r.detail}`, out)
+      return { ...out, verdict: verdictOf(r.reason), reason: r.reason, detail: r.detail }
+    }
+    if (!r.complete) return { ...out, verdict: 'accept' }
+    this.counters.updatesAccepted++
+    if (r.equivocation) this.suspect(r.held.from, 'equivocation', `two updates for round ${r.held.update.round}`, out)
+    this.retryPending(out)
+    if (this.coordinating) this.coordinate(out)
+    return { ...out, verdict: 'accept' }
+  }
+
+  /** A message on `fedmesh/model/1` (round announcements and global-model chunks). Never throws. */
+  onModelMessage (data: Uint8Array, from: string | undefined): InboundResult {
+    const out = this.output()
+    const r = this.modelReassembler.accept({ data, from })
+    if (!r.ok) return this.drop(out, verdictOf(r.reason), r.reason, r.detail)
+    if (!r.complete) return { ...out, verdict: 'accept' }
+    const p = r.payload
+    try {
+      if (p.kind === 'round-open') {
+        const decoded = decodeRoundOpen(p.payload)
+        if (!decoded.ok) return this.drop(out, 'reject', decoded.reason, decoded.detail)
+        const open = decoded.value
+        if (open.round !== p.round || open.term !== p.term || open.session !== p.session) return this.drop(out, 'reject', 'inconsistent-chunk', 'chunk routing differs from the announcement')
+        if (open.coordinator !== p.from) return this.drop(out, 'reject', 'sender-mismatch', `announcement names ${open.coordinator}, signed by ${p.from}`)
+        if (open.baseVersion !== open.round - 1) {
+          this.suspect(p.from, 'invalid-announcement', `round ${open.round} on base v${open.baseVersion}`, out)
+          return this.drop(out, 'reject', 'bad-round-open', `round ${open.round} must train from version ${open.round - 1}, says ${open.baseVersion}`)
+        }
+        return this.handleOpen(open, out)
+      }
+      const decoded = decodeGlobalModel(p.payload)
+      if (!decoded.ok) return this.drop(out, 'reject', decoded.reason, decoded.detail)
+      const model = decoded.value
+      if (model.round !== p.round || model.term !== p.term || model.session !== p.session) return this.drop(out, 'reject', 'inconsistent-chunk', 'chunk routing differs from the model')
+      return this.handleModel(model, p.from, out)
+    } catch (err) {
+      return this.drop(out, 'ignore', 'internal-error', err instanceof Error ? err.message : String(err))
+    }
+  }
+
+  /** This node's trained, quantised update for the open round: returns its chunks to publish on the updates topic. */
+  submitUpdate (update: ModelUpdate): Output {
+    const out = this.output()
+    const a = this.participant.active
+    if (update.session !== this.config.session || update.sender !== this.config.self) throw new RangeError('submitUpdate: the update must be this node\'s, for this session')
+    if (update.baseVersion !== this.model.version || update.round !== this.model.version + 1) {
+      // the round moved on while this node trained (a straggler): nothing to send
+      this.modelRejects.count('own-update-too-late')
+      return out
+    }
+    const { chunks } = this.pool.addLocal({ ...update, term: a?.open.term ?? update.term }, this.config.maxChunkBytes)
+    for (const data of chunks) out.publish.push({ topic: 'updates', data })
+    if (this.coordinating) this.coordinate(out)
+    return out
+  }
+
+  /** Timers: round deadlines (as coordinator) and verification grace periods. */
+  tick (): Output {
+    const out = this.output()
+    this.retryPending(out)
+    if (this.coordinating) this.coordinate(out)
+    return out
+  }
+
+  /**
+   * A model fetched over /fedmesh/model/1.0.0 after a 'fetch-model' event (encoded GlobalModel). Adopted, without
+   * verification, when it is the version asked for and its weights hash to the digest the coordinator announced.
+   */
+  onFetchedModel (payload: Uint8Array): Output & { ok: boolean, reason?: string } {
+    const out = this.output()
+    const w = this.wanted
+    const decoded = decodeGlobalModel(payload)
+    if (!decoded.ok) return { ...out, ok: false, reason: decoded.reason }
+    const model = decoded.value
+    if (w === undefined || model.version !== w.version) return { ...out, ok: false, reason: 'not-wanted' }
+    const problem = checkGlobalModel(model, { session: this.config.session, shapes: this.shapes })
+    if (problem !== undefined) return { ...out, ok: false, reason: problem.reason }
+    const digest = digestWeights(model.tensors)
+    if (digest !== w.digest || digest !== model.weightsDigest) return { ...out, ok: false, reason: 'digest-mismatch' }
+    this.adoptFetched(model, out)
+    return { ...out, ok: true }
+  }
+
+  /** The encoded global model this node serves to late joiners (the current one), if it has one of `version`. */
+  modelPayload (version?: number): GlobalModel | undefined {
+    const g = this.model.global
+    if (g === undefined || (version !== undefined && g.version !== version)) return undefined
+    return g
+  }
+
+  status (): RoundsStatus {
+    const now = this.config.clock.now()
+    const a = this.participant.active
+    const c = this.coordinator.current
+    const round = a?.open.round
+    const reported = round === undefined ? [] : [...new Set(this.pool.updates(round).map(h => h.from))].sort()
+    return {
+      session: this.config.session,
+      self: this.config.self,
+      role: this.coordinating ? 'coordinator' : 'participant',
+      term: this.participant.term,
+      leader: this.participant.leader,
+      version: this.model.version,
+      modelDigest: this.model.digest,
+      modelVerified: this.model.verified,
+      ...(a !== undefined
+        ? {
+            open: {
+              round: a.open.round,
+              term: a.open.term,
+              coordinator: a.open.coordinator,
+              baseVersion: a.open.baseVersion,
+              deadlineInMs: (c?.deadlineAt ?? a.deadlineAt) - now,
+              reported,
+              ...(c !== undefined ? { expected: [...c.expected].sort(), extensions: c.extensions, failover: c.failover } : {})
+            }
+          }
+        : {}),
+      ...(this.lastModel !== undefined ? { lastModel: { ...this.lastModel } } : {}),
+      ...(this.wanted !== undefined ? { fetching: { ...this.wanted } } : {}),
+      pendingVerifications: this.pending.length,
+      counters: { ...this.counters },
+      rejects: { updates: this.pool.rejectCounts(), model: this.modelRejects.snapshot() },
+      suspicion: this.suspicion.snapshot()
+    }
+  }
+
+  // --- round announcements -----------------------------------------------------------------------------------
+
+  private handleOpen (open: RoundOpen, out: Output): InboundResult {
+    if (this.suspicion.isQuarantined(open.coordinator)) return this.drop(out, 'ignore', 'quarantined', `${open.coordinator} is quarantined`)
+    const awaiting = this.pending.some(p => p.model.version === open.round - 1) || this.wanted?.version === open.round - 1
+    const d = this.participant.classify(open, this.model.version, awaiting)
+    if (d.action === 'drop') {
+      if (d.reason === 'not-leader') this.suspect(open.coordinator, 'invalid-announcement', d.detail, out)
+      return this.drop(out, d.verdict, d.reason, d.detail)
+    }
+    if (d.action === 'park') {
+      this.participant.park(open)
+      return { ...out, verdict: 'accept', reason: d.reason }
+    }
+    const version = this.model.version
+    if (open.round === version && open.term > this.model.term) {
+      // a higher term re-opens the round whose model this node holds from a lower term: higher term wins
+      if (this.models.rollBackTo(open.baseVersion, open.baseDigest)) {
+        this.counters.rollbacks++
+        out.events.push({ type: 'model-rolled-back', version, toVersion: open.baseVersion })
+        this.participant.roundDone(open.baseVersion)
+        this.pool.setWindow(open.round)
+      } else {
+        return this.drop(out, 'ignore', 'stale-round', `round ${open.round} under term ${open.term}: this node holds v${version} and not its base`)
+      }
+    }
+    if (open.round > this.model.version + 1) {
+      // behind: fetch the base, sit this round out (admitted at the next one)
+      this.want(open.baseVersion, open.baseDigest, open.coordinator, out)
+      this.participant.follow(open, this.config.clock.now())
+      this.participant.admittedFrom = Math.max(this.participant.admittedFrom, open.round + 1)
+      return { ...out, verdict: 'accept', reason: 'behind' }
+    }
+    if (open.baseDigest !== this.model.digest) {
+      this.want(open.baseVersion, open.baseDigest, open.coordinator, out)
+      this.participant.admittedFrom = Math.max(this.participant.admittedFrom, open.round + 1)
+      return { ...out, verdict: 'accept', reason: 'base-digest-mismatch' }
+    }
+    const now = this.config.clock.now()
+    const { failover } = this.participant.follow(open, now)
+    this.counters.roundsOpened++
+    out.events.push({ type: 'round-opened', round: open.round, term: open.term, coordinator: open.coordinator, baseVersion: open.baseVersion, failover })
+    if (this.participant.shouldTrain(open.round)) {
+      out.events.push({ type: 'train', session: open.session, round: open.round, term: open.term, baseVersion: open.baseVersion, deadlineAt: now + open.deadlineMs })
+    }
+    this.retryPending(out)
+    return { ...out, verdict: 'accept' }
+  }
+
+  // --- global models -----------------------------------------------------------------------------------------
+
+  private handleModel (model: GlobalModel, from: string, out: Output): InboundResult {
+    const problem = checkGlobalModel(model, { session: this.config.session, shapes: this.shapes, term: this.participant.term }, from)
+    if (problem !== undefined) return this.drop(out, verdictOf(problem.reason), problem.reason, problem.detail)
+    if (this.suspicion.isQuarantined(from)) return this.drop(out, 'ignore', 'quarantined', `${from} is quarantined`)
+    if (model.version !== model.round) return this.drop(out, 'reject', 'bad-version', `model v${model.version} of round ${model.round}`)
+    const current = this.model
+    const replace = model.version === current.version && model.term > current.term && this.models.previous?.version === model.version - 1
+    if (model.version <= current.version && !replace) return this.drop(out, 'ignore', 'stale-version', `v${model.version}, this node holds v${current.version}`)
+    if (model.version > current.version + 1) {
+      // too far ahead to verify: a late joiner catches up from the leader's model (checked against its digest)
+      if (this.participant.leader === from && this.participant.leaderTerm === model.term && digestWeights(model.tensors) === model.weightsDigest) {
+        this.adoptFetched(model, out)
+        return { ...out, verdict: 'accept', reason: 'caught-up' }
+      }
+      this.want(model.version, model.weightsDigest, from, out)
+      return { ...out, verdict: 'accept', reason: 'behind' }
+    }
+    this.pending.push({ model, from, since: this.config.clock.now(), replace })
+    this.retryPending(out)
+    return { ...out, verdict: 'accept' }
+  }
+
+  /** Tries every parked model: accept, reject, or keep waiting (within the grace period). */
+  private retryPending (out: Output): void {
+    if (this.pending.length === 0) return
+    const now = this.config.clock.now()
+    const keep: PendingModel[] = []
+    const queue = this.pending
+    this.pending = []
+    for (const p of queue) {
+      const base = p.replace ? this.models.previous : this.models.current
+      if (base === undefined || p.model.version !== base.version + 1) continue // overtaken by another model
+      const open = this.participant.followedOpen(p.model.round, p.model.term, p.model.coordinator)
+      const expired = now - p.since >= this.config.graceMs
+      if (open === undefined) {
+        if (expired) this.reject(p, 'unknown-round', `no announcement of round ${p.model.round} term ${p.model.term} by ${p.model.coordinator}`, 'unverifiable-model', out)
+        else keep.push(p)
+        continue
+      }
+      const result = verifyGlobalModel({ model: p.model, base, open, lookup: d => this.pool.get(p.model.round, d), aggregate: this.config.aggregate })
+      if (result.ok) {
+        this.acceptModel(p.model, result.aggregate, result.inputs, p.replace, true, out)
+        continue
+      }
+      if (result.reason === 'missing-update' && !expired) { keep.push(p); continue }
+      this.reject(p, result.reason, result.detail, result.reason === 'missing-update' ? 'unverifiable-model' : 'failed-verification', out)
+    }
+    this.pending.push(...keep)
+  }
+
+  private reject (p: PendingModel, reason: VerificationFailure, detail: string, evidence: EvidenceKind, out: Output): void {
+    this.counters.modelsRejected++
+    this.modelRejects.count(`verification:${reason}`)
+    out.events.push({ type: 'model-rejected', version: p.model.version, round: p.model.round, term: p.model.term, coordinator: p.model.coordinator, reason, detail })
+    this.suspect(p.model.coordinator, evidence, `${reason}: ${detail}`, out)
+  }
+
+  private acceptModel (model: GlobalModel, aggregate: RoundAggregate, inputs: HeldUpdate[], replace: boolean, verified: boolean, out: Output): void {
+    const held = heldModel(aggregate.tensors, model.version, model.term, true, model)
+    if (replace) this.models.replace(held)
+    else this.models.advance(held)
+    this.counters.modelsAccepted++
+    if (verified) this.counters.modelsVerified++
+    const senderOf = new Map(inputs.map(h => [h.digest, h.from]))
+    const excluded = aggregate.excluded.map(d => senderOf.get(d) as string)
+    // weak evidence, computed by this node itself, never taken from the coordinator's word
+    for (const peer of excluded) this.suspect(peer, 'excluded', `left out by ${model.rule} in round ${model.round}`, out)
+    for (const change of this.suspicion.advanceRound()) out.events.push(changeEvent(change))
+    this.lastModel = {
+      version: model.version,
+      round: model.round,
+      term: model.term,
+      coordinator: model.coordinator,
+      included: aggregate.includedDigests.map(d => senderOf.get(d) as string),
+      selected: aggregate.selected.map(d => senderOf.get(d) as string),
+      excluded,
+      verified
+    }
+    out.events.push({ type: 'model-accepted', version: model.version, round: model.round, term: model.term, coordinator: model.coordinator, digest: model.weightsDigest, included: this.lastModel.included, selected: this.lastModel.selected, excluded, verified })
+    this.afterNewModel(out)
+  }
+
+  private adoptFetched (model: GlobalModel, out: Output): void {
+    this.models.adopt(heldModel(model.tensors, model.version, model.term, false, model))
+    this.wanted = undefined
+    this.counters.modelsFetched++
+    out.events.push({ type: 'model-fetched', version: model.version, digest: model.weightsDigest })
+    // a late joiner sits out the round already in progress
+    const a = this.participant.active
+    const inProgress = a !== undefined && a.open.round === model.version + 1 ? a.open.round : model.version
+    this.participant.admittedFrom = Math.max(this.participant.admittedFrom, inProgress + 1)
+    this.afterNewModel(out)
+    if (a !== undefined && a.open.round === model.version + 1 && a.open.baseDigest === model.weightsDigest) {
+      // follow the round in progress (to verify its model) without training
+      this.participant.follow(a.open, a.receivedAt)
+    }
+  }
+
+  private afterNewModel (out: Output): void {
+    const v = this.model.version
+    this.participant.roundDone(v)
+    this.pool.setWindow(v + 1)
+    this.pending = this.pending.filter(p => p.model.version > v || (p.model.version === v && p.model.term > this.model.term))
+    if (this.wanted !== undefined && this.wanted.version <= v) this.wanted = undefined
+    for (const open of this.participant.unpark()) this.handleOpen(open, out)
+    if (this.coordinating) this.coordinate(out)
+  }
+
+  private want (version: number, digest: string, from: string, out: Output): void {
+    if (this.wanted?.version === version && this.wanted.digest === digest) return
+    this.wanted = { version, digest, from }
+    out.events.push({ type: 'fetch-model', version, digest, from })
+  }
+
+  // --- coordinating ------------------------------------------------------------------------------------------
+
+  /** Opens, closes or extends rounds while this node is the leader. */
+  private coordinate (out: Output): void {
+    const now = this.config.clock.now()
+    const term = this.participant.leaderTerm
+    if (term === undefined) return
+    const c = this.coordinator.current
+    if (c === undefined || c.open.term !== term) {
+      // do not open on a base that may be about to change: a model for this version is being verified
+      if (this.pending.length > 0 || this.wanted !== undefined) return
+      const round = this.model.version + 1
+      if (this.config.maxRounds !== undefined && round > this.config.maxRounds) return
+      const a = this.participant.active
+      const failover = a !== undefined && a.open.round === round && a.open.term < term
+      const expected = this.admission.expected(round, this.alive)
+      expected.add(this.config.self)
+      const { open, chunks } = this.coordinator.open(round, term, this.model, expected, now, failover)
+      for (const data of chunks) out.publish.push({ topic: 'model', data })
+      this.handleOpen(open, out)
+      return
+    }
+    const decision = this.coordinator.decide(this.pool.updates(c.open.round), this.alive, p => this.suspicion.isQuarantined(p), now)
+    if (decision.action === 'wait') return
+    if (decision.action === 'extend') {
+      this.counters.extensions++
+      this.modelRejects.count(`extended:${decision.reason}`)
+      for (const data of this.coordinator.extend(now)) out.publish.push({ topic: 'model', data })
+      out.events.push({ type: 'round-extended', round: c.open.round, reason: decision.reason, detail: decision.detail, have: decision.have, need: decision.need })
+      return
+    }
+    const closed = this.coordinator.close(decision.inputs, this.model, now, decision.stragglers)
+    if ('error' in closed) {
+      this.counters.extensions++
+      out.events.push({ type: 'aggregation-error', round: c.open.round, message: closed.error })
+      for (const data of this.coordinator.extend(now)) out.publish.push({ topic: 'model', data })
+      return
+    }
+    this.counters.roundsClosed++
+    for (const data of closed.chunks) out.publish.push({ topic: 'model', data })
+    out.events.push(...closed.events)
+    const used = new Set(closed.aggregate.includedDigests)
+    this.acceptModel(closed.model, closed.aggregate, decision.inputs.filter(h => used.has(h.digest)), false, false, out)
+  }
+
+  // --- helpers -----------------------------------------------------------------------------------------------
+
+  private suspect (peer: string, kind: EvidenceKind, detail: string, out: Output): void {
+    if (peer === this.config.self) return
+    const change = this.suspicion.evidence(peer, kind, detail)
+    if (change !== undefined) out.events.push(changeEvent(change))
+  }
+
+  private admitModelChunk (c: ChunkAdmission): Rejection | undefined {
+    if (c.kind === 'model-update') return { ok: false, reason: 'wrong-kind', detail: 'a model update on the model topic' }
+    if (c.session !== this.config.session) return { ok: false, reason: 'wrong-session', detail: `session '${c.session}'` }
+    if (c.kind === 'round-open' && c.totalBytes > ROUND_OPEN_MAX_BYTES) return { ok: false, reason: 'oversized', detail: `round announcement of ${c.totalBytes} bytes` }
+    if (c.term < this.participant.term) return { ok: false, reason: 'stale-term', detail: `term ${c.term}, this node is at term ${this.participant.term}` }
+    return undefined
+  }
+
+  private drop (out: Output, verdict: 'ignore' | 'reject', reason: string, detail: string): InboundResult {
+    this.modelRejects.count(reason)
+    return { ...out, verdict, reason, detail }
+  }
+
+  private output (): Output {
+    return { publish: [], events: [] }
+  }
+}
+
+function changeEvent (c: SuspicionChange): RoundsEvent {
+  return c.type === 'quarantined' ? { type: 'quarantined', peer: c.peer, score: c.score, reasons: c.reasons } : { type: 'released', peer: c.peer, score: c.score }
+}
+
+const IGNORABLE = new Set<string>(['wrong-session', 'stale-round', 'future-round', 'stale-term', 'future-term', 'duplicate', 'buffer-full', 'wrong-base'])
+
+function verdictOf (reason: UpdateRejectReason | string): 'ignore' | 'reject' {
+  return IGNORABLE.has(reason) ? 'ignore' : 'reject'
+}
+
