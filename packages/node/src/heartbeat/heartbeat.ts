@@ -100,7 +100,8 @@ export class Heartbeat extends TypedEventEmitter<HeartbeatEvents> implements Sta
     pubsub.subscribe(TOPICS.heartbeat)
     pubsub.addEventListener('subscription-change', this.onSubscriptionChange)
     this.lag.start()
-    this.stops.push(this.init.ticker.every(this.init.heartbeatMs, () => { void this.publish() }))
+    // aligned to the wall clock: see TickOptions.aligned (bursts of heartbeats batch into fewer data-channel messages)
+    this.stops.push(this.init.ticker.every(this.init.heartbeatMs, () => { void this.publish() }, { aligned: true }))
     // evaluate once per heartbeat: a tab's CPU is the scarce resource, and detection needs seconds of silence anyway
     this.stops.push(this.init.ticker.every(this.init.heartbeatMs, () => { this.evaluate() }))
   }

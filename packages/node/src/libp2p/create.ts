@@ -68,12 +68,16 @@ export async function createFedmeshLibp2p ({ config, ticker, privateKey, hidden 
         emitSelf: false,
         // gossip must not ride the relay's limited circuits: only direct links carry it
         runOnLimitedConnection: false,
-        // Each gossip RPC is one RTCDataChannel.send per peer, the largest CPU cost in a tab (profiled): a mesh
-        // degree of 4 (of ~6 direct links) halves duplicate copies while gossip (IHAVE) covers the other links.
-        D: Math.min(4, config.targetPeers),
-        Dlo: Math.min(3, config.targetPeers),
-        Dhi: Math.max(6, Math.min(8, config.maxPeers)),
+        // Each gossip write to a peer is a blocking RTCDataChannel.send plus an SCTP message in a tab, the largest CPU
+        // cost measured (docs/benchmarks.md): a mesh degree of 3, at most 5 (of ~6 direct links), keeps the copies
+        // of each message low while gossip (IHAVE) covers the other links.
+        D: Math.min(3, config.targetPeers),
+        Dlo: Math.min(2, config.targetPeers),
+        Dhi: Math.max(Math.min(3, config.targetPeers), Math.min(5, config.maxPeers)),
         Dout: 1,
+        // (patched, patches/@libp2p__gossipsub@17.1.1.patch) RPCs to one peer in the same task are one write: with
+        // heartbeats published on aligned ticks a burst of forwards to a peer becomes one data-channel message
+        batchOutboundRpcs: true,
         // own messages go to the mesh, not to every subscribed peer
         floodPublish: false,
         // IDONTWANT costs one extra send per message per mesh peer; worth it only for large messages (model updates)

@@ -4,17 +4,40 @@
  * that way. In a tab all periodic work of the node is therefore driven by one small worker that posts ticks; in Node
  * (or where workers are unavailable) plain setInterval is used.
  */
+export interface TickOptions {
+  /**
+   * Fire on multiples of `ms` of the wall clock (Date.now()) instead of `ms` after the call. Nodes whose clocks agree
+   * then publish their heartbeats in the same instant, so each node's forwards of the burst to one peer leave as one
+   * batched gossip write (one data-channel message) instead of one each.
+   */
+  aligned?: boolean
+}
+
 export interface Ticker {
-  every: (ms: number, fn: () => void) => () => void
+  every: (ms: number, fn: () => void, options?: TickOptions) => () => void
   stop: () => void
+}
+
+/**
+ * Milliseconds from `now` to the next multiple of `ms`, skipping one that is under a quarter period away: a timer
+ * that fired a little early must not fire again at the boundary it was meant for. (The worker below inlines this.)
+ */
+export function delayToAligned (now: number, ms: number): number {
+  const d = ms - (now % ms)
+  return d < ms / 4 ? d + ms : d
 }
 
 const WORKER_SOURCE = `
 const timers = new Map()
 onmessage = (e) => {
-  const { op, id, ms } = e.data
-  if (op === 'start') timers.set(id, setInterval(() => postMessage(id), ms))
-  else if (op === 'stop') { clearInterval(timers.get(id)); timers.delete(id) }
+  const { op, id, ms, aligned } = e.data
+  if (op === 'start' && aligned) {
+    // first tick on the next multiple of ms, then every ms: re-aligned each time so drift cannot accumulate
+    const delay = () => { const d = ms - Date.now() % ms; return d < ms / 4 ? d + ms : d }
+    const fire = () => { postMessage(id); timers.set(id, setTimeout(fire, delay())) }
+    timers.set(id, setTimeout(fire, delay()))
+  } else if (op === 'start') timers.set(id, setInterval(() => postMessage(id), ms))
+  else if (op === 'stop') { clearInterval(timers.get(id)); clearTimeout(timers.get(id)); timers.delete(id) }
 }`
 
 export function createTicker (): Ticker {
@@ -27,15 +50,24 @@ export function createTicker (): Ticker {
   }
 }
 
-function intervalTicker (): Ticker {
-  const handles = new Set<ReturnType<typeof setInterval>>()
+export function intervalTicker (now: () => number = Date.now): Ticker {
+  const stops = new Set<() => void>()
   return {
-    every (ms, fn) {
-      const h = setInterval(fn, ms)
-      handles.add(h)
-      return () => { clearInterval(h); handles.delete(h) }
+    every (ms, fn, options) {
+      let stop: () => void
+      if (options?.aligned === true) {
+        let h: ReturnType<typeof setTimeout>
+        const fire = (): void => { h = setTimeout(fire, delayToAligned(now(), ms)); fn() }
+        h = setTimeout(fire, delayToAligned(now(), ms))
+        stop = () => { clearTimeout(h); stops.delete(stop) }
+      } else {
+        const h = setInterval(fn, ms)
+        stop = () => { clearInterval(h); stops.delete(stop) }
+      }
+      stops.add(stop)
+      return stop
     },
-    stop () { for (const h of handles) clearInterval(h); handles.clear() }
+    stop () { for (const s of [...stops]) s() }
   }
 }
 
@@ -50,10 +82,10 @@ function workerTicker (): Ticker {
     if (fn != null) fn()
   }
   return {
-    every (ms, fn) {
+    every (ms, fn, options) {
       const id = next++
       callbacks.set(id, fn)
-      worker.postMessage({ op: 'start', id, ms })
+      worker.postMessage({ op: 'start', id, ms, aligned: options?.aligned === true })
       return () => { callbacks.delete(id); worker.postMessage({ op: 'stop', id }) }
     },
     stop () { callbacks.clear(); worker.terminate() }
