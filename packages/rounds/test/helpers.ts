@@ -130,6 +130,11 @@ export class Sim {
   readonly behaviours: Behaviour[]
   /** Nodes that are down: they neither send nor receive. */
   readonly down = new Set<number>()
+  /** Nodes that train slowly: their 'train' events wait for trainDeferred(). */
+  readonly slow = new Set<number>()
+  private deferred: Array<{ node: number, event: Extract<RoundsEvent, { type: 'train' }> }> = []
+  /** Rewrites what a node publishes (a lying coordinator); return the messages to send instead. */
+  tamper: ((node: number, topic: Topic, data: Uint8Array) => Uint8Array) | undefined
   /** Drop messages for which this returns true. */
   filter: ((m: Message) => boolean) | undefined
   delivered = 0
@@ -186,8 +191,17 @@ export class Sim {
     this.run()
   }
 
+  /** The slow nodes finish training now (down nodes never do). */
+  trainDeferred (): void {
+    const list = this.deferred
+    this.deferred = []
+    for (const { node, event } of list) if (!this.down.has(node)) this.train(node, event)
+    this.run()
+  }
+
   handle (node: number, out: Output): void {
-    for (const p of out.publish) {
+    for (const original of out.publish) {
+      const p = this.tamper === undefined ? original : { ...original, data: this.tamper(node, original.topic, original.data) }
       if (this.observer !== undefined && p.topic === 'updates') {
         const chunk = decodeChunk(p.data)
         if (chunk.ok) this.observer.setWindow(chunk.value.round)
@@ -205,7 +219,10 @@ export class Sim {
     }
     for (const event of out.events) {
       this.events.push({ node, event })
-      if (event.type === 'train') this.train(node, event)
+      if (event.type === 'train') {
+        if (this.slow.has(node)) this.deferred.push({ node, event })
+        else this.train(node, event)
+      }
       if (event.type === 'fetch-model') this.fetch(node, event.version, event.from)
     }
   }

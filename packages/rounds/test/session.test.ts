@@ -1,25 +1,156 @@
 import { describe, expect, it } from 'vitest'
+import { decodeChunk, decodeGlobalModel, digestWeights, encodeGlobalModelChunks } from '@fedmesh/updates'
 import { honest, Sim } from './helpers.ts'
 
 const D = 16
 const mean = Float32Array.from({ length: D }, (_, i) => 0.01 * ((i % 5) - 2))
+const KRUM_F1 = { aggregator: { rule: 'krum' as const, f: 1 }, minParticipants: 5 }
 
 describe('RoundSession on an in-memory network', () => {
-  it('runs rounds: open, train, close when all reported, verify everywhere', () => {
-    const sim = new Sim({ nodes: 6, d: D, seed: 1, behaviours: () => honest(mean, 0.005, 0.002, 1), config: { aggregator: { rule: 'krum', f: 1 }, minParticipants: 5, maxRounds: 4 } })
+  it('runs rounds: open, train, close as soon as all reported, every node verifies the same model', () => {
+    const sim = new Sim({ nodes: 6, d: D, seed: 1, behaviours: () => honest(mean, 0.005, 0.002, 1), config: { ...KRUM_F1, maxRounds: 4 } })
     sim.membership()
     sim.elect(1, 0)
-    sim.tick(10)
-    // every round closes as soon as all six report (no deadline needed), and every node verifies it
-    for (let i = 0; i < 3; i++) sim.tick(10)
-    const versions = sim.sessions.map(s => s.model.version)
-    expect(new Set(versions).size).toBe(1)
-    expect(versions[0]).toBe(4)
-    const digests = new Set(sim.sessions.map(s => s.model.digest))
-    expect(digests.size).toBe(1)
+    expect(sim.sessions.map(s => s.model.version)).toEqual([4, 4, 4, 4, 4, 4])
+    expect(new Set(sim.sessions.map(s => s.model.digest)).size).toBe(1)
     expect(sim.eventsOf('model-rejected')).toHaveLength(0)
+    // no deadline was needed: the clock never moved
+    expect(sim.eventsOf('round-closed', 0).every(e => e.durationMs === 0 && e.included === 6 && e.stragglers.length === 0)).toBe(true)
     const accepted = sim.eventsOf('model-accepted', 3)
-    expect(accepted.every(e => e.verified && e.included.length === 6 && e.selected.length === 1)).toBe(true)
+    expect(accepted).toHaveLength(4)
+    expect(accepted.every(e => e.verified && e.included.length === 6 && e.selected.length === 1 && e.excluded.length === 5)).toBe(true)
+    expect(sim.eventsOf('model-accepted', 0).every(e => !e.verified)).toBe(true) // the coordinator computed it
+    const status = sim.sessions[2]?.status()
+    expect(status).toMatchObject({ role: 'participant', version: 4, term: 1, leader: sim.ids[0], lastModel: { version: 4, verified: true }, pendingVerifications: 0 })
     expect(sim.sessions[0]?.status().role).toBe('coordinator')
+  })
+
+  it('a lying coordinator\'s model is rejected by every honest verifier, which distrusts it', () => {
+    const sim = new Sim({ nodes: 7, d: D, seed: 2, behaviours: () => honest(mean, 0.005, 0.002, 2), config: { ...KRUM_F1, maxRounds: 1 } })
+    // node 0 publishes weights shifted by 0.5 with a digest that matches them (a consistent lie)
+    sim.tamper = (node, topic, data) => {
+      if (node !== 0 || topic !== 'model') return data
+      const chunk = decodeChunk(data)
+      if (!chunk.ok || chunk.value.kind !== 'global-model') return data
+      const model = decodeGlobalModel(chunk.value.data)
+      if (!model.ok) throw new Error('the test assumes single-chunk models')
+      const tensors = model.value.tensors.map(t => ({ ...t, data: t.data.map(x => x + 0.5) }))
+      return encodeGlobalModelChunks({ ...model.value, tensors, weightsDigest: digestWeights(tensors) }).chunks[0] as Uint8Array
+    }
+    sim.membership()
+    sim.elect(1, 0)
+    const rejected = sim.eventsOf('model-rejected')
+    expect(rejected.map(e => e.reason)).toEqual(Array(6).fill('digest-mismatch'))
+    expect(new Set(sim.events.filter(e => e.event.type === 'model-rejected').map(e => e.node))).toEqual(new Set([1, 2, 3, 4, 5, 6]))
+    for (let i = 1; i < 7; i++) {
+      expect(sim.sessions[i]?.model.version).toBe(0)
+      expect(sim.sessions[i]?.suspicion.isQuarantined(sim.ids[0] as string)).toBe(true)
+    }
+    expect(sim.eventsOf('quarantined').every(e => e.peer === sim.ids[0])).toBe(true)
+    // and it is not followed any more: its next announcement is ignored
+    const s1 = sim.sessions[1]
+    expect(s1?.status().rejects.model['verification:digest-mismatch']).toBe(1)
+  })
+
+  it('stragglers are left out at the deadline, not suspected', () => {
+    const sim = new Sim({ nodes: 7, d: D, seed: 3, behaviours: () => honest(mean, 0.005, 0.002, 3), config: { ...KRUM_F1, maxRounds: 1, deadlineMs: 5_000 } })
+    sim.slow.add(5)
+    sim.slow.add(6)
+    sim.membership()
+    sim.elect(1, 0)
+    expect(sim.sessions[0]?.model.version).toBe(0) // waiting for 5 and 6
+    expect(sim.sessions[0]?.status().open).toMatchObject({ round: 1, expected: sim.ids.slice().sort(), reported: sim.ids.slice(0, 5).sort() })
+    sim.tick(4_999)
+    expect(sim.sessions[0]?.model.version).toBe(0)
+    sim.tick(1)
+    expect(sim.eventsOf('round-closed', 0)).toEqual([expect.objectContaining({ round: 1, included: 5, stragglers: [sim.ids[5], sim.ids[6]].sort(), durationMs: 5_000 })])
+    expect(sim.sessions.every(s => s.model.version === 1)).toBe(true)
+    for (const s of sim.sessions) {
+      expect(s.suspicion.score(sim.ids[5] as string)).toBe(0)
+      expect(s.suspicion.score(sim.ids[6] as string)).toBe(0)
+    }
+    // their late updates are dropped as stale, without evidence against them
+    sim.trainDeferred()
+    expect(sim.sessions[0]?.status().rejects.model['own-update-too-late']).toBeUndefined()
+    expect(sim.sessions[5]?.status().rejects.model['own-update-too-late']).toBe(1)
+  })
+
+  it('below minParticipants at the deadline the round is extended with a counted reason', () => {
+    const sim = new Sim({ nodes: 7, d: D, seed: 4, behaviours: () => honest(mean, 0.005, 0.002, 4), config: { aggregator: { rule: 'krum', f: 2 }, minParticipants: 7, maxRounds: 1, deadlineMs: 1_000 } })
+    sim.slow.add(3)
+    sim.slow.add(4)
+    sim.membership()
+    sim.elect(1, 0)
+    sim.tick(1_000)
+    expect(sim.eventsOf('round-extended', 0)).toEqual([expect.objectContaining({
+      round: 1, reason: 'aggregation-precondition', have: 5, need: 7, detail: expect.stringMatching(/krum needs n > 2f\+2: got n=5, f=2/)
+    })])
+    expect(sim.sessions[0]?.status().counters.extensions).toBe(1)
+    expect(sim.sessions[0]?.status().rejects.model['extended:aggregation-precondition']).toBe(1)
+    sim.trainDeferred()
+    expect(sim.sessions.every(s => s.model.version === 1)).toBe(true)
+  })
+
+  it('failover mid-round: the new coordinator re-opens the round under its term and completes it with the updates already sent', () => {
+    const sim = new Sim({ nodes: 7, d: D, seed: 5, behaviours: () => honest(mean, 0.005, 0.002, 5), config: { ...KRUM_F1, maxRounds: 1 } })
+    sim.slow.add(5)
+    sim.slow.add(6)
+    sim.membership()
+    sim.elect(1, 0)
+    expect(sim.sessions[1]?.status().open).toMatchObject({ round: 1, term: 1, reported: sim.ids.slice(0, 5).sort() })
+    // the coordinator's tab closes; the election (not simulated here) makes node 1 leader of term 2
+    sim.down.add(0)
+    sim.membership()
+    sim.elect(2, 1)
+    const reopened = sim.eventsOf('round-opened', 3)
+    expect(reopened.at(-1)).toMatchObject({ round: 1, term: 2, coordinator: sim.ids[1], failover: true })
+    // nobody retrains: the updates of round 1 stay valid under the new term
+    expect(sim.eventsOf('train').length).toBe(7 - 1 + 1) // 6 followers + node 0 itself in term 1, none in term 2
+    sim.trainDeferred()
+    const accepted = sim.eventsOf('model-accepted', 4)
+    expect(accepted).toEqual([expect.objectContaining({ version: 1, round: 1, term: 2, coordinator: sim.ids[1], verified: true })])
+    // node 0's update, sent before it went down, is in the aggregate
+    expect(accepted[0]?.included).toContain(sim.ids[0])
+    expect(accepted[0]?.included).toHaveLength(7)
+    for (let i = 1; i < 7; i++) expect(sim.sessions[i]?.model).toMatchObject({ version: 1, term: 2 })
+    expect(sim.eventsOf('model-rejected')).toHaveLength(0)
+  })
+
+  it('a stale coordinator (lower term) is ignored after the new term is known', () => {
+    const sim = new Sim({ nodes: 6, d: D, seed: 6, behaviours: () => honest(mean, 0.005, 0.002, 6), config: { ...KRUM_F1, maxRounds: 1 } })
+    sim.membership()
+    sim.sessions.forEach((s, i) => { if (i !== 0) sim.handle(i, s.onLeader(3, sim.ids[2])) })
+    // node 0 still believes it leads term 1 and opens a round
+    sim.handle(0, sim.sessions[0]!.onLeader(1, sim.ids[0]))
+    sim.run()
+    // node 0 opened round 1 and even closed it (with the updates the others trained for node 2's round 1, which are
+    // just as valid): both its messages are dropped as stale, and everyone follows node 2
+    for (let i = 1; i < 6; i++) {
+      expect(sim.sessions[i]?.status().rejects.model['stale-term']).toBe(2)
+      expect(sim.sessions[i]?.model).toMatchObject({ version: 1, term: 3 })
+      expect(sim.events.filter(e => e.node === i && e.event.type === 'train').map(e => (e.event as { term: number }).term)).toEqual([3])
+    }
+  })
+
+  it('a late joiner fetches the current model, sits out the round in progress and trains from the next', () => {
+    const sim = new Sim({ nodes: 6, d: D, seed: 7, behaviours: () => honest(mean, 0.005, 0.002, 7), config: { aggregator: { rule: 'krum', f: 0 }, minParticipants: 3, maxRounds: 3 } })
+    sim.down.add(5)
+    sim.membership()
+    sim.elect(1, 0)
+    expect(sim.sessions[0]?.model.version).toBe(3)
+    expect(sim.sessions[5]?.model.version).toBe(0)
+    sim.down.delete(5)
+    sim.handle(5, sim.sessions[5]!.onLeader(1, sim.ids[0]))
+    sim.membership()
+    sim.sessions[0]!.config.maxRounds = 5
+    sim.tick(10)
+    const late = sim.events.filter(e => e.node === 5).map(e => e.event)
+    expect(late.find(e => e.type === 'fetch-model')).toMatchObject({ version: 3, from: sim.ids[0] })
+    expect(late.find(e => e.type === 'model-fetched')).toMatchObject({ version: 3 })
+    expect(late.filter(e => e.type === 'train').map(e => (e as { round: number }).round)).toEqual([5])
+    expect(late.filter(e => e.type === 'model-accepted').map(e => [(e as { version: number }).version, (e as { verified: boolean }).verified])).toEqual([[4, true], [5, true]])
+    // the coordinator did not wait for it in round 4 and included it in round 5
+    expect(sim.eventsOf('model-accepted', 0).map(e => e.included.includes(sim.ids[5] as string))).toEqual([false, false, false, false, true])
+    expect(new Set(sim.sessions.map(s => s.model.digest)).size).toBe(1)
   })
 })

@@ -10,10 +10,12 @@ export class Admission {
 
   /**
    * `alive` is the membership view's alive set (this node included). `openRound` is the round open right now,
-   * or undefined between rounds; `nextRound` is the round that would open next.
+   * or undefined between rounds; `nextRound` is the round that would open next. A peer first seen between rounds
+   * may still be fetching the model, so it is admitted one round later too; the exception is the session's
+   * start (next round 1), where every node holds the initial model.
    */
   observe (alive: Iterable<string>, openRound: number | undefined, nextRound: number): void {
-    const from = openRound === undefined ? nextRound : openRound + 1
+    const from = openRound !== undefined ? openRound + 1 : nextRound === 1 ? 1 : nextRound + 1
     for (const peer of alive) if (!this.admittedFrom.has(peer)) this.admittedFrom.set(peer, from)
   }
 
