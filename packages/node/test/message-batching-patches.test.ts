@@ -30,7 +30,7 @@ function frames (bytes: Uint8Array): Uint8Array[] {
     let len = 0
     let shift = 0
     for (;;) {
-      const b = bytes[i++]
+      const b = bytes[i++] ?? 0
       len += (b & 0x7f) * 2 ** shift
       shift += 7
       if ((b & 0x80) === 0) break
@@ -82,9 +82,9 @@ describe('@libp2p/webrtc patch: one data-channel message per frame', () => {
 
     expect(channel.sent).toHaveLength(1)
     // the one message is a complete length-prefixed protobuf frame carrying the payload
-    const decoded = frames(channel.sent[0])
+    const decoded = frames(channel.sent[0] as Uint8Array)
     expect(decoded).toHaveLength(1)
-    expect(Message.decode(decoded[0]).message).toEqual(payload)
+    expect(Message.decode(decoded[0] as Uint8Array).message).toEqual(payload)
     stream.abort(new Error('test over'))
   })
 })
@@ -116,7 +116,7 @@ describe('@libp2p/gossipsub patch: RPCs pushed during one task are one write', (
     expect(raw.writes).toHaveLength(0)
     await new Promise(resolve => setImmediate(resolve))
     expect(raw.writes).toHaveLength(1)
-    expect(frames(raw.writes[0])).toEqual([rpc(1), rpc(2), rpc(3)])
+    expect(frames(raw.writes[0] as Uint8Array)).toEqual([rpc(1), rpc(2), rpc(3)])
 
     out.push(rpc(4))
     await new Promise(resolve => setImmediate(resolve))
