@@ -17,6 +17,8 @@ import { startAppServer } from '../server/index.ts'
 import { startRelayProcess } from '../../../tests/support/relay-process.ts'
 
 const { values } = parseArgs({
+  // `pnpm bench:learning -- --tabs 4` passes the `--` through
+  args: process.argv.slice(2).filter(a => a !== '--'),
   options: {
     tabs: { type: 'string', default: '8' },
     seconds: { type: 'string', default: '60' },

@@ -105,6 +105,26 @@ describe('LocalLearning', () => {
     await second.learning.stop()
   }, 120_000)
 
+  it('adopts a model handed over (e.g. a global model), serves it, and checkpoints it with round and term', async () => {
+    const store = new MemoryCheckpointStore()
+    const { learning, learner } = setup(store)
+    await learning.start()
+    const global = initialWeights(spec).map(w => ({ ...w, data: w.data.map((x, i) => x + (i % 3) * 0.01) }))
+    await learning.adopt(global, 12, { round: 11, term: 4 })
+    expect(learning.status()).toMatchObject({ modelVersion: 12 })
+    expect(flattenWeights(await learner.getWeights())).toEqual(flattenWeights(global))
+    expect(await store.load('link-health/3#tab-a')).toMatchObject({ version: 12, round: 11, term: 4 })
+    for (const sample of normalStream({ seed: 6, count: 12 })) learning.addSample(sample)
+    await learning.trainOnce()
+    expect(await store.load('link-health/3#tab-a')).toMatchObject({ version: 13, round: 11, term: 4 })
+    await learning.stop()
+
+    const again = setup(store)
+    await again.learning.start()
+    expect(again.learning.status()).toMatchObject({ modelVersion: 13, resumedFrom: 13 })
+    await again.learning.stop()
+  }, 60_000)
+
   it('starts fresh from a corrupt checkpoint and says why', async () => {
     const store = new MemoryCheckpointStore()
     store.setRaw('link-health/3#tab-a', new TextEncoder().encode('not a checkpoint at all'))

@@ -56,6 +56,8 @@ export class LocalLearning {
   private rescore = false
   private stopped = false
   private readonly s: LearningStatus
+  /** Session round and coordinator term of the model held (0 until the training service hands one over). */
+  private position = { round: 0, term: 0 }
 
   constructor (options: LocalLearningOptions) {
     this.o = options
@@ -83,6 +85,7 @@ export class LocalLearning {
           weights = checkpoint.weights
           this.s.modelVersion = checkpoint.version
           this.s.resumedFrom = checkpoint.version
+          this.position = { round: checkpoint.round, term: checkpoint.term }
           await this.o.learner.setWeights(weights)
         }
       }
@@ -141,6 +144,20 @@ export class LocalLearning {
     }
   }
 
+  /**
+   * Serve `weights` as this tab's model from now on (e.g. a verified global model from the training service):
+   * the learner serves and recalibrates on them, later runs continue from them, and they are checkpointed with the
+   * session's round and term.
+   */
+  async adopt (weights: NamedWeights, version: number, position: { round: number, term: number } = { round: 0, term: 0 }): Promise<void> {
+    if (this.info === undefined) throw new Error('LocalLearning.adopt before start() finished')
+    await this.o.learner.setWeights(weights)
+    this.weights = weights.map(w => ({ name: w.name, shape: [...w.shape], data: w.data.slice() }))
+    this.s.modelVersion = version
+    this.position = position
+    await this.checkpoint()
+  }
+
   status (): LearningStatus {
     const s = { ...this.s, losses: [...this.s.losses] }
     const p = this.predictions.latest()
@@ -192,7 +209,7 @@ export class LocalLearning {
     const savedAt = this.wallNow()
     const version = this.s.modelVersion
     try {
-      await this.o.store.save({ session: this.o.checkpointKey, version, round: 0, term: 0, weights: this.weights, savedAt })
+      await this.o.store.save({ session: this.o.checkpointKey, version, ...this.position, weights: this.weights, savedAt })
       this.s.checkpoint = { version, savedAt }
     } catch (err) {
       this.s.checkpoint = { ...this.s.checkpoint, lastError: messageOf(err) }
