@@ -4,8 +4,13 @@
  * issue's figure (honest peers excluded from the session, i.e. quarantined by some honest node: target 0) and the
  * round logic's cost per node and round. Then the same with 20 % sign-flip attackers.
  *
- *   pnpm --filter @fedmesh/rounds bench [-- --rounds 500 --nodes 100 --d 64]
+ * The long runs validate each gossiped update once for all nodes and memoise the aggregation (SimOptions.shared), so
+ * their per-node cost is the protocol logic alone; the last run (--wire-rounds, default 5) has every node decode,
+ * reassemble, hash and validate every update chunk and recompute every aggregate itself: a tab's real cost per round.
+ *
+ *   pnpm --filter @fedmesh/rounds bench [-- --rounds 500 --nodes 100 --d 64 --wire-rounds 5]
  */
+import os from 'node:os'
 import { cleanRun } from '../test/sim/clean-run.ts'
 import type { CleanRunOptions } from '../test/sim/clean-run.ts'
 
@@ -17,14 +22,16 @@ function arg (name: string, fallback: number): number {
 const rounds = arg('rounds', 500)
 const nodes = arg('nodes', 100)
 const d = arg('d', 64)
+const wireRounds = arg('wire-rounds', 5)
 
 const runs: Array<[string, CleanRunOptions]> = [
   ['krum, clean', { nodes, rounds, d, rule: 'krum', f: 0 }],
   ['multi-krum f=20, clean', { nodes, rounds, d, rule: 'multi-krum', f: 20 }],
-  ['multi-krum f=20, 20 % sign-flip', { nodes, rounds, d, rule: 'multi-krum', f: 20, attackers: Math.floor(nodes / 5) }]
+  ['multi-krum f=20, 20 % sign-flip', { nodes, rounds, d, rule: 'multi-krum', f: 20, attackers: Math.floor(nodes / 5) }],
+  [`krum, clean, full wire pipeline at every node (${wireRounds} rounds)`, { nodes, rounds: wireRounds, d, rule: 'krum', f: 0, shared: false }]
 ]
 
-console.log(`rounds bench: ${nodes} nodes, ${rounds} rounds, d=${d}, int8 updates, every node verifies every round (node ${process.version}, ${process.arch})`)
+console.log(`rounds bench: ${nodes} nodes, ${rounds} rounds, d=${d}, int8 updates, every node verifies every round (node ${process.version}, ${process.arch}, load average ${os.loadavg()[0]?.toFixed(1)})`)
 for (const [name, options] of runs) {
   const r = cleanRun(options)
   const perNodeRound = r.elapsedMs / (r.roundsCompleted * nodes)
