@@ -1,6 +1,9 @@
 /**
  * Node configuration: one object with defaults, overridable from URL parameters in a tab or options in Node.
  */
+import { AggregationPreconditionError, checkPreconditions, RULE_NAMES } from '@fedmesh/aggregation'
+import type { RuleName } from '@fedmesh/aggregation'
+
 export interface FedmeshConfig {
   /** Relay multiaddrs including /p2p/<id>; the node bootstraps and signals through them. */
   relayAddrs: string[]
@@ -29,10 +32,25 @@ export interface FedmeshConfig {
   task: LearningTask
   /** Run the learner at all (`learn=0` turns learning off: a pure mesh node). */
   learn: boolean
-  /** Local training period in ms (each run trains on the samples collected so far). */
+  /**
+   * Local training period in ms (each run trains on the samples collected so far). In a federated session it is the
+   * least time between two trainings of this node, which paces the rounds.
+   */
   learnEveryMs: number
   /** Run as an attacker for tests and demos (`none` = honest). Used by the training service. */
   attack: AttackName
+  /** Federated session id; empty = `<task>/1` (every tab of a task joins the same session). */
+  session: string
+  /** Rounds a coordinator opens before it stops (0 = unbounded). */
+  rounds: number
+  /** Round deadline a coordinator announces, ms. */
+  roundDeadlineMs: number
+  /** Updates a coordinator needs to close a round at the deadline; must satisfy `rule` with `f`. */
+  minParticipants: number
+  /** Aggregation rule of the session (@fedmesh/aggregation). */
+  rule: RuleName
+  /** Byzantine updates the rule tolerates. */
+  f: number
 }
 
 export const LEARNING_TASKS = ['link-health', 'mnist'] as const
@@ -58,7 +76,13 @@ export const defaultConfig: FedmeshConfig = {
   task: 'link-health',
   learn: true,
   learnEveryMs: 15_000,
-  attack: 'none'
+  attack: 'none',
+  session: '',
+  rounds: 0,
+  roundDeadlineMs: 30_000,
+  minParticipants: 3,
+  rule: 'krum',
+  f: 0
 }
 
 export class ConfigError extends Error {
@@ -66,7 +90,9 @@ export class ConfigError extends Error {
 }
 
 const NUMERIC: Array<keyof FedmeshConfig> = ['heartbeatMs', 'targetPeers', 'maxPeers', 'dialConcurrency', 'dialTimeoutMs',
-  'backoffBaseMs', 'backoffMaxMs', 'relayBackoffMaxMs', 'discoveryIntervalMs', 'pingIntervalMs', 'learnEveryMs']
+  'backoffBaseMs', 'backoffMaxMs', 'relayBackoffMaxMs', 'discoveryIntervalMs', 'pingIntervalMs', 'learnEveryMs', 'roundDeadlineMs', 'minParticipants']
+/** Counts that may be 0. */
+const COUNTS: Array<keyof FedmeshConfig> = ['rounds', 'f']
 
 /** Merge partial settings over defaults and check them; errors say which setting and what is allowed. */
 export function resolveConfig (partial: Partial<FedmeshConfig> = {}): FedmeshConfig {
@@ -92,12 +118,37 @@ export function resolveConfig (partial: Partial<FedmeshConfig> = {}): FedmeshCon
     throw new ConfigError(`attack 'label-flip' flips digit labels: it needs task=mnist, got task=${config.task}`)
   }
   if (typeof config.learn !== 'boolean') throw new ConfigError(`learn must be true or false, got ${String(config.learn)}`)
+  checkSession(config)
   for (const addr of config.relayAddrs) {
     if (!/^\/(ip4|ip6|dns4|dns6|dns)\/[^/]+\/tcp\/\d+\/(ws|wss|tls\/ws)(\/p2p\/\w+)?$/.test(addr)) {
       throw new ConfigError(`relay address "${addr}" is not a websocket multiaddr like /ip4/127.0.0.1/tcp/9090/ws/p2p/12D3KooW...`)
     }
   }
   return config
+}
+
+/** The federated-session settings: a rule that cannot run on minParticipants updates would never close a round. */
+function checkSession (config: FedmeshConfig): void {
+  for (const key of COUNTS) {
+    const value = config[key]
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw new ConfigError(`${key} must be an integer >= 0, got ${String(value)}`)
+  }
+  if (!Number.isInteger(config.minParticipants)) throw new ConfigError(`minParticipants must be an integer >= 1, got ${config.minParticipants}`)
+  if (!(RULE_NAMES as readonly string[]).includes(config.rule)) {
+    throw new ConfigError(`unknown rule '${String(config.rule)}'; expected one of ${RULE_NAMES.join(', ')}`)
+  }
+  if (typeof config.session !== 'string' || config.session.length > 64) throw new ConfigError('session must be a string of at most 64 characters')
+  try {
+    checkPreconditions(config.minParticipants, { rule: config.rule, f: config.f })
+  } catch (err) {
+    if (!(err instanceof AggregationPreconditionError)) throw err
+    throw new ConfigError(`minParticipants=${config.minParticipants} cannot satisfy rule=${config.rule} with f=${config.f}: ${err.message}`)
+  }
+}
+
+/** The session a node joins: the configured one, or one per task. */
+export function sessionOf (config: Pick<FedmeshConfig, 'session' | 'task'>): string {
+  return config.session !== '' ? config.session : `${config.task}/1`
 }
 
 /** Read overrides from URL search parameters (`?relay=...&heartbeatMs=500&targetPeers=4`). */
@@ -118,6 +169,14 @@ export function configFromSearchParams (params: URLSearchParams): Partial<Fedmes
   if (attack != null) out.attack = attack as AttackName
   const learn = params.get('learn')
   if (learn != null) out.learn = parseSwitch('learn', learn)
+  for (const key of COUNTS) {
+    const raw = params.get(key)
+    if (raw != null) (out as Record<string, number>)[key] = Number(raw)
+  }
+  const session = params.get('session')
+  if (session != null) out.session = session
+  const rule = params.get('rule')
+  if (rule != null) out.rule = rule as RuleName
   return out
 }
 

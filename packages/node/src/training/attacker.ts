@@ -1,0 +1,97 @@
+/**
+ * A node's attacker mode (configuration `attack=`), applied where docs/protocol.md says each attack acts:
+ * model attacks replace the delta before quantisation (ALIE and IPM read the honest updates this node holds for the
+ * round: updates are gossiped to all), wire attacks replace the encoded payload (the honest encoder refuses them),
+ * label-flip poisons the local data (the learner adapter), lying-coordinator rewrites the global model it publishes.
+ * Pure: randomness is injected.
+ */
+import {
+  ATTACK_STAGE, garbagePayload, isModelAttack, lieAboutAggregate, nonFiniteUpdatePayload, oversizedUpdatePayload, poisonDelta, parseAttack
+} from '@fedmesh/attacks'
+import type { AttackName, AttackStage } from '@fedmesh/attacks'
+import {
+  chunkPayload, decodeChunk, decodeGlobalModel, digestWeights, encodeGlobalModelChunks, flattenTensors, float32PayloadBound, unflattenTensors
+} from '@fedmesh/updates'
+import type { ModelUpdate, Tensor, TensorSpec } from '@fedmesh/updates'
+import type { Publish } from '@fedmesh/rounds'
+
+export class Attacker {
+  readonly name: AttackName
+  readonly stage: AttackStage
+  /** How often each transform acted (status). */
+  readonly counts = { poisonedDeltas: 0, wirePayloads: 0, liedModels: 0, failures: 0 }
+  lastError: string | undefined
+
+  constructor (name: string, private readonly random: () => number) {
+    this.name = parseAttack(name)
+    this.stage = ATTACK_STAGE[this.name]
+  }
+
+  get honest (): boolean { return this.name === 'none' }
+
+  /**
+   * Model attacks: the delta to send instead of `own`. `benign` are the other nodes' deltas held for this round;
+   * `n` the updates the aggregator is expected to see. Falls back to the honest delta (counted) when the attack
+   * lacks its inputs (ALIE with fewer than two benign updates seen yet).
+   */
+  poison (own: Float32Array, benign: readonly Float32Array[], n: number, f: number): Float32Array {
+    if (!isModelAttack(this.name)) return own
+    try {
+      const out = poisonDelta(this.name, { own, benign, n: Math.max(n, benign.length + 1, 2), f: Math.max(1, f), dimension: own.length, random: this.random })
+      this.counts.poisonedDeltas++
+      return out
+    } catch (err) {
+      this.counts.failures++
+      this.lastError = err instanceof Error ? err.message : String(err)
+      return own
+    }
+  }
+
+  /** Wire attacks: the hostile payload's chunks for `update` (which the honest encoder would have sent). */
+  wireChunks (update: ModelUpdate, shapes: readonly TensorSpec[], maxChunkBytes?: number): Uint8Array[] | undefined {
+    let payload: Uint8Array
+    switch (this.name) {
+      case 'garbage': payload = garbagePayload(256 + Math.floor(this.random() * 1024), this.random); break
+      case 'nan': payload = nonFiniteUpdatePayload(update, Number.NaN); break
+      case 'inf': payload = nonFiniteUpdatePayload(update, Number.POSITIVE_INFINITY); break
+      case 'oversized': payload = oversizedUpdatePayload(update, 2 * float32PayloadBound(shapes)); break
+      default: return undefined
+    }
+    this.counts.wirePayloads++
+    const routing = { kind: 'model-update' as const, session: update.session, round: update.round, term: update.term }
+    return chunkPayload(payload, routing, maxChunkBytes === undefined ? {} : { maxChunkBytes }).chunks
+  }
+
+  /**
+   * Lying coordinator: rewrites the global-model chunks among `publish` into a consistent lie (weights shifted, the
+   * weights digest matching them), which verifiers detect as a digest mismatch. Other messages pass unchanged.
+   */
+  lie (publish: readonly Publish[], maxChunkBytes?: number): Publish[] {
+    if (this.name !== 'lying-coordinator') return [...publish]
+    const parts = new Map<string, Array<{ index: number, count: number, data: Uint8Array }>>()
+    const rest: Publish[] = []
+    for (const p of publish) {
+      const c = p.topic === 'model' ? decodeChunk(p.data) : undefined
+      if (c?.ok !== true || c.value.kind !== 'global-model') { rest.push(p); continue }
+      const list = parts.get(c.value.digest) ?? []
+      list.push({ index: c.value.index, count: c.value.count, data: c.value.data })
+      parts.set(c.value.digest, list)
+    }
+    for (const list of parts.values()) {
+      list.sort((a, b) => a.index - b.index)
+      const total = list.reduce((s, x) => s + x.data.byteLength, 0)
+      const payload = new Uint8Array(total)
+      let at = 0
+      for (const x of list) { payload.set(x.data, at); at += x.data.byteLength }
+      const decoded = list.length === list[0]?.count ? decodeGlobalModel(payload) : undefined
+      if (decoded?.ok !== true) { this.counts.failures++; continue }
+      const model = decoded.value
+      const flat = lieAboutAggregate(flattenTensors(model.tensors), { kind: 'shift', norm: 1, random: this.random })
+      const tensors: Tensor[] = unflattenTensors(flat, model.tensors.map(t => ({ name: t.name, shape: t.shape })))
+      const chunks = encodeGlobalModelChunks({ ...model, tensors, weightsDigest: digestWeights(tensors) }, maxChunkBytes === undefined ? {} : { maxChunkBytes }).chunks
+      this.counts.liedModels++
+      for (const data of chunks) rest.push({ topic: 'model', data })
+    }
+    return rest
+  }
+}

@@ -1,0 +1,732 @@
+/**
+ * Federated training as a libp2p service: drives @fedmesh/rounds' RoundSession over gossipsub (`fedmesh/updates/1`,
+ * `fedmesh/model/1`, each with a topic validator that returns the session's verdict, so bad input is dropped with a
+ * counted reason and never forwarded) and serves / fetches global models over `/fedmesh/model/1.0.0`.
+ *
+ * The election names the coordinator ('leader-changed' -> onLeader), the heartbeat membership is the set of alive
+ * participants, the node's ticker drives deadlines and grace periods. The service is idle until `begin()` hands it
+ * the session's starting model and a learner (the app owns the learner: a worker in a tab, in-process in Node).
+ * 'train' events run the learner from the session's model; the delta is quantised to int8 and gossiped. A model that
+ * fails verification makes the election distrust its coordinator. Accepted models are checkpointed and announced as
+ * 'model' events.
+ */
+import { TopicValidatorResult } from '@libp2p/gossipsub'
+import { TypedEventEmitter } from 'main-event'
+import { RoundSession, flatDelta } from '@fedmesh/rounds'
+import type { Output, RoundsEvent, RoundsStatus, Verdict } from '@fedmesh/rounds'
+import { decodeChunk, encodeGlobalModel, flattenTensors, float32PayloadBound, quantizeDelta, unflattenTensors } from '@fedmesh/updates'
+import type { ModelUpdate, Tensor, TensorSpec } from '@fedmesh/updates'
+import type { AggregatorSpec } from '@fedmesh/aggregation'
+import type { CheckpointStore } from '@fedmesh/checkpoint'
+import { Attacker } from './attacker.ts'
+import { MODEL_FETCH_PROTOCOL, requestModel, serveModelRequest } from './model-fetch.ts'
+import type { ModelRequest } from './model-fetch.ts'
+import type { TrainingLearner } from './learner.ts'
+import type { Heartbeat } from '../heartbeat/heartbeat.ts'
+import type { Ticker } from '../timers/ticker.ts'
+import type { GossipSub, Message } from '@libp2p/gossipsub'
+import type { ComponentLogger, Connection, Logger, PeerId, Startable, Stream } from '@libp2p/interface'
+
+export const UPDATES_TOPIC = 'fedmesh/updates/1'
+export const MODEL_TOPIC = 'fedmesh/model/1'
+
+/** What the service needs of the election service (packages/node/src/election). */
+export interface TrainingElection {
+  leader: () => string | undefined
+  leaderTerm: () => number | undefined
+  /** Stop following / voting for `peer` (its model failed verification). */
+  exclude: (peer: string, reason: string) => void
+  addEventListener: (type: 'leader-changed', listener: (evt: CustomEvent<{ term: number, leader: string | undefined }>) => void) => void
+  removeEventListener: (type: 'leader-changed', listener: (evt: CustomEvent<{ term: number, leader: string | undefined }>) => void) => void
+}
+
+export interface TrainingInit {
+  ticker: Ticker
+  heartbeat: () => Pick<Heartbeat, 'membership' | 'addEventListener' | 'removeEventListener'>
+  election: () => TrainingElection
+  /** Direct neighbours, asked for a model when this node is behind. */
+  neighbours: () => string[]
+  /** Attacker mode (`none` = honest). */
+  attack?: string
+  /** The session's aggregation rule; default Krum with f = 0. */
+  aggregator?: AggregatorSpec
+  /** Updates needed to close a round at its deadline; default 3. */
+  minParticipants?: number
+  /** Round deadline announced when coordinating, ms; default 30 000. */
+  deadlineMs?: number
+  /** Rounds a coordinator opens (0 or absent = unbounded). */
+  maxRounds?: number
+  /** Least time between two trainings of this node, ms (paces rounds); default 0. */
+  paceMs?: number
+  /** Verification grace, ms; default 3000. */
+  graceMs?: number
+  /** L2 bound on a dequantised update; default 100. */
+  maxNorm?: number
+  /** Tick period, ms; default 250. */
+  tickMs?: number
+  /** Per model fetch attempt, ms; default 15 000. */
+  fetchTimeoutMs?: number
+  maxChunkBytes?: number
+  clock?: { now: () => number }
+  random?: () => number
+}
+
+export interface TrainingComponents {
+  peerId: PeerId
+  logger: ComponentLogger
+  pubsub: GossipSub
+  registrar: { handle: (protocol: string, handler: (stream: Stream, connection: Connection) => void | Promise<void>, options?: Record<string, unknown>) => Promise<void>, unhandle: (protocol: string) => Promise<void> }
+  connectionManager: { getConnections: (peerId?: PeerId) => Connection[] }
+}
+
+/** What `begin()` needs: the session and where to start from. */
+export interface TrainingSession {
+  session: string
+  task?: string
+  /** Version 0 (the session's initial weights) or a checkpointed global model. */
+  model: { version: number, round?: number, term?: number, tensors: Tensor[] }
+  learner?: TrainingLearner
+  /** Accepted global models are saved here under `key`. */
+  checkpoints?: { store: CheckpointStore, key: string }
+}
+
+export interface TrainedModel {
+  session: string
+  version: number
+  round: number
+  term: number
+  coordinator?: string
+  tensors: Tensor[]
+  /** verified: recomputed by this node; coordinated: aggregated by it; fetched: adopted (late joiner); rolled-back. */
+  source: 'verified' | 'coordinated' | 'fetched' | 'rolled-back'
+}
+
+export interface TrainingEvents {
+  /** This node holds a new global model (the app adopts it: LocalLearning.adopt). */
+  model: CustomEvent<TrainedModel>
+  /** A session is running (rounds are being opened) or has gone quiet: the app pauses its local-only schedule. */
+  'session-running': CustomEvent<{ running: boolean }>
+}
+
+export interface TrainingRoundReport {
+  version: number
+  round: number
+  term: number
+  coordinator: string
+  verified: boolean
+  rule: string
+  included: Array<{ digest: string, peer: string, score: number | null, selected: boolean }>
+  excluded: string[]
+  /** last update received -> global model published (seen here) -> accepted (verified) here, ms. */
+  overheadMs: { updateToModel?: number, modelToVerified?: number, total?: number }
+}
+
+/** Plain JSON for status().training. */
+export interface TrainingStatus {
+  state: 'idle' | 'waiting' | 'running' | 'stopped'
+  /** Why rounds are not progressing (e.g. the rule's precondition message), when they are not. */
+  message?: string
+  session?: string
+  task?: string
+  attack: string
+  config: { rule: string, f: number, minParticipants: number, deadlineMs: number, maxRounds: number, paceMs: number }
+  role: 'coordinator' | 'participant'
+  term: number
+  coordinator?: string
+  /** Version of the global model held (= last round completed). */
+  version: number
+  verifiedModel: boolean
+  /** The round in play, if any. */
+  round?: number
+  participants?: { reported: number, expected?: number }
+  lastRound?: TrainingRoundReport
+  models: { accepted: number, verified: number, coordinated: number, fetched: number, rejected: number, rejectReasons: Record<string, number> }
+  updates: { sent: number, received: number, rejected: Record<string, number> }
+  training: { runs: number, skipped: Record<string, number>, lastLoss?: number, lastLossBefore?: number, lastTrainMs?: number, lastError?: string }
+  fetch: { requested: number, fetched: number, failed: number, served: number, refused: number, lastError?: string }
+  suspicion: Array<{ peer: string, score: number, quarantined: boolean, reasons: Record<string, number> }>
+  quarantined: string[]
+  excludedCoordinators: string[]
+  attackCounts?: Record<string, number>
+  traffic: { messagesIn: number, messagesOut: number, bytesIn: number, bytesOut: number, publishErrors: number }
+}
+
+interface PendingTrain { round: number, term: number, baseVersion: number, deadlineAt: number, notBefore: number }
+interface PendingSubmit { update: Omit<ModelUpdate, 'tensors'>, delta: Float32Array, readyAt: number, waitUntil: number }
+
+const VERDICT: Record<Verdict, TopicValidatorResult> = {
+  accept: TopicValidatorResult.Accept,
+  ignore: TopicValidatorResult.Ignore,
+  reject: TopicValidatorResult.Reject
+}
+
+export class TrainingService extends TypedEventEmitter<TrainingEvents> implements Startable {
+  private readonly log: Logger
+  private readonly self: string
+  private readonly clock: { now: () => number }
+  private readonly attacker: Attacker
+  private readonly cfg: { aggregator: AggregatorSpec, minParticipants: number, deadlineMs: number, maxRounds: number, paceMs: number, graceMs: number, maxNorm: number }
+  private s: RoundSession | undefined
+  private info: TrainingSession | undefined
+  private shapes: TensorSpec[] = []
+  private stops: Array<() => void> = []
+  private running = false
+  private sessionRunning = false
+  private lastRoundActivity = -Infinity
+  private membershipDirty = true
+  private sending: Promise<void> = Promise.resolve()
+  private pendingTrain: PendingTrain | undefined
+  private pendingSubmit: PendingSubmit | undefined
+  private trainingNow = false
+  private lastTrainAt = -Infinity
+  private wanted: { version: number, from: string } | undefined
+  private fetching = false
+  private lastFetchAt = -Infinity
+  private servedCache: { version: number, bytes: Uint8Array } | undefined
+  private lastUpdateAt = new Map<number, number>()
+  private modelSeenAt = new Map<number, number>()
+  private lastRound: TrainingRoundReport | undefined
+  private message: string | undefined
+  private readonly excludedCoordinators = new Set<string>()
+  private readonly counters = {
+    modelsCoordinated: 0,
+    modelsVerified: 0,
+    modelsAccepted: 0,
+    modelsFetched: 0,
+    modelsRejected: 0,
+    updatesSent: 0,
+    updatesReceived: 0,
+    trainRuns: 0,
+    fetchRequested: 0,
+    fetchFetched: 0,
+    fetchFailed: 0,
+    served: 0,
+    refused: 0
+  }
+
+  private readonly rejectReasons: Record<string, number> = {}
+  private readonly updateRejects: Record<string, number> = {}
+  private readonly skipped: Record<string, number> = {}
+  private readonly traffic = { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, publishErrors: 0 }
+  private lastTrain: { loss?: number, lossBefore?: number, ms?: number, error?: string } = {}
+  private lastFetchError: string | undefined
+
+  constructor (private readonly components: TrainingComponents, private readonly init: TrainingInit) {
+    super()
+    this.log = components.logger.forComponent('fedmesh:training')
+    this.self = components.peerId.toString()
+    this.clock = init.clock ?? { now: () => performance.now() }
+    this.attacker = new Attacker(init.attack ?? 'none', init.random ?? Math.random)
+    this.cfg = {
+      aggregator: init.aggregator ?? { rule: 'krum', f: 0 },
+      minParticipants: init.minParticipants ?? 3,
+      deadlineMs: init.deadlineMs ?? 30_000,
+      maxRounds: init.maxRounds ?? 0,
+      paceMs: init.paceMs ?? 0,
+      graceMs: init.graceMs ?? 3_000,
+      maxNorm: init.maxNorm ?? 100
+    }
+    this.onLeaderChanged = this.onLeaderChanged.bind(this)
+    this.onMembershipChange = this.onMembershipChange.bind(this)
+  }
+
+  readonly [Symbol.toStringTag] = '@fedmesh/training'
+
+  async start (): Promise<void> {
+    await this.components.registrar.handle(MODEL_FETCH_PROTOCOL, (stream) => { void this.serve(stream) }, { maxInboundStreams: 4, runOnLimitedConnection: false })
+  }
+
+  afterStart (): void {
+    this.running = true
+    if (this.info !== undefined) this.attach()
+  }
+
+  async stop (): Promise<void> {
+    this.running = false
+    this.detach()
+    await this.components.registrar.unhandle(MODEL_FETCH_PROTOCOL)
+  }
+
+  /** The round session, once begun (tests and the status API read it). */
+  get session (): RoundSession | undefined { return this.s }
+
+  /** The global model this node holds, if a session has begun. */
+  model (): TrainedModel | undefined {
+    const s = this.s
+    if (s === undefined || this.info === undefined) return undefined
+    const m = s.model
+    return { session: this.info.session, version: m.version, round: m.version, term: m.term, tensors: m.tensors, source: m.verified ? 'verified' : 'fetched' }
+  }
+
+  /**
+   * Join a session: starting model (version 0 or a checkpointed global model) and the learner. Subscribes to the
+   * training topics (a node that never begins does not route training traffic). Call once.
+   */
+  begin (session: TrainingSession): void {
+    if (this.info !== undefined) throw new Error(`training already begun (session '${this.info.session}')`)
+    this.info = session
+    this.shapes = session.model.tensors.map(t => ({ name: t.name, shape: [...t.shape] }))
+    this.s = new RoundSession({
+      self: this.self,
+      session: session.session,
+      clock: this.clock,
+      model: { version: session.model.version, term: session.model.term ?? 0, tensors: session.model.tensors.map(t => ({ name: t.name, shape: [...t.shape], data: t.data.slice() })) },
+      maxNorm: this.cfg.maxNorm,
+      aggregator: this.cfg.aggregator,
+      minParticipants: this.cfg.minParticipants,
+      deadlineMs: this.cfg.deadlineMs,
+      graceMs: this.cfg.graceMs,
+      ...(this.init.maxChunkBytes !== undefined ? { maxChunkBytes: this.init.maxChunkBytes } : {}),
+      ...(this.cfg.maxRounds > 0 ? { maxRounds: this.cfg.maxRounds } : {})
+    })
+    if (this.running) this.attach()
+  }
+
+  /** Hand over (or replace) the learner after begin(), e.g. once the worker has started. */
+  setLearner (learner: TrainingLearner): void {
+    if (this.info === undefined) throw new Error('setLearner before begin()')
+    this.info.learner = learner
+  }
+
+  private attach (): void {
+    const pubsub = this.components.pubsub
+    pubsub.topicValidators.set(UPDATES_TOPIC, async (_peer, msg) => this.validate(msg, 'updates'))
+    pubsub.topicValidators.set(MODEL_TOPIC, async (_peer, msg) => this.validate(msg, 'model'))
+    pubsub.subscribe(UPDATES_TOPIC)
+    pubsub.subscribe(MODEL_TOPIC)
+    const election = this.init.election()
+    election.addEventListener('leader-changed', this.onLeaderChanged)
+    this.init.heartbeat().addEventListener('membership:change', this.onMembershipChange)
+    this.stops.push(this.init.ticker.every(this.init.tickMs ?? 250, () => { this.tick() }))
+    this.membershipDirty = true
+    this.tick()
+    // the election may have settled before this session began
+    const term = election.leaderTerm()
+    if (term !== undefined) this.apply(this.s?.onLeader(term, election.leader()))
+  }
+
+  private detach (): void {
+    for (const s of this.stops) s()
+    this.stops = []
+    if (this.info === undefined) return
+    const pubsub = this.components.pubsub
+    pubsub.topicValidators.delete(UPDATES_TOPIC)
+    pubsub.topicValidators.delete(MODEL_TOPIC)
+    try { pubsub.unsubscribe(UPDATES_TOPIC); pubsub.unsubscribe(MODEL_TOPIC) } catch {}
+    this.init.election().removeEventListener('leader-changed', this.onLeaderChanged)
+    this.init.heartbeat().removeEventListener('membership:change', this.onMembershipChange)
+  }
+
+  // --- inbound ----------------------------------------------------------------------------------------------------
+
+  private validate (msg: Message, topic: 'updates' | 'model'): TopicValidatorResult {
+    this.traffic.messagesIn++
+    this.traffic.bytesIn += msg.data.byteLength
+    const s = this.s
+    if (s === undefined || !this.running) return this.drop(topic, 'no-session')
+    const from = msg.type === 'signed' ? msg.from.toString() : undefined
+    try {
+      if (topic === 'model') this.noteModelChunk(msg.data)
+      const r = topic === 'updates' ? s.onUpdateMessage(msg.data, from) : s.onModelMessage(msg.data, from)
+      if (topic === 'updates' && r.verdict === 'accept' && r.reason === undefined) this.noteUpdate(msg.data)
+      this.apply(r)
+      // the session counts its own reasons (status().training.updates.rejected / models.rejectReasons)
+      return VERDICT[r.verdict]
+    } catch (err) {
+      this.log.error('training %s message handling failed - %e', topic, err)
+      return this.drop(topic, 'internal-error')
+    }
+  }
+
+  private drop (topic: 'updates' | 'model', reason: string, verdict: Verdict = 'ignore'): TopicValidatorResult {
+    const counts = topic === 'updates' ? this.updateRejects : this.rejectReasons
+    counts[reason] = (counts[reason] ?? 0) + 1
+    return VERDICT[verdict]
+  }
+
+  /** When the last update of each round arrived here (the start of the round's aggregation overhead). */
+  private noteUpdate (data: Uint8Array): void {
+    const c = decodeChunk(data)
+    if (!c.ok || c.value.index !== c.value.count - 1) return
+    this.counters.updatesReceived++
+    this.lastUpdateAt.set(c.value.round, this.clock.now())
+  }
+
+  private noteModelChunk (data: Uint8Array): void {
+    const c = decodeChunk(data)
+    if (!c.ok || c.value.kind !== 'global-model') return
+    if (!this.modelSeenAt.has(c.value.round)) this.modelSeenAt.set(c.value.round, this.clock.now())
+  }
+
+  private onLeaderChanged (evt: CustomEvent<{ term: number, leader: string | undefined }>): void {
+    if (!this.running || this.s === undefined) return
+    this.apply(this.s.onLeader(evt.detail.term, evt.detail.leader))
+  }
+
+  private onMembershipChange (): void {
+    this.membershipDirty = true
+  }
+
+  private tick (): void {
+    const s = this.s
+    if (!this.running || s === undefined) return
+    const now = this.clock.now()
+    if (this.membershipDirty) {
+      this.membershipDirty = false
+      const alive = this.init.heartbeat().membership.list().filter(m => m.state === 'alive').map(m => m.peerId)
+      this.apply(s.onMembership(alive))
+    }
+    this.apply(s.tick())
+    const p = this.pendingTrain
+    if (p !== undefined && !this.trainingNow && now >= p.notBefore) {
+      this.pendingTrain = undefined
+      void this.train(p)
+    }
+    this.trySubmit(now)
+    if (this.wanted !== undefined && !this.fetching && now - this.lastFetchAt > 2_000) void this.fetch()
+    const running = now - this.lastRoundActivity < 2 * this.cfg.deadlineMs + this.cfg.paceMs
+    if (running !== this.sessionRunning) {
+      this.sessionRunning = running
+      this.safeDispatchEvent('session-running', { detail: { running } })
+    }
+  }
+
+  // --- outputs of the session ---------------------------------------------------------------------------------------
+
+  private apply (out: Output | undefined): void {
+    if (out === undefined) return
+    const publish = this.s?.isCoordinator === true ? this.attacker.lie(out.publish, this.init.maxChunkBytes) : out.publish
+    for (const p of publish) this.publish(p.topic === 'updates' ? UPDATES_TOPIC : MODEL_TOPIC, p.data)
+    for (const e of out.events) {
+      try {
+        this.onEvent(e)
+      } catch (err) {
+        this.log.error('training event %s failed - %e', e.type, err)
+      }
+    }
+  }
+
+  private publish (topic: string, data: Uint8Array): void {
+    if (topic === MODEL_TOPIC) this.noteModelChunk(data)
+    this.sending = this.sending.then(async () => {
+      try {
+        const result = await this.components.pubsub.publish(topic, data)
+        this.traffic.messagesOut += result.recipients.length
+        this.traffic.bytesOut += data.byteLength * result.recipients.length
+      } catch (err: any) {
+        this.traffic.publishErrors++
+        this.log('publish on %s failed: %s', topic, err?.message ?? err)
+      }
+    })
+  }
+
+  private onEvent (e: RoundsEvent): void {
+    const now = this.clock.now()
+    switch (e.type) {
+      case 'train': {
+        this.lastRoundActivity = now
+        const notBefore = Math.min(this.lastTrainAt + this.cfg.paceMs, e.deadlineAt - this.cfg.deadlineMs / 2)
+        this.pendingTrain = { round: e.round, term: e.term, baseVersion: e.baseVersion, deadlineAt: e.deadlineAt, notBefore }
+        break
+      }
+      case 'round-opened':
+        this.lastRoundActivity = now
+        this.message = undefined
+        break
+      case 'round-extended':
+        this.message = `round ${e.round} extended (${e.reason}): ${e.detail}`
+        break
+      case 'aggregation-error':
+        this.message = `round ${e.round}: ${e.message}`
+        break
+      case 'round-closed':
+        this.message = undefined
+        break
+      case 'model-accepted':
+        this.lastRoundActivity = now
+        this.onAccepted(e, now)
+        break
+      case 'model-rejected':
+        this.counters.modelsRejected++
+        if (e.coordinator !== this.self) {
+          this.excludedCoordinators.add(e.coordinator)
+          this.init.election().exclude(e.coordinator, `model v${e.version} failed verification: ${e.reason}`)
+        }
+        break
+      case 'fetch-model':
+        this.wanted = { version: e.version, from: e.from }
+        this.counters.fetchRequested++
+        if (!this.fetching) void this.fetch()
+        break
+      case 'model-fetched':
+        this.counters.modelsFetched++
+        if (this.wanted !== undefined && this.wanted.version <= e.version) this.wanted = undefined
+        this.announce('fetched')
+        break
+      case 'model-rolled-back':
+        this.announce('rolled-back')
+        break
+      case 'quarantined':
+      case 'released':
+        break
+    }
+  }
+
+  private onAccepted (e: Extract<RoundsEvent, { type: 'model-accepted' }>, now: number): void {
+    const s = this.s
+    if (s === undefined) return
+    this.counters.modelsAccepted++
+    if (e.verified) this.counters.modelsVerified++
+    if (e.coordinator === this.self) this.counters.modelsCoordinated++
+    if (this.wanted !== undefined && this.wanted.version <= e.version) this.wanted = undefined
+    const g = s.model.global
+    const selected = new Set(e.selected)
+    const lastUpdate = this.lastUpdateAt.get(e.round)
+    const seen = this.modelSeenAt.get(e.round)
+    this.lastRound = {
+      version: e.version,
+      round: e.round,
+      term: e.term,
+      coordinator: e.coordinator,
+      verified: e.verified,
+      rule: g?.rule ?? this.cfg.aggregator.rule,
+      included: (g?.includedDigests ?? []).map((digest, i) => {
+        const peer = e.included[i] ?? ''
+        const score = g?.scores[i]
+        return { digest, peer, score: score === undefined || !Number.isFinite(score) ? null : score, selected: selected.has(peer) }
+      }),
+      excluded: [...e.excluded],
+      overheadMs: {
+        ...(lastUpdate !== undefined && seen !== undefined ? { updateToModel: round1(Math.max(0, seen - lastUpdate)) } : {}),
+        ...(seen !== undefined ? { modelToVerified: round1(Math.max(0, now - seen)) } : {}),
+        ...(lastUpdate !== undefined ? { total: round1(Math.max(0, now - lastUpdate)) } : {})
+      }
+    }
+    for (const r of [...this.lastUpdateAt.keys()]) if (r <= e.round) this.lastUpdateAt.delete(r)
+    for (const r of [...this.modelSeenAt.keys()]) if (r <= e.round) this.modelSeenAt.delete(r)
+    this.servedCache = undefined
+    this.announce(e.coordinator === this.self ? 'coordinated' : 'verified', e.coordinator)
+  }
+
+  /** Checkpoint the model now held and tell the app. */
+  private announce (source: TrainedModel['source'], coordinator?: string): void {
+    const s = this.s
+    const info = this.info
+    if (s === undefined || info === undefined) return
+    const m = s.model
+    const model: TrainedModel = { session: info.session, version: m.version, round: m.version, term: m.term, tensors: m.tensors, source, ...(coordinator !== undefined ? { coordinator } : {}) }
+    const cp = info.checkpoints
+    if (cp !== undefined) {
+      cp.store.save({ session: cp.key, version: m.version, round: m.version, term: m.term, weights: m.tensors.map(t => ({ name: t.name, shape: [...t.shape], data: t.data.slice() })), savedAt: Date.now() })
+        .catch((err: unknown) => { this.log('checkpoint failed: %s', err instanceof Error ? err.message : String(err)) })
+    }
+    this.safeDispatchEvent('model', { detail: model })
+  }
+
+  // --- training ---------------------------------------------------------------------------------------------------
+
+  private async train (p: PendingTrain): Promise<void> {
+    const s = this.s
+    const info = this.info
+    if (s === undefined || info === undefined) return
+    const learner = info.learner
+    if (learner === undefined) { this.skip('no-learner'); return }
+    if (s.model.version !== p.baseVersion) { this.skip('stale-round'); return }
+    this.trainingNow = true
+    this.lastTrainAt = this.clock.now()
+    const from = s.model.tensors
+    try {
+      const result = await learner.train(from, { session: info.session, round: p.round, attack: this.attacker.name })
+      if (result === undefined) { this.skip('no-data'); return }
+      if (this.s !== s || s.model.version !== p.baseVersion) { this.skip('round-moved-on'); return }
+      this.counters.trainRuns++
+      this.lastTrain = { ...(result.loss !== undefined ? { loss: result.loss } : {}), ...(result.lossBefore !== undefined ? { lossBefore: result.lossBefore } : {}), ms: round1(this.clock.now() - this.lastTrainAt) }
+      const trained = flattenTensors(result.weights)
+      const base = flattenTensors(from)
+      const delta = new Float32Array(base.length)
+      for (let i = 0; i < delta.length; i++) delta[i] = (trained[i] as number) - (base[i] as number)
+      const header = { session: info.session, round: p.round, term: p.term, baseVersion: p.baseVersion, samples: Math.max(1, Math.round(result.samples)), sender: this.self }
+      // ALIE and IPM shape their update from the honest ones: wait (within the round) until some have arrived
+      const observes = this.attacker.name === 'alie' || this.attacker.name === 'ipm'
+      const now = this.clock.now()
+      this.pendingSubmit = { update: header, delta, readyAt: now, waitUntil: observes ? now + Math.max(0, (p.deadlineAt - now) * 0.4) : now }
+      this.trySubmit(now)
+    } catch (err) {
+      this.lastTrain = { ...this.lastTrain, error: err instanceof Error ? err.message : String(err) }
+      this.skip('learner-error')
+    } finally {
+      this.trainingNow = false
+    }
+  }
+
+  private trySubmit (now: number): void {
+    const p = this.pendingSubmit
+    const s = this.s
+    if (p === undefined || s === undefined) return
+    if (s.model.version !== p.update.baseVersion) { this.pendingSubmit = undefined; this.skip('round-moved-on'); return }
+    const benign = s.pool.updates(p.update.round).filter(h => h.from !== this.self)
+    const alive = Math.max(1, this.aliveCount())
+    if (now < p.waitUntil && benign.length < Math.max(2, Math.ceil((alive - 1) / 2))) return
+    this.pendingSubmit = undefined
+    try {
+      const f = this.cfg.aggregator.f ?? 0
+      const delta = this.attacker.poison(p.delta, benign.map(h => flatDelta(h)), alive, f)
+      const tensors = unflattenTensors(delta, this.shapes)
+      const update: ModelUpdate = { ...p.update, tensors: quantizeDelta(tensors, { scheme: 'int8' }).tensors }
+      const wire = this.attacker.wireChunks(update, this.shapes, this.init.maxChunkBytes)
+      this.counters.updatesSent++
+      if (wire !== undefined) {
+        for (const data of wire) this.publish(UPDATES_TOPIC, data)
+        return
+      }
+      this.lastUpdateAt.set(update.round, now)
+      this.apply(s.submitUpdate(update))
+    } catch (err) {
+      this.lastTrain = { ...this.lastTrain, error: err instanceof Error ? err.message : String(err) }
+      this.skip('submit-error')
+    }
+  }
+
+  private skip (reason: string): void {
+    this.skipped[reason] = (this.skipped[reason] ?? 0) + 1
+  }
+
+  private aliveCount (): number {
+    return this.init.heartbeat().membership.list().filter(m => m.state === 'alive').length + 1
+  }
+
+  // --- models over /fedmesh/model/1.0.0 ---------------------------------------------------------------------------
+
+  private async serve (stream: Stream): Promise<void> {
+    try {
+      const outcome = await serveModelRequest(stream, r => this.lookup(r), this.init.fetchTimeoutMs ?? 15_000)
+      if (outcome === 'served') this.counters.served++
+      else this.counters.refused++
+    } catch (err: any) {
+      this.counters.refused++
+      this.log('serving a model failed: %s', err?.message ?? err)
+    }
+  }
+
+  private lookup (r: ModelRequest): Uint8Array | undefined {
+    if (this.s === undefined || r.session !== this.info?.session) return undefined
+    const g = this.s.modelPayload(r.version)
+    if (g === undefined) return undefined
+    if (this.servedCache?.version !== g.version) this.servedCache = { version: g.version, bytes: encodeGlobalModel(g) }
+    return this.servedCache.bytes
+  }
+
+  /** Ask the peer that announced the model first, then every direct neighbour, until one hands over a good copy. */
+  private async fetch (): Promise<void> {
+    const s = this.s
+    const w = this.wanted
+    if (s === undefined || w === undefined || this.info === undefined) return
+    this.fetching = true
+    this.lastFetchAt = this.clock.now()
+    const cap = float32PayloadBound(this.shapes) + 64 * 10_000 + 4096
+    try {
+      const candidates = [...new Set([w.from, ...this.init.neighbours()])].filter(p => p !== this.self)
+      for (const peer of candidates) {
+        if (this.wanted !== w) return
+        const connection = this.components.connectionManager.getConnections().find(c => c.remotePeer.toString() === peer && c.status === 'open' && c.limits == null)
+        if (connection === undefined) continue
+        try {
+          const bytes = await requestModel(connection, { session: this.info.session, version: w.version }, cap, this.init.fetchTimeoutMs ?? 15_000)
+          if (bytes === undefined) continue
+          const r = s.onFetchedModel(bytes)
+          this.apply(r)
+          if (r.ok) { this.counters.fetchFetched++; return }
+          this.lastFetchError = `${peer}: ${r.reason ?? 'refused'}`
+        } catch (err: any) {
+          this.lastFetchError = `${peer}: ${err?.message ?? String(err)}`
+        }
+      }
+      this.counters.fetchFailed++
+    } finally {
+      this.fetching = false
+      this.lastFetchAt = this.clock.now()
+    }
+  }
+
+  // --- status -----------------------------------------------------------------------------------------------------
+
+  status (): TrainingStatus {
+    const s = this.s
+    const rs: RoundsStatus | undefined = s?.status()
+    const quarantined = rs?.suspicion.filter(p => p.quarantined).map(p => p.peer) ?? []
+    const attackCounts = this.attacker.honest ? undefined : { ...this.attacker.counts }
+    return {
+      state: !this.running && this.info !== undefined ? 'stopped' : rs === undefined ? 'idle' : this.sessionRunning && this.message === undefined ? 'running' : 'waiting',
+      ...(this.message !== undefined ? { message: this.message } : {}),
+      ...(this.info !== undefined ? { session: this.info.session } : {}),
+      ...(this.info?.task !== undefined ? { task: this.info.task } : {}),
+      attack: this.attacker.name,
+      config: { rule: this.cfg.aggregator.rule, f: this.cfg.aggregator.f ?? 0, minParticipants: this.cfg.minParticipants, deadlineMs: this.cfg.deadlineMs, maxRounds: this.cfg.maxRounds, paceMs: this.cfg.paceMs },
+      role: rs?.role ?? 'participant',
+      term: rs?.term ?? 0,
+      ...(rs?.leader !== undefined ? { coordinator: rs.leader } : {}),
+      version: rs?.version ?? 0,
+      verifiedModel: rs?.modelVerified ?? false,
+      ...(rs?.open !== undefined
+        ? {
+            round: rs.open.round,
+            participants: { reported: rs.open.reported.length, ...(rs.open.expected !== undefined ? { expected: rs.open.expected.length } : {}) }
+          }
+        : {}),
+      ...(this.lastRound !== undefined ? { lastRound: structuredCloneJson(this.lastRound) } : {}),
+      models: {
+        accepted: this.counters.modelsAccepted,
+        verified: this.counters.modelsVerified,
+        coordinated: this.counters.modelsCoordinated,
+        fetched: this.counters.modelsFetched,
+        rejected: this.counters.modelsRejected,
+        rejectReasons: { ...nonZero(rs?.rejects.model ?? {}), ...prefixed('dropped:', this.rejectReasons) }
+      },
+      updates: { sent: this.counters.updatesSent, received: this.counters.updatesReceived, rejected: { ...nonZero(rs?.rejects.updates ?? {}), ...prefixed('dropped:', this.updateRejects) } },
+      training: {
+        runs: this.counters.trainRuns,
+        skipped: { ...this.skipped },
+        ...(this.lastTrain.loss !== undefined ? { lastLoss: this.lastTrain.loss } : {}),
+        ...(this.lastTrain.lossBefore !== undefined ? { lastLossBefore: this.lastTrain.lossBefore } : {}),
+        ...(this.lastTrain.ms !== undefined ? { lastTrainMs: this.lastTrain.ms } : {}),
+        ...(this.lastTrain.error !== undefined ? { lastError: this.lastTrain.error } : {})
+      },
+      fetch: {
+        requested: this.counters.fetchRequested,
+        fetched: this.counters.fetchFetched,
+        failed: this.counters.fetchFailed,
+        served: this.counters.served,
+        refused: this.counters.refused,
+        ...(this.lastFetchError !== undefined ? { lastError: this.lastFetchError } : {})
+      },
+      suspicion: (rs?.suspicion ?? []).map(p => ({ peer: p.peer, score: round3(p.score), quarantined: p.quarantined, reasons: { ...p.reasons } as Record<string, number> })),
+      quarantined,
+      excludedCoordinators: [...this.excludedCoordinators],
+      ...(attackCounts !== undefined ? { attackCounts } : {}),
+      traffic: { ...this.traffic }
+    }
+  }
+}
+
+function round1 (x: number): number { return Math.round(x * 10) / 10 }
+function round3 (x: number): number { return Math.round(x * 1000) / 1000 }
+
+function nonZero (counts: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const [k, v] of Object.entries(counts)) if (v > 0) out[k] = v
+  return out
+}
+
+function prefixed (prefix: string, counts: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const [k, v] of Object.entries(counts)) out[prefix + k] = v
+  return out
+}
+
+function structuredCloneJson<T> (v: T): T {
+  return JSON.parse(JSON.stringify(v)) as T
+}
+
+export function training (init: TrainingInit): (components: TrainingComponents) => TrainingService {
+  return (components) => new TrainingService(components, init)
+}
