@@ -1,7 +1,7 @@
 export { FedmeshNode, type CreateNodeOptions } from './node.ts'
 export type { FedmeshStatus, LearningStatus } from './status.ts'
 export {
-  resolveConfig, configFromSearchParams, defaultConfig, ConfigError, LEARNING_TASKS, ATTACK_NAMES,
+  resolveConfig, configFromSearchParams, defaultConfig, ConfigError, LEARNING_TASKS, ATTACK_NAMES, sessionOf,
   type FedmeshConfig, type LearningTask, type AttackName
 } from './config.ts'
 export { createTicker, type Ticker } from './timers/ticker.ts'
@@ -11,5 +11,19 @@ export { heartbeat, Heartbeat, type HeartbeatInit, type SelfMetrics } from './he
 export { transportOf, isDirect, type LinkTransport } from './libp2p/connections.ts'
 export { Backoff } from './metrics/backoff.ts'
 export { LinkStats } from './metrics/link-stats.ts'
+export {
+  election, ElectionService, toElectionMessage, toBody,
+  type ElectionInit, type ElectionTimings, type ElectionServiceStatus, type ElectionServiceEvents, type LeaderChange, type ElectionRejectReason
+} from './election/election.ts'
+export { MemoryNetwork, type MemoryNetworkOptions } from './memory/memory-network.ts'
+export { memoryDirectory, MemoryDirectory } from './memory/memory-directory.ts'
+export type { PeerDirectory } from './peering/peering.ts'
+export {
+  training, TrainingService, UPDATES_TOPIC, MODEL_TOPIC,
+  type TrainingInit, type TrainingTuning, type TrainingSession, type TrainingStatus, type TrainingEvents, type TrainedModel, type TrainingRoundReport, type TrainingElection
+} from './training/training.ts'
+export { learnerTrainer, type TrainingLearner, type TrainedWeights, type TrainContext, type LearnerTrainerOptions } from './training/learner.ts'
+export { MODEL_FETCH_PROTOCOL } from './training/model-fetch.ts'
+export { Attacker } from './training/attacker.ts'
 export { linkProbe, LinkProbe, PROBE_PROTOCOL, type LinkProbeInit } from './link-probe/link-probe.ts'
 export * from './rendezvous/codec.ts'

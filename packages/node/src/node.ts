@@ -7,12 +7,21 @@ import { createTicker, type Ticker } from './timers/ticker.ts'
 import type { FedmeshStatus, LearningStatus } from './status.ts'
 import { isDirect } from './libp2p/connections.ts'
 import type { PrivateKey } from '@libp2p/interface'
+import type { MemoryNetwork } from './memory/memory-network.ts'
+import type { ElectionTimings } from './election/election.ts'
+import type { TrainingTuning } from './training/training.ts'
 
 export interface CreateNodeOptions {
   privateKey?: PrivateKey
   /** Whether the host page is hidden (advertised in heartbeats so others tolerate throttled timers). */
   hidden?: () => boolean
   ticker?: Ticker
+  /** Memory mode (Node simulations): memory transport and in-process discovery instead of WebRTC and the relay. */
+  memory?: MemoryNetwork
+  /** Election timings (docs/election.md). */
+  election?: ElectionTimings
+  /** Training service settings beyond the configuration (grace period, tick, norm bound, randomness). */
+  training?: TrainingTuning
 }
 
 export class FedmeshNode {
@@ -29,7 +38,10 @@ export class FedmeshNode {
       config,
       ticker,
       ...(options.privateKey != null ? { privateKey: options.privateKey } : {}),
-      ...(options.hidden != null ? { hidden: options.hidden } : {})
+      ...(options.hidden != null ? { hidden: options.hidden } : {}),
+      ...(options.memory != null ? { memory: options.memory } : {}),
+      ...(options.election != null ? { election: options.election } : {}),
+      ...(options.training != null ? { training: options.training } : {})
     })
     return new FedmeshNode(libp2p, config, ticker)
   }
@@ -38,6 +50,9 @@ export class FedmeshNode {
   get heartbeat () { return this.libp2p.services.heartbeat }
   get peering () { return this.libp2p.services.peering }
   get relayLink () { return this.libp2p.services.relayLink }
+  get election () { return this.libp2p.services.election }
+  /** Federated rounds; idle until `training.begin(...)` (see training/training.ts). */
+  get training () { return this.libp2p.services.training }
 
   /** Milestones in ms since the node was created: where start-up time goes. */
   private readonly marks: Record<string, number> = {}
@@ -115,6 +130,8 @@ export class FedmeshNode {
       rejected: hb.rejected(),
       heartbeatRatePerSec: hb.receiveRate(),
       timeline: { ...this.marks },
+      election: this.election.status(),
+      training: this.training.status(),
       ...(peering.lastDialError != null ? { lastDialError: peering.lastDialError } : {}),
       ...(learning != null ? { learning } : {})
     }

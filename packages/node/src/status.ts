@@ -2,6 +2,9 @@
  * The read-only status snapshot a node exposes (`window.fedmesh.status()` in a tab). Plain JSON, safe to copy out
  * of a page by automation. Changing a field is an API change: the README documents it.
  */
+import type { ElectionServiceStatus } from './election/election.ts'
+import type { TrainingStatus } from './training/training.ts'
+
 export interface FedmeshStatus {
   peerId: string
   startedAt: number
@@ -32,6 +35,10 @@ export interface FedmeshStatus {
   metrics?: Record<string, number>
   /** The tab's learner, when one is attached (FedmeshNode.attachLearningStatus). */
   learning?: LearningStatus
+  /** Coordinator election (`fedmesh/election/1`): role, term, recognised leader, counters, rejections. */
+  election?: ElectionServiceStatus
+  /** Federated training (`fedmesh/updates/1`, `fedmesh/model/1`): session, round, version, coordinator, last round, verdicts. */
+  training?: TrainingStatus
 }
 
 /**

@@ -1,7 +1,9 @@
 /**
  * The libp2p assembly shared by browser tabs and Node.js nodes: websockets to reach the relay, circuit-relay-v2 to be
  * reachable through it for WebRTC signalling, WebRTC for every tab-to-tab link, noise + yamux, identify, ping,
- * gossipsub, and fedmesh's own services (relay link, peering, heartbeat) made by factories like libp2p's own.
+ * gossipsub, and fedmesh's own services (relay link, peering, heartbeat, election) made by factories like libp2p's
+ * own. In memory mode (Node simulations) the transport is libp2p's memory transport and discovery an in-process
+ * directory; every service above the transport is the same.
  */
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
@@ -11,12 +13,21 @@ import { identify } from '@libp2p/identify'
 import { ping } from '@libp2p/ping'
 import { webRTC } from '@libp2p/webrtc'
 import { webSockets } from '@libp2p/websockets'
+import { memory } from '@libp2p/memory'
+import { plaintext } from '@libp2p/plaintext'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { createLibp2p } from 'libp2p'
 import { toString } from 'uint8arrays/to-string'
 import { relayLink, type RelayLink } from '../relay-link/relay-link.ts'
 import { peering, type Peering } from '../peering/peering.ts'
 import { heartbeat, type Heartbeat } from '../heartbeat/heartbeat.ts'
 import { linkProbe, type LinkProbe } from '../link-probe/link-probe.ts'
+import { election, type ElectionService, type ElectionTimings } from '../election/election.ts'
+import { training, type TrainingService, type TrainingTuning } from '../training/training.ts'
+import { memoryDirectory } from '../memory/memory-directory.ts'
+import { MemoryNetwork, yieldBetweenGossipHops } from '../memory/memory-network.ts'
+import type { PeerDirectory } from '../peering/peering.ts'
 import type { FedmeshConfig } from '../config.ts'
 import type { Ticker } from '../timers/ticker.ts'
 import type { PrivateKey } from '@libp2p/interface'
@@ -26,11 +37,21 @@ export interface AssemblyOptions {
   ticker: Ticker
   privateKey?: PrivateKey
   hidden?: () => boolean
+  /** Memory mode: link over libp2p's memory transport and discover through this in-process network (no relay). */
+  memory?: MemoryNetwork
+  /** Election timings (docs/election.md); defaults suit 1 s heartbeats. */
+  election?: ElectionTimings
+  /** Training service settings beyond the configuration (grace, tick, norm bound, randomness). */
+  training?: TrainingTuning
 }
 
-export async function createFedmeshLibp2p ({ config, ticker, privateKey, hidden }: AssemblyOptions) {
+export async function createFedmeshLibp2p (options: AssemblyOptions) {
+  const { config, ticker, hidden, memory: network } = options
+  // memory mode needs the peer id up front: it is the listen address, and partitions gate dials by it
+  const privateKey = options.privateKey ?? (network != null ? await generateKeyPair('Ed25519') : undefined)
+  const self = privateKey != null ? peerIdFromPrivateKey(privateKey).toString() : undefined
   // services reach each other lazily through the node, which exists once createLibp2p returns
-  let services: { relayLink: RelayLink, peering: Peering, heartbeat: Heartbeat, linkProbe: LinkProbe } | undefined
+  let services: { relayLink: PeerDirectory, peering: Peering, heartbeat: Heartbeat, linkProbe: LinkProbe, election: ElectionService, training: TrainingService } | undefined
   const get = <T>(pick: (s: NonNullable<typeof services>) => T): (() => T) => () => {
     if (services == null) throw new Error('fedmesh node not assembled yet')
     return pick(services)
@@ -39,16 +60,29 @@ export async function createFedmeshLibp2p ({ config, ticker, privateKey, hidden 
   const node = await createLibp2p({
     ...(privateKey != null ? { privateKey } : {}),
     start: false,
-    addresses: { listen: ['/p2p-circuit', '/webrtc'] },
-    transports: [
-      webSockets(),
-      circuitRelayTransport({ reservationCompletionTimeout: 20_000 }),
-      webRTC({ rtcConfiguration: { iceServers: config.iceServers } })
-    ],
-    connectionEncrypters: [noise()],
+    addresses: { listen: network != null && self != null ? [MemoryNetwork.addressOf(self)] : ['/p2p-circuit', '/webrtc'] },
+    transports: network != null
+      ? [memory({ latency: network.latencyMs })]
+      : [
+          webSockets(),
+          circuitRelayTransport({ reservationCompletionTimeout: 20_000 }),
+          webRTC({ rtcConfiguration: { iceServers: config.iceServers } })
+        ],
+    // In-process memory links carry nothing to hide, and noise's JS ChaCha20-Poly1305 was a sixth of a 20-node
+    // simulation's CPU. Messages stay signed (StrictSign, signed votes), so authentication is as in a tab.
+    connectionEncrypters: network != null ? [plaintext()] : [noise()],
     streamMuxers: [yamux()],
     // the browser default refuses private addresses and ws://, which a loopback or LAN relay needs
-    connectionGater: { denyDialMultiaddr: () => false },
+    connectionGater: {
+      denyDialMultiaddr: () => false,
+      // memory-mode partitions: no links across sides
+      ...(network != null && self != null
+        ? {
+            denyDialPeer: (peer: { toString: () => string }) => !network.reachable(self, peer.toString()),
+            denyInboundEncryptedConnection: (peer: { toString: () => string }) => !network.reachable(self, peer.toString())
+          }
+        : {})
+    },
     connectionManager: {
       maxConnections: config.maxPeers * 2 + 8,
       maxParallelDials: config.dialConcurrency * 2 + 2,
@@ -89,7 +123,10 @@ export async function createFedmeshLibp2p ({ config, ticker, privateKey, hidden 
         // id lets duplicates be dropped first. StrictSign ids are author + seqno, so this id is exact, not a hash.
         fastMsgIdFn: fastMessageId
       }),
-      relayLink: relayLink({ ...config, backoffMaxMs: config.relayBackoffMaxMs, ticker }),
+      // the peer directory: the relay link in a tab, the in-process network in memory mode
+      relayLink: (network != null
+        ? memoryDirectory({ network })
+        : relayLink({ ...config, backoffMaxMs: config.relayBackoffMaxMs, ticker })) as (components: any) => PeerDirectory & RelayLinkLike,
       peering: peering({
         ...config,
         ticker,
@@ -104,12 +141,36 @@ export async function createFedmeshLibp2p ({ config, ticker, privateKey, hidden 
         peering: get(s => s.peering),
         links: get(s => s.linkProbe.stats),
         ...(hidden != null ? { hidden } : {})
+      }),
+      election: election({
+        ticker,
+        heartbeat: get(s => s.heartbeat),
+        ...(options.election != null ? { timings: options.election } : {}),
+        ...(hidden != null ? { hidden } : {})
+      }),
+      // federated rounds: idle until the app (or a simulation) hands it a model and a learner (TrainingService.begin)
+      training: training({
+        ticker,
+        heartbeat: get(s => s.heartbeat),
+        election: get(s => s.election),
+        neighbours: () => services?.peering.directPeers() ?? [],
+        attack: config.attack,
+        aggregator: { rule: config.rule, f: config.f },
+        minParticipants: config.minParticipants,
+        deadlineMs: config.roundDeadlineMs,
+        maxRounds: config.rounds,
+        paceMs: config.learnEveryMs,
+        ...options.training
       })
     }
   })
   services = node.services
+  if (network != null) yieldBetweenGossipHops(node.services.pubsub)
   return node
 }
+
+/** What the node needs of its peer directory besides peering's part: start-up events and status. */
+type RelayLinkLike = Pick<RelayLink, 'status' | 'addEventListener' | 'removeEventListener'>
 
 function fastMessageId (msg: { from?: Uint8Array, seqno?: Uint8Array, data?: Uint8Array }): string {
   if (msg.from == null || msg.seqno == null) return `nosig:${msg.data?.byteLength ?? 0}:${Math.random()}`

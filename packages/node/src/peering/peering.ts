@@ -4,14 +4,30 @@
  * rendezvous and from gossip (peers heard in heartbeats). A small dial queue with per-peer backoff keeps a loaded
  * machine from drowning in parallel ICE negotiations. Never a full mesh: gossipsub needs only ~6 peers per node.
  */
-import { multiaddr } from '@multiformats/multiaddr'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { Backoff } from '../metrics/backoff.ts'
 import { transportOf, isDirect } from '../libp2p/connections.ts'
-import type { RelayLink } from '../relay-link/relay-link.ts'
+import type { RelayLinkStatus } from '../relay-link/relay-link.ts'
 import type { Ticker } from '../timers/ticker.ts'
 import type { ComponentLogger, Connection, Libp2pEvents, PeerId, Startable, TypedEventTarget, Logger } from '@libp2p/interface'
 import type { ConnectionManagerLike as ConnectionManager } from '../libp2p/connections.ts'
+import type { Multiaddr } from '@multiformats/multiaddr'
+
+/**
+ * Where peering finds peers and how it reaches them: the relay link (rendezvous, WebRTC through a relayed circuit)
+ * in a tab, or an in-process directory (memory transport) in Node simulations.
+ */
+export interface PeerDirectory {
+  /** Peers that are infrastructure (relays), never neighbours. */
+  relayPeerIds: () => Set<string>
+  /** Address to dial for a direct link to `peer`, or undefined when there is no way to reach it now. */
+  dialAddress: (peer: string) => Multiaddr | undefined
+  status: () => RelayLinkStatus
+  /** Up to `limit` other nodes to dial. */
+  discover: (limit: number) => Promise<string[]>
+  addEventListener: (type: 'relay:connected', listener: () => void) => void
+  removeEventListener: (type: 'relay:connected', listener: () => void) => void
+}
 
 export interface PeeringInit {
   targetPeers: number
@@ -22,7 +38,7 @@ export interface PeeringInit {
   backoffMaxMs: number
   discoveryIntervalMs: number
   ticker: Ticker
-  relayLink: () => RelayLink
+  relayLink: () => PeerDirectory
   /** Peers known from gossip (membership), alive ones; used as extra dial candidates. */
   gossipCandidates?: () => string[]
   /** Degree a peer advertised in its heartbeat; high-degree peers are pruned first. */
@@ -184,12 +200,10 @@ export class Peering implements Startable {
   }
 
   private dial (peer: string): void {
-    const bases = this.init.relayLink().circuitBases()
-    const base = bases[0]
-    if (base == null) return
+    const target = this.init.relayLink().dialAddress(peer)
+    if (target == null) return
     this.inflight.add(peer)
     this.counters.dialsStarted++
-    const target = multiaddr(`${base.toString()}/p2p-circuit/webrtc/p2p/${peer}`)
     this.components.connectionManager.openConnection(target, { signal: AbortSignal.timeout(this.init.dialTimeoutMs) })
       .then((conn) => {
         if (isDirect(conn)) {

@@ -90,6 +90,12 @@ export class RelayLink extends TypedEventEmitter<RelayLinkEvents> implements Sta
     return (connected.length > 0 ? connected : this.relays).map(r => r.addr)
   }
 
+  /** A direct WebRTC link to `peer`, signalled through a relayed circuit. */
+  dialAddress (peer: string): Multiaddr | undefined {
+    const base = this.circuitBases()[0]
+    return base == null ? undefined : multiaddr(`${base.toString()}/p2p-circuit/webrtc/p2p/${peer}`)
+  }
+
   status (): RelayLinkStatus {
     const now = Date.now()
     const connected = this.relays.some(r => this.connectionTo(r.peerId) != null)

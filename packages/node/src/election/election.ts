@@ -1,0 +1,414 @@
+/**
+ * Coordinator election as a libp2p service: drives the pure state machine of @fedmesh/election over the gossipsub
+ * topic `fedmesh/election/1`. The electorate is the heartbeat service's membership view (alive members; hidden tabs
+ * vote but are not elected), ticks come from the node's ticker (a worker in a tab, so hidden tabs keep time), votes
+ * are signed with the node's libp2p key so certificates can be re-checked by anyone, and the node resigns when it
+ * stops (tab closing) so the others elect at once instead of waiting out the lease.
+ */
+import { TopicValidatorResult } from '@libp2p/gossipsub'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { Election } from '@fedmesh/election'
+import {
+  MessageValidator, TOPICS, encodeElection, electionVoteSigningBytes, systemClock,
+  type Clock, type ElectionBody, type SignedVoteBody, type WireMessage, type RejectReason
+} from '@fedmesh/protocol'
+import { TypedEventEmitter } from 'main-event'
+import { TrafficCounters } from '../metrics/node-metrics.ts'
+import type { ElectionConfig, ElectionEvent, ElectionMessage, Output, Role, StepDownReason, VoteMessage } from '@fedmesh/election'
+import type { Heartbeat } from '../heartbeat/heartbeat.ts'
+import type { Ticker } from '../timers/ticker.ts'
+import type { GossipSub, Message } from '@libp2p/gossipsub'
+import type { ComponentLogger, Logger, PeerId, PrivateKey, PublicKey, Startable } from '@libp2p/interface'
+
+/** Election timings and fault tolerance (see docs/election.md); everything else is wired by the service. */
+export type ElectionTimings = Partial<Pick<ElectionConfig, 'leadIntervalMs' | 'leaseMs' | 'electionTimeoutMs' | 'claimRetryMs' |
+'memberTtlMs' | 'warmupMs' | 'certificateEveryMs' | 'certificateBurst' | 'faultTolerance' | 'persistedTerm'>>
+
+export interface ElectionInit {
+  ticker: Ticker
+  /** The heartbeat service: its membership view is the electorate. */
+  heartbeat: () => Heartbeat
+  /** How often the state machine ticks (lease renewal, claim retries, timeouts); default 100 ms. */
+  tickMs?: number
+  timings?: ElectionTimings
+  /** Is this tab hidden? A hidden node still votes but is not elected (its timers may be throttled). */
+  hidden?: () => boolean
+  clock?: Clock
+  random?: () => number
+}
+
+export interface ElectionComponents {
+  peerId: PeerId
+  privateKey: PrivateKey
+  logger: ComponentLogger
+  pubsub: GossipSub
+}
+
+export interface LeaderChange { term: number, leader: string | undefined }
+
+export interface ElectionServiceEvents {
+  /** The recognised leader changed (undefined while an election runs). */
+  'leader-changed': CustomEvent<LeaderChange>
+  'stepped-down': CustomEvent<{ term: number, reason: StepDownReason }>
+  /** A member voted for two candidates in one term (proof: its two signed votes). */
+  equivocation: CustomEvent<{ term: number, voter: string, candidates: [string, string] }>
+}
+
+/** Reasons an election message is dropped beyond the wire validator's. */
+export type ElectionRejectReason = RejectReason | 'bad-vote-signature' | 'unverifiable-vote'
+
+export interface ElectionServiceStatus {
+  role: Role
+  /** Highest term this node voted, claimed or recognised a leader in. */
+  term: number
+  leader?: string
+  leaderTerm?: number
+  /** Term being elected while there is no leader. */
+  electing?: number
+  electorate: number
+  alive: number
+  /** ms (wall clock) when the current leader was recognised. */
+  leaderSince?: number
+  /** How often the recognised leader changed. */
+  leaderChanges: number
+  /** Peers this node refuses to follow or vote for, and why. */
+  excluded: Array<{ peerId: string, reason: string, at: number }>
+  counters: { messagesIn: number, messagesOut: number, bytesIn: number, bytesOut: number, publishErrors: number, signaturesChecked: number, sent: Record<string, number>, received: Record<string, number> }
+  rejected: Record<string, number>
+}
+
+/** Verified signatures kept (each a vote seen in a claim round or certificate); older ones are re-checked if they return. */
+const VERIFIED_CACHE = 20_000
+
+export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> implements Startable {
+  readonly validator: MessageValidator
+  readonly traffic = new TrafficCounters()
+  readonly counters = { publishErrors: 0, signaturesChecked: 0, sent: {} as Record<string, number>, received: {} as Record<string, number> }
+  private readonly extraRejections: Record<string, number> = {}
+  private readonly log: Logger
+  private readonly clock: Clock
+  private readonly self: string
+  private election: Election
+  private readonly accepted = new WeakMap<Message, WireMessage>()
+  /** Keys of votes whose signature checked out (insertion-ordered: oldest evicted first). */
+  private readonly verified = new Set<string>()
+  private readonly keys = new Map<string, PublicKey | null>()
+  private readonly excludedPeers = new Map<string, { reason: string, at: number }>()
+  private stops: Array<() => void> = []
+  private seq = 0
+  private sending: Promise<void> = Promise.resolve()
+  private membershipDirty = true
+  private leaderSince: number | undefined
+  private leaderChanges = 0
+  private running = false
+
+  constructor (private readonly components: ElectionComponents, private readonly init: ElectionInit) {
+    super()
+    this.log = components.logger.forComponent('fedmesh:election')
+    this.clock = init.clock ?? systemClock
+    this.self = components.peerId.toString()
+    this.validator = new MessageValidator({ clock: this.clock })
+    this.election = this.newElection()
+    this.onMessage = this.onMessage.bind(this)
+    this.onMembershipChange = this.onMembershipChange.bind(this)
+  }
+
+  readonly [Symbol.toStringTag] = '@fedmesh/election'
+
+  private newElection (): Election {
+    return new Election({
+      ...this.init.timings,
+      self: this.self,
+      clock: this.clock,
+      random: this.init.random ?? Math.random,
+      // Votes inside certificates were signature-checked when their message passed the topic validator; our own
+      // votes we made ourselves.
+      verifyVote: (vote) => vote.from === this.self || (vote.signature != null && this.verified.has(voteKey(vote, vote.signature)))
+    })
+  }
+
+  start (): void {}
+
+  afterStart (): void {
+    const pubsub = this.components.pubsub
+    pubsub.topicValidators.set(TOPICS.election, async (_from, msg) => this.validate(msg))
+    pubsub.addEventListener('message', this.onMessage)
+    pubsub.subscribe(TOPICS.election)
+    this.init.heartbeat().addEventListener('membership:change', this.onMembershipChange)
+    this.running = true
+    this.stops.push(this.init.ticker.every(this.init.tickMs ?? 100, () => { this.tick() }))
+  }
+
+  /** Tab closing: resign, so followers elect at once instead of waiting out the lease. */
+  async beforeStop (): Promise<void> {
+    if (!this.running) return
+    this.apply(this.election.resign())
+    await Promise.race([this.sending, new Promise(resolve => setTimeout(resolve, 500))])
+  }
+
+  stop (): void {
+    this.running = false
+    for (const s of this.stops) s()
+    this.stops = []
+    this.components.pubsub.removeEventListener('message', this.onMessage)
+    this.init.heartbeat().removeEventListener('membership:change', this.onMembershipChange)
+    this.components.pubsub.topicValidators.delete(TOPICS.election)
+    // a restarted service starts a fresh state machine (and so warms up again), still excluding whom it excluded
+    this.election = this.newElection()
+    for (const peer of this.excludedPeers.keys()) this.election.distrust(peer)
+  }
+
+  /** The leader this node recognises (itself when leading), or undefined during an election. */
+  leader (): string | undefined { return this.election.leader }
+  leaderTerm (): number | undefined { return this.election.leaderTerm }
+  role (): Role { return this.election.role }
+  get term (): number { return this.election.term }
+
+  /**
+   * Fencing check for coordinator traffic: is (term, from) the highest leadership this node knows? Round messages
+   * tagged with an older or unknown leadership must be dropped.
+   */
+  accepts (term: number, from: string): boolean { return this.election.accepts(term, from) }
+
+  /**
+   * Stop following and voting for `peer` (e.g. it coordinated a global model that failed verification). If it
+   * leads, this node elects a higher term without it; once a quorum excludes it, the new leader's term fences it.
+   */
+  exclude (peerId: string, reason: string): void {
+    this.excludedPeers.set(peerId, { reason, at: this.clock.wallNow() })
+    this.apply(this.election.distrust(peerId))
+  }
+
+  /** Undo exclude(). */
+  include (peerId: string): void {
+    if (!this.excludedPeers.delete(peerId)) return
+    this.apply(this.election.trust(peerId))
+  }
+
+  excluded (): string[] { return [...this.excludedPeers.keys()] }
+
+  status (): ElectionServiceStatus {
+    const s = this.election.status()
+    return {
+      role: s.role,
+      term: s.term,
+      ...(s.leader !== undefined ? { leader: s.leader } : {}),
+      ...(s.leaderTerm !== undefined ? { leaderTerm: s.leaderTerm } : {}),
+      ...(s.electing !== undefined ? { electing: s.electing } : {}),
+      electorate: s.electorate,
+      alive: s.alive,
+      ...(s.leader !== undefined && this.leaderSince !== undefined ? { leaderSince: this.leaderSince } : {}),
+      leaderChanges: this.leaderChanges,
+      excluded: [...this.excludedPeers].map(([peerId, e]) => ({ peerId, ...e })),
+      counters: {
+        messagesIn: this.traffic.messagesIn,
+        messagesOut: this.traffic.messagesOut,
+        bytesIn: this.traffic.bytesIn,
+        bytesOut: this.traffic.bytesOut,
+        publishErrors: this.counters.publishErrors,
+        signaturesChecked: this.counters.signaturesChecked,
+        sent: { ...this.counters.sent },
+        received: { ...this.counters.received }
+      },
+      rejected: this.rejected()
+    }
+  }
+
+  rejected (): Record<string, number> {
+    const out: Record<string, number> = {}
+    for (const [reason, n] of Object.entries(this.validator.rejected.snapshot())) if (n > 0) out[reason] = n
+    for (const [reason, n] of Object.entries(this.extraRejections)) out[reason] = (out[reason] ?? 0) + n
+    return out
+  }
+
+  // --- inbound ----------------------------------------------------------------------------------------------------
+
+  private async validate (msg: Message): Promise<TopicValidatorResult> {
+    this.traffic.messagesIn++
+    this.traffic.bytesIn += msg.data.byteLength
+    const result = this.validator.validate({
+      topic: msg.topic,
+      data: msg.data,
+      ...(msg.type === 'signed' ? { from: msg.from.toString() } : {}),
+      signed: msg.type === 'signed'
+    })
+    if (!result.ok) return result.reason === 'replayed' || result.reason === 'stale' ? TopicValidatorResult.Ignore : TopicValidatorResult.Reject
+    const body = result.message.election
+    if (body === undefined) return this.reject('malformed')
+    // A vote must carry its author's signature, and so must every vote in a certificate: otherwise a certificate
+    // could not be re-checked by nodes that never saw the votes themselves.
+    const votes: SignedVoteBody[] = body.kind === 'vote'
+      ? [{ from: result.message.sender, term: body.term, candidate: body.candidate, electorate: body.electorate, signature: body.signature }]
+      : body.certificate
+    for (const vote of votes) {
+      const check = await this.verifySignature(vote)
+      if (check !== 'ok') return this.reject(check)
+    }
+    this.accepted.set(msg, result.message)
+    return TopicValidatorResult.Accept
+  }
+
+  private reject (reason: ElectionRejectReason): TopicValidatorResult {
+    this.extraRejections[reason] = (this.extraRejections[reason] ?? 0) + 1
+    return TopicValidatorResult.Reject
+  }
+
+  private async verifySignature (vote: SignedVoteBody): Promise<'ok' | 'bad-vote-signature' | 'unverifiable-vote'> {
+    const key = voteKey(vote, vote.signature)
+    if (this.verified.has(key)) return 'ok'
+    const publicKey = this.publicKeyOf(vote.from)
+    if (publicKey == null) return 'unverifiable-vote'
+    this.counters.signaturesChecked++
+    let ok = false
+    try {
+      ok = await publicKey.verify(electionVoteSigningBytes(vote), vote.signature)
+    } catch {
+      ok = false
+    }
+    if (!ok) return 'bad-vote-signature'
+    this.remember(key)
+    return 'ok'
+  }
+
+  private remember (key: string): void {
+    this.verified.add(key)
+    if (this.verified.size > VERIFIED_CACHE) {
+      const oldest = this.verified.values().next().value
+      if (oldest !== undefined) this.verified.delete(oldest)
+    }
+  }
+
+  /** Ed25519 and secp256k1 peer ids embed their public key; RSA ids (a hash) cannot sign verifiable votes. */
+  private publicKeyOf (peer: string): PublicKey | null {
+    let key = this.keys.get(peer)
+    if (key === undefined) {
+      try {
+        key = peerIdFromString(peer).publicKey ?? null
+      } catch {
+        key = null
+      }
+      if (this.keys.size > 4096) this.keys.clear()
+      this.keys.set(peer, key)
+    }
+    return key
+  }
+
+  private onMessage (evt: CustomEvent<Message>): void {
+    const wire = this.accepted.get(evt.detail)
+    if (wire?.election == null || !this.running) return
+    const msg = toElectionMessage(wire.sender, wire.election)
+    this.counters.received[msg.type] = (this.counters.received[msg.type] ?? 0) + 1
+    this.apply(this.election.onMessage(msg))
+  }
+
+  private onMembershipChange (): void {
+    this.membershipDirty = true
+  }
+
+  private tick (): void {
+    if (!this.running) return
+    if (this.membershipDirty) {
+      this.membershipDirty = false
+      const alive: string[] = []
+      const ineligible: string[] = []
+      for (const m of this.init.heartbeat().membership.list()) {
+        if (m.state !== 'alive') continue
+        alive.push(m.peerId)
+        if (m.hidden) ineligible.push(m.peerId)
+      }
+      if (this.init.hidden?.() === true) ineligible.push(this.self)
+      this.apply(this.election.onMembership(alive, { ineligible }))
+    }
+    this.apply(this.election.tick())
+  }
+
+  // --- outbound ---------------------------------------------------------------------------------------------------
+
+  private apply (out: Output): void {
+    for (const msg of out.send) {
+      // one queue, in order: a vote is signed before any later message (a fence) can carry it in a certificate
+      this.sending = this.sending.then(async () => { await this.publish(msg) })
+    }
+    for (const event of out.events) this.dispatch(event)
+  }
+
+  private async publish (msg: ElectionMessage): Promise<void> {
+    try {
+      if (msg.type === 'vote' && msg.signature == null) {
+        // the state machine keeps this very object in its ballots, so the signature travels with later certificates
+        msg.signature = await this.components.privateKey.sign(electionVoteSigningBytes(msg))
+        this.remember(voteKey(msg, msg.signature))
+      }
+      const data = encodeElection({ sender: this.self, seq: ++this.seq, sentAtMs: this.clock.wallNow(), election: toBody(msg) })
+      const result = await this.components.pubsub.publish(TOPICS.election, data)
+      this.counters.sent[msg.type] = (this.counters.sent[msg.type] ?? 0) + 1
+      this.traffic.messagesOut += result.recipients.length
+      this.traffic.bytesOut += data.byteLength * result.recipients.length
+    } catch (err: any) {
+      this.counters.publishErrors++
+      this.log('election %s publish failed: %s', msg.type, err?.message ?? err)
+    }
+  }
+
+  private dispatch (event: ElectionEvent): void {
+    try {
+      switch (event.type) {
+        case 'leader-changed':
+          this.leaderChanges++
+          this.leaderSince = event.leader === undefined ? undefined : this.clock.wallNow()
+          this.safeDispatchEvent('leader-changed', { detail: { term: event.term, leader: event.leader } })
+          break
+        case 'stepped-down':
+          this.safeDispatchEvent('stepped-down', { detail: { term: event.term, reason: event.reason } })
+          break
+        case 'equivocation':
+          this.safeDispatchEvent('equivocation', { detail: { term: event.term, voter: event.voter, candidates: event.candidates } })
+          break
+      }
+    } catch (err) {
+      this.log.error('listener for %s threw - %e', event.type, err)
+    }
+  }
+}
+
+function voteKey (vote: { from: string, term: number, candidate: string, electorate: number }, signature: Uint8Array): string {
+  let hex = ''
+  for (let i = 0; i < signature.length; i++) hex += (signature[i] as number).toString(16).padStart(2, '0')
+  return `${vote.from}|${vote.term}|${vote.candidate}|${vote.electorate}|${hex}`
+}
+
+function toVote (v: SignedVoteBody): VoteMessage {
+  return { type: 'vote', term: v.term, from: v.from, candidate: v.candidate, electorate: v.electorate, signature: v.signature }
+}
+
+/** Wire body → the state machine's message; the author is the gossipsub-verified sender. */
+export function toElectionMessage (from: string, e: ElectionBody): ElectionMessage {
+  switch (e.kind) {
+    case 'claim': return { type: 'claim', term: e.term, from, electorate: e.electorate }
+    case 'vote': return { type: 'vote', term: e.term, from, candidate: e.candidate, electorate: e.electorate, signature: e.signature }
+    case 'lead': return { type: 'lead', term: e.term, from, electorate: e.electorate, ...(e.certificate.length > 0 ? { certificate: e.certificate.map(toVote) } : {}) }
+    case 'resign': return { type: 'resign', term: e.term, from }
+    case 'fence': return { type: 'fence', term: e.term, from, leader: e.candidate, electorate: e.electorate, certificate: e.certificate.map(toVote) }
+  }
+}
+
+const NO_SIGNATURE = new Uint8Array(0)
+
+/** The state machine's message → wire body. Certificate votes without a signature (none in practice) are left out. */
+export function toBody (msg: ElectionMessage): ElectionBody {
+  const signed = (votes: VoteMessage[] | undefined): SignedVoteBody[] => (votes ?? [])
+    .filter((v): v is VoteMessage & { signature: Uint8Array } => v.signature != null && v.signature.length > 0)
+    .map(v => ({ from: v.from, term: v.term, candidate: v.candidate, electorate: v.electorate, signature: v.signature }))
+  const base = { term: msg.term, candidate: '', electorate: 0, signature: NO_SIGNATURE, certificate: [] as SignedVoteBody[] }
+  switch (msg.type) {
+    case 'claim': return { ...base, kind: 'claim', electorate: msg.electorate }
+    case 'vote': return { ...base, kind: 'vote', candidate: msg.candidate, electorate: msg.electorate, signature: msg.signature ?? NO_SIGNATURE }
+    case 'lead': return { ...base, kind: 'lead', electorate: msg.electorate, certificate: signed(msg.certificate) }
+    case 'resign': return { ...base, kind: 'resign' }
+    case 'fence': return { ...base, kind: 'fence', candidate: msg.leader, electorate: msg.electorate, certificate: signed(msg.certificate) }
+  }
+}
+
+export function election (init: ElectionInit): (components: ElectionComponents) => ElectionService {
+  return (components) => new ElectionService(components, init)
+}
