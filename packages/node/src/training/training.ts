@@ -71,6 +71,9 @@ export interface TrainingInit {
   random?: () => number
 }
 
+/** Settings a node's creator may tune beyond its configuration (tests, simulations). */
+export type TrainingTuning = Partial<Pick<TrainingInit, 'attack' | 'graceMs' | 'maxNorm' | 'tickMs' | 'fetchTimeoutMs' | 'maxChunkBytes' | 'clock' | 'random'>>
+
 export interface TrainingComponents {
   peerId: PeerId
   logger: ComponentLogger
