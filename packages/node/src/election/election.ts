@@ -77,6 +77,11 @@ export interface ElectionServiceStatus {
   rejected: Record<string, number>
 }
 
+/** After publishing a resign on the way down, let it leave before the links close. */
+const RESIGN_LINGER_MS = 150
+
+async function sleep (ms: number): Promise<void> { await new Promise(resolve => setTimeout(resolve, ms)) }
+
 /** Verified signatures kept (each a vote seen in a claim round or certificate); older ones are re-checked if they return. */
 const VERIFIED_CACHE = 20_000
 
@@ -142,8 +147,12 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
   /** Tab closing: resign, so followers elect at once instead of waiting out the lease. */
   async beforeStop (): Promise<void> {
     if (!this.running) return
-    this.apply(this.election.resign())
-    await Promise.race([this.sending, new Promise(resolve => setTimeout(resolve, 500))])
+    const out = this.election.resign()
+    this.apply(out)
+    if (!out.send.some(m => m.type === 'resign')) return
+    // publish() resolves once the message is queued on the streams; closing the links right away could drop it
+    await Promise.race([this.sending, sleep(500)])
+    await sleep(RESIGN_LINGER_MS)
   }
 
   stop (): void {

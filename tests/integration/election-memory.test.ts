@@ -1,0 +1,66 @@
+/**
+ * The election service on real libp2p nodes over the memory transport: one leader, excluding it elects another in a
+ * higher term, a stopping leader resigns, and a vote with a forged signature is dropped with a counted reason.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { encodeElection, TOPICS } from '@fedmesh/protocol'
+import { Simulation, until } from '../../packages/sim/src/index.ts'
+
+describe('election service over memory links', () => {
+  const sim = new Simulation({ heartbeatMs: 500, targetPeers: 3 })
+
+  beforeAll(async () => { await sim.add(5) }, 60_000)
+  afterAll(async () => { await sim.stop() })
+
+  const agreed = async (): Promise<{ leader: string, term: number }> => {
+    expect(await until(() => sim.agreedLeader() !== undefined, 60_000)).toBeDefined()
+    return sim.agreedLeader() as { leader: string, term: number }
+  }
+
+  it('elects exactly one leader that every node recognises, and reports it in status()', async () => {
+    const { leader, term } = await agreed()
+    expect(sim.leaders().map(n => n.peerId)).toEqual([leader])
+    for (const n of sim.live()) {
+      const s = n.status().election
+      expect(s?.leader).toBe(leader)
+      expect(s?.leaderTerm).toBe(term)
+      expect(s?.role).toBe(n.peerId === leader ? 'leader' : 'follower')
+      expect(n.election.accepts(term, leader)).toBe(true)
+      expect(s?.rejected).toEqual({})
+    }
+  }, 90_000)
+
+  it('a leader excluded by every other node is replaced in a higher term and fenced', async () => {
+    const old = await agreed()
+    for (const n of sim.live()) if (n.peerId !== old.leader) n.election.exclude(old.leader, 'failed verification')
+    expect(await until(() => { const a = sim.agreedLeader(); return a !== undefined && a.leader !== old.leader && a.term > old.term }, 30_000)).toBeDefined()
+    const next = sim.agreedLeader() as { leader: string, term: number }
+    for (const n of sim.live()) {
+      expect(n.election.accepts(old.term, old.leader)).toBe(false)
+      if (n.peerId !== old.leader) expect(n.status().election?.excluded.map(e => e.peerId)).toEqual([old.leader])
+    }
+    expect(sim.byId(old.leader)?.election.role()).toBe('follower')
+    expect(next.term).toBeGreaterThan(old.term)
+    for (const n of sim.live()) if (n.peerId !== old.leader) n.election.include(old.leader)
+  }, 60_000)
+
+  it('drops a vote whose signature does not verify, counting the reason', async () => {
+    const [liar, ...others] = sim.live()
+    const forged = encodeElection({
+      sender: liar!.peerId,
+      seq: 1_000_000,
+      sentAtMs: Date.now(),
+      election: { kind: 'vote', term: 999, candidate: others[0]!.peerId, electorate: 5, signature: new Uint8Array(64).fill(7), certificate: [] }
+    })
+    await liar!.libp2p.services.pubsub.publish(TOPICS.election, forged)
+    expect(await until(() => others.some(n => (n.status().election?.rejected['bad-vote-signature'] ?? 0) > 0), 10_000)).toBeDefined()
+    for (const n of others) expect(n.election.term).toBeLessThan(999)
+  }, 30_000)
+
+  it('a leader that stops resigns, and the others agree on a new one in a higher term', async () => {
+    const old = await agreed()
+    await sim.kill(sim.byId(old.leader)!, 'graceful')
+    expect(await until(() => { const a = sim.agreedLeader(); return a !== undefined && a.term > old.term }, 30_000)).toBeDefined()
+    expect(sim.live().some(n => (n.status().election?.counters.received.resign ?? 0) > 0)).toBe(true)
+  }, 60_000)
+})
