@@ -119,6 +119,16 @@ export class Simulation {
     return seen / (live.length * (live.length - 1))
   }
 
+  /** Has every live node heard heartbeats from every other live node (whatever its state now)? */
+  heardAll (): boolean {
+    const live = this.live()
+    for (const n of live) {
+      const known = new Set(n.heartbeat.membership.list().filter(m => m.heartbeats > 0).map(m => m.peerId))
+      for (const o of live) if (o !== n && !known.has(o.peerId)) return false
+    }
+    return true
+  }
+
   /** The leader every live node recognises, with its term, or undefined if they do not (yet) agree. */
   agreedLeader (nodes: FedmeshNode[] = this.live()): { leader: string, term: number } | undefined {
     let agreed: { leader: string, term: number } | undefined
