@@ -46,6 +46,106 @@ describe('training service over the memory transport', () => {
     const cp = await t.store.load(`link-health/1#${nodes[0]!.peerId}`)
     expect(cp?.version).toBe(3)
   })
+
+  it('two attackers (sign-flip, garbage) never make it into the model; honest nodes are never quarantined', async () => {
+    const t = current = await trainingSim({
+      learner: 'synthetic',
+      attacks: { 3: 'sign-flip', 7: 'garbage' },
+      config: { rule: 'krum', f: 2, minParticipants: 7, rounds: 3, roundDeadlineMs: 6_000, learnEveryMs: 300 }
+    })
+    const nodes = await t.add(10)
+    const attackers = new Set([nodes[3]!.peerId, nodes[7]!.peerId])
+    const honest = nodes.filter(n => !attackers.has(n.peerId))
+    await t.allAt(3, honest, 120_000)
+    for (const s of t.statuses(honest)) {
+      expect(s.version).toBe(3)
+      expect(s.models.rejected).toBe(0)
+      expect(s.quarantined.filter(p => !attackers.has(p))).toEqual([])
+      const chosen = s.lastRound?.included.filter(i => i.selected).map(i => i.peer) ?? []
+      expect(chosen).toHaveLength(1)
+      expect(attackers.has(chosen[0]!)).toBe(false)
+      // the garbage never decodes, so it is never aggregated
+      expect(s.lastRound?.included.map(i => i.peer)).not.toContain(nodes[7]!.peerId)
+    }
+    // the garbage reached the attacker's neighbours, which dropped it as malformed and quarantined its author
+    const dropped = t.statuses(honest).filter(s => (s.updates.rejected.malformed ?? 0) > 0)
+    expect(dropped.length).toBeGreaterThan(0)
+    expect(t.statuses(honest).some(s => s.quarantined.includes(nodes[7]!.peerId))).toBe(true)
+    expect(nodes[3]!.training.status().attackCounts?.poisonedDeltas).toBeGreaterThan(0)
+    expect(nodes[7]!.training.status().attackCounts?.wirePayloads).toBeGreaterThan(0)
+  })
+
+  it('a lying coordinator: every honest node rejects its model, it is replaced, and training continues', async () => {
+    // the liar starts with three nodes that are hidden (they vote, but cannot be elected), so it leads round 1
+    let firstPhase = true
+    const t = current = await trainingSim({
+      learner: 'synthetic',
+      attacks: { 0: 'lying-coordinator' },
+      hidden: (index) => firstPhase && index > 0,
+      config: { rule: 'krum', f: 1, minParticipants: 5, rounds: 3, roundDeadlineMs: 5_000, learnEveryMs: 300 }
+    })
+    const [liar, ...early] = await t.add(4)
+    const led = await until(() => liar!.election.role() === 'leader', 60_000, 100)
+    if (led === undefined) throw new Error(`the liar never led: ${JSON.stringify(liar!.election.status())}`)
+    firstPhase = false
+    const honest = [...early, ...await t.add(4)]
+    await t.allAt(3, honest, 150_000)
+    for (const s of t.statuses(honest)) {
+      expect(s.models.rejectReasons['verification:digest-mismatch']).toBeGreaterThanOrEqual(1)
+      expect(s.excludedCoordinators).toContain(liar!.peerId)
+      expect(s.lastRound?.coordinator).not.toBe(liar!.peerId)
+      expect(s.quarantined.filter(p => p !== liar!.peerId)).toEqual([])
+    }
+    expect(liar!.training.status().attackCounts?.liedModels).toBeGreaterThanOrEqual(1)
+    expect(honest.every(n => n.election.leader() !== liar!.peerId)).toBe(true)
+  }, 240_000)
+
+  it('the coordinator crashes mid-round: a new one finishes the round', async () => {
+    const t = current = await trainingSim({
+      learner: 'synthetic',
+      config: { rule: 'krum', f: 1, minParticipants: 5, rounds: 4, roundDeadlineMs: 8_000, learnEveryMs: 2_000 }
+    })
+    const nodes = await t.add(8)
+    const models = new Map<string, Array<{ version: number, coordinator?: string, term: number }>>()
+    for (const n of nodes) {
+      models.set(n.peerId, [])
+      n.training.addEventListener('model', (evt) => { models.get(n.peerId)!.push({ version: evt.detail.version, term: evt.detail.term, ...(evt.detail.coordinator !== undefined ? { coordinator: evt.detail.coordinator } : {}) }) })
+    }
+    // round 2 is open and its participants wait out the 2 s training pace: the coordinator dies now
+    const open = await until(() => nodes.some(n => n.training.status().role === 'coordinator' && n.training.status().round === 2 && n.training.status().version === 1), 90_000, 20)
+    expect(open).toBeDefined()
+    const leader = nodes.find(n => n.training.status().role === 'coordinator')!
+    const oldTerm = leader.training.status().term
+    await t.sim.kill(leader, 'crash')
+    const rest = nodes.filter(n => n !== leader)
+    await t.allAt(4, rest, 150_000)
+    for (const n of rest) {
+      const v2 = models.get(n.peerId)!.filter(m => m.version === 2).at(-1)
+      expect(v2?.coordinator).not.toBe(leader.peerId)
+      expect(v2?.term).toBeGreaterThan(oldTerm)
+      expect(n.training.status().quarantined).toEqual([])
+    }
+  })
+
+  it('a late joiner fetches the current model and is admitted at a later round', async () => {
+    const t = current = await trainingSim({
+      learner: 'synthetic',
+      config: { rule: 'krum', f: 1, minParticipants: 5, rounds: 0, roundDeadlineMs: 6_000, learnEveryMs: 1_000 }
+    })
+    const nodes = await t.add(6)
+    await t.allAt(2, nodes, 90_000)
+    const [joiner] = await t.add(1)
+    const j = joiner!
+    const admitted = await until(() => nodes.some(n => n.training.status().lastRound?.included.some(i => i.peer === j.peerId) === true), 120_000, 100)
+    if (admitted === undefined) throw new Error(`the joiner was never aggregated: ${t.describe()}`)
+    const s = j.training.status()
+    expect(s.models.fetched).toBeGreaterThanOrEqual(1)
+    expect(s.training.runs).toBeGreaterThanOrEqual(1)
+    // it verifies like everyone else from then on
+    await until(() => j.training.status().models.verified >= 1, 60_000, 100)
+    expect(j.training.status().models.verified).toBeGreaterThanOrEqual(1)
+    expect(j.training.status().models.rejected).toBe(0)
+  })
 })
 
 export async function waitForRound (nodes: FedmeshNode[], round: number, timeoutMs: number): Promise<void> {

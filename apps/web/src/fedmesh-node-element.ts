@@ -1,9 +1,10 @@
 /**
  * `<fedmesh-node>`: a Lit web component that renders one node's status (peer id, relay, neighbours by transport,
- * membership, heartbeat rate, rejected messages, the learner's panel). Embed it in any page and call `attach(node)`.
+ * membership, heartbeat rate, rejected messages, the learner's panel, the federated session: round, model version,
+ * coordinator). Embed it in any page and call `attach(node)`.
  */
 import { LitElement, html, css, nothing } from 'lit'
-import type { FedmeshNode, FedmeshStatus, LearningStatus } from '@fedmesh/node'
+import type { FedmeshNode, FedmeshStatus, LearningStatus, TrainingStatus } from '@fedmesh/node'
 
 export class FedmeshNodeElement extends LitElement {
   static override properties = { status: { state: true }, failure: { state: true } }
@@ -63,6 +64,7 @@ export class FedmeshNodeElement extends LitElement {
         <div class="card">heartbeats / s<b>${s.heartbeatRatePerSec.toFixed(1)}</b></div>
         <div class="card">relay<b>${s.relay.connected ? (s.relay.reserved ? 'reserved' : 'connected') : 'offline'}</b></div>
       </div>
+      ${s.training != null && s.training.state !== 'idle' ? trainingPanel(s.training, s.peerId) : nothing}
       ${s.learning != null ? learningPanel(s.learning) : nothing}
       <h2>Neighbours</h2>
       <table>
@@ -95,6 +97,29 @@ function learningPanel (l: LearningStatus) {
         <dt>training</dt><dd>${l.samples} samples · ${l.runs} runs${l.lastLoss != null ? ` · loss ${fmt(l.lastLossBefore)} → ${fmt(l.lastLoss)}` : ''}${l.epochMs != null ? ` · ${l.epochMs.toFixed(0)} ms/epoch` : ''}</dd>
         ${l.worstLagMs != null ? html`<dt>page lag</dt><dd>worst ${l.worstLagMs.toFixed(0)} ms while training (last ${l.lastLagMs?.toFixed(0) ?? '–'} ms)</dd>` : nothing}
         ${a != null ? html`<dt>node anomaly</dt><dd class=${a.node >= 3 ? 'anomalous' : ''}>${a.node.toFixed(2)} (${a.topFeature})${a.calibrated ? '' : ' · calibrating'}${a.anomalousLinks.length > 0 ? ` · anomalous links: ${a.anomalousLinks.map(short).join(', ')}` : ''}</dd>` : nothing}
+      </dl>
+    </div>`
+}
+
+/** The federated session: round in play, global model version, coordinator, the last round's outcome. */
+function trainingPanel (t: TrainingStatus, self: string) {
+  const last = t.lastRound
+  const rejected = Object.entries(t.models.rejectReasons)
+  return html`
+    <h2>Federated session</h2>
+    <div class="grid">
+      <div class="card">round<b>${t.round ?? '–'}</b></div>
+      <div class="card">model version<b>${t.version}</b></div>
+      <div class="card">coordinator<b><code>${t.coordinator == null ? '–' : t.coordinator === self ? 'this tab' : short(t.coordinator)}</code></b></div>
+      <div class="card">term<b>${t.term}</b></div>
+      <div class="card">updates this round<b>${t.participants != null ? `${t.participants.reported}${t.participants.expected != null ? ` / ${t.participants.expected}` : ''}` : '–'}</b></div>
+    </div>
+    <div class="learning">
+      <dl>
+        <dt>session</dt><dd>${t.session ?? '–'} · ${t.state}${t.message != null ? html` · <span class="anomalous">${t.message}</span>` : nothing} · ${t.config.rule} f=${t.config.f}, ≥ ${t.config.minParticipants} updates${t.attack !== 'none' ? html` · <span class="anomalous">attacker: ${t.attack}</span>` : nothing}</dd>
+        <dt>models</dt><dd>${t.models.verified} verified · ${t.models.coordinated} coordinated · ${t.models.fetched} fetched · ${t.models.rejected} rejected${rejected.length > 0 ? ` (${rejected.map(([r, n]) => `${r} ${n}`).join(', ')})` : ''}</dd>
+        ${last != null ? html`<dt>last round</dt><dd>v${last.version} by <code>${last.coordinator === self ? 'this tab' : short(last.coordinator)}</code> · ${last.included.length} updates, ${last.excluded.length} left out by ${last.rule}${last.overheadMs.total != null ? ` · ${last.overheadMs.total.toFixed(0)} ms from last update to verified` : ''}</dd>` : nothing}
+        ${t.quarantined.length > 0 ? html`<dt>quarantined</dt><dd class="anomalous">${t.quarantined.map(short).join(', ')}</dd>` : nothing}
       </dl>
     </div>`
 }

@@ -3,8 +3,10 @@
  * start a node and its learner (a module worker), expose the automation API as `window.fedmesh`, and render the
  * status component.
  */
-import { FedmeshNode, configFromSearchParams, createTicker, type FedmeshConfig, type FedmeshStatus, type LearningStatus } from '@fedmesh/node'
+import { FedmeshNode, configFromSearchParams, createTicker, learnerTrainer, sessionOf, type FedmeshConfig, type FedmeshStatus, type LearningStatus } from '@fedmesh/node'
 import { IndexedDbCheckpointStore } from '@fedmesh/checkpoint'
+import { initialWeights } from '@fedmesh/learner'
+import type { Learner } from '@fedmesh/learner'
 import './fedmesh-node-element.ts'
 import type { FedmeshNodeElement } from './fedmesh-node-element.ts'
 import { LocalLearning, Predictions, learningPlan } from './learning/index.ts'
@@ -35,7 +37,7 @@ function tabId (): string {
   }
 }
 
-/** Start local learning on the node's own metric stream (see learning/local-learning.ts). */
+/** Start local learning on the node's own metric stream (see learning/local-learning.ts), then federated training. */
 function startLearning (node: FedmeshNode, ticker: ReturnType<typeof createTicker>, predictions: Predictions, params: URLSearchParams): LocalLearning {
   const { task, attack, learnEveryMs } = node.config
   const plan = learningPlan({ task, attack, tabId: tabId() })
@@ -57,8 +59,34 @@ function startLearning (node: FedmeshNode, ticker: ReturnType<typeof createTicke
     const { atMs, body } = evt.detail
     learning.addSample({ atMs, metrics: body.metrics, neighbours: body.neighbours, hidden: body.hidden })
   })
-  learning.start().catch((err: unknown) => { console.error('fedmesh: the learner did not start:', err) })
+  learning.start()
+    .then(() => { joinSession(node, learning, learner, plan) })
+    .catch((err: unknown) => { console.error('fedmesh: the learner did not start:', err) })
   return learning
+}
+
+/**
+ * Hand the worker learner to the training service: it trains once per round from the global model, and every
+ * model it accepts (verified, or fetched when this tab is behind) is adopted by LocalLearning, which serves it for
+ * predictions and checkpoints it. While rounds run, the local-only schedule is off.
+ */
+function joinSession (node: FedmeshNode, learning: LocalLearning, learner: Learner, plan: ReturnType<typeof learningPlan>): void {
+  const session = sessionOf(node.config)
+  const held = learning.held()
+  // a checkpoint of this session's global model (round > 0) resumes it; a local-only one does not
+  const resume = held !== undefined && held.round > 0 && session === plan.session
+  node.training.addEventListener('model', (evt) => {
+    const m = evt.detail
+    learning.adopt(m.tensors, m.version, { round: m.round, term: m.term })
+      .catch((err: unknown) => { console.error('fedmesh: adopting global model failed:', err) })
+  })
+  node.training.addEventListener('session-running', (evt) => { learning.setScheduled(!evt.detail.running) })
+  node.training.begin({
+    session,
+    task: node.config.task,
+    model: resume ? { version: held.version, round: held.round, term: held.term, tensors: held.weights } : { version: 0, tensors: initialWeights(plan.spec) },
+    learner: learnerTrainer(learner, { seed: plan.spec.seed, data: () => learning.localData() })
+  })
 }
 
 async function loadConfig (): Promise<Partial<FedmeshConfig>> {

@@ -23,6 +23,8 @@ export interface TrainingSimOptions {
   heartbeatMs?: number
   graceMs?: number
   seed?: number
+  /** Is node `index` hidden (a hidden tab votes but is never elected)? Read live. */
+  hidden?: (index: number) => boolean
 }
 
 export interface TrainingSim {
@@ -51,6 +53,7 @@ export async function trainingSim (o: TrainingSimOptions): Promise<TrainingSim> 
     heartbeatMs: o.heartbeatMs ?? 500,
     config: o.config,
     beforeCreate: (index) => ({
+      ...(o.hidden !== undefined ? { hidden: () => o.hidden?.(index) ?? false } : {}),
       training: {
         graceMs: o.graceMs ?? 3_000,
         ...(o.attacks?.[index] !== undefined ? { attack: o.attacks[index] } : {})

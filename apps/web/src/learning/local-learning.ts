@@ -100,6 +100,32 @@ export class LocalLearning {
     }
   }
 
+  /**
+   * Run the local-only schedule or not. The app turns it off while a federated session runs (the training service
+   * then trains this tab's learner once per round) and back on when the session goes quiet.
+   */
+  setScheduled (on: boolean): void {
+    if (this.stopped || this.weights === undefined) return
+    if (!on) {
+      this.stopTimer?.()
+      this.stopTimer = undefined
+    } else {
+      this.stopTimer ??= this.o.every(this.o.learnEveryMs, () => { void this.trainOnce() })
+    }
+  }
+
+  /** What a training run would train on now, or undefined while there is too little (the training service's data). */
+  localData (): LocalData | undefined {
+    if (this.stopped || !this.enoughData()) return undefined
+    return this.o.mnistData ?? { task: 'link-health', samples: [...this.samples] }
+  }
+
+  /** The model held after start(): resumed or version 0, with its session round and term (undefined before start). */
+  held (): { weights: NamedWeights, version: number, round: number, term: number } | undefined {
+    if (this.weights === undefined) return undefined
+    return { weights: this.weights, version: this.s.modelVersion, ...this.position }
+  }
+
   /** A new metric sample of this tab (link-health): kept for training and scored at once. */
   addSample (sample: MetricSample): void {
     if (this.o.spec.task.name !== 'link-health' || this.stopped) return

@@ -10,9 +10,9 @@ import {
 } from '@fedmesh/attacks'
 import type { AttackName, AttackStage } from '@fedmesh/attacks'
 import {
-  chunkPayload, decodeChunk, decodeGlobalModel, digestWeights, encodeGlobalModelChunks, flattenTensors, float32PayloadBound, unflattenTensors
+  chunkPayload, decodeChunk, decodeGlobalModel, digestWeights, encodeGlobalModel, encodeGlobalModelChunks, flattenTensors, float32PayloadBound, unflattenTensors
 } from '@fedmesh/updates'
-import type { ModelUpdate, Tensor, TensorSpec } from '@fedmesh/updates'
+import type { GlobalModel, ModelUpdate, Tensor, TensorSpec } from '@fedmesh/updates'
 import type { Publish } from '@fedmesh/rounds'
 
 export class Attacker {
@@ -21,6 +21,7 @@ export class Attacker {
   /** How often each transform acted (status). */
   readonly counts = { poisonedDeltas: 0, wirePayloads: 0, liedModels: 0, failures: 0 }
   lastError: string | undefined
+  private readonly lies = new Map<number, Uint8Array>()
 
   constructor (name: string, private readonly random: () => number) {
     this.name = parseAttack(name)
@@ -68,19 +69,27 @@ export class Attacker {
    */
   lie (publish: readonly Publish[], maxChunkBytes?: number): Publish[] {
     if (this.name !== 'lying-coordinator') return [...publish]
+    // chunks of each global model, in publish order; the lie takes the place of the first chunk (order matters: the
+    // next round's announcement follows the model, and receivers must see the model first)
     const parts = new Map<string, Array<{ index: number, count: number, data: Uint8Array }>>()
-    const rest: Publish[] = []
+    const slots: Array<Publish | string> = []
     for (const p of publish) {
       const c = p.topic === 'model' ? decodeChunk(p.data) : undefined
-      if (c?.ok !== true || c.value.kind !== 'global-model') { rest.push(p); continue }
-      const list = parts.get(c.value.digest) ?? []
+      if (c?.ok !== true || c.value.kind !== 'global-model') { slots.push(p); continue }
+      let list = parts.get(c.value.digest)
+      if (list === undefined) {
+        list = []
+        parts.set(c.value.digest, list)
+        slots.push(c.value.digest)
+      }
       list.push({ index: c.value.index, count: c.value.count, data: c.value.data })
-      parts.set(c.value.digest, list)
     }
-    for (const list of parts.values()) {
+    const out: Publish[] = []
+    for (const slot of slots) {
+      if (typeof slot !== 'string') { out.push(slot); continue }
+      const list = parts.get(slot) ?? []
       list.sort((a, b) => a.index - b.index)
-      const total = list.reduce((s, x) => s + x.data.byteLength, 0)
-      const payload = new Uint8Array(total)
+      const payload = new Uint8Array(list.reduce((s, x) => s + x.data.byteLength, 0))
       let at = 0
       for (const x of list) { payload.set(x.data, at); at += x.data.byteLength }
       const decoded = list.length === list[0]?.count ? decodeGlobalModel(payload) : undefined
@@ -88,10 +97,18 @@ export class Attacker {
       const model = decoded.value
       const flat = lieAboutAggregate(flattenTensors(model.tensors), { kind: 'shift', norm: 1, random: this.random })
       const tensors: Tensor[] = unflattenTensors(flat, model.tensors.map(t => ({ name: t.name, shape: t.shape })))
-      const chunks = encodeGlobalModelChunks({ ...model, tensors, weightsDigest: digestWeights(tensors) }, maxChunkBytes === undefined ? {} : { maxChunkBytes }).chunks
+      const lie: GlobalModel = { ...model, tensors, weightsDigest: digestWeights(tensors) }
+      // a consistent liar serves the same lie to nodes that fetch the model
+      this.lies.set(model.version, encodeGlobalModel(lie))
+      for (const v of [...this.lies.keys()]) if (v < model.version - 2) this.lies.delete(v)
       this.counts.liedModels++
-      for (const data of chunks) rest.push({ topic: 'model', data })
+      for (const data of encodeGlobalModelChunks(lie, maxChunkBytes === undefined ? {} : { maxChunkBytes }).chunks) out.push({ topic: 'model', data })
     }
-    return rest
+    return out
+  }
+
+  /** The encoded lie told about `version`, if any (served over /fedmesh/model/1.0.0 instead of the honest model). */
+  lieAbout (version: number): Uint8Array | undefined {
+    return this.lies.get(version)
   }
 }

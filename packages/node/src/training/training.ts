@@ -157,6 +157,9 @@ export interface TrainingStatus {
 interface PendingTrain { round: number, term: number, baseVersion: number, deadlineAt: number, notBefore: number }
 interface PendingSubmit { update: Omit<ModelUpdate, 'tensors'>, delta: Float32Array, readyAt: number, waitUntil: number }
 
+/** How soon a node without enough local data retries training in the same round. */
+const NO_DATA_RETRY_MS = 1_000
+
 const VERDICT: Record<Verdict, TopicValidatorResult> = {
   accept: TopicValidatorResult.Accept,
   ignore: TopicValidatorResult.Ignore,
@@ -540,7 +543,15 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
     const from = s.model.tensors
     try {
       const result = await learner.train(from, { session: info.session, round: p.round, attack: this.attacker.name })
-      if (result === undefined) { this.skip('no-data'); return }
+      if (result === undefined) {
+        // too little local data yet (link-health collects a sample per heartbeat): try again while the round is open,
+        // since a participant is asked to train once per round
+        this.skip('no-data')
+        if (this.s === s && s.model.version === p.baseVersion && s.participant.active?.open.round === p.round) {
+          this.pendingTrain ??= { ...p, notBefore: this.clock.now() + NO_DATA_RETRY_MS }
+        }
+        return
+      }
       if (this.s !== s || s.model.version !== p.baseVersion) { this.skip('round-moved-on'); return }
       this.counters.trainRuns++
       this.lastTrain = { ...(result.loss !== undefined ? { loss: result.loss } : {}), ...(result.lossBefore !== undefined ? { lossBefore: result.lossBefore } : {}), ms: round1(this.clock.now() - this.lastTrainAt) }
@@ -613,6 +624,8 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
 
   private lookup (r: ModelRequest): Uint8Array | undefined {
     if (this.s === undefined || r.session !== this.info?.session) return undefined
+    const lie = this.attacker.lieAbout(r.version)
+    if (lie !== undefined) return lie
     const g = this.s.modelPayload(r.version)
     if (g === undefined) return undefined
     if (this.servedCache?.version !== g.version) this.servedCache = { version: g.version, bytes: encodeGlobalModel(g) }
