@@ -8,8 +8,8 @@ import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { runSwarm } from './harness.ts'
 import type { SwarmReport } from './harness.ts'
-import { DEFAULT_OPTIONS, validateOptions } from './options.ts'
-import type { CloseTabsSpec, SwarmOptions } from './options.ts'
+import { DEFAULT_OPTIONS, DEFAULT_TRAINING, validateOptions } from './options.ts'
+import type { CloseTabsSpec, SwarmOptions, TrainingSpec } from './options.ts'
 import { decideNetns, NETNS_ENV, probeUnshare, reexecInNetns } from './netns.ts'
 import { splitCommand } from './processes.ts'
 
@@ -47,13 +47,33 @@ Options:
   --allow-host-network   as root, carry on on the host network if a network namespace cannot be created
   --relay-command CMD    run CMD instead of the relay CLI (it gets --host --port --key-file --json appended)
   --app-command CMD      run CMD instead of the app server CLI (it gets --host --port --relay --json appended)
+
+Training (any of these runs a federated session in the tabs; the run then ends when every live honest tab holds
+global model version --rounds, or --training-timeout s after the last tab loaded):
+  --task NAME            link-health (default) or mnist
+  --rounds R             rounds of the session (default ${DEFAULT_TRAINING.rounds})
+  --rule NAME            aggregation rule (krum, multi-krum, median, trimmed-mean, bulyan, ...; default: the tabs')
+  --f F                  Byzantine updates the rule tolerates
+  --min-participants N   updates a coordinator needs at the deadline (must satisfy the rule with f; Krum: > 2f+2)
+  --round-deadline-ms MS round deadline the coordinator announces
+  --learn-every-ms MS    least time between two trainings of a tab (paces the rounds)
+  --attackers K          the last K tabs attack ...
+  --attack A[,B...]      ... with these attacks, in turn (sign-flip, gaussian, alie, ipm, label-flip, nan, garbage,
+                         oversized, lying-coordinator)
+  --close-coordinator-at S  at S s close the tab that is coordinator then; the report gives the failover time
+  --training-timeout S   training deadline after the last tab loaded (default ${DEFAULT_TRAINING.timeoutS})
+  The JSON report gains "training": per round version, coordinator, term, selected/excluded tabs, round overhead;
+  failover; rejected models and updates by reason; quarantined tabs; final versions; loss.
+
   --quiet                no progress lines (failures and the summary are still printed)
   --verbose              echo relay/app output and tab console errors
   -h, --help             this help
 
 Examples:
   pnpm swarm --tabs 8 --duration 30 --json swarm-8.json
-  pnpm swarm --tabs 6 --close-tabs 20:4,5 --stop-relay 40 --restart-relay 60 --json churn.json`
+  pnpm swarm --tabs 6 --close-tabs 20:4,5 --stop-relay 40 --restart-relay 60 --json churn.json
+  pnpm swarm --tabs 9 --task link-health --rounds 8 --rule krum --f 2 --min-participants 7 --learn-every-ms 3000 \
+    --attackers 2 --attack sign-flip,garbage --close-coordinator-at 60 --json training.json`
 
 export class UsageError extends Error {}
 
@@ -74,6 +94,38 @@ export function parseUrlParam (spec: string): [string, string] {
   const eq = spec.indexOf('=')
   if (eq <= 0) throw new UsageError(`--url-param needs k=v, got "${spec}"`)
   return [spec.slice(0, eq), spec.slice(eq + 1)]
+}
+
+/** The training options, or undefined when none is given (a pure mesh run). */
+function parseTraining (values: Record<string, string | boolean | string[] | undefined>): TrainingSpec | undefined {
+  const str = (k: string): string | undefined => typeof values[k] === 'string' ? values[k] : undefined
+  const keys = ['task', 'rounds', 'rule', 'f', 'min-participants', 'round-deadline-ms', 'learn-every-ms', 'attackers', 'attack', 'close-coordinator-at', 'training-timeout']
+  if (keys.every(k => str(k) === undefined)) return undefined
+  const t: TrainingSpec = { ...DEFAULT_TRAINING, attacks: [] }
+  const task = str('task')
+  if (task !== undefined) t.task = task as TrainingSpec['task'] // checked by validateOptions
+  const rule = str('rule')
+  if (rule !== undefined) t.rule = rule
+  const n = (k: string): number | undefined => num(str(k), `--${k}`)
+  const rounds = n('rounds')
+  if (rounds !== undefined) t.rounds = rounds
+  const f = n('f')
+  if (f !== undefined) t.f = f
+  const minParticipants = n('min-participants')
+  if (minParticipants !== undefined) t.minParticipants = minParticipants
+  const deadline = n('round-deadline-ms')
+  if (deadline !== undefined) t.roundDeadlineMs = deadline
+  const every = n('learn-every-ms')
+  if (every !== undefined) t.learnEveryMs = every
+  const attackers = n('attackers')
+  if (attackers !== undefined) t.attackers = attackers
+  const attack = str('attack')
+  if (attack !== undefined) t.attacks = attack.split(',').map(a => a.trim()).filter(a => a !== '')
+  const closeAt = n('close-coordinator-at')
+  if (closeAt !== undefined) t.closeCoordinatorAtS = closeAt
+  const timeout = n('training-timeout')
+  if (timeout !== undefined) t.timeoutS = timeout
+  return t
 }
 
 export interface CliConfig {
@@ -110,6 +162,17 @@ export function parseCli (argv: string[]): CliConfig {
       'allow-host-network': { type: 'boolean', default: false },
       'relay-command': { type: 'string' },
       'app-command': { type: 'string' },
+      task: { type: 'string' },
+      rounds: { type: 'string' },
+      rule: { type: 'string' },
+      f: { type: 'string' },
+      'min-participants': { type: 'string' },
+      'round-deadline-ms': { type: 'string' },
+      'learn-every-ms': { type: 'string' },
+      attackers: { type: 'string' },
+      attack: { type: 'string' },
+      'close-coordinator-at': { type: 'string' },
+      'training-timeout': { type: 'string' },
       quiet: { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false }
@@ -138,6 +201,8 @@ export function parseCli (argv: string[]): CliConfig {
   if (values['url-param'] !== undefined) options.urlParams = values['url-param'].map(parseUrlParam)
   if (values['relay-command'] !== undefined) options.relayCommand = splitCommand(values['relay-command'])
   if (values['app-command'] !== undefined) options.appCommand = splitCommand(values['app-command'])
+  const training = parseTraining(values)
+  if (training !== undefined) options.training = training
   options.quiet = values.quiet
   options.verbose = values.verbose
   const config: CliConfig = { options, help: values.help, noNetns: values['no-netns'], allowHostNetwork: values['allow-host-network'] }
@@ -172,6 +237,23 @@ export function summaryLines (r: SwarmReport): string[] {
     if (e.kind === 'close-tabs') lines.push(`closed tabs ${e.tabs.join(',')}: all suspect after ${secs(e.allSuspectMs)}, all dead after ${secs(e.allDeadMs)}`)
     else if (e.kind === 'stop-relay') lines.push(`relay stopped: heartbeat coverage min ${Math.floor(e.coverage.min * 100)}% / mean ${Math.floor(e.coverage.mean * 100)}% over ${secs(e.outageMs)} outage; all tabs saw it down after ${secs(e.allDisconnectedMs)}`)
     else lines.push(`relay restarted: all tabs re-bootstrapped after ${secs(e.allRebootstrappedMs)}`)
+  }
+  const t = r.training
+  if (t !== undefined) {
+    lines.push(`training: live honest tabs hold version ${t.honestAgreement.versions.join('/') || '-'} of ${t.targetRounds}` +
+      `${t.honestAgreement.allVerified ? ' (verified)' : ''}; ${t.rounds.length} rounds seen`)
+    const o = t.overhead
+    if (o.medianMs !== undefined) lines.push(`round overhead (tabs' clocks): median ${o.medianMs.toFixed(0)} ms, max ${o.maxMs!.toFixed(0)} ms over ${o.rounds} rounds`)
+    if (o.spreadMedianMs !== undefined) lines.push(`model spread (polls): median ${o.spreadMedianMs.toFixed(0)} ms, max ${o.spreadMaxMs!.toFixed(0)} ms`)
+    const f = t.failover
+    if (f !== undefined) {
+      lines.push(`failover: closed coordinator tab ${f.closedTab} (term ${f.oldTerm}) -> version ${f.nextVersion ?? '-'} by tab ${f.newCoordinatorTab ?? '-'} ` +
+        `(term ${f.newTerm ?? '-'}) held by every live honest tab after ${secs(f.failoverMs)}; new leader everywhere after ${secs(f.newLeaderMs)}`)
+    }
+    const counts = (m: Record<string, number>): string => Object.entries(m).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'
+    lines.push(`models rejected: ${counts(t.modelsRejected)}; updates rejected: ${counts(t.updatesRejected)}`)
+    lines.push(`quarantined tabs: ${t.quarantinedTabs.join(',') || 'none'} (honest: ${t.honestQuarantined})`)
+    if (t.loss !== undefined) lines.push(`loss before local training, mean over ${t.loss.tabs} honest tabs: first ${t.loss.first.toFixed(4)}, last ${t.loss.last.toFixed(4)}`)
   }
   const rejected = Object.entries(r.rejected)
   if (rejected.length > 0) lines.push(`rejected: ${rejected.map(([k, v]) => `${k} ${v}`).join(', ')}`)

@@ -24,7 +24,9 @@ import { TreeCpuMeter, treeMemory } from './procfs.ts'
 import type { MemoryFigures } from './procfs.ts'
 import { analyzeRun, eventOutcome, findFailures, formatProgress, summarizeSample, totalCounters } from './report.ts'
 import type { EventOutcome, MeshSummary, PollSample, RunAnalysis, RunEvent, RunRecord, TabObservation, TabTimes } from './report.ts'
-import { DEFAULT_OPTIONS, validateOptions, tabUrl } from './options.ts'
+import { attackerTabs, DEFAULT_OPTIONS, validateOptions, tabUrl, trainingParams } from './options.ts'
+import { analyzeTraining, findCoordinator, formatTrainingProgress, trainingFailures, trainingOf } from './training-report.ts'
+import type { CloseCoordinatorEvent, TrainingSummary } from './training-report.ts'
 import type { SwarmOptions } from './options.ts'
 import { normalizeStatus } from './status.ts'
 import type { StatusCounters } from './status.ts'
@@ -73,6 +75,8 @@ export interface SwarmReport {
   tabs: RunAnalysis['tabs']
   timeline: MeshSummary[]
   samples: number
+  /** Training runs only (--task/--rounds ...): per-round figures, failover, rejections, quarantines, loss. */
+  training?: TrainingSummary
 }
 
 /** Evaluated in every tab each poll; a string, so no bundler helper (tsx's keepNames) leaks into the page. */
@@ -167,6 +171,9 @@ class SwarmRun {
   private readonly events: RunEvent[] = []
   private readonly peerIds = new Map<number, string>()
   private latest: MeshSummary | undefined
+  /** Each tab's newest observation (a tab that misses a poll keeps its last one). */
+  private readonly latestObs = new Map<number, TabObservation>()
+  private closeCoordinator: CloseCoordinatorEvent | undefined
   private readonly waiters: Array<{ check: () => boolean, resolve: () => void }> = []
   private polling: Promise<void> = Promise.resolve()
   private pollingStopped = false
@@ -242,16 +249,17 @@ class SwarmRun {
       const location = findChromium(this.o.chromiumPath)
       this.tmp = await mkdtemp(join(tmpdir(), 'fedmesh-swarm-'))
       this.keyFile = join(this.tmp, 'relay.key')
-      const url = await this.startServices()
+      const appUrl = await this.startServices()
       await this.launchBrowser(location)
       this.startPolling()
-      await this.openTabs(url)
+      await this.openTabs(appUrl)
       const eventsSettled = this.runScheduledEvents()
       eventsSettled.catch(() => {}) // awaited below; an abort meanwhile must not surface as unhandled
       const converged = await this.waitForConvergence()
       steady = await this.measureSteadyWindow(converged)
       if (this.abort.signal.aborted) throw new Aborted()
       await eventsSettled
+      await this.waitForTraining()
     } catch (err) {
       if (!(err instanceof Aborted)) this.fail(errorMessage(err))
     } finally {
@@ -279,7 +287,7 @@ class SwarmRun {
 
   // --- relay, app server, browser --------------------------------------------------------------------------------
 
-  /** Start the relay and the app server (unless --app-url); returns the URL every tab opens. */
+  /** Start the relay and the app server (unless --app-url); returns the app's URL (tabUrl adds each tab's parameters). */
   private async startServices (): Promise<string> {
     const { o } = this
     if (this.relayPort === 0) this.relayPort = await pickFreePort(o.host)
@@ -310,9 +318,8 @@ class SwarmRun {
       this.report.timestamps.appListeningAt = this.app.listeningAt
       this.note(`app server listening: ${appUrl}`)
     }
-    const url = tabUrl(appUrl, this.relayAddr, o)
-    this.report.app = { url: appUrl, tabUrl: url }
-    return url
+    this.report.app = { url: appUrl, tabUrl: tabUrl(appUrl, this.relayAddr, o, trainingParams(0, o.tabs, o.training)) }
+    return appUrl
   }
 
   /** (Re)start the relay on the run's port with the run's key file, so its address and peer id stay the same. */
@@ -362,7 +369,7 @@ class SwarmRun {
   // --- tabs ------------------------------------------------------------------------------------------------------
 
   /** Open every tab (--stagger-ms apart, all in one browser context) and wait until all have loaded or failed to. */
-  private async openTabs (url: string): Promise<void> {
+  private async openTabs (appUrl: string): Promise<void> {
     const browser = this.chromium!.browser
     const context = await sharedContext(browser)
     this.firstTabOpenedAt = Date.now()
@@ -370,6 +377,8 @@ class SwarmRun {
     await Promise.all(this.tabs.map(async h => {
       await sleep(h.index * this.o.staggerMs, this.abort.signal)
       h.times.openedAt = Date.now()
+      // attacker tabs (the last --attackers) get their attack= parameter
+      const url = tabUrl(appUrl, this.relayAddr, this.o, trainingParams(h.index, this.o.tabs, this.o.training))
       try {
         h.tab = await openTab(browser, context)
         this.listenToPage(h, h.tab.page)
@@ -429,7 +438,10 @@ class SwarmRun {
     const answers = await Promise.all(this.tabs.map(async h => await this.pollTab(h)))
     const sample: PollSample = { at, openTabs, observations: answers.filter((x): x is TabObservation => x !== undefined) }
     this.samples.push(sample)
-    for (const ob of sample.observations) if (ob.status.peerId !== '') this.peerIds.set(ob.tab, ob.status.peerId)
+    for (const ob of sample.observations) {
+      if (ob.status.peerId !== '') this.peerIds.set(ob.tab, ob.status.peerId)
+      if (!this.tabs[ob.tab]!.closed) this.latestObs.set(ob.tab, ob)
+    }
     const summary = summarizeSample(sample, { heartbeatWindowMs: this.heartbeatWindowMs, peerIdsByTab: this.peerIds })
     this.latest = summary
 
@@ -443,6 +455,10 @@ class SwarmRun {
       const answered = new Set(sample.observations.map(x => x.tab))
       const unanswered = this.tabs.filter(h => h.loaded && !h.closed && !answered.has(h.index)).length
       if (!this.o.quiet) this.logLine(formatProgress(Date.now() - this.startedAt, summary, unanswered))
+      if (!this.o.quiet && this.o.training !== undefined) {
+        const line = formatTrainingProgress(this.latestObs, this.openSet(), this.peerIds)
+        if (line !== undefined) this.logLine(`        ${line}`)
+      }
     }
     this.wasConverged = summary.converged
     for (const w of [...this.waiters]) {
@@ -587,6 +603,18 @@ class SwarmRun {
         settle: settledWhen(r => r.kind === 'close-tabs' && r.allDeadMs !== undefined)
       })
     }
+    const closeCoordinatorAtS = o.training?.closeCoordinatorAtS
+    if (closeCoordinatorAtS !== undefined) {
+      planned.push({
+        atS: closeCoordinatorAtS,
+        fire: async () => await this.closeTheCoordinator(),
+        // settles when the closed tab is dead everywhere and a new coordinator's model is held by every live honest tab
+        settle: async e => {
+          await settledWhen(r => r.kind !== 'close-tabs' || r.allDeadMs !== undefined)(e)
+          await this.waitUntil(() => this.failoverDone(), e.at + timeoutMs)
+        }
+      })
+    }
     if (o.stopRelayAtS !== undefined) {
       const restartFollows = o.restartRelayAtS !== undefined && o.restartRelayAtS >= o.stopRelayAtS
       planned.push({
@@ -626,6 +654,62 @@ class SwarmRun {
     this.note(`closing tabs ${indices.join(',')}`)
     await Promise.all(indices.map(async t => { await this.tabs[t]!.tab?.page.close().catch(() => {}) }))
     return { kind: 'close-tabs', at, tabs: indices }
+  }
+
+  private openSet (): Set<number> {
+    return new Set(this.tabs.filter(h => !h.closed).map(h => h.index))
+  }
+
+  /**
+   * Close the tab that is coordinator now (training.coordinator as most live tabs see it, else the election leader).
+   * If none is known yet, wait for one (polls) up to --timeout.
+   */
+  private async closeTheCoordinator (): Promise<RunEvent> {
+    let found = findCoordinator(this.latestObs, this.openSet(), this.peerIds)
+    if (found === undefined) {
+      this.warn('no coordinator known yet: waiting for one before closing it')
+      await this.waitUntil(() => findCoordinator(this.latestObs, this.openSet(), this.peerIds) !== undefined, Date.now() + this.o.timeoutS * 1000)
+      found = findCoordinator(this.latestObs, this.openSet(), this.peerIds)
+    }
+    if (found === undefined) {
+      this.fail('--close-coordinator-at: no tab was coordinator (no training.coordinator nor election leader seen)')
+      return { kind: 'close-tabs', at: Date.now(), tabs: [] }
+    }
+    this.note(`closing the coordinator: tab ${found.tab} (term ${found.term}, version ${found.version}, found by ${found.foundBy})`)
+    const e = await this.closeTabs([found.tab])
+    this.closeCoordinator = { at: e.at, tab: found.tab, peerId: found.peerId, term: found.term, version: found.version, foundBy: found.foundBy }
+    return e
+  }
+
+  /** After the coordinator's tab closed: a model coordinated by another tab is held by every live honest tab. */
+  private failoverDone (): boolean {
+    const c = this.closeCoordinator
+    if (c === undefined) return true
+    const attackers = new Set(attackerTabs(this.o.tabs, this.o.training))
+    const live = [...this.openSet()].filter(t => !attackers.has(t)).map(t => this.latestObs.get(t))
+    return live.length > 0 && live.every(o => {
+      const t = o === undefined ? undefined : trainingOf(o)
+      return t !== undefined && t.verifiedModel && t.version > c.version && t.lastRound !== undefined && t.lastRound.coordinator !== c.peerId
+    })
+  }
+
+  /** Training runs: wait until every live honest tab holds a verified model of version --rounds, or the training timeout. */
+  private async waitForTraining (): Promise<void> {
+    const t = this.o.training
+    if (t === undefined) return
+    const attackers = new Set(attackerTabs(this.o.tabs, t))
+    const done = (): boolean => {
+      const live = [...this.openSet()].filter(i => !attackers.has(i)).map(i => this.latestObs.get(i))
+      return live.length > 0 && live.every(o => {
+        const tr = o === undefined ? undefined : trainingOf(o)
+        return tr !== undefined && tr.verifiedModel && tr.version >= t.rounds
+      })
+    }
+    this.note(`waiting for every live honest tab to hold version ${t.rounds} (at most ${t.timeoutS} s after the last tab loaded)`)
+    const ok = await this.waitUntil(done, this.lastTabLoadedAt + t.timeoutS * 1000)
+    if (!ok) this.warn(`training did not reach version ${t.rounds} on every live honest tab within ${t.timeoutS} s of the last tab loading`)
+    // one more poll, so the report holds every tab's final lastRound
+    await sleep(this.o.pollMs * 2, this.abort.signal)
   }
 
   private async stopRelay (): Promise<RunEvent> {
@@ -672,6 +756,18 @@ class SwarmRun {
     r.timeline = analysis.timeline
     r.samples = this.samples.length
     for (const f of findFailures(record, analysis)) this.fail(f)
+    const t = this.o.training
+    if (t !== undefined) {
+      r.training = analyzeTraining({
+        lastTabLoadedAt: record.lastTabLoadedAt,
+        samples: this.samples,
+        attackerTabs: attackerTabs(this.o.tabs, t),
+        peerIds: this.peerIds,
+        rounds: t.rounds,
+        ...(this.closeCoordinator === undefined ? {} : { closeCoordinator: this.closeCoordinator })
+      })
+      for (const f of trainingFailures(r.training)) this.fail(f)
+    }
   }
 }
 

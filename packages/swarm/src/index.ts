@@ -4,8 +4,10 @@
  */
 export { runSwarm } from './harness.ts'
 export type { SwarmReport, CpuFigures } from './harness.ts'
-export { DEFAULT_OPTIONS, tabUrl, validateOptions } from './options.ts'
-export type { SwarmOptions, CloseTabsSpec } from './options.ts'
+export { DEFAULT_OPTIONS, DEFAULT_TRAINING, ATTACKS, TASKS, attackerTabs, tabUrl, trainingParams, validateOptions } from './options.ts'
+export type { SwarmOptions, CloseTabsSpec, TrainingSpec } from './options.ts'
+export { analyzeTraining, trainingFailures, findCoordinator, formatTrainingProgress, trainingOf } from './training-report.ts'
+export type { TrainingRecord, TrainingSummary, RoundFigures, FailoverFigures, CloseCoordinatorEvent } from './training-report.ts'
 export {
   analyzeRun, eventOutcome, findFailures, formatProgress, requiredDirectPeers, summarizeSample, summarizeSeries,
   totalCounters, windowRates, counterRates
@@ -22,4 +24,4 @@ export { ServiceProcess, PortInUseError, pickFreePort, assertPortFree, isPortFre
 export type { ServiceSpec, ListeningLine } from './processes.ts'
 export { decideNetns, probeUnshare, netnsCommand, networkInterfaces, NETNS_ENV } from './netns.ts'
 export { normalizeStatus } from './status.ts'
-export type { FedmeshStatus, StatusCounters, NeighbourTransport, MembershipState } from './status.ts'
+export type { FedmeshStatus, StatusCounters, NeighbourTransport, MembershipState, TrainingView } from './status.ts'

@@ -9,6 +9,37 @@ export interface CloseTabsSpec {
   tabs: number[]
 }
 
+/**
+ * A federated-training session run by the tabs (packages/node's training service, set through URL parameters).
+ * The run ends when every live honest tab holds global model version `rounds`, or `timeoutS` after the last tab loaded.
+ */
+export interface TrainingSpec {
+  task: 'link-health' | 'mnist'
+  /** Rounds the session runs: the coordinator stops after this many global models. */
+  rounds: number
+  /** Aggregation rule and the Byzantine updates it tolerates; unset = the tabs' defaults. */
+  rule?: string
+  f?: number
+  /** Updates a coordinator needs to close a round at its deadline (must satisfy rule with f). */
+  minParticipants?: number
+  roundDeadlineMs?: number
+  /** Least time between two trainings of one tab: paces the rounds. */
+  learnEveryMs?: number
+  /** The last `attackers` tabs run as attackers, the i-th one with attacks[i % attacks.length]. */
+  attackers: number
+  attacks: string[]
+  /** Seconds after the last tab loaded: close the tab that is coordinator at that moment. */
+  closeCoordinatorAtS?: number
+  /** Seconds after the last tab loaded by which the session must have reached `rounds`. */
+  timeoutS: number
+}
+
+/** The attack names a tab accepts (packages/node config ATTACK_NAMES, minus 'none'); repeated so the harness has no browser import. */
+export const ATTACKS = ['sign-flip', 'gaussian', 'alie', 'ipm', 'label-flip', 'nan', 'garbage', 'oversized', 'lying-coordinator'] as const
+export const TASKS = ['link-health', 'mnist'] as const
+
+export const DEFAULT_TRAINING: TrainingSpec = { task: 'link-health', rounds: 10, attackers: 0, attacks: [], timeoutS: 300 }
+
 export interface SwarmOptions {
   tabs: number
   /** Length of the steady-state measurement window, seconds. */
@@ -34,6 +65,8 @@ export interface SwarmOptions {
   /** Use an app already served here instead of starting the app server. */
   appUrl?: string
   chromiumPath?: string
+  /** Run a training session in the tabs (absent: a pure mesh run). */
+  training?: TrainingSpec
   /** Extra URL parameters for every tab (override the harness's own). */
   urlParams: Array<[string, string]>
   /** Replace the relay command (the harness appends --host --port --key-file --json). */
@@ -74,14 +107,36 @@ export const DEFAULT_OPTIONS: SwarmOptions = {
   network: { mode: 'host' }
 }
 
-/** The tab URL: the app URL plus relay, heartbeat and peer-target parameters, then the user's own. */
-export function tabUrl (appUrl: string, relayAddr: string | undefined, opts: Pick<SwarmOptions, 'heartbeatMs' | 'targetPeers' | 'urlParams'>): string {
+/** The tab URL: the app URL plus relay, heartbeat and peer-target parameters, then `extra` (per tab), then the user's own. */
+export function tabUrl (appUrl: string, relayAddr: string | undefined, opts: Pick<SwarmOptions, 'heartbeatMs' | 'targetPeers' | 'urlParams'>, extra: Array<[string, string]> = []): string {
   const url = new URL(appUrl)
   if (relayAddr !== undefined) url.searchParams.set('relay', relayAddr)
   url.searchParams.set('heartbeatMs', String(opts.heartbeatMs))
   if (opts.targetPeers !== undefined) url.searchParams.set('targetPeers', String(opts.targetPeers))
+  for (const [k, v] of extra) url.searchParams.set(k, v)
   for (const [k, v] of opts.urlParams) url.searchParams.set(k, v)
   return url.toString()
+}
+
+/** The tab indices (0-based) that run as attackers: the last K. */
+export function attackerTabs (tabs: number, training: TrainingSpec | undefined): number[] {
+  const k = Math.min(tabs, training?.attackers ?? 0)
+  return Array.from({ length: k }, (_, i) => tabs - k + i)
+}
+
+/** URL parameters of tab `index` for the training session: the session settings, and `attack` on attacker tabs. */
+export function trainingParams (index: number, tabs: number, training: TrainingSpec | undefined): Array<[string, string]> {
+  if (training === undefined) return []
+  const out: Array<[string, string]> = [['task', training.task], ['rounds', String(training.rounds)]]
+  if (training.rule !== undefined) out.push(['rule', training.rule])
+  if (training.f !== undefined) out.push(['f', String(training.f)])
+  if (training.minParticipants !== undefined) out.push(['minParticipants', String(training.minParticipants)])
+  if (training.roundDeadlineMs !== undefined) out.push(['roundDeadlineMs', String(training.roundDeadlineMs)])
+  if (training.learnEveryMs !== undefined) out.push(['learnEveryMs', String(training.learnEveryMs)])
+  const attackers = attackerTabs(tabs, training)
+  const i = attackers.indexOf(index)
+  if (i >= 0 && training.attacks.length > 0) out.push(['attack', training.attacks[i % training.attacks.length]!])
+  return out
 }
 
 /** Options that make no sense together, as messages; empty when fine. */
@@ -117,5 +172,28 @@ export function validateOptions (o: SwarmOptions): string[] {
   if (o.stopRelayAtS !== undefined && o.restartRelayAtS !== undefined && o.restartRelayAtS < o.stopRelayAtS) {
     problems.push(`--restart-relay (${o.restartRelayAtS} s) must not come before --stop-relay (${o.stopRelayAtS} s)`)
   }
+  if (o.training !== undefined) problems.push(...validateTraining(o.training, o.tabs))
+  return problems
+}
+
+function validateTraining (t: TrainingSpec, tabs: number): string[] {
+  const problems: string[] = []
+  if (!(TASKS as readonly string[]).includes(t.task)) problems.push(`--task must be one of ${TASKS.join(', ')}, got "${t.task}"`)
+  if (!Number.isInteger(t.rounds) || t.rounds < 1) problems.push(`--rounds must be an integer >= 1 (the run ends when every live honest tab holds that version), got ${t.rounds}`)
+  if (t.f !== undefined && (!Number.isInteger(t.f) || t.f < 0)) problems.push(`--f must be an integer >= 0, got ${t.f}`)
+  for (const [v, name] of [[t.minParticipants, '--min-participants'], [t.roundDeadlineMs, '--round-deadline-ms'], [t.learnEveryMs, '--learn-every-ms']] as const) {
+    if (v !== undefined && (!Number.isInteger(v) || v < 1)) problems.push(`${name} must be an integer >= 1, got ${v}`)
+  }
+  if (!Number.isInteger(t.attackers) || t.attackers < 0) problems.push(`--attackers must be an integer >= 0, got ${t.attackers}`)
+  else if (t.attackers >= tabs) problems.push(`--attackers ${t.attackers} leaves no honest tab among ${tabs}`)
+  if (t.attackers > 0 && t.attacks.length === 0) problems.push('--attackers needs --attack NAME[,NAME...]')
+  if (t.attacks.length > 0 && t.attackers === 0) problems.push('--attack needs --attackers K (how many tabs attack)')
+  for (const a of t.attacks) {
+    if (!(ATTACKS as readonly string[]).includes(a)) problems.push(`--attack: unknown attack "${a}"; expected one of ${ATTACKS.join(', ')}`)
+    else if (a === 'label-flip' && t.task !== 'mnist') problems.push('--attack label-flip flips digit labels: it needs --task mnist')
+  }
+  if (t.closeCoordinatorAtS !== undefined && !(t.closeCoordinatorAtS >= 0)) problems.push(`--close-coordinator-at must be >= 0 seconds, got ${t.closeCoordinatorAtS}`)
+  if (t.closeCoordinatorAtS !== undefined && tabs < 2) problems.push('--close-coordinator-at needs at least 2 tabs')
+  if (!(t.timeoutS > 0)) problems.push(`--training-timeout must be > 0 seconds, got ${t.timeoutS}`)
   return problems
 }

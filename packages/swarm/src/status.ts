@@ -22,6 +22,36 @@ export interface FedmeshStatus {
   rejected: Record<string, number>
   heartbeatRatePerSec: number
   lastDialError?: string
+  /** Coordinator election, when the node runs it (only the fields the harness reads). */
+  election?: { role?: string, term?: number, leader?: string, leaderTerm?: number }
+  /** Federated training (packages/node TrainingStatus; only the fields the harness reads). Check before trusting. */
+  training?: TrainingView
+}
+
+/** The part of packages/node's status().training the harness reads. */
+export interface TrainingView {
+  state: string
+  message?: string
+  attack?: string
+  term: number
+  coordinator?: string
+  version: number
+  verifiedModel: boolean
+  round?: number
+  lastRound?: {
+    version: number
+    round: number
+    term: number
+    coordinator: string
+    verified: boolean
+    included: Array<{ peer: string, selected: boolean }>
+    excluded: string[]
+    overheadMs: { updateToModel?: number, modelToVerified?: number, total?: number }
+  }
+  models?: { accepted: number, verified: number, rejected: number, rejectReasons: Record<string, number> }
+  updates?: { sent: number, received: number, rejected: Record<string, number> }
+  training?: { runs: number, lastLoss?: number, lastLossBefore?: number }
+  quarantined?: string[]
 }
 
 export interface StatusCounters {

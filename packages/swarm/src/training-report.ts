@@ -1,0 +1,373 @@
+/**
+ * Pure analysis of a training run: from the polled status().training of every tab, the per-round figures (who
+ * coordinated under which term, whose updates the rule selected, round overhead), the coordinator failover, the
+ * rejected models and updates by reason, quarantines and the loss. No I/O and no clock: times come from the samples.
+ *
+ * Clocks: round overhead per tab comes from the tab's own timestamps (lastRound.overheadMs.total = last update
+ * received there -> model verified there); cross-tab moments (every live honest tab holds version v) come from the
+ * harness's poll times, so they are only as fine as --poll-ms.
+ */
+import type { PollSample, TabObservation } from './report.ts'
+import type { TrainingView } from './status.ts'
+
+export interface TrainingRecord {
+  /** Harness clock when the last tab loaded: event times are relative to it in the report. */
+  lastTabLoadedAt: number
+  samples: PollSample[]
+  /** Tabs started as attackers. */
+  attackerTabs: number[]
+  /** Tab index -> peer id. */
+  peerIds: ReadonlyMap<number, string>
+  rounds: number
+  closeCoordinator?: CloseCoordinatorEvent
+}
+
+/** The harness closed the tab that was coordinator at `at` (harness clock). */
+export interface CloseCoordinatorEvent {
+  at: number
+  tab: number
+  peerId: string
+  /** The term and version that tab's status showed just before it was closed (-1 if unknown). */
+  term: number
+  version: number
+  /** How the coordinator was identified: training.coordinator agreed by the live tabs, or the election leader. */
+  foundBy: 'training' | 'election'
+}
+
+export interface RoundFigures {
+  version: number
+  round: number
+  term: number
+  coordinator: string
+  coordinatorTab?: number
+  /** Tabs whose update the rule selected, tabs whose update was an input but not selected, tabs left out (excluded). */
+  selectedTabs: number[]
+  notSelectedTabs: number[]
+  excludedTabs: number[]
+  /** Peers not matching any tab (should not happen). */
+  unknownPeers: string[]
+  /** Tabs whose poll caught this round as their lastRound, and how many of those verified it by recomputation. */
+  reportedBy: number
+  verifiedBy: number
+  /** Max over those tabs of (last update received -> model verified), each on its own clock, ms. */
+  overheadMs?: number
+  /** Poll times: first tab seen holding this version -> every live honest tab seen holding it, ms. */
+  spreadMs?: number
+  /** Harness clock when every live honest tab held this version. */
+  allHeldAt?: number
+}
+
+export interface FailoverFigures {
+  closedTab: number
+  closedPeer: string
+  foundBy: CloseCoordinatorEvent['foundBy']
+  /** Seconds after the last tab loaded. */
+  atS: number
+  oldTerm: number
+  versionAtClose: number
+  /** First version coordinated by someone else after the close. */
+  nextVersion?: number
+  newCoordinatorTab?: number
+  newTerm?: number
+  /** Tab closed -> every live honest tab seen holding nextVersion (poll times), ms. */
+  failoverMs?: number
+  /** Tab closed -> every live tab's election recognises another leader with a higher term (poll times), ms. */
+  newLeaderMs?: number
+}
+
+export interface TrainingSummary {
+  rounds: RoundFigures[]
+  /** Over rounds with a figure: median and max of overheadMs / spreadMs. */
+  overhead: { rounds: number, medianMs?: number, maxMs?: number, spreadMedianMs?: number, spreadMaxMs?: number }
+  failover?: FailoverFigures
+  /** Summed over tabs (each tab's last status): global models rejected by reason, updates dropped by reason. */
+  modelsRejected: Record<string, number>
+  updatesRejected: Record<string, number>
+  /** Per attacker tab: rounds its update was selected / not selected / excluded, and the tabs that quarantined it. */
+  attackers: Array<{ tab: number, attack?: string, selected: number, notSelected: number, excluded: number, quarantinedBy: number }>
+  /** Peers quarantined by any honest tab (at its last status), as tabs; honestQuarantined counts the honest ones. */
+  quarantinedTabs: number[]
+  honestQuarantined: number
+  /** Final state of every tab that is still open at the end. */
+  final: Array<{ tab: number, honest: boolean, version: number, verifiedModel: boolean, state: string, message?: string, coordinator?: string, term: number }>
+  /** Live honest tabs: do they all hold the same version, and is it verified. */
+  honestAgreement: { tabs: number, versions: number[], sameVersion: boolean, allVerified: boolean }
+  /** Mean over honest tabs of the loss of the global model on local data before training (first and last seen). */
+  loss?: { first: number, last: number, tabs: number }
+  /** Version every live honest tab held at the end (0 if they disagree or none is known), and the target. */
+  reachedVersion: number
+  targetRounds: number
+}
+
+function isRecord (v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v)
+}
+
+/** status().training if it looks like one (version and term numbers), else undefined: a tab without the service. */
+export function trainingOf (o: TabObservation): TrainingView | undefined {
+  const t = (o.status as { training?: unknown }).training
+  if (!isRecord(t) || typeof t.version !== 'number' || typeof t.term !== 'number') return undefined
+  return t as unknown as TrainingView
+}
+
+function median (xs: number[]): number | undefined {
+  if (xs.length === 0) return undefined
+  const s = [...xs].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2
+}
+
+function addCounts (into: Record<string, number>, from: unknown): void {
+  if (!isRecord(from)) return
+  for (const [k, v] of Object.entries(from)) if (typeof v === 'number') into[k] = (into[k] ?? 0) + v
+}
+
+/**
+ * Which tab is coordinator now: the coordinator live tabs name in status().training under the newest term,
+ * else the election leader most of them recognise. Undefined if no open tab names one known as a tab.
+ */
+export function findCoordinator (latest: ReadonlyMap<number, TabObservation>, open: ReadonlySet<number>, peerIds: ReadonlyMap<number, string>):
+{ tab: number, peerId: string, term: number, version: number, foundBy: CloseCoordinatorEvent['foundBy'] } | undefined {
+  const tabOf = new Map([...peerIds].map(([tab, id]) => [id, tab]))
+  // The newest term wins (a tab that has not heard of the new coordinator yet names the old one); within it, most votes.
+  const pick = (named: Array<{ peer: string, term: number }>): { peer: string, term: number } | undefined => {
+    const live = named.filter(n => tabOf.has(n.peer) && open.has(tabOf.get(n.peer)!))
+    if (live.length === 0) return undefined
+    const term = Math.max(...live.map(n => n.term))
+    const votes = new Map<string, number>()
+    for (const n of live) if (n.term === term) votes.set(n.peer, (votes.get(n.peer) ?? 0) + 1)
+    const best = [...votes].sort((x, y) => y[1] - x[1] || (x[0] < y[0] ? -1 : 1))[0]!
+    return { peer: best[0], term }
+  }
+  const obs = [...latest.values()].filter(o => open.has(o.tab))
+  const versionOf = (tab: number): number => { const o = latest.get(tab); const t = o === undefined ? undefined : trainingOf(o); return t?.version ?? -1 }
+  const byTraining = pick(obs.flatMap(o => {
+    const t = trainingOf(o)
+    return t?.coordinator === undefined ? [] : [{ peer: t.coordinator, term: t.term }]
+  }))
+  if (byTraining !== undefined) {
+    const tab = tabOf.get(byTraining.peer)!
+    return { tab, peerId: byTraining.peer, term: byTraining.term, version: versionOf(tab), foundBy: 'training' }
+  }
+  const byElection = pick(obs.flatMap(o => {
+    const e = o.status.election
+    return e?.leader === undefined ? [] : [{ peer: e.leader, term: e.leaderTerm ?? e.term ?? -1 }]
+  }))
+  if (byElection === undefined) return undefined
+  const tab = tabOf.get(byElection.peer)!
+  return { tab, peerId: byElection.peer, term: byElection.term, version: versionOf(tab), foundBy: 'election' }
+}
+
+export function analyzeTraining (record: TrainingRecord): TrainingSummary {
+  const attackers = new Set(record.attackerTabs)
+  const tabOf = new Map([...record.peerIds].map(([tab, id]) => [id, tab]))
+  const latest = new Map<number, TabObservation>()
+  const rounds = new Map<number, RoundFigures & { overheads: number[], seen: Set<number> }>()
+  const firstHeldAt = new Map<number, number>()
+  const allHeldAt = new Map<number, number>()
+  const firstLoss = new Map<number, number>()
+  const lastLoss = new Map<number, number>()
+  let leaderChangedAt: number | undefined
+  const close = record.closeCoordinator
+
+  for (const sample of record.samples) {
+    const open = new Set(sample.openTabs)
+    for (const o of sample.observations) {
+      if (!open.has(o.tab)) continue
+      latest.set(o.tab, o)
+      const t = trainingOf(o)
+      if (t === undefined) continue
+      if (!attackers.has(o.tab)) {
+        const before = t.training?.lastLossBefore
+        if (typeof before === 'number' && Number.isFinite(before)) {
+          if (!firstLoss.has(o.tab)) firstLoss.set(o.tab, before)
+          lastLoss.set(o.tab, before)
+        }
+      }
+      const lr = t.lastRound
+      if (lr !== undefined && typeof lr.version === 'number') {
+        let r = rounds.get(lr.version)
+        if (r === undefined) {
+          const peers = (list: string[]): { tabs: number[], unknown: string[] } => {
+            const tabs: number[] = []
+            const unknown: string[] = []
+            for (const p of list) { const tab = tabOf.get(p); if (tab === undefined) unknown.push(p); else tabs.push(tab) }
+            return { tabs: tabs.sort((a, b) => a - b), unknown }
+          }
+          const included = Array.isArray(lr.included) ? lr.included : []
+          const sel = peers(included.filter(i => i.selected).map(i => i.peer))
+          const notSel = peers(included.filter(i => !i.selected).map(i => i.peer))
+          const exc = peers(Array.isArray(lr.excluded) ? lr.excluded : [])
+          const coordinatorTab = tabOf.get(lr.coordinator)
+          r = {
+            version: lr.version,
+            round: lr.round,
+            term: lr.term,
+            coordinator: lr.coordinator,
+            ...(coordinatorTab === undefined ? {} : { coordinatorTab }),
+            selectedTabs: sel.tabs,
+            notSelectedTabs: notSel.tabs,
+            excludedTabs: exc.tabs,
+            unknownPeers: [...sel.unknown, ...notSel.unknown, ...exc.unknown],
+            reportedBy: 0,
+            verifiedBy: 0,
+            overheads: [],
+            seen: new Set()
+          }
+          rounds.set(lr.version, r)
+        }
+        // One count per tab per version: the first poll that shows it.
+        if (!r.seen.has(o.tab)) {
+          r.seen.add(o.tab)
+          r.reportedBy++
+          if (lr.verified) r.verifiedBy++
+          const total = lr.overheadMs?.total
+          if (!attackers.has(o.tab) && typeof total === 'number') r.overheads.push(total)
+        }
+      }
+      if (t.version > 0 && !firstHeldAt.has(t.version)) firstHeldAt.set(t.version, sample.at)
+    }
+    // Every live honest tab (open, with a known status) holds version >= v: once per version, the first such poll.
+    const honestLive = [...open].filter(tab => !attackers.has(tab) && latest.has(tab))
+    if (honestLive.length > 0) {
+      const held = Math.min(...honestLive.map(tab => { const t = trainingOf(latest.get(tab)!); return t?.verifiedModel === true ? t.version : (t?.version ?? 0) - 1 }))
+      for (let v = 1; v <= held; v++) if (!allHeldAt.has(v)) allHeldAt.set(v, sample.at)
+    }
+    if (close !== undefined && leaderChangedAt === undefined && sample.at >= close.at) {
+      const live = [...open].map(tab => latest.get(tab)).filter((o): o is TabObservation => o !== undefined)
+      if (live.length > 0 && live.every(o => {
+        const e = o.status.election
+        return e?.leader !== undefined && e.leader !== close.peerId && (e.leaderTerm ?? e.term ?? -1) > close.term
+      })) leaderChangedAt = sample.at
+    }
+  }
+
+  const roundList: RoundFigures[] = [...rounds.values()].sort((a, b) => a.version - b.version).map(r => {
+    const { overheads, seen: _seen, ...rest } = r
+    const out: RoundFigures = { ...rest }
+    if (overheads.length > 0) out.overheadMs = Math.max(...overheads)
+    const first = firstHeldAt.get(r.version)
+    const all = allHeldAt.get(r.version)
+    if (all !== undefined) out.allHeldAt = all
+    if (first !== undefined && all !== undefined) out.spreadMs = Math.max(0, all - first)
+    return out
+  })
+  const overheads = roundList.flatMap(r => r.overheadMs === undefined ? [] : [r.overheadMs])
+  const spreads = roundList.flatMap(r => r.spreadMs === undefined ? [] : [r.spreadMs])
+  const overhead: TrainingSummary['overhead'] = { rounds: overheads.length }
+  if (overheads.length > 0) { overhead.medianMs = median(overheads)!; overhead.maxMs = Math.max(...overheads) }
+  if (spreads.length > 0) { overhead.spreadMedianMs = median(spreads)!; overhead.spreadMaxMs = Math.max(...spreads) }
+
+  const lastOpen = new Set(record.samples.at(-1)?.openTabs ?? [])
+  const modelsRejected: Record<string, number> = {}
+  const updatesRejected: Record<string, number> = {}
+  const quarantinedBy = new Map<number, number>()
+  const final: TrainingSummary['final'] = []
+  for (const [tab, o] of [...latest].sort((a, b) => a[0] - b[0])) {
+    const t = trainingOf(o)
+    if (t === undefined) continue
+    addCounts(modelsRejected, t.models?.rejectReasons)
+    addCounts(updatesRejected, t.updates?.rejected)
+    if (!attackers.has(tab)) {
+      for (const p of Array.isArray(t.quarantined) ? t.quarantined : []) {
+        const q = tabOf.get(p)
+        if (q !== undefined) quarantinedBy.set(q, (quarantinedBy.get(q) ?? 0) + 1)
+      }
+    }
+    if (lastOpen.has(tab)) {
+      final.push({
+        tab, honest: !attackers.has(tab), version: t.version, verifiedModel: t.verifiedModel, state: t.state, term: t.term,
+        ...(t.message === undefined ? {} : { message: t.message }),
+        ...(t.coordinator === undefined ? {} : { coordinator: t.coordinator })
+      })
+    }
+  }
+  const quarantinedTabs = [...quarantinedBy.keys()].sort((a, b) => a - b)
+  const honestFinal = final.filter(f => f.honest)
+  const versions = [...new Set(honestFinal.map(f => f.version))].sort((a, b) => a - b)
+  const sameVersion = honestFinal.length > 0 && versions.length === 1
+
+  const summary: TrainingSummary = {
+    rounds: roundList,
+    overhead,
+    modelsRejected,
+    updatesRejected,
+    attackers: record.attackerTabs.map(tab => {
+      const o = latest.get(tab)
+      const attack = o === undefined ? undefined : trainingOf(o)?.attack
+      return {
+        tab,
+        ...(attack === undefined ? {} : { attack }),
+        selected: roundList.filter(r => r.selectedTabs.includes(tab)).length,
+        notSelected: roundList.filter(r => r.notSelectedTabs.includes(tab)).length,
+        excluded: roundList.filter(r => r.excludedTabs.includes(tab)).length,
+        quarantinedBy: quarantinedBy.get(tab) ?? 0
+      }
+    }),
+    quarantinedTabs,
+    honestQuarantined: quarantinedTabs.filter(t => !attackers.has(t)).length,
+    final,
+    honestAgreement: { tabs: honestFinal.length, versions, sameVersion, allVerified: honestFinal.length > 0 && honestFinal.every(f => f.verifiedModel) },
+    reachedVersion: sameVersion ? versions[0]! : 0,
+    targetRounds: record.rounds
+  }
+  const lossTabs = [...lastLoss.keys()].filter(t => firstLoss.has(t))
+  if (lossTabs.length > 0) {
+    const mean = (m: Map<number, number>): number => lossTabs.reduce((s, t) => s + m.get(t)!, 0) / lossTabs.length
+    summary.loss = { first: mean(firstLoss), last: mean(lastLoss), tabs: lossTabs.length }
+  }
+
+  if (close !== undefined) {
+    const next = roundList.find(r => r.version > close.version && r.coordinator !== close.peerId)
+    const f: FailoverFigures = {
+      closedTab: close.tab,
+      closedPeer: close.peerId,
+      foundBy: close.foundBy,
+      atS: (close.at - record.lastTabLoadedAt) / 1000,
+      oldTerm: close.term,
+      versionAtClose: close.version
+    }
+    if (next !== undefined) {
+      f.nextVersion = next.version
+      if (next.coordinatorTab !== undefined) f.newCoordinatorTab = next.coordinatorTab
+      f.newTerm = next.term
+      if (next.allHeldAt !== undefined) f.failoverMs = Math.max(0, next.allHeldAt - close.at)
+    }
+    if (leaderChangedAt !== undefined) f.newLeaderMs = leaderChangedAt - close.at
+    summary.failover = f
+  }
+  return summary
+}
+
+/** Problems a training run shows, as failure messages (empty: fine). */
+export function trainingFailures (s: TrainingSummary): string[] {
+  const out: string[] = []
+  if (s.honestQuarantined > 0) out.push(`training: ${s.honestQuarantined} honest tab(s) quarantined (tabs ${s.quarantinedTabs.join(',')})`)
+  if (!s.honestAgreement.sameVersion) out.push(`training: live honest tabs end on different model versions ${s.honestAgreement.versions.join(', ')}`)
+  else if (s.reachedVersion < s.targetRounds) {
+    const why = s.final.find(f => f.message !== undefined)?.message
+    out.push(`training: live honest tabs reached version ${s.reachedVersion} of ${s.targetRounds}${why === undefined ? '' : ` (a tab says: ${why})`}`)
+  }
+  if (s.failover !== undefined && s.failover.failoverMs === undefined) out.push('training: no new coordinator produced a model every live honest tab holds after the coordinator tab was closed')
+  return out
+}
+
+/** One progress line for a training run. */
+export function formatTrainingProgress (latest: ReadonlyMap<number, TabObservation>, open: ReadonlySet<number>, peerIds: ReadonlyMap<number, string>): string | undefined {
+  const ts = [...latest.values()].filter(o => open.has(o.tab)).map(o => trainingOf(o)).filter((t): t is TrainingView => t !== undefined)
+  if (ts.length === 0) return undefined
+  const versions = ts.map(t => t.version)
+  const c = findCoordinator(latest, open, peerIds)
+  const round = Math.max(...ts.map(t => t.round ?? -1))
+  const parts = [
+    `training: round ${round < 0 ? '-' : round}`,
+    `version ${Math.min(...versions)}..${Math.max(...versions)}`,
+    `coordinator ${c === undefined ? 'none' : `tab ${c.tab} (${c.foundBy})`} term ${Math.max(...ts.map(t => t.term))}`
+  ]
+  const states = new Map<string, number>()
+  for (const t of ts) states.set(t.state, (states.get(t.state) ?? 0) + 1)
+  parts.push([...states].map(([k, v]) => `${k} ${v}`).join(' '))
+  const msg = ts.find(t => t.message !== undefined)?.message
+  if (msg !== undefined) parts.push(`"${msg}"`)
+  return parts.join(' | ')
+}

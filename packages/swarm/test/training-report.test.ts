@@ -1,0 +1,163 @@
+import { describe, expect, it } from 'vitest'
+import type { PollSample, TabObservation } from '../src/report.ts'
+import { normalizeStatus } from '../src/status.ts'
+import type { TrainingView } from '../src/status.ts'
+import { analyzeTraining, findCoordinator, formatTrainingProgress, trainingFailures } from '../src/training-report.ts'
+import type { TrainingRecord } from '../src/training-report.ts'
+
+const peer = (tab: number): string => `p${tab}`
+const peerIds = new Map([0, 1, 2, 3].map(t => [t, peer(t)]))
+
+interface Tr { version: number, term?: number, coordinator?: number, lastRound?: { version: number, term: number, coordinator: number, selected: number[], notSelected?: number[], excluded?: number[], total?: number }, models?: Record<string, number>, updates?: Record<string, number>, quarantined?: number[], lossBefore?: number, leader?: [number, number], state?: string, message?: string, verified?: boolean }
+
+function ob (tab: number, at: number, t: Tr): TabObservation {
+  const training: TrainingView = {
+    state: t.state ?? 'running',
+    ...(t.message === undefined ? {} : { message: t.message }),
+    term: t.term ?? 1,
+    ...(t.coordinator === undefined ? {} : { coordinator: peer(t.coordinator) }),
+    version: t.version,
+    verifiedModel: t.verified ?? true,
+    ...(t.lastRound === undefined
+      ? {}
+      : {
+          lastRound: {
+            version: t.lastRound.version,
+            round: t.lastRound.version - 1,
+            term: t.lastRound.term,
+            coordinator: peer(t.lastRound.coordinator),
+            verified: true,
+            included: [...t.lastRound.selected.map(p => ({ peer: peer(p), selected: true })), ...(t.lastRound.notSelected ?? []).map(p => ({ peer: peer(p), selected: false }))],
+            excluded: (t.lastRound.excluded ?? []).map(peer),
+            overheadMs: t.lastRound.total === undefined ? {} : { total: t.lastRound.total }
+          }
+        }),
+    models: { accepted: t.version, verified: t.version, rejected: 0, rejectReasons: t.models ?? {} },
+    updates: { sent: t.version, received: 0, rejected: t.updates ?? {} },
+    training: { runs: t.version, ...(t.lossBefore === undefined ? {} : { lastLossBefore: t.lossBefore }) },
+    quarantined: (t.quarantined ?? []).map(peer)
+  }
+  const raw = { peerId: peer(tab), state: 'running', training, ...(t.leader === undefined ? {} : { election: { leader: peer(t.leader[0]), leaderTerm: t.leader[1], term: t.leader[1] } }) }
+  return { tab, at, status: normalizeStatus(raw)! }
+}
+
+const v1 = (total: number) => ({ version: 1, term: 1, coordinator: 0, selected: [0, 1, 2], notSelected: [3], total })
+const v2 = (total: number) => ({ version: 2, term: 1, coordinator: 0, selected: [0, 1, 2], notSelected: [3], total })
+const v3 = (total: number) => ({ version: 3, term: 2, coordinator: 1, selected: [1, 2], excluded: [3], total })
+
+/** 4 tabs, tab 3 attacks; tab 0 coordinates versions 1-2 and is closed at 1600; tab 1 takes over under term 2. */
+const samples: PollSample[] = [
+  { at: 1000, openTabs: [0, 1, 2, 3], observations: [
+    ob(0, 1000, { version: 1, coordinator: 0, lastRound: v1(300), leader: [0, 1] }),
+    ob(1, 1000, { version: 1, coordinator: 0, lastRound: v1(500), lossBefore: 2, leader: [0, 1] }),
+    ob(2, 1000, { version: 1, coordinator: 0, lastRound: v1(400), lossBefore: 3, leader: [0, 1] }),
+    ob(3, 1000, { version: 1, coordinator: 0, lastRound: v1(900), lossBefore: 99, leader: [0, 1] })] },
+  { at: 1500, openTabs: [0, 1, 2, 3], observations: [
+    ob(0, 1500, { version: 2, coordinator: 0, lastRound: v2(200), updates: { garbage: 1 } })] },
+  { at: 2000, openTabs: [1, 2, 3], observations: [
+    ob(1, 2000, { version: 2, coordinator: 0, lastRound: v2(250) }),
+    ob(3, 2000, { version: 2, coordinator: 0, lastRound: v2(10) })] },
+  { at: 2500, openTabs: [1, 2, 3], observations: [
+    ob(2, 2500, { version: 2, coordinator: 0, lastRound: v2(600) })] },
+  { at: 4000, openTabs: [1, 2, 3], observations: [
+    ob(1, 4000, { version: 3, term: 2, coordinator: 1, lastRound: v3(700), lossBefore: 1, leader: [1, 2], models: { 'digest-mismatch': 1 }, updates: { garbage: 2 } }),
+    ob(2, 4000, { version: 3, term: 2, coordinator: 1, lastRound: v3(800), lossBefore: 1.5, leader: [1, 2], updates: { garbage: 3 }, quarantined: [3] }),
+    ob(3, 4000, { version: 3, term: 2, coordinator: 1, lastRound: v3(5), leader: [1, 2], quarantined: [1] })] }
+]
+
+const record: TrainingRecord = {
+  lastTabLoadedAt: 100,
+  samples,
+  attackerTabs: [3],
+  peerIds,
+  rounds: 3,
+  closeCoordinator: { at: 1600, tab: 0, peerId: 'p0', term: 1, version: 2, foundBy: 'training' }
+}
+
+describe('analyzeTraining', () => {
+  const s = analyzeTraining(record)
+
+  it('gives each round its coordinator, term and the tabs the rule selected, passed over or excluded', () => {
+    expect(s.rounds.map(r => [r.version, r.coordinatorTab, r.term, r.selectedTabs, r.notSelectedTabs, r.excludedTabs, r.reportedBy])).toEqual([
+      [1, 0, 1, [0, 1, 2], [3], [], 4],
+      [2, 0, 1, [0, 1, 2], [3], [], 4],
+      [3, 1, 2, [1, 2], [], [3], 3]
+    ])
+  })
+
+  it('takes round overhead as the worst honest tab\'s own figure, and the spread from poll times', () => {
+    // the attacker's 900 ms is not an honest tab's figure
+    expect(s.rounds.map(r => r.overheadMs)).toEqual([500, 600, 800])
+    // version 2: first seen at 1500, every live honest tab (1, 2) at 2500
+    expect(s.rounds.map(r => r.spreadMs)).toEqual([0, 1000, 0])
+    expect(s.overhead).toEqual({ rounds: 3, medianMs: 600, maxMs: 800, spreadMedianMs: 0, spreadMaxMs: 1000 })
+  })
+
+  it('times the failover from the close to the first model of another coordinator held by every live honest tab', () => {
+    expect(s.failover).toEqual({
+      closedTab: 0, closedPeer: 'p0', foundBy: 'training', atS: 1.5, oldTerm: 1, versionAtClose: 2,
+      nextVersion: 3, newCoordinatorTab: 1, newTerm: 2, failoverMs: 2400, newLeaderMs: 2400
+    })
+  })
+
+  it('sums rejections over every tab\'s last status, and tells honest from attacker quarantines', () => {
+    expect(s.modelsRejected).toEqual({ 'digest-mismatch': 1 })
+    expect(s.updatesRejected).toEqual({ garbage: 6 })
+    // the attacker's claim that tab 1 is quarantined does not count: only honest tabs' views do
+    expect(s.quarantinedTabs).toEqual([3])
+    expect(s.honestQuarantined).toBe(0)
+    expect(s.attackers).toEqual([{ tab: 3, selected: 0, notSelected: 2, excluded: 1, quarantinedBy: 1 }])
+  })
+
+  it('reports the final versions of the open tabs, their agreement and the honest tabs\' loss', () => {
+    expect(s.final.map(f => [f.tab, f.honest, f.version])).toEqual([[1, true, 3], [2, true, 3], [3, false, 3]])
+    expect(s.honestAgreement).toEqual({ tabs: 2, versions: [3], sameVersion: true, allVerified: true })
+    expect(s.reachedVersion).toBe(3)
+    expect(s.loss).toEqual({ first: 2.5, last: 1.25, tabs: 2 })
+    expect(trainingFailures(s)).toEqual([])
+  })
+
+  it('fails a run where an honest tab is quarantined, tabs disagree, or no one took over', () => {
+    const last = samples.at(-1)!
+    const bad = analyzeTraining({
+      ...record,
+      samples: [...samples.slice(0, 3), { at: 4000, openTabs: [1, 2, 3], observations: [
+        ob(1, 4000, { version: 2, lastRound: v2(1), quarantined: [2] }), last.observations[1]!, last.observations[2]!] }]
+    })
+    expect(trainingFailures(bad)).toEqual([
+      'training: 1 honest tab(s) quarantined (tabs 2,3)',
+      'training: live honest tabs end on different model versions 2, 3',
+      'training: no new coordinator produced a model every live honest tab holds after the coordinator tab was closed'
+    ])
+    const short = analyzeTraining({ ...record, rounds: 5, samples: [{ at: 1, openTabs: [1], observations: [ob(1, 1, { version: 0, state: 'waiting', message: 'krum needs n > 2f+2' })] }] })
+    expect(trainingFailures(short)).toEqual([
+      'training: live honest tabs reached version 0 of 5 (a tab says: krum needs n > 2f+2)',
+      'training: no new coordinator produced a model every live honest tab holds after the coordinator tab was closed'
+    ])
+  })
+
+  it('ignores tabs that have no training status', () => {
+    const none = analyzeTraining({ ...record, closeCoordinator: undefined as never, samples: [{ at: 1, openTabs: [0], observations: [{ tab: 0, at: 1, status: normalizeStatus({ state: 'running', training: { version: 'x' } })! }] }] })
+    expect(none.rounds).toEqual([])
+    expect(none.final).toEqual([])
+    expect(none.honestAgreement.sameVersion).toBe(false)
+  })
+})
+
+describe('findCoordinator', () => {
+  const latest = (obs: TabObservation[]): Map<number, TabObservation> => new Map(obs.map(o => [o.tab, o]))
+
+  it('takes the coordinator most open tabs name, ignoring closed tabs', () => {
+    const obs = latest([ob(0, 1, { version: 4, term: 3, coordinator: 0 }), ob(1, 1, { version: 4, term: 3, coordinator: 2 }),
+      ob(2, 1, { version: 5, term: 3, coordinator: 2 }), ob(3, 1, { version: 4, term: 2, coordinator: 0 })])
+    expect(findCoordinator(obs, new Set([0, 1, 2, 3]), peerIds)).toEqual({ tab: 2, peerId: 'p2', term: 3, version: 5, foundBy: 'training' })
+    expect(findCoordinator(obs, new Set([1, 3]), peerIds)).toBeUndefined()
+  })
+
+  it('falls back to the election leader before training names one', () => {
+    const obs = latest([ob(0, 1, { version: 0, leader: [1, 4] }), ob(1, 1, { version: 0, leader: [1, 4] }), ob(2, 1, { version: 0 })])
+    expect(findCoordinator(obs, new Set([0, 1, 2]), peerIds)).toEqual({ tab: 1, peerId: 'p1', term: 4, version: 0, foundBy: 'election' })
+    const line = formatTrainingProgress(obs, new Set([0, 1, 2]), peerIds)
+    expect(line).toBe('training: round - | version 0..0 | coordinator tab 1 (election) term 1 | running 3')
+  })
+})
