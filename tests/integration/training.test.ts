@@ -42,6 +42,10 @@ describe('training service over the memory transport', () => {
     expect(t.digests(nodes)[0]).not.toBe(digestWeights(initialWeights(LINK_HEALTH_SPEC)))
     const coordinator = statuses[0]?.lastRound?.coordinator
     expect(nodes.some(n => n.peerId === coordinator)).toBe(true)
+    // figures for docs/benchmarks.md (never asserted): the verification overhead of the last round on each node
+    const totals = statuses.map(s => s.lastRound?.overheadMs.total).filter((x): x is number => x !== undefined).sort((a, b) => a - b)
+    const toVerified = statuses.map(s => s.lastRound?.overheadMs.modelToVerified).filter((x): x is number => x !== undefined).sort((a, b) => a - b)
+    console.log(`10 nodes, link-health, round 3: last update -> verified p50 ${totals[totals.length >> 1]} ms, max ${totals.at(-1)} ms; model seen -> verified p50 ${toVerified[toVerified.length >> 1]} ms; updates sent per node ${statuses.map(s => s.updates.sent).join(',')}; bytes out per node ${statuses.map(s => s.traffic.bytesOut).join(',')}`)
     // checkpoints hold the accepted model
     const cp = await t.store.load(`link-health/1#${nodes[0]!.peerId}`)
     expect(cp?.version).toBe(3)

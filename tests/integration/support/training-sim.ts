@@ -3,7 +3,7 @@
  * service with a learner, either real tfjs (InProcessLearner on the link-health task, trained on the node's own
  * heartbeat metrics, as a tab does) or a small synthetic one (a noisy step towards a common target: for 100 nodes).
  */
-import { Simulation, until } from '@fedmesh/sim'
+import { Simulation, simulationElectionTimings, until } from '@fedmesh/sim'
 import { learnerTrainer, sessionOf } from '@fedmesh/node'
 import type { FedmeshConfig, FedmeshNode, TrainingLearner, TrainingStatus } from '@fedmesh/node'
 import { MemoryCheckpointStore } from '@fedmesh/checkpoint'
@@ -51,6 +51,8 @@ export async function trainingSim (o: TrainingSimOptions): Promise<TrainingSim> 
   const session = sessionOf({ session: o.config.session ?? '', task: o.config.task ?? 'link-health' })
   const sim = new Simulation({
     heartbeatMs: o.heartbeatMs ?? 500,
+    // slow heartbeats (large simulations) need a stretched election lease, as in packages/sim
+    election: simulationElectionTimings(o.heartbeatMs ?? 500),
     config: o.config,
     beforeCreate: (index) => ({
       ...(o.hidden !== undefined ? { hidden: () => o.hidden?.(index) ?? false } : {}),

@@ -520,10 +520,12 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
     const info = this.info
     if (s === undefined || info === undefined) return
     const m = s.model
-    const model: TrainedModel = { session: info.session, version: m.version, round: m.version, term: m.term, tensors: m.tensors, source, ...(coordinator !== undefined ? { coordinator } : {}) }
+    // copies: listeners may hand the arrays to a worker (transfer detaches them); the session's model must stay intact
+    const tensors = m.tensors.map(t => ({ name: t.name, shape: [...t.shape], data: t.data.slice() }))
+    const model: TrainedModel = { session: info.session, version: m.version, round: m.version, term: m.term, tensors, source, ...(coordinator !== undefined ? { coordinator } : {}) }
     const cp = info.checkpoints
     if (cp !== undefined) {
-      cp.store.save({ session: cp.key, version: m.version, round: m.version, term: m.term, weights: m.tensors.map(t => ({ name: t.name, shape: [...t.shape], data: t.data.slice() })), savedAt: Date.now() })
+      cp.store.save({ session: cp.key, version: m.version, round: m.version, term: m.term, weights: tensors.map(t => ({ ...t, data: t.data.slice() })), savedAt: Date.now() })
         .catch((err: unknown) => { this.log('checkpoint failed: %s', err instanceof Error ? err.message : String(err)) })
     }
     this.safeDispatchEvent('model', { detail: model })
