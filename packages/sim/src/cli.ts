@@ -20,7 +20,7 @@ Options:
   --nodes N             nodes to run (default 20)
   --duration S          steady-state window after the faults, seconds (default 10)
   --timeout S           give up waiting for convergence or agreement after S seconds (default 180)
-  --heartbeat-ms MS     heartbeat interval (default 1000 up to 30 nodes, 5000 above: see docs/benchmarks.md);
+  --heartbeat-ms MS     heartbeat interval (default 1000 up to 30 nodes, 5000 up to 60, 10000 above: see docs/benchmarks.md);
                         above 1000 the election's lease and timeouts are stretched too (simulationElectionTimings)
   --target-peers N      direct peers per node (default 6)
   --latency-ms MS       delay added to every buffer on a memory link (default 0)
@@ -85,9 +85,10 @@ export function parseCli (argv: string[]): ScenarioOptions & { json?: string, qu
 
 /**
  * Heartbeat traffic grows with N² (every node hears every other every interval); in one process on 2 cores 1 s
- * heartbeats saturate the CPU beyond ~30 nodes, so larger simulations use 5 s (docs/benchmarks.md).
+ * heartbeats saturate the CPU beyond ~30 nodes, so larger simulations use 5 s, and 10 s above 60 nodes: at 5 s, 100
+ * nodes' gossip backed up by over a minute in one process (messages dropped as stale) and no leader held (docs/benchmarks.md).
  */
-export function defaultHeartbeatMs (nodes: number): number { return nodes <= 30 ? 1000 : 5000 }
+export function defaultHeartbeatMs (nodes: number): number { return nodes <= 30 ? 1000 : nodes <= 60 ? 5000 : 10_000 }
 
 /**
  * Election timings for a simulation. With 1 s heartbeats: the defaults (the tab's). With slower heartbeats (large
@@ -97,7 +98,10 @@ export function defaultHeartbeatMs (nodes: number): number { return nodes <= 30 
  */
 export function simulationElectionTimings (heartbeatMs: number): ElectionTimings {
   if (heartbeatMs <= 1000) return {}
-  return { leadIntervalMs: 1000, leaseMs: 5000, electionTimeoutMs: [3000, 4500], claimRetryMs: 750, warmupMs: 2 * heartbeatMs }
+  // scale with the heartbeat: at 5 s the lease is 5 s; at 10 s (100 nodes) 10 s, and certificates (each a batch of
+  // signed votes every node checks) come every 16 s, so the election's own traffic cannot back up one process
+  const k = heartbeatMs / 5000
+  return { leadIntervalMs: 1000 * k, leaseMs: 5000 * k, electionTimeoutMs: [3000 * k, 4500 * k], claimRetryMs: 750 * k, warmupMs: 2 * heartbeatMs, certificateEveryMs: 8000 * k }
 }
 
 async function main (): Promise<number> {
