@@ -11,6 +11,7 @@
  * every remaining tab; every tab re-bootstrapped after a relay restart; for a relay stop, until the restart (if one is
  * scheduled later) or for max(5 s, 10 heartbeats) of outage.
  */
+import { setMaxListeners } from 'node:events'
 import { existsSync, readFileSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { availableParallelism, loadavg, tmpdir, totalmem } from 'node:os'
@@ -187,6 +188,8 @@ class SwarmRun {
   constructor (private readonly o: SwarmOptions) {
     this.logLine = o.log ?? ((line: string) => { process.stderr.write(`${line}\n`) })
     this.heartbeatWindowMs = o.heartbeatMs * o.heartbeatWindowBeats
+    // every tab's staggered open and every wait listens to it: 20 tabs exceed Node's default warning limit of 10
+    setMaxListeners(0, this.abort.signal)
     this.relayPort = o.relayPort
     this.report = {
       ok: false,
