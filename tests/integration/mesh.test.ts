@@ -43,11 +43,13 @@ describe('mesh of Node.js nodes over WebRTC through the real relay', () => {
   it('every node gets direct WebRTC peers, stays bounded, and hears every other node', async () => {
     await waitFor(() => nodes.every(n => n.status().neighbours.filter(x => x.transport === 'webrtc').length >= TARGET) && coverage(nodes),
       60_000, () => describeAll(nodes))
+    // the mesh is bounded: a peer's inbound dial may exceed maxPeers for a moment, and peering's next tick (1 s)
+    // prunes it, so the bound must hold within a few ticks (it never would if pruning broke)
+    await waitFor(() => nodes.every(n => n.status().neighbours.filter(x => x.transport === 'webrtc').length <= 3), 5_000, () => describeAll(nodes))
     for (const n of nodes) {
       const s = n.status()
-      // the relay is never a gossip neighbour, and the mesh is bounded
+      // the relay is never a gossip neighbour
       expect(s.neighbours.some(x => x.peerId === relay.peerId)).toBe(false)
-      expect(s.neighbours.filter(x => x.transport === 'webrtc').length).toBeLessThanOrEqual(3)
       expect(s.relay.connected && s.relay.reserved).toBe(true)
       expect(s.counters.heartbeatsReceived).toBeGreaterThan(0)
       expect(Object.keys(s.rejected)).toEqual([])
