@@ -94,7 +94,8 @@ describe('learning in the tab', () => {
     expect(Number.isFinite(delivered.node)).toBe(true)
     expect(delivered.modelVersion).toBeGreaterThanOrEqual(later.modelVersion)
     // the panel shows it (Playwright's CSS locators pierce the component's open shadow root)
-    expect(await page.locator('fedmesh-node .learning').innerText()).toMatch(/backend\s+wasm/)
+    // two panels share the class (learning, federated session): the learning one names the backend
+    expect(await page.locator('fedmesh-node .learning', { hasText: 'backend' }).innerText()).toMatch(/backend\s+wasm/)
   })
 
   it('reports the backend it fell back from, and why', async () => {
