@@ -1,19 +1,10 @@
 /** Shared test helpers (not a test file itself). */
 import type { HeartbeatBody, NeighbourInfo, TransportName } from '../src/index.ts'
+import { seededRandom } from '../src/random.ts'
 
 const BASE58 = '123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz'
 
-/** mulberry32: small, fast, seeded PRNG so fuzz runs are reproducible. */
-export function seededRandom (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export { seededRandom }
 
 export function randomInt (random: () => number, min: number, max: number): number {
   return min + Math.floor(random() * (max - min + 1))

@@ -12,6 +12,7 @@ import {
   dequantize, digestUpdate, digestUpdateAsync, encodeUpdateChunks, ErrorFeedback, flattenTensors, quantizationError, quantizeDelta, UpdateReceiver
 } from '../src/index.ts'
 import type { QuantizeOptions, Tensor, TensorSpec } from '../src/index.ts'
+import { seededRandom } from '@fedmesh/protocol'
 
 const quick = process.argv.includes('--quick')
 const SIZES = quick ? [10_000, 100_000] : [10_000, 100_000, 1_000_000]
@@ -19,16 +20,6 @@ const SENDER = '12D3KooWLmPsTqCvEkR5hJ8zN3bY6xWq2aF9gD4uVtHnMcK7sBpZ'
 
 // --- data -------------------------------------------------------------------------------------------------
 
-function seededRandom (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** A two-layer MLP with about `params` parameters: [a, 100] kernel, 100 bias, [100, 10] kernel, 10 bias. */
 function layout (params: number): TensorSpec[] {

@@ -1,18 +1,9 @@
 /** Shared test helpers (not a test file itself). */
 import { elementCount, encodeUpdateChunks, quantizeDelta } from '../src/index.ts'
 import type { EncodedPayload, ModelUpdate, QuantizeOptions, Tensor, TensorSpec, UpdateExpectation } from '../src/index.ts'
+import { seededRandom } from '@fedmesh/protocol'
 
-/** mulberry32: small, fast, seeded PRNG so every random test is reproducible. */
-export function seededRandom (seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+export { seededRandom }
 
 export function randomInt (random: () => number, min: number, max: number): number {
   return min + Math.floor(random() * (max - min + 1))
