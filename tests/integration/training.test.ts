@@ -77,7 +77,7 @@ describe('training service over the memory transport', () => {
     expect(t.statuses(honest).some(s => s.quarantined.includes(nodes[7]!.peerId))).toBe(true)
     expect(nodes[3]!.training.status().attackCounts?.poisonedDeltas).toBeGreaterThan(0)
     expect(nodes[7]!.training.status().attackCounts?.wirePayloads).toBeGreaterThan(0)
-  })
+  }, 180_000)
 
   it('a lying coordinator: every honest node rejects its model, it is replaced, and training continues', async () => {
     // the liar starts with three nodes that are hidden (they vote, but cannot be elected), so it leads round 1
@@ -129,7 +129,7 @@ describe('training service over the memory transport', () => {
       expect(v2?.term).toBeGreaterThan(oldTerm)
       expect(n.training.status().quarantined).toEqual([])
     }
-  })
+  }, 300_000)
 
   it('a late joiner fetches the current model and is admitted at a later round', async () => {
     const t = current = await trainingSim({
@@ -149,7 +149,7 @@ describe('training service over the memory transport', () => {
     await until(() => j.training.status().models.verified >= 1, 60_000, 100)
     expect(j.training.status().models.verified).toBeGreaterThanOrEqual(1)
     expect(j.training.status().models.rejected).toBe(0)
-  })
+  }, 300_000)
 })
 
 export async function waitForRound (nodes: FedmeshNode[], round: number, timeoutMs: number): Promise<void> {

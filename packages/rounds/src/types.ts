@@ -40,7 +40,7 @@ export type RoundsEvent =
   | { type: 'model-rejected', version: number, round: number, term: number, coordinator: string, reason: VerificationFailure, detail: string }
   /** A newer model exists than this node holds: fetch `version` (weights digest `digest`) over /fedmesh/model/1.0.0. */
   | { type: 'fetch-model', version: number, digest: string, from: string }
-  /** This node adopted a model it did not verify (a late joiner catching up); it trains from the next round. */
+  /** This node adopted a model it did not verify (a late joiner catching up); it trains in the round it is the base of, if still open. */
   | { type: 'model-fetched', version: number, digest: string }
   /** A round opened under a higher term replaces a model this node held from a lower term (both for the same version). */
   | { type: 'model-rolled-back', version: number, toVersion: number }

@@ -132,7 +132,7 @@ describe('RoundSession on an in-memory network', () => {
     }
   })
 
-  it('a late joiner fetches the current model, sits out the round in progress and trains from the next', () => {
+  it('a late joiner fetches the current model, trains in the round it is the base of, and is waited for from the next', () => {
     const sim = new Sim({ nodes: 6, d: D, seed: 7, behaviours: () => honest(mean, 0.005, 0.002, 7), config: { aggregator: { rule: 'krum', f: 0 }, minParticipants: 3, maxRounds: 3 } })
     sim.down.add(5)
     sim.membership()
@@ -147,10 +147,65 @@ describe('RoundSession on an in-memory network', () => {
     const late = sim.events.filter(e => e.node === 5).map(e => e.event)
     expect(late.find(e => e.type === 'fetch-model')).toMatchObject({ version: 3, from: sim.ids[0] })
     expect(late.find(e => e.type === 'model-fetched')).toMatchObject({ version: 3 })
-    expect(late.filter(e => e.type === 'train').map(e => (e as { round: number }).round)).toEqual([5])
+    // it held round 4's base while round 4 was open, so it trained in it too
+    expect(late.filter(e => e.type === 'train').map(e => (e as { round: number }).round)).toEqual([4, 5])
     expect(late.filter(e => e.type === 'model-accepted').map(e => [(e as { version: number }).version, (e as { verified: boolean }).verified])).toEqual([[4, true], [5, true]])
-    // the coordinator did not wait for it in round 4 and included it in round 5
-    expect(sim.eventsOf('model-accepted', 0).map(e => e.included.includes(sim.ids[5] as string))).toEqual([false, false, false, false, true])
+    // the coordinator did not wait for it in round 4 (first seen while round 4 was open); it did in round 5
+    const closed = sim.eventsOf('round-closed', 0)
+    expect(closed.map(e => e.expected)).toEqual([5, 5, 5, 5, 6])
+    expect(sim.eventsOf('model-accepted', 0).at(-1)?.included).toContain(sim.ids[5])
     expect(new Set(sim.sessions.map(s => s.model.digest)).size).toBe(1)
+  })
+
+  describe('the announcement of round r + 2 overtakes global model r + 1 on its way to a node', () => {
+    // node 5 does not receive model v1 when it is published: the coordinator's round-2 announcement reaches it first
+    function overtaken (seed: number): { sim: Sim, held: Array<{ data: Uint8Array, from: string }> } {
+      const sim = new Sim({ nodes: 6, d: D, seed, behaviours: () => honest(mean, 0.005, 0.002, seed), config: { ...KRUM_F1, maxRounds: 2 } })
+      const held: Array<{ data: Uint8Array, from: string }> = []
+      sim.filter = (m) => {
+        if (m.to !== 5 || m.topic !== 'model') return false
+        const c = decodeChunk(m.data)
+        if (!c.ok || c.value.kind !== 'global-model' || c.value.round !== 1) return false
+        held.push({ data: m.data, from: m.from })
+        return true
+      }
+      sim.membership()
+      sim.elect(1, 0)
+      return { sim, held }
+    }
+
+    it('the node parks the announcement, verifies the model when it arrives and trains in round r + 2', () => {
+      const { sim, held } = overtaken(11)
+      expect(held.length).toBeGreaterThan(0)
+      expect(sim.sessions[5]?.model.version).toBe(0)
+      // round 2 waits for node 5, which the coordinator expects
+      expect(sim.sessions[0]?.status().open).toMatchObject({ round: 2 })
+      sim.tick(500)
+      sim.filter = undefined
+      for (const h of held) sim.handle(5, sim.sessions[5]!.onModelMessage(h.data, h.from))
+      sim.run()
+      const own = sim.events.filter(e => e.node === 5).map(e => e.event)
+      expect(own.some(e => e.type === 'fetch-model')).toBe(false)
+      expect(own.filter(e => e.type === 'model-accepted').map(e => [(e as { version: number }).version, (e as { verified: boolean }).verified])).toEqual([[1, true], [2, true]])
+      expect(own.filter(e => e.type === 'train').map(e => (e as { round: number }).round)).toEqual([1, 2])
+      expect(sim.eventsOf('model-accepted', 0).at(-1)?.included).toContain(sim.ids[5])
+      expect(new Set(sim.sessions.map(s => s.model.digest)).size).toBe(1)
+    })
+
+    it('if the model never comes, the node fetches it after the grace period and still trains in round r + 2', () => {
+      const { sim } = overtaken(12)
+      sim.tick(1_000)
+      expect(sim.events.filter(e => e.node === 5 && e.event.type === 'fetch-model')).toHaveLength(0)
+      sim.tick(1_500) // past the 2 s grace period
+      const own = sim.events.filter(e => e.node === 5).map(e => e.event)
+      expect(own.find(e => e.type === 'fetch-model')).toMatchObject({ version: 1, from: sim.ids[0] })
+      expect(own.filter(e => e.type === 'train').map(e => (e as { round: number }).round)).toEqual([1, 2])
+      // round 2 closed with node 5's update (it was expected) long before its 10 s deadline
+      const closed = sim.eventsOf('round-closed', 0).at(-1)
+      expect(closed).toMatchObject({ round: 2, included: 6, expected: 6 })
+      expect(closed?.durationMs).toBeLessThan(10_000)
+      expect(new Set(sim.sessions.map(s => s.model.digest)).size).toBe(1)
+      expect(sim.sessions[5]?.status().modelVerified).toBe(true)
+    })
   })
 })

@@ -16,8 +16,7 @@ export type OpenDecision =
 
 /**
  * The participant's view of the session (design steps 1, 2 and 6): which coordinator it follows (the leader the
- * election names, fenced by term), which round is open, whether it has trained for it, and whether it is a late
- * joiner that sits out the round in progress.
+ * election names, fenced by term), which round is open and whether it has trained for it.
  */
 export class RoundParticipant {
   /** Highest term seen from the election or from a followed coordinator. */
@@ -26,8 +25,6 @@ export class RoundParticipant {
   leader: string | undefined
   leaderTerm: number | undefined
   active: ActiveRound | undefined
-  /** First round this node trains in (a late joiner sits out the round during which it caught up). */
-  admittedFrom = 1
   /** Round announcements followed, by `${round}/${term}`: a global model is checked against its round's. */
   private readonly followed = new Map<string, RoundOpen>()
   private parked: RoundOpen[] = []
@@ -87,7 +84,7 @@ export class RoundParticipant {
 
   /** True once per round, when this node should start training for it. */
   shouldTrain (round: number): boolean {
-    if (round < this.admittedFrom || this.trained.has(round)) return false
+    if (this.trained.has(round)) return false
     this.trained.add(round)
     return true
   }

@@ -79,6 +79,10 @@ export class RoundSession {
   private alive = new Set<string>()
   private pending: PendingModel[] = []
   private wanted: { version: number, digest: string, from: string } | undefined
+  /** The announcement whose base is being fetched, and when it was first seen. */
+  private fetchingFor: { open: RoundOpen, firstSeen: number } | undefined
+  /** When each round announcement (round/term/coordinator) was first seen: bounds how long it stays parked. */
+  private readonly openSeenAt = new Map<string, number>()
   private coordinating = false
   private lastModel: { version: number, round: number, term: number, coordinator: string, included: string[], selected: string[], excluded: string[], verified: boolean } | undefined
 
@@ -227,6 +231,8 @@ export class RoundSession {
   tick (): Output {
     const out = this.output()
     this.retryPending(out)
+    // announcements parked for a model in flight fall back to fetching it once their grace period is over
+    if (this.participant.parkedCount > 0) for (const open of this.participant.unpark()) this.handleOpen(open, out)
     if (this.coordinating) this.coordinate(out)
     return out
   }
@@ -298,7 +304,15 @@ export class RoundSession {
 
   private handleOpen (open: RoundOpen, out: Output): InboundResult {
     if (this.suspicion.isQuarantined(open.coordinator)) return this.drop(out, 'ignore', 'quarantined', `${open.coordinator} is quarantined`)
-    const awaiting = this.pending.some(p => p.model.version === open.round - 1) || this.wanted?.version === open.round - 1
+    const now = this.config.clock.now()
+    const key = `${open.round}/${open.term}/${open.coordinator}`
+    const firstSeen = this.openSeenAt.get(key) ?? now
+    this.openSeenAt.set(key, firstSeen)
+    if (this.openSeenAt.size > 64) this.openSeenAt.delete(this.openSeenAt.keys().next().value as string)
+    // The announcement of round v+2 is small and can overtake the (large) global model v+1 it trains from, which
+    // is still on its way over gossip: wait for it a grace period (and verify it) before fetching it unverified.
+    const inFlight = open.round === this.model.version + 2 && now - firstSeen < this.config.graceMs
+    const awaiting = inFlight || this.pending.some(p => p.model.version === open.round - 1) || this.wanted?.version === open.round - 1
     const d = this.participant.classify(open, this.model.version, awaiting)
     if (d.action === 'drop') {
       if (d.reason === 'not-leader') this.suspect(open.coordinator, 'invalid-announcement', d.detail, out)
@@ -320,19 +334,14 @@ export class RoundSession {
         return this.drop(out, 'ignore', 'stale-round', `round ${open.round} under term ${open.term}: this node holds v${version} and not its base`)
       }
     }
-    if (open.round > this.model.version + 1) {
-      // behind: fetch the base, sit this round out (admitted at the next one)
+    if (open.round > this.model.version + 1 || open.baseDigest !== this.model.digest) {
+      // behind (or holding another copy of the base): fetch the base; if it arrives while the round is still open
+      // this node trains in it too (adoptFetched), else it joins at the next round
       this.want(open.baseVersion, open.baseDigest, open.coordinator, out)
-      this.participant.follow(open, this.config.clock.now())
-      this.participant.admittedFrom = Math.max(this.participant.admittedFrom, open.round + 1)
-      return { ...out, verdict: 'accept', reason: 'behind' }
+      this.fetchingFor = { open, firstSeen }
+      if (open.round > this.model.version + 1) this.participant.follow(open, firstSeen)
+      return { ...out, verdict: 'accept', reason: open.round > this.model.version + 1 ? 'behind' : 'base-digest-mismatch' }
     }
-    if (open.baseDigest !== this.model.digest) {
-      this.want(open.baseVersion, open.baseDigest, open.coordinator, out)
-      this.participant.admittedFrom = Math.max(this.participant.admittedFrom, open.round + 1)
-      return { ...out, verdict: 'accept', reason: 'base-digest-mismatch' }
-    }
-    const now = this.config.clock.now()
     const { failover } = this.participant.follow(open, now)
     this.counters.roundsOpened++
     out.events.push({ type: 'round-opened', round: open.round, term: open.term, coordinator: open.coordinator, baseVersion: open.baseVersion, failover })
@@ -432,19 +441,25 @@ export class RoundSession {
     this.wanted = undefined
     this.counters.modelsFetched++
     out.events.push({ type: 'model-fetched', version: model.version, digest: model.weightsDigest })
-    // a late joiner sits out the round already in progress
-    const a = this.participant.active
-    const inProgress = a !== undefined && a.open.round === model.version + 1 ? a.open.round : model.version
-    this.participant.admittedFrom = Math.max(this.participant.admittedFrom, inProgress + 1)
+    const joining = this.fetchingFor
+    this.fetchingFor = undefined
     this.afterNewModel(out)
-    if (a !== undefined && a.open.round === model.version + 1 && a.open.baseDigest === model.weightsDigest) {
-      // follow the round in progress (to verify its model) without training
-      this.participant.follow(a.open, a.receivedAt)
+    // The round whose base this is may still be open: follow it (to verify its model) and train in it like
+    // everyone else. An update that turns out late is dropped as stale; the coordinator never waited for a node it
+    // had not seen before the round opened (Admission), so a late joiner cannot hold the round up.
+    const a = this.participant.active
+    const open = a !== undefined && a.open.round === model.version + 1 ? a.open : joining?.open
+    if (open === undefined || open.round !== model.version + 1 || open.baseDigest !== model.weightsDigest || open.term < this.participant.term) return
+    const receivedAt = a?.open === open ? a.receivedAt : (joining?.firstSeen ?? this.config.clock.now())
+    this.participant.follow(open, receivedAt)
+    if (this.participant.shouldTrain(open.round)) {
+      out.events.push({ type: 'train', session: open.session, round: open.round, term: open.term, baseVersion: open.baseVersion, deadlineAt: receivedAt + open.deadlineMs })
     }
   }
 
   private afterNewModel (out: Output): void {
     const v = this.model.version
+    for (const key of [...this.openSeenAt.keys()]) if (Number(key.split('/')[0]) <= v) this.openSeenAt.delete(key)
     this.participant.roundDone(v)
     this.pool.setWindow(v + 1)
     this.pending = this.pending.filter(p => p.model.version > v || (p.model.version === v && p.model.term > this.model.term))
