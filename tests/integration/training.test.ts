@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { until } from '@fedmesh/sim'
 import type { FedmeshNode } from '@fedmesh/node'
 import { initialWeights } from '@fedmesh/learner'
+import { decodeChunk } from '@fedmesh/updates'
 import { digestWeights, LINK_HEALTH_SPEC, trainingSim } from './support/training-sim.ts'
 import type { TrainingSim } from './support/training-sim.ts'
 
@@ -150,6 +151,35 @@ describe('training service over the memory transport', () => {
     expect(j.training.status().models.verified).toBeGreaterThanOrEqual(1)
     expect(j.training.status().models.rejected).toBe(0)
   }, 300_000)
+
+  it('anti-entropy: a node that lost the last model catches up from the leader\'s advertised head', async () => {
+    const t = current = await trainingSim({
+      learner: 'synthetic',
+      config: { rule: 'krum', f: 1, minParticipants: 5, rounds: 2, roundDeadlineMs: 6_000, learnEveryMs: 300 }
+    })
+    const nodes = await t.add(6)
+    const led = await until(() => nodes.some(n => n.election.role() === 'leader'), 60_000, 50)
+    const leader = nodes.find(n => n.election.role() === 'leader')
+    if (led === undefined || leader === undefined) throw new Error(`no leader: ${t.describe()}`)
+    const victim = nodes.find(n => n !== leader)!
+    // gossip loss: every copy of global model v2 (the session's last) is dropped on its way into the victim
+    const pubsub = victim.libp2p.services.pubsub
+    const validate = pubsub.topicValidators.get('fedmesh/model/1')!
+    pubsub.topicValidators.set('fedmesh/model/1', async (peer, msg) => {
+      const c = decodeChunk(msg.data)
+      if (c.ok && c.value.kind === 'global-model' && c.value.round === 2) return 'ignore' as never
+      return await validate(peer, msg)
+    })
+    const others = nodes.filter(n => n !== victim)
+    await t.allAt(2, others, 90_000)
+    expect(victim.training.status().version).toBeLessThan(2)
+    await t.allAt(2, nodes, 60_000)
+    const s = victim.training.status()
+    expect(s.fetch.catchUps).toBeGreaterThanOrEqual(1)
+    expect(s.models.fetched).toBeGreaterThanOrEqual(1)
+    expect(s.verifiedModel).toBe(false) // adopted on the leader's digest, not recomputed: reported as such
+    expect(others.every(n => n.training.status().fetch.catchUps === 0)).toBe(true)
+  }, 240_000)
 })
 
 export async function waitForRound (nodes: FedmeshNode[], round: number, timeoutMs: number): Promise<void> {

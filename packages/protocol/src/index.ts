@@ -5,13 +5,13 @@ export { seededRandom } from './random.ts'
 export { WIRE_VERSION, TOPICS, MAX_MESSAGE_BYTES, MAX_ELECTION_BYTES, TOPIC_MAX_BYTES, maxBytesForTopic, isKnownTopic } from './wire/types.ts'
 export type {
   TopicName, TransportName, NeighbourInfo, MetricsSummary, HeartbeatBody, WireMessage, InboundMessage,
-  ElectionBody, ElectionKindName, SignedVoteBody
+  ElectionBody, ElectionKindName, SignedVoteBody, ModelHead
 } from './wire/types.ts'
 export { encodeHeartbeat, encodeElection, electionVoteSigningBytes, encodeWireMessage, decodeWireMessage, WireDecodeError } from './wire/codec.ts'
 export type { HeartbeatToSend, ElectionToSend } from './wire/codec.ts'
 export {
   MIN_INTERVAL_MS, MAX_INTERVAL_MS, MAX_NEIGHBOURS, MAX_PEER_ID_LENGTH, MAX_ELECTION_TERM, MAX_CERTIFICATE_VOTES,
-  MAX_SIGNATURE_BYTES, isValidPeerId
+  MAX_SIGNATURE_BYTES, MAX_SESSION_LENGTH, MAX_DIGEST_LENGTH, isValidPeerId
 } from './wire/schema.ts'
 export { MessageValidator } from './wire/validator.ts'
 export type { MessageValidatorOptions, ValidationResult } from './wire/validator.ts'

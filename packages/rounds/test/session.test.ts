@@ -208,4 +208,38 @@ describe('RoundSession on an in-memory network', () => {
       expect(sim.sessions[5]?.status().modelVerified).toBe(true)
     })
   })
+
+  it('anti-entropy: a node that missed the session\'s last model fetches it once the leader advertises it', () => {
+    const sim = new Sim({ nodes: 6, d: D, seed: 13, behaviours: () => honest(mean, 0.005, 0.002, 13), config: { ...KRUM_F1, maxRounds: 2 } })
+    // every copy of model v2 (the last) is lost on its way to node 5
+    sim.filter = (m) => {
+      if (m.to !== 5 || m.topic !== 'model') return false
+      const c = decodeChunk(m.data)
+      return c.ok && c.value.kind === 'global-model' && c.value.round === 2
+    }
+    sim.membership()
+    sim.elect(1, 0)
+    sim.tick(5_000)
+    expect(sim.sessions.slice(0, 5).map(s => s.model.version)).toEqual([2, 2, 2, 2, 2])
+    expect(sim.sessions[5]?.model.version).toBe(1)
+    const leaderHead = sim.sessions[0]!.model
+    // not the leader: ignored; the leader's own head, not ahead: nothing to do
+    sim.handle(5, sim.sessions[5]!.onLeaderHead(2, leaderHead.digest, sim.ids[1]!))
+    expect(sim.events.filter(e => e.node === 5 && e.event.type === 'fetch-model')).toHaveLength(0)
+    sim.handle(3, sim.sessions[3]!.onLeaderHead(2, leaderHead.digest, sim.ids[0]!))
+    expect(sim.events.filter(e => e.node === 3 && e.event.type === 'fetch-model')).toHaveLength(0)
+    // the leader's head is ahead: fetch it, checked against the advertised digest
+    sim.handle(5, sim.sessions[5]!.onLeaderHead(2, leaderHead.digest, sim.ids[0]!))
+    sim.run()
+    expect(sim.events.filter(e => e.node === 5 && e.event.type === 'fetch-model').map(e => e.event)).toEqual([expect.objectContaining({ version: 2, from: sim.ids[0] })])
+    expect(sim.sessions[5]?.model).toMatchObject({ version: 2, digest: leaderHead.digest, verified: false })
+    // a head whose digest the served model does not match is not adopted
+    const other = new Sim({ nodes: 6, d: D, seed: 13, behaviours: () => honest(mean, 0.005, 0.002, 13), config: { ...KRUM_F1, maxRounds: 2 } })
+    other.filter = sim.filter
+    other.membership()
+    other.elect(1, 0)
+    other.handle(5, other.sessions[5]!.onLeaderHead(2, 'f'.repeat(64), other.ids[0]!))
+    other.run()
+    expect(other.sessions[5]?.model.version).toBe(1)
+  })
 })

@@ -241,7 +241,7 @@ export function summaryLines (r: SwarmReport): string[] {
   const t = r.training
   if (t !== undefined) {
     lines.push(`training: live honest tabs hold version ${t.honestAgreement.versions.join('/') || '-'} of ${t.targetRounds}` +
-      `${t.honestAgreement.allVerified ? ' (verified)' : ''}; ${t.rounds.length} rounds seen`)
+      `${t.honestAgreement.allVerified ? ' (verified)' : ` (${t.honestAgreement.verified} verified, ${t.honestAgreement.caughtUp} caught up on the leader's digest)`}; ${t.rounds.length} rounds seen`)
     const o = t.overhead
     if (o.medianMs !== undefined) lines.push(`round overhead (tabs' clocks): median ${o.medianMs.toFixed(0)} ms, max ${o.maxMs!.toFixed(0)} ms over ${o.rounds} rounds`)
     if (o.spreadMedianMs !== undefined) lines.push(`model spread (polls): median ${o.spreadMedianMs.toFixed(0)} ms, max ${o.spreadMaxMs!.toFixed(0)} ms`)

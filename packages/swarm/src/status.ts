@@ -36,7 +36,11 @@ export interface TrainingView {
   term: number
   coordinator?: string
   version: number
+  /** Weights digest of the model held (absent in older builds). */
+  modelDigest?: string
   verifiedModel: boolean
+  /** fetch.catchUps: models fetched because the leader advertised a newer one (anti-entropy). */
+  fetch?: { catchUps?: number }
   round?: number
   lastRound?: {
     version: number

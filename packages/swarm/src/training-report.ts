@@ -89,9 +89,12 @@ export interface TrainingSummary {
   quarantinedTabs: number[]
   honestQuarantined: number
   /** Final state of every tab that is still open at the end. */
-  final: Array<{ tab: number, honest: boolean, version: number, verifiedModel: boolean, state: string, message?: string, coordinator?: string, term: number }>
-  /** Live honest tabs: do they all hold the same version, and is it verified. */
-  honestAgreement: { tabs: number, versions: number[], sameVersion: boolean, allVerified: boolean }
+  final: Array<{ tab: number, honest: boolean, version: number, digest?: string, verifiedModel: boolean, catchUps: number, state: string, message?: string, coordinator?: string, term: number }>
+  /**
+   * Live honest tabs: do they all hold the same version and weights, and did each verify it (recompute it) itself.
+   * caughtUp: tabs holding a model they did not verify but fetched on the leader's advertised digest (anti-entropy).
+   */
+  honestAgreement: { tabs: number, versions: number[], sameVersion: boolean, sameModel: boolean, allVerified: boolean, verified: number, caughtUp: number }
   /** Mean over honest tabs of the loss of the global model on local data before training (first and last seen). */
   loss?: { first: number, last: number, tabs: number }
   /** Version every live honest tab held at the end (0 if they disagree or none is known), and the target. */
@@ -276,7 +279,8 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
     }
     if (lastOpen.has(tab)) {
       final.push({
-        tab, honest: !attackers.has(tab), version: t.version, verifiedModel: t.verifiedModel, state: t.state, term: t.term,
+        tab, honest: !attackers.has(tab), version: t.version, verifiedModel: t.verifiedModel, catchUps: t.fetch?.catchUps ?? 0, state: t.state, term: t.term,
+        ...(t.modelDigest === undefined ? {} : { digest: t.modelDigest }),
         ...(t.message === undefined ? {} : { message: t.message }),
         ...(t.coordinator === undefined ? {} : { coordinator: t.coordinator })
       })
@@ -286,6 +290,10 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
   const honestFinal = final.filter(f => f.honest)
   const versions = [...new Set(honestFinal.map(f => f.version))].sort((a, b) => a - b)
   const sameVersion = honestFinal.length > 0 && versions.length === 1
+  const digests = new Set(honestFinal.map(f => f.digest))
+  const sameModel = sameVersion && digests.size === 1 && !digests.has(undefined)
+  const verified = honestFinal.filter(f => f.verifiedModel).length
+  const caughtUp = honestFinal.filter(f => !f.verifiedModel && f.catchUps > 0).length
 
   const summary: TrainingSummary = {
     rounds: roundList,
@@ -307,7 +315,7 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
     quarantinedTabs,
     honestQuarantined: quarantinedTabs.filter(t => !attackers.has(t)).length,
     final,
-    honestAgreement: { tabs: honestFinal.length, versions, sameVersion, allVerified: honestFinal.length > 0 && honestFinal.every(f => f.verifiedModel) },
+    honestAgreement: { tabs: honestFinal.length, versions, sameVersion, sameModel, allVerified: honestFinal.length > 0 && verified === honestFinal.length, verified, caughtUp },
     reachedVersion: sameVersion ? versions[0]! : 0,
     targetRounds: record.rounds
   }
@@ -344,6 +352,7 @@ export function trainingFailures (s: TrainingSummary): string[] {
   const out: string[] = []
   if (s.honestQuarantined > 0) out.push(`training: ${s.honestQuarantined} honest tab(s) quarantined (tabs ${s.quarantinedTabs.join(',')})`)
   if (!s.honestAgreement.sameVersion) out.push(`training: live honest tabs end on different model versions ${s.honestAgreement.versions.join(', ')}`)
+  else if (!s.honestAgreement.sameModel) out.push(`training: live honest tabs hold version ${s.honestAgreement.versions[0]} with different weights`)
   else if (s.reachedVersion < s.targetRounds) {
     const why = s.final.find(f => f.message !== undefined)?.message
     out.push(`training: live honest tabs reached version ${s.reachedVersion} of ${s.targetRounds}${why === undefined ? '' : ` (a tab says: ${why})`}`)

@@ -8,7 +8,7 @@ import type { TrainingRecord } from '../src/training-report.ts'
 const peer = (tab: number): string => `p${tab}`
 const peerIds = new Map([0, 1, 2, 3].map(t => [t, peer(t)]))
 
-interface Tr { version: number, term?: number, coordinator?: number, lastRound?: { version: number, term: number, coordinator: number, selected: number[], notSelected?: number[], excluded?: number[], total?: number }, models?: Record<string, number>, updates?: Record<string, number>, quarantined?: number[], lossBefore?: number, leader?: [number, number], state?: string, message?: string, verified?: boolean }
+interface Tr { version: number, term?: number, coordinator?: number, lastRound?: { version: number, term: number, coordinator: number, selected: number[], notSelected?: number[], excluded?: number[], total?: number }, models?: Record<string, number>, updates?: Record<string, number>, quarantined?: number[], lossBefore?: number, leader?: [number, number], state?: string, message?: string, verified?: boolean, digest?: string, catchUps?: number }
 
 function ob (tab: number, at: number, t: Tr): TabObservation {
   const training: TrainingView = {
@@ -17,7 +17,9 @@ function ob (tab: number, at: number, t: Tr): TabObservation {
     term: t.term ?? 1,
     ...(t.coordinator === undefined ? {} : { coordinator: peer(t.coordinator) }),
     version: t.version,
+    modelDigest: t.digest ?? `d${t.version}`,
     verifiedModel: t.verified ?? true,
+    fetch: { catchUps: t.catchUps ?? 0 },
     ...(t.lastRound === undefined
       ? {}
       : {
@@ -111,7 +113,7 @@ describe('analyzeTraining', () => {
 
   it('reports the final versions of the open tabs, their agreement and the honest tabs\' loss', () => {
     expect(s.final.map(f => [f.tab, f.honest, f.version])).toEqual([[1, true, 3], [2, true, 3], [3, false, 3]])
-    expect(s.honestAgreement).toEqual({ tabs: 2, versions: [3], sameVersion: true, allVerified: true })
+    expect(s.honestAgreement).toEqual({ tabs: 2, versions: [3], sameVersion: true, sameModel: true, allVerified: true, verified: 2, caughtUp: 0 })
     expect(s.reachedVersion).toBe(3)
     expect(s.loss).toEqual({ first: 2.5, last: 1.25, tabs: 2 })
     expect(trainingFailures(s)).toEqual([])
@@ -134,6 +136,25 @@ describe('analyzeTraining', () => {
       'training: live honest tabs reached version 0 of 5 (a tab says: krum needs n > 2f+2)',
       'training: no new coordinator produced a model every live honest tab holds after the coordinator tab was closed'
     ])
+  })
+
+  it('tells a tab that caught up on the leader\'s digest from one that verified, and fails tabs with different weights', () => {
+    const last = samples.at(-1)!
+    const caught = analyzeTraining({
+      ...record,
+      samples: [...samples.slice(0, 3), { at: 4000, openTabs: [1, 2, 3], observations: [
+        ob(1, 4000, { version: 3, term: 2, coordinator: 1, lastRound: v3(700), lossBefore: 1, leader: [1, 2], verified: false, catchUps: 1 }), last.observations[1]!, last.observations[2]!] }]
+    })
+    expect(caught.honestAgreement).toEqual({ tabs: 2, versions: [3], sameVersion: true, sameModel: true, allVerified: false, verified: 1, caughtUp: 1 })
+    // agreement holds (the failover figure still waits for every tab to hold a model it verified)
+    expect(trainingFailures(caught).filter(f => /versions|weights/.test(f))).toEqual([])
+    const forked = analyzeTraining({
+      ...record,
+      samples: [...samples.slice(0, 3), { at: 4000, openTabs: [1, 2, 3], observations: [
+        ob(1, 4000, { version: 3, term: 2, coordinator: 1, lastRound: v3(700), lossBefore: 1, leader: [1, 2], digest: 'other' }), last.observations[1]!, last.observations[2]!] }]
+    })
+    expect(forked.honestAgreement.sameModel).toBe(false)
+    expect(trainingFailures(forked)).toEqual(['training: live honest tabs hold version 3 with different weights'])
   })
 
   it('ignores tabs that have no training status', () => {

@@ -6,8 +6,8 @@
  */
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import {
-  MessageValidator, Membership, encodeHeartbeat, TOPICS, systemClock,
-  type Clock, type HeartbeatBody, type MembershipChange, type WireMessage, type RejectReason
+  MessageValidator, Membership, encodeHeartbeat, TOPICS, systemClock, MAX_DIGEST_LENGTH, MAX_SESSION_LENGTH,
+  type Clock, type HeartbeatBody, type MembershipChange, type ModelHead, type WireMessage, type RejectReason
 } from '@fedmesh/protocol'
 import { EventLoopLag, TrafficCounters, heapUsedBytes } from '../metrics/node-metrics.ts'
 import type { LinkStats } from '../metrics/link-stats.ts'
@@ -26,6 +26,8 @@ export interface HeartbeatInit {
   clock?: Clock
   /** Is the tab hidden (its timers may be throttled)? Advertised so receivers tolerate longer gaps. */
   hidden?: () => boolean
+  /** The global model this node holds (the training service's head), advertised so nodes that missed one catch up. */
+  modelHead?: () => ModelHead | undefined
 }
 
 export interface HeartbeatComponents {
@@ -199,7 +201,8 @@ export class Heartbeat extends TypedEventEmitter<HeartbeatEvents> implements Sta
         bytesOutPerS: rates.bytesOutPerS,
         directPeers: neighbours.filter(n => n.transport === 'webrtc' || n.transport === 'memory').length,
         relayedPeers: neighbours.filter(n => n.transport === 'relayed').length
-      })
+      }),
+      ...modelHeadOf(this.init.modelHead)
     }
   }
 
@@ -262,4 +265,13 @@ function signatureReason (error: string): string {
 
 export function heartbeat (init: HeartbeatInit): (components: HeartbeatComponents) => Heartbeat {
   return (components) => new Heartbeat(components, init)
+}
+
+/** The training head if there is a valid one: a bad value must never stop the heartbeat from encoding. */
+function modelHeadOf (source: (() => ModelHead | undefined) | undefined): { model?: ModelHead } {
+  const h = source?.()
+  if (h === undefined) return {}
+  const ok = h.session.length > 0 && h.session.length <= MAX_SESSION_LENGTH && h.digest.length > 0 && h.digest.length <= MAX_DIGEST_LENGTH &&
+    Number.isSafeInteger(h.version) && h.version >= 0 && Number.isSafeInteger(h.term) && h.term >= 0
+  return ok ? { model: h } : {}
 }

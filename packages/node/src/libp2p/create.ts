@@ -140,6 +140,7 @@ export async function createFedmeshLibp2p (options: AssemblyOptions) {
         ticker,
         peering: get(s => s.peering),
         links: get(s => s.linkProbe.stats),
+        modelHead: () => services?.training.head(),
         ...(hidden != null ? { hidden } : {})
       }),
       election: election({

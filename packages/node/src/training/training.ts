@@ -26,6 +26,7 @@ import type { Heartbeat } from '../heartbeat/heartbeat.ts'
 import type { Ticker } from '../timers/ticker.ts'
 import type { GossipSub, Message } from '@libp2p/gossipsub'
 import type { ComponentLogger, Connection, Logger, PeerId, Startable, Stream } from '@libp2p/interface'
+import type { ModelHead } from '@fedmesh/protocol'
 
 export const UPDATES_TOPIC = 'fedmesh/updates/1'
 export const MODEL_TOPIC = 'fedmesh/model/1'
@@ -138,6 +139,9 @@ export interface TrainingStatus {
   coordinator?: string
   /** Version of the global model held (= last round completed). */
   version: number
+  /** digestWeights of the model held (what heartbeats advertise). */
+  modelDigest?: string
+  /** Recomputed by this node (false: the initial model, or one fetched as a late joiner or on catching up). */
   verifiedModel: boolean
   /** The round in play, if any. */
   round?: number
@@ -146,7 +150,8 @@ export interface TrainingStatus {
   models: { accepted: number, verified: number, coordinated: number, fetched: number, rejected: number, rejectReasons: Record<string, number> }
   updates: { sent: number, received: number, rejected: Record<string, number> }
   training: { runs: number, skipped: Record<string, number>, lastLoss?: number, lastLossBefore?: number, lastTrainMs?: number, lastError?: string }
-  fetch: { requested: number, fetched: number, failed: number, served: number, refused: number, lastError?: string }
+  /** catchUps: fetches started because the leader's heartbeat advertised a newer model than this node held. */
+  fetch: { requested: number, fetched: number, failed: number, served: number, refused: number, catchUps: number, lastError?: string }
   suspicion: Array<{ peer: string, score: number, quarantined: boolean, reasons: Record<string, number> }>
   quarantined: string[]
   excludedCoordinators: string[]
@@ -188,6 +193,8 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
   private wanted: { version: number, from: string } | undefined
   private fetching = false
   private lastFetchAt = -Infinity
+  /** Since when the leader's advertised model is ahead of this node's (anti-entropy, see catchUp). */
+  private behindSince: number | undefined
   private servedCache: { version: number, bytes: Uint8Array } | undefined
   private lastUpdateAt = new Map<number, number>()
   private modelSeenAt = new Map<number, number>()
@@ -207,7 +214,8 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
     fetchFetched: 0,
     fetchFailed: 0,
     served: 0,
-    refused: 0
+    refused: 0,
+    catchUps: 0
   }
 
   private readonly rejectReasons: Record<string, number> = {}
@@ -286,6 +294,13 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
       ...(this.cfg.maxRounds > 0 ? { maxRounds: this.cfg.maxRounds } : {})
     })
     if (this.running) this.attach()
+  }
+
+  /** The global model held, as heartbeats advertise it (the leader's head lets nodes that missed a model catch up). */
+  head (): ModelHead | undefined {
+    const s = this.s
+    if (s === undefined || this.info === undefined) return undefined
+    return { session: this.info.session, version: s.model.version, term: s.model.term, digest: s.model.digest }
   }
 
   /** Hand over (or replace) the learner after begin(), e.g. once the worker has started. */
@@ -389,12 +404,34 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
       void this.train(p)
     }
     this.trySubmit(now)
+    this.catchUp(s, now)
     if (this.wanted !== undefined && !this.fetching && now - this.lastFetchAt > 2_000) void this.fetch()
     const running = now - this.lastRoundActivity < 2 * this.cfg.deadlineMs + this.cfg.paceMs
     if (running !== this.sessionRunning) {
       this.sessionRunning = running
       this.safeDispatchEvent('session-running', { detail: { running } })
     }
+  }
+
+  /**
+   * Anti-entropy: the leader's heartbeat says which model it holds. Behind it for twice the verification grace (long
+   * enough for a model on its way to arrive and be verified), this node fetches that model instead.
+   */
+  private catchUp (s: RoundSession, now: number): void {
+    const leader = this.init.election().leader()
+    const head = leader === undefined || leader === this.self ? undefined : this.init.heartbeat().membership.get(leader)?.last?.model
+    if (leader === undefined || head === undefined || head.session !== this.info?.session || head.version <= s.model.version) {
+      this.behindSince = undefined
+      return
+    }
+    this.behindSince ??= now
+    if (now - this.behindSince < 2 * this.cfg.graceMs || this.wanted !== undefined) return
+    const out = s.onLeaderHead(head.version, head.digest, leader)
+    if (out.events.some(e => e.type === 'fetch-model')) {
+      this.counters.catchUps++
+      this.behindSince = undefined
+    }
+    this.apply(out)
   }
 
   // --- outputs of the session ---------------------------------------------------------------------------------------
@@ -684,6 +721,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
       term: rs?.term ?? 0,
       ...(rs?.leader !== undefined ? { coordinator: rs.leader } : {}),
       version: rs?.version ?? 0,
+      ...(rs !== undefined ? { modelDigest: rs.modelDigest } : {}),
       verifiedModel: rs?.modelVerified ?? false,
       ...(rs?.open !== undefined
         ? {
@@ -715,6 +753,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
         failed: this.counters.fetchFailed,
         served: this.counters.served,
         refused: this.counters.refused,
+        catchUps: this.counters.catchUps,
         ...(this.lastFetchError !== undefined ? { lastError: this.lastFetchError } : {})
       },
       suspicion: (rs?.suspicion ?? []).map(p => ({ peer: p.peer, score: round3(p.score), quarantined: p.quarantined, reasons: { ...p.reasons } as Record<string, number> })),

@@ -1,5 +1,5 @@
 import { Envelope } from './fedmesh.ts'
-import { electionKindToWire, envelopeToWireMessage, SchemaError, transportToWire } from './schema.ts'
+import { electionKindToWire, envelopeToWireMessage, MAX_DIGEST_LENGTH, MAX_SESSION_LENGTH, SchemaError, transportToWire } from './schema.ts'
 import { scanEnvelope, WireFormatError } from './structure.ts'
 import type { EnvelopeStructure } from './structure.ts'
 import { maxBytesForTopic, TOPICS, WIRE_VERSION } from './types.ts'
@@ -147,7 +147,15 @@ function heartbeatToWire (hb: HeartbeatBody): NonNullable<Envelope['heartbeat']>
   safeUint(m.heapUsedBytes, 'metrics.heapUsedBytes')
   uint32(m.directPeers, 'metrics.directPeers')
   uint32(m.relayedPeers, 'metrics.relayedPeers')
+  const head = hb.model
+  if (head !== undefined) {
+    safeUint(head.version, 'model.version')
+    safeUint(head.term, 'model.term')
+    if (head.session.length === 0 || head.session.length > MAX_SESSION_LENGTH) throw new RangeError(`model.session must be 1..${MAX_SESSION_LENGTH} characters`)
+    if (head.digest.length === 0 || head.digest.length > MAX_DIGEST_LENGTH) throw new RangeError(`model.digest must be 1..${MAX_DIGEST_LENGTH} characters`)
+  }
   return {
+    ...(head !== undefined ? { model: { session: head.session, version: BigInt(head.version), term: BigInt(head.term), digest: head.digest } } : {}),
     intervalMs: hb.intervalMs,
     hidden: hb.hidden,
     neighbours: hb.neighbours.map(n => ({

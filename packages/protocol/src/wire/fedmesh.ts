@@ -298,6 +298,26 @@ export namespace Envelope {
     value: number
   }
 
+  export interface EnvelopeHeartbeatModelSessionFieldEvent {
+    field: '$.heartbeat.model.session'
+    value: string
+  }
+
+  export interface EnvelopeHeartbeatModelVersionFieldEvent {
+    field: '$.heartbeat.model.version'
+    value: bigint
+  }
+
+  export interface EnvelopeHeartbeatModelTermFieldEvent {
+    field: '$.heartbeat.model.term'
+    value: bigint
+  }
+
+  export interface EnvelopeHeartbeatModelDigestFieldEvent {
+    field: '$.heartbeat.model.digest'
+    value: string
+  }
+
   export interface EnvelopeElectionKindFieldEvent {
     field: '$.election.kind'
     value: ElectionKind
@@ -361,7 +381,7 @@ export namespace Envelope {
     return decodeMessage(buf, Envelope.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Envelope>): Generator<EnvelopeVersionFieldEvent | EnvelopeTopicFieldEvent | EnvelopeSenderFieldEvent | EnvelopeSeqFieldEvent | EnvelopeSentAtMsFieldEvent | EnvelopeHeartbeatIntervalMsFieldEvent | EnvelopeHeartbeatHiddenFieldEvent | EnvelopeHeartbeatNeighboursPeerIdFieldEvent | EnvelopeHeartbeatNeighboursTransportFieldEvent | EnvelopeHeartbeatNeighboursRttMsFieldEvent | EnvelopeHeartbeatNeighboursLossFieldEvent | EnvelopeHeartbeatMetricsRttMeanMsFieldEvent | EnvelopeHeartbeatMetricsRttMaxMsFieldEvent | EnvelopeHeartbeatMetricsLossRatioFieldEvent | EnvelopeHeartbeatMetricsEventLoopLagMsFieldEvent | EnvelopeHeartbeatMetricsHeapUsedBytesFieldEvent | EnvelopeHeartbeatMetricsMsgsInPerSFieldEvent | EnvelopeHeartbeatMetricsMsgsOutPerSFieldEvent | EnvelopeHeartbeatMetricsBytesInPerSFieldEvent | EnvelopeHeartbeatMetricsBytesOutPerSFieldEvent | EnvelopeHeartbeatMetricsDirectPeersFieldEvent | EnvelopeHeartbeatMetricsRelayedPeersFieldEvent | EnvelopeElectionKindFieldEvent | EnvelopeElectionTermFieldEvent | EnvelopeElectionCandidateFieldEvent | EnvelopeElectionElectorateFieldEvent | EnvelopeElectionSignatureFieldEvent | EnvelopeElectionCertificateFromFieldEvent | EnvelopeElectionCertificateTermFieldEvent | EnvelopeElectionCertificateCandidateFieldEvent | EnvelopeElectionCertificateElectorateFieldEvent | EnvelopeElectionCertificateSignatureFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Envelope>): Generator<EnvelopeVersionFieldEvent | EnvelopeTopicFieldEvent | EnvelopeSenderFieldEvent | EnvelopeSeqFieldEvent | EnvelopeSentAtMsFieldEvent | EnvelopeHeartbeatIntervalMsFieldEvent | EnvelopeHeartbeatHiddenFieldEvent | EnvelopeHeartbeatNeighboursPeerIdFieldEvent | EnvelopeHeartbeatNeighboursTransportFieldEvent | EnvelopeHeartbeatNeighboursRttMsFieldEvent | EnvelopeHeartbeatNeighboursLossFieldEvent | EnvelopeHeartbeatMetricsRttMeanMsFieldEvent | EnvelopeHeartbeatMetricsRttMaxMsFieldEvent | EnvelopeHeartbeatMetricsLossRatioFieldEvent | EnvelopeHeartbeatMetricsEventLoopLagMsFieldEvent | EnvelopeHeartbeatMetricsHeapUsedBytesFieldEvent | EnvelopeHeartbeatMetricsMsgsInPerSFieldEvent | EnvelopeHeartbeatMetricsMsgsOutPerSFieldEvent | EnvelopeHeartbeatMetricsBytesInPerSFieldEvent | EnvelopeHeartbeatMetricsBytesOutPerSFieldEvent | EnvelopeHeartbeatMetricsDirectPeersFieldEvent | EnvelopeHeartbeatMetricsRelayedPeersFieldEvent | EnvelopeHeartbeatModelSessionFieldEvent | EnvelopeHeartbeatModelVersionFieldEvent | EnvelopeHeartbeatModelTermFieldEvent | EnvelopeHeartbeatModelDigestFieldEvent | EnvelopeElectionKindFieldEvent | EnvelopeElectionTermFieldEvent | EnvelopeElectionCandidateFieldEvent | EnvelopeElectionElectorateFieldEvent | EnvelopeElectionSignatureFieldEvent | EnvelopeElectionCertificateFromFieldEvent | EnvelopeElectionCertificateTermFieldEvent | EnvelopeElectionCertificateCandidateFieldEvent | EnvelopeElectionCertificateElectorateFieldEvent | EnvelopeElectionCertificateSignatureFieldEvent> {
     return streamMessage(buf, Envelope.codec(), opts)
   }
 }
@@ -371,6 +391,7 @@ export interface Heartbeat {
   hidden: boolean
   neighbours: Neighbour[]
   metrics?: Metrics
+  model?: ModelHead
 }
 
 export namespace Heartbeat {
@@ -403,6 +424,11 @@ export namespace Heartbeat {
         if (obj.metrics != null) {
           w.uint32(34)
           Metrics.codec().encode(obj.metrics, w)
+        }
+
+        if (obj.model != null) {
+          w.uint32(42)
+          ModelHead.codec().encode(obj.model, w)
         }
 
         if (opts.lengthDelimited !== false) {
@@ -442,6 +468,12 @@ export namespace Heartbeat {
             case 4: {
               obj.metrics = Metrics.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.metrics
+              })
+              break
+            }
+            case 5: {
+              obj.model = ModelHead.codec().decode(reader, reader.uint32(), {
+                limits: opts.limits?.model
               })
               break
             }
@@ -499,6 +531,13 @@ export namespace Heartbeat {
             case 4: {
               yield * Metrics.codec().stream(reader, reader.uint32(), `${prefix}.metrics`, {
                 limits: opts.limits?.metrics
+              })
+
+              break
+            }
+            case 5: {
+              yield * ModelHead.codec().stream(reader, reader.uint32(), `${prefix}.model`, {
+                limits: opts.limits?.model
               })
 
               break
@@ -604,6 +643,26 @@ export namespace Heartbeat {
     value: number
   }
 
+  export interface HeartbeatModelSessionFieldEvent {
+    field: '$.model.session'
+    value: string
+  }
+
+  export interface HeartbeatModelVersionFieldEvent {
+    field: '$.model.version'
+    value: bigint
+  }
+
+  export interface HeartbeatModelTermFieldEvent {
+    field: '$.model.term'
+    value: bigint
+  }
+
+  export interface HeartbeatModelDigestFieldEvent {
+    field: '$.model.digest'
+    value: string
+  }
+
   export function encode (obj: Partial<Heartbeat>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Heartbeat.codec())
   }
@@ -612,8 +671,166 @@ export namespace Heartbeat {
     return decodeMessage(buf, Heartbeat.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Heartbeat>): Generator<HeartbeatIntervalMsFieldEvent | HeartbeatHiddenFieldEvent | HeartbeatNeighboursPeerIdFieldEvent | HeartbeatNeighboursTransportFieldEvent | HeartbeatNeighboursRttMsFieldEvent | HeartbeatNeighboursLossFieldEvent | HeartbeatMetricsRttMeanMsFieldEvent | HeartbeatMetricsRttMaxMsFieldEvent | HeartbeatMetricsLossRatioFieldEvent | HeartbeatMetricsEventLoopLagMsFieldEvent | HeartbeatMetricsHeapUsedBytesFieldEvent | HeartbeatMetricsMsgsInPerSFieldEvent | HeartbeatMetricsMsgsOutPerSFieldEvent | HeartbeatMetricsBytesInPerSFieldEvent | HeartbeatMetricsBytesOutPerSFieldEvent | HeartbeatMetricsDirectPeersFieldEvent | HeartbeatMetricsRelayedPeersFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Heartbeat>): Generator<HeartbeatIntervalMsFieldEvent | HeartbeatHiddenFieldEvent | HeartbeatNeighboursPeerIdFieldEvent | HeartbeatNeighboursTransportFieldEvent | HeartbeatNeighboursRttMsFieldEvent | HeartbeatNeighboursLossFieldEvent | HeartbeatMetricsRttMeanMsFieldEvent | HeartbeatMetricsRttMaxMsFieldEvent | HeartbeatMetricsLossRatioFieldEvent | HeartbeatMetricsEventLoopLagMsFieldEvent | HeartbeatMetricsHeapUsedBytesFieldEvent | HeartbeatMetricsMsgsInPerSFieldEvent | HeartbeatMetricsMsgsOutPerSFieldEvent | HeartbeatMetricsBytesInPerSFieldEvent | HeartbeatMetricsBytesOutPerSFieldEvent | HeartbeatMetricsDirectPeersFieldEvent | HeartbeatMetricsRelayedPeersFieldEvent | HeartbeatModelSessionFieldEvent | HeartbeatModelVersionFieldEvent | HeartbeatModelTermFieldEvent | HeartbeatModelDigestFieldEvent> {
     return streamMessage(buf, Heartbeat.codec(), opts)
+  }
+}
+
+export interface ModelHead {
+  session: string
+  version: bigint
+  term: bigint
+  digest: string
+}
+
+export namespace ModelHead {
+  let _codec: Codec<ModelHead>
+
+  export const codec = (): Codec<ModelHead> => {
+    if (_codec == null) {
+      _codec = message<ModelHead>((obj, w, opts = {}) => {
+        if (opts.lengthDelimited !== false) {
+          w.fork()
+        }
+
+        if ((obj.session != null && obj.session !== '')) {
+          w.uint32(10)
+          w.string(obj.session)
+        }
+
+        if ((obj.version != null && obj.version !== 0n)) {
+          w.uint32(16)
+          w.uint64(obj.version)
+        }
+
+        if ((obj.term != null && obj.term !== 0n)) {
+          w.uint32(24)
+          w.uint64(obj.term)
+        }
+
+        if ((obj.digest != null && obj.digest !== '')) {
+          w.uint32(34)
+          w.string(obj.digest)
+        }
+
+        if (opts.lengthDelimited !== false) {
+          w.ldelim()
+        }
+      }, (reader, length, opts = {}) => {
+        const obj: any = {
+          session: '',
+          version: 0n,
+          term: 0n,
+          digest: ''
+        }
+
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              obj.session = reader.string()
+              break
+            }
+            case 2: {
+              obj.version = reader.uint64()
+              break
+            }
+            case 3: {
+              obj.term = reader.uint64()
+              break
+            }
+            case 4: {
+              obj.digest = reader.string()
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+
+        return obj
+      }, function * (reader, length, prefix, opts = {}) {
+        const end = length == null ? reader.len : reader.pos + length
+
+        while (reader.pos < end) {
+          const tag = reader.uint32()
+
+          switch (tag >>> 3) {
+            case 1: {
+              yield {
+                field: `${prefix}.session`,
+                value: reader.string()
+              }
+              break
+            }
+            case 2: {
+              yield {
+                field: `${prefix}.version`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 3: {
+              yield {
+                field: `${prefix}.term`,
+                value: reader.uint64()
+              }
+              break
+            }
+            case 4: {
+              yield {
+                field: `${prefix}.digest`,
+                value: reader.string()
+              }
+              break
+            }
+            default: {
+              reader.skipType(tag & 7)
+              break
+            }
+          }
+        }
+      })
+    }
+
+    return _codec
+  }
+
+  export interface ModelHeadSessionFieldEvent {
+    field: '$.session'
+    value: string
+  }
+
+  export interface ModelHeadVersionFieldEvent {
+    field: '$.version'
+    value: bigint
+  }
+
+  export interface ModelHeadTermFieldEvent {
+    field: '$.term'
+    value: bigint
+  }
+
+  export interface ModelHeadDigestFieldEvent {
+    field: '$.digest'
+    value: string
+  }
+
+  export function encode (obj: Partial<ModelHead>): Uint8Array<ArrayBuffer> {
+    return encodeMessage(obj, ModelHead.codec())
+  }
+
+  export function decode (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ModelHead>): ModelHead {
+    return decodeMessage(buf, ModelHead.codec(), opts)
+  }
+
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ModelHead>): Generator<ModelHeadSessionFieldEvent | ModelHeadVersionFieldEvent | ModelHeadTermFieldEvent | ModelHeadDigestFieldEvent> {
+    return streamMessage(buf, ModelHead.codec(), opts)
   }
 }
 

@@ -4,14 +4,17 @@
  * so a peer never emits what its neighbours would reject.
  */
 import { ElectionKind, Transport } from './fedmesh.ts'
-import type { Election, Envelope, Heartbeat, Metrics, Neighbour, SignedVote } from './fedmesh.ts'
+import type { Election, Envelope, Heartbeat, Metrics, ModelHead as WireModelHead, Neighbour, SignedVote } from './fedmesh.ts'
 import { TOPICS } from './types.ts'
-import type { ElectionBody, ElectionKindName, HeartbeatBody, MetricsSummary, NeighbourInfo, SignedVoteBody, TransportName, WireMessage } from './types.ts'
+import type { ElectionBody, ElectionKindName, HeartbeatBody, MetricsSummary, ModelHead, NeighbourInfo, SignedVoteBody, TransportName, WireMessage } from './types.ts'
 
 export const MIN_INTERVAL_MS = 50
 export const MAX_INTERVAL_MS = 600_000
 export const MAX_NEIGHBOURS = 64
 export const MAX_PEER_ID_LENGTH = 128
+/** Training session names and model digests in a heartbeat's model head. */
+export const MAX_SESSION_LENGTH = 128
+export const MAX_DIGEST_LENGTH = 128
 /** Election terms above this are refused (the same bound as @fedmesh/election's MAX_TERM). */
 export const MAX_ELECTION_TERM = 2 ** 48
 /** Votes in one certificate: a quorum of an electorate of about 600 members; keeps a Lead under 64 KiB. */
@@ -194,8 +197,15 @@ function heartbeatFromWire (hb: Heartbeat): HeartbeatBody {
     intervalMs: hb.intervalMs,
     hidden: hb.hidden,
     neighbours: hb.neighbours.map((n, i) => neighbourFromWire(n, i)),
-    metrics: metricsFromWire(hb.metrics)
+    metrics: metricsFromWire(hb.metrics),
+    ...(hb.model !== undefined ? { model: modelHeadFromWire(hb.model) } : {})
   }
+}
+
+function modelHeadFromWire (m: WireModelHead): ModelHead {
+  if (m.session.length === 0 || m.session.length > MAX_SESSION_LENGTH) throw new SchemaError(`model.session must be 1..${MAX_SESSION_LENGTH} characters, got ${m.session.length}`)
+  if (m.digest.length === 0 || m.digest.length > MAX_DIGEST_LENGTH) throw new SchemaError(`model.digest must be 1..${MAX_DIGEST_LENGTH} characters, got ${m.digest.length}`)
+  return { session: m.session, version: safeInteger(m.version, 'model.version'), term: safeInteger(m.term, 'model.term'), digest: m.digest }
 }
 
 function checkInterval (intervalMs: number): void {

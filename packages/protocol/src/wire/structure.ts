@@ -40,9 +40,13 @@ const NEIGHBOUR: MessageSchema = {
   fields: new Map<number, FieldKind>([[1, 'string'], [2, 'enum'], [3, 'float'], [4, 'float']]),
   enumMax: TRANSPORT_ENUM_MAX
 }
+const MODEL_HEAD: MessageSchema = {
+  name: 'ModelHead',
+  fields: new Map<number, FieldKind>([[1, 'string'], [2, 'uint64'], [3, 'uint64'], [4, 'string']])
+}
 const HEARTBEAT: MessageSchema = {
   name: 'Heartbeat',
-  fields: new Map<number, FieldKind>([[1, 'uint32'], [2, 'bool'], [3, NEIGHBOUR], [4, METRICS]])
+  fields: new Map<number, FieldKind>([[1, 'uint32'], [2, 'bool'], [3, NEIGHBOUR], [4, METRICS], [5, MODEL_HEAD]])
 }
 const SIGNED_VOTE: MessageSchema = {
   name: 'SignedVote',

@@ -60,6 +60,17 @@ export interface HeartbeatBody {
   hidden: boolean
   neighbours: NeighbourInfo[]
   metrics: MetricsSummary
+  /** The global model the sender holds in its training session (absent until it begins one). */
+  model?: ModelHead
+}
+
+/** Which global model a node holds: advertised in heartbeats so a node that missed a model can catch up. */
+export interface ModelHead {
+  session: string
+  version: number
+  term: number
+  /** digestWeights of the tensors (@fedmesh/updates). */
+  digest: string
 }
 
 export type ElectionKindName = 'claim' | 'vote' | 'lead' | 'resign' | 'fence'

@@ -256,6 +256,21 @@ export class RoundSession {
     return { ...out, ok: true }
   }
 
+  /**
+   * The elected leader advertises (in its heartbeat) that it holds global model `version` with weights `digest`.
+   * Anti-entropy: a node that is behind with nothing on its way fetches that model, checked against the digest and
+   * adopted unverified, as a late joiner does. Without it a node that missed the session's last model (its gossip,
+   * its verification inputs, or its announcement under a term it already saw superseded) would stay behind for good.
+   * The caller waits a while first, so models arriving the normal way are verified rather than fetched.
+   */
+  onLeaderHead (version: number, digest: string, leader: string): Output {
+    const out = this.output()
+    if (leader !== this.participant.leader || version <= this.model.version || this.wanted !== undefined) return out
+    if (this.pending.some(p => p.model.version === version && p.model.weightsDigest === digest)) return out
+    this.want(version, digest, leader, out)
+    return out
+  }
+
   /** The encoded global model this node serves to late joiners (the current one), if it has one of `version`. */
   modelPayload (version?: number): GlobalModel | undefined {
     const g = this.model.global
