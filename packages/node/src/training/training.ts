@@ -415,7 +415,8 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
 
   /**
    * Anti-entropy: the leader's heartbeat says which model it holds. Behind it for twice the verification grace (long
-   * enough for a model on its way to arrive and be verified), this node fetches that model instead.
+   * enough for a model on its way to arrive and be verified; a round deadline more once some of its chunks are
+   * here), this node fetches that model instead.
    */
   private catchUp (s: RoundSession, now: number): void {
     const leader = this.init.election().leader()
@@ -425,7 +426,9 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
       return
     }
     this.behindSince ??= now
-    if (now - this.behindSince < 2 * this.cfg.graceMs || this.wanted !== undefined) return
+    // a model whose chunks are arriving (a large one, on a loaded machine) gets a round deadline more before it is fetched
+    const wait = 2 * this.cfg.graceMs + (this.modelSeenAt.has(head.version) ? this.cfg.deadlineMs : 0)
+    if (now - this.behindSince < wait || this.wanted !== undefined) return
     const out = s.onLeaderHead(head.version, head.digest, leader)
     if (out.events.some(e => e.type === 'fetch-model')) {
       this.counters.catchUps++
