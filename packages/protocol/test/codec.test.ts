@@ -31,15 +31,15 @@ describe('codec', () => {
   })
 
   it('round-trips the training model head, and a heartbeat without one has none', () => {
-    const model = { session: 'link-health/1', version: 2 ** 40 + 3, term: 17, digest: 'ab'.repeat(32) }
+    const model = { session: 'link-health/1', version: 2 ** 40 + 3, term: 17, digest: 'ab'.repeat(32), verified: true }
     const bytes = encodeHeartbeat({ sender: ALICE, seq: 3, sentAtMs: 5, heartbeat: { ...sampleHeartbeat(), model } })
     expect(decodeWireMessage(bytes).heartbeat?.model).toEqual(model)
-    expect(Envelope.decode(bytes).heartbeat?.model).toEqual({ session: model.session, version: BigInt(model.version), term: 17n, digest: model.digest })
+    expect(Envelope.decode(bytes).heartbeat?.model).toEqual({ session: model.session, version: BigInt(model.version), term: 17n, digest: model.digest, verified: true })
     expect(decodeWireMessage(encodeHeartbeat({ sender: ALICE, seq: 3, sentAtMs: 5, heartbeat: sampleHeartbeat() })).heartbeat).not.toHaveProperty('model')
   })
 
   it('rejects a model head with an empty session, an oversized digest or an unsafe version', () => {
-    const good = Envelope.decode(encodeHeartbeat({ sender: ALICE, seq: 3, sentAtMs: 5, heartbeat: { ...sampleHeartbeat(), model: { session: 's', version: 1, term: 1, digest: 'd' } } }))
+    const good = Envelope.decode(encodeHeartbeat({ sender: ALICE, seq: 3, sentAtMs: 5, heartbeat: { ...sampleHeartbeat(), model: { session: 's', version: 1, term: 1, digest: 'd', verified: false } } }))
     const reasonOf = (model: Partial<NonNullable<NonNullable<typeof good.heartbeat>['model']>>): string => {
       try {
         decodeWireMessage(Envelope.encode({ ...good, heartbeat: { ...good.heartbeat!, model: { ...good.heartbeat!.model!, ...model } } }))
@@ -52,9 +52,9 @@ describe('codec', () => {
     expect(reasonOf({ session: '' })).toBe('schema')
     expect(reasonOf({ digest: 'x'.repeat(129) })).toBe('schema')
     expect(reasonOf({ version: 2n ** 60n })).toBe('schema')
-    const send = (model: { session: string, version: number, term: number, digest: string }): Uint8Array => encodeHeartbeat({ sender: ALICE, seq: 1, sentAtMs: 1, heartbeat: { ...sampleHeartbeat(), model } })
-    expect(() => send({ session: '', version: 1, term: 1, digest: 'd' })).toThrow(/model.session/)
-    expect(() => send({ session: 's', version: -1, term: 1, digest: 'd' })).toThrow(/model.version/)
+    const send = (model: { session: string, version: number, term: number, digest: string, verified: boolean }): Uint8Array => encodeHeartbeat({ sender: ALICE, seq: 1, sentAtMs: 1, heartbeat: { ...sampleHeartbeat(), model } })
+    expect(() => send({ session: '', version: 1, term: 1, digest: 'd', verified: true })).toThrow(/model.session/)
+    expect(() => send({ session: 's', version: -1, term: 1, digest: 'd', verified: true })).toThrow(/model.version/)
   })
 
   it('writes the documented protobuf fields (readable by the generated decoder)', () => {

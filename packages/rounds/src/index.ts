@@ -17,7 +17,7 @@
  * topic, and act on events: 'train' (run the learner from s.model), 'fetch-model' (late joiner), 'model-rejected'
  * (Election.distrust(coordinator): stop following a coordinator whose model failed verification), 'quarantined'.
  *
- * The parts, usable alone: UpdatePool (validated updates of the current and next round), aggregateRound (the
+ * The parts, usable alone: UpdatePool (validated updates of the last closed, open and next round), aggregateRound (the
  * deterministic base + rule(deltas) both coordinator and verifiers compute), verifyGlobalModel, RoundCoordinator
  * (open / decide / extend / close), Admission (who a coordinator waits for), RoundParticipant (term fencing,
  * when to train), SuspicionLedger (decaying evidence scores and quarantine).

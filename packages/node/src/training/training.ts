@@ -300,7 +300,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
   head (): ModelHead | undefined {
     const s = this.s
     if (s === undefined || this.info === undefined) return undefined
-    return { session: this.info.session, version: s.model.version, term: s.model.term, digest: s.model.digest }
+    return { session: this.info.session, version: s.model.version, term: s.model.term, digest: s.model.digest, verified: s.model.verified }
   }
 
   /** Hand over (or replace) the learner after begin(), e.g. once the worker has started. */
@@ -420,7 +420,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
    */
   private catchUp (s: RoundSession, now: number): void {
     const leader = this.init.election().leader()
-    const head = leader === undefined || leader === this.self ? undefined : this.init.heartbeat().membership.get(leader)?.last?.model
+    const head = leader === undefined || leader === this.self || this.excludedCoordinators.has(leader) ? undefined : this.init.heartbeat().membership.get(leader)?.last?.model
     if (leader === undefined || head === undefined || head.session !== this.info?.session || head.version <= s.model.version) {
       this.behindSince = undefined
       return
@@ -429,7 +429,12 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
     // a model whose chunks are arriving (a large one, on a loaded machine) gets a round deadline more before it is fetched
     const wait = 2 * this.cfg.graceMs + (this.modelSeenAt.has(head.version) ? this.cfg.deadlineMs : 0)
     if (now - this.behindSince < wait || this.wanted !== undefined) return
-    const out = s.onLeaderHead(head.version, head.digest, leader)
+    // peers other than the leader that recomputed this very model: f + 1 of them include an honest one
+    const vouchers = this.init.heartbeat().membership.list().filter(m => {
+      const h = m.last?.model
+      return m.state === 'alive' && m.peerId !== leader && h !== undefined && h.verified && h.session === head.session && h.version === head.version && h.digest === head.digest
+    }).length
+    const out = s.onLeaderHead(head.version, head.digest, leader, vouchers >= (this.cfg.aggregator.f ?? 0) + 1)
     if (out.events.some(e => e.type === 'fetch-model')) {
       this.counters.catchUps++
       this.behindSince = undefined
@@ -494,7 +499,9 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
         break
       case 'model-rejected':
         this.counters.modelsRejected++
-        if (e.coordinator !== this.self) {
+        // only proof (a model that recomputes to something else) makes the election drop its coordinator: a model
+        // this node could not check (an update or the announcement never reached it) may be gossip loss
+        if (e.coordinator !== this.self && e.reason !== 'missing-update' && e.reason !== 'unknown-round') {
           this.excludedCoordinators.add(e.coordinator)
           this.init.election().exclude(e.coordinator, `model v${e.version} failed verification: ${e.reason}`)
         }

@@ -155,7 +155,7 @@ function heartbeatToWire (hb: HeartbeatBody): NonNullable<Envelope['heartbeat']>
     if (head.digest.length === 0 || head.digest.length > MAX_DIGEST_LENGTH) throw new RangeError(`model.digest must be 1..${MAX_DIGEST_LENGTH} characters`)
   }
   return {
-    ...(head !== undefined ? { model: { session: head.session, version: BigInt(head.version), term: BigInt(head.term), digest: head.digest } } : {}),
+    ...(head !== undefined ? { model: { session: head.session, version: BigInt(head.version), term: BigInt(head.term), digest: head.digest, verified: head.verified } } : {}),
     intervalMs: hb.intervalMs,
     hidden: hb.hidden,
     neighbours: hb.neighbours.map(n => ({

@@ -318,6 +318,11 @@ export namespace Envelope {
     value: string
   }
 
+  export interface EnvelopeHeartbeatModelVerifiedFieldEvent {
+    field: '$.heartbeat.model.verified'
+    value: boolean
+  }
+
   export interface EnvelopeElectionKindFieldEvent {
     field: '$.election.kind'
     value: ElectionKind
@@ -381,7 +386,7 @@ export namespace Envelope {
     return decodeMessage(buf, Envelope.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Envelope>): Generator<EnvelopeVersionFieldEvent | EnvelopeTopicFieldEvent | EnvelopeSenderFieldEvent | EnvelopeSeqFieldEvent | EnvelopeSentAtMsFieldEvent | EnvelopeHeartbeatIntervalMsFieldEvent | EnvelopeHeartbeatHiddenFieldEvent | EnvelopeHeartbeatNeighboursPeerIdFieldEvent | EnvelopeHeartbeatNeighboursTransportFieldEvent | EnvelopeHeartbeatNeighboursRttMsFieldEvent | EnvelopeHeartbeatNeighboursLossFieldEvent | EnvelopeHeartbeatMetricsRttMeanMsFieldEvent | EnvelopeHeartbeatMetricsRttMaxMsFieldEvent | EnvelopeHeartbeatMetricsLossRatioFieldEvent | EnvelopeHeartbeatMetricsEventLoopLagMsFieldEvent | EnvelopeHeartbeatMetricsHeapUsedBytesFieldEvent | EnvelopeHeartbeatMetricsMsgsInPerSFieldEvent | EnvelopeHeartbeatMetricsMsgsOutPerSFieldEvent | EnvelopeHeartbeatMetricsBytesInPerSFieldEvent | EnvelopeHeartbeatMetricsBytesOutPerSFieldEvent | EnvelopeHeartbeatMetricsDirectPeersFieldEvent | EnvelopeHeartbeatMetricsRelayedPeersFieldEvent | EnvelopeHeartbeatModelSessionFieldEvent | EnvelopeHeartbeatModelVersionFieldEvent | EnvelopeHeartbeatModelTermFieldEvent | EnvelopeHeartbeatModelDigestFieldEvent | EnvelopeElectionKindFieldEvent | EnvelopeElectionTermFieldEvent | EnvelopeElectionCandidateFieldEvent | EnvelopeElectionElectorateFieldEvent | EnvelopeElectionSignatureFieldEvent | EnvelopeElectionCertificateFromFieldEvent | EnvelopeElectionCertificateTermFieldEvent | EnvelopeElectionCertificateCandidateFieldEvent | EnvelopeElectionCertificateElectorateFieldEvent | EnvelopeElectionCertificateSignatureFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Envelope>): Generator<EnvelopeVersionFieldEvent | EnvelopeTopicFieldEvent | EnvelopeSenderFieldEvent | EnvelopeSeqFieldEvent | EnvelopeSentAtMsFieldEvent | EnvelopeHeartbeatIntervalMsFieldEvent | EnvelopeHeartbeatHiddenFieldEvent | EnvelopeHeartbeatNeighboursPeerIdFieldEvent | EnvelopeHeartbeatNeighboursTransportFieldEvent | EnvelopeHeartbeatNeighboursRttMsFieldEvent | EnvelopeHeartbeatNeighboursLossFieldEvent | EnvelopeHeartbeatMetricsRttMeanMsFieldEvent | EnvelopeHeartbeatMetricsRttMaxMsFieldEvent | EnvelopeHeartbeatMetricsLossRatioFieldEvent | EnvelopeHeartbeatMetricsEventLoopLagMsFieldEvent | EnvelopeHeartbeatMetricsHeapUsedBytesFieldEvent | EnvelopeHeartbeatMetricsMsgsInPerSFieldEvent | EnvelopeHeartbeatMetricsMsgsOutPerSFieldEvent | EnvelopeHeartbeatMetricsBytesInPerSFieldEvent | EnvelopeHeartbeatMetricsBytesOutPerSFieldEvent | EnvelopeHeartbeatMetricsDirectPeersFieldEvent | EnvelopeHeartbeatMetricsRelayedPeersFieldEvent | EnvelopeHeartbeatModelSessionFieldEvent | EnvelopeHeartbeatModelVersionFieldEvent | EnvelopeHeartbeatModelTermFieldEvent | EnvelopeHeartbeatModelDigestFieldEvent | EnvelopeHeartbeatModelVerifiedFieldEvent | EnvelopeElectionKindFieldEvent | EnvelopeElectionTermFieldEvent | EnvelopeElectionCandidateFieldEvent | EnvelopeElectionElectorateFieldEvent | EnvelopeElectionSignatureFieldEvent | EnvelopeElectionCertificateFromFieldEvent | EnvelopeElectionCertificateTermFieldEvent | EnvelopeElectionCertificateCandidateFieldEvent | EnvelopeElectionCertificateElectorateFieldEvent | EnvelopeElectionCertificateSignatureFieldEvent> {
     return streamMessage(buf, Envelope.codec(), opts)
   }
 }
@@ -663,6 +668,11 @@ export namespace Heartbeat {
     value: string
   }
 
+  export interface HeartbeatModelVerifiedFieldEvent {
+    field: '$.model.verified'
+    value: boolean
+  }
+
   export function encode (obj: Partial<Heartbeat>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Heartbeat.codec())
   }
@@ -671,7 +681,7 @@ export namespace Heartbeat {
     return decodeMessage(buf, Heartbeat.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Heartbeat>): Generator<HeartbeatIntervalMsFieldEvent | HeartbeatHiddenFieldEvent | HeartbeatNeighboursPeerIdFieldEvent | HeartbeatNeighboursTransportFieldEvent | HeartbeatNeighboursRttMsFieldEvent | HeartbeatNeighboursLossFieldEvent | HeartbeatMetricsRttMeanMsFieldEvent | HeartbeatMetricsRttMaxMsFieldEvent | HeartbeatMetricsLossRatioFieldEvent | HeartbeatMetricsEventLoopLagMsFieldEvent | HeartbeatMetricsHeapUsedBytesFieldEvent | HeartbeatMetricsMsgsInPerSFieldEvent | HeartbeatMetricsMsgsOutPerSFieldEvent | HeartbeatMetricsBytesInPerSFieldEvent | HeartbeatMetricsBytesOutPerSFieldEvent | HeartbeatMetricsDirectPeersFieldEvent | HeartbeatMetricsRelayedPeersFieldEvent | HeartbeatModelSessionFieldEvent | HeartbeatModelVersionFieldEvent | HeartbeatModelTermFieldEvent | HeartbeatModelDigestFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Heartbeat>): Generator<HeartbeatIntervalMsFieldEvent | HeartbeatHiddenFieldEvent | HeartbeatNeighboursPeerIdFieldEvent | HeartbeatNeighboursTransportFieldEvent | HeartbeatNeighboursRttMsFieldEvent | HeartbeatNeighboursLossFieldEvent | HeartbeatMetricsRttMeanMsFieldEvent | HeartbeatMetricsRttMaxMsFieldEvent | HeartbeatMetricsLossRatioFieldEvent | HeartbeatMetricsEventLoopLagMsFieldEvent | HeartbeatMetricsHeapUsedBytesFieldEvent | HeartbeatMetricsMsgsInPerSFieldEvent | HeartbeatMetricsMsgsOutPerSFieldEvent | HeartbeatMetricsBytesInPerSFieldEvent | HeartbeatMetricsBytesOutPerSFieldEvent | HeartbeatMetricsDirectPeersFieldEvent | HeartbeatMetricsRelayedPeersFieldEvent | HeartbeatModelSessionFieldEvent | HeartbeatModelVersionFieldEvent | HeartbeatModelTermFieldEvent | HeartbeatModelDigestFieldEvent | HeartbeatModelVerifiedFieldEvent> {
     return streamMessage(buf, Heartbeat.codec(), opts)
   }
 }
@@ -681,6 +691,7 @@ export interface ModelHead {
   version: bigint
   term: bigint
   digest: string
+  verified: boolean
 }
 
 export namespace ModelHead {
@@ -713,6 +724,11 @@ export namespace ModelHead {
           w.string(obj.digest)
         }
 
+        if ((obj.verified != null && obj.verified !== false)) {
+          w.uint32(40)
+          w.bool(obj.verified)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -721,7 +737,8 @@ export namespace ModelHead {
           session: '',
           version: 0n,
           term: 0n,
-          digest: ''
+          digest: '',
+          verified: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -744,6 +761,10 @@ export namespace ModelHead {
             }
             case 4: {
               obj.digest = reader.string()
+              break
+            }
+            case 5: {
+              obj.verified = reader.bool()
               break
             }
             default: {
@@ -789,6 +810,13 @@ export namespace ModelHead {
               }
               break
             }
+            case 5: {
+              yield {
+                field: `${prefix}.verified`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -821,6 +849,11 @@ export namespace ModelHead {
     value: string
   }
 
+  export interface ModelHeadVerifiedFieldEvent {
+    field: '$.verified'
+    value: boolean
+  }
+
   export function encode (obj: Partial<ModelHead>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, ModelHead.codec())
   }
@@ -829,7 +862,7 @@ export namespace ModelHead {
     return decodeMessage(buf, ModelHead.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ModelHead>): Generator<ModelHeadSessionFieldEvent | ModelHeadVersionFieldEvent | ModelHeadTermFieldEvent | ModelHeadDigestFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<ModelHead>): Generator<ModelHeadSessionFieldEvent | ModelHeadVersionFieldEvent | ModelHeadTermFieldEvent | ModelHeadDigestFieldEvent | ModelHeadVerifiedFieldEvent> {
     return streamMessage(buf, ModelHead.codec(), opts)
   }
 }

@@ -205,7 +205,7 @@ function heartbeatFromWire (hb: Heartbeat): HeartbeatBody {
 function modelHeadFromWire (m: WireModelHead): ModelHead {
   if (m.session.length === 0 || m.session.length > MAX_SESSION_LENGTH) throw new SchemaError(`model.session must be 1..${MAX_SESSION_LENGTH} characters, got ${m.session.length}`)
   if (m.digest.length === 0 || m.digest.length > MAX_DIGEST_LENGTH) throw new SchemaError(`model.digest must be 1..${MAX_DIGEST_LENGTH} characters, got ${m.digest.length}`)
-  return { session: m.session, version: safeInteger(m.version, 'model.version'), term: safeInteger(m.term, 'model.term'), digest: m.digest }
+  return { session: m.session, version: safeInteger(m.version, 'model.version'), term: safeInteger(m.term, 'model.term'), digest: m.digest, verified: m.verified }
 }
 
 function checkInterval (intervalMs: number): void {

@@ -42,7 +42,7 @@ const NEIGHBOUR: MessageSchema = {
 }
 const MODEL_HEAD: MessageSchema = {
   name: 'ModelHead',
-  fields: new Map<number, FieldKind>([[1, 'string'], [2, 'uint64'], [3, 'uint64'], [4, 'string']])
+  fields: new Map<number, FieldKind>([[1, 'string'], [2, 'uint64'], [3, 'uint64'], [4, 'string'], [5, 'bool']])
 }
 const HEARTBEAT: MessageSchema = {
   name: 'Heartbeat',

@@ -71,6 +71,8 @@ export interface ModelHead {
   term: number
   /** digestWeights of the tensors (@fedmesh/updates). */
   digest: string
+  /** The sender recomputed the model itself (false: the initial model, or one fetched on someone's word). */
+  verified: boolean
 }
 
 export type ElectionKindName = 'claim' | 'vote' | 'lead' | 'resign' | 'fence'

@@ -22,6 +22,13 @@ export type PoolResult =
 
 /** How many different updates per sender and round are kept (one, plus evidence of equivocation). */
 const MAX_PER_SENDER = 2
+/**
+ * Rounds held at once, from the round of the model this node holds: that closed round (its late updates are still
+ * gossiped on to nodes that need them to verify), the open one, and the next (whose updates arrive while this node
+ * still verifies the model they train from). An update outside the window is ignored, which in gossipsub also means
+ * not forwarded: too narrow a window cut updates off from nodes one version behind (missing-update in the swarm e2e).
+ */
+export const WINDOW_ROUNDS = 3
 
 /**
  * The model updates this node holds, for the round being played and the next one. Updates are gossiped to every
@@ -53,18 +60,22 @@ export class UpdatePool {
     this.setWindow(1)
   }
 
-  /** The first round still accepted (the next two are). */
+  /** The first and last round accepted. */
   get window (): [number, number] {
-    return [this.firstRound, this.firstRound + 1]
+    return [this.firstRound, this.lastRound]
   }
 
-  /** Accept rounds `first` and `first + 1`; forget everything older. */
+  private get lastRound (): number {
+    return this.firstRound + WINDOW_ROUNDS - 1
+  }
+
+  /** Accept rounds `first` .. `first + WINDOW_ROUNDS - 1`; forget everything older. */
   setWindow (first: number): void {
     if (first < this.firstRound) return
     this.firstRound = first
     for (const round of [...this.validators.keys()]) if (round < first) this.validators.delete(round)
     for (const round of [...this.held.keys()]) if (round < first) this.held.delete(round)
-    for (const round of [first, first + 1]) {
+    for (let round = first; round < first + WINDOW_ROUNDS; round++) {
       if (!this.validators.has(round)) {
         this.validators.set(round, new UpdateValidator({
           expect: { session: this.opts.session, round, term: 0, anyTerm: true, baseVersion: round - 1, shapes: this.opts.shapes },
@@ -105,8 +116,8 @@ export class UpdatePool {
    */
   acceptValidated (update: ModelUpdate, digest: string, flat?: Float32Array): PoolResult {
     if (update.session !== this.opts.session) return this.count(rejection('wrong-session', `session '${update.session}'`))
-    if (update.round < this.firstRound) return this.count(rejection('stale-round', `round ${update.round}, this node accepts ${this.firstRound}..${this.firstRound + 1}`))
-    if (update.round > this.firstRound + 1) return this.count(rejection('future-round', `round ${update.round}, this node accepts ${this.firstRound}..${this.firstRound + 1}`))
+    if (update.round < this.firstRound) return this.count(rejection('stale-round', `round ${update.round}, this node accepts ${this.firstRound}..${this.lastRound}`))
+    if (update.round > this.lastRound) return this.count(rejection('future-round', `round ${update.round}, this node accepts ${this.firstRound}..${this.lastRound}`))
     if (update.baseVersion !== update.round - 1) return this.count(rejection('wrong-base', `round ${update.round} trained from v${update.baseVersion}`))
     const bucket = this.bucket(update.round)
     if (bucket.has(digest)) return this.count(rejection('duplicate', `update ${digest.slice(0, 12)} already held`))
@@ -121,7 +132,7 @@ export class UpdatePool {
   addLocal (update: ModelUpdate, maxChunkBytes?: number): { held: HeldUpdate, chunks: Uint8Array[] } {
     const encoded = encodeUpdateChunks(update, maxChunkBytes === undefined ? {} : { maxChunkBytes })
     const validator = this.validators.get(update.round)
-    if (validator === undefined) throw new RangeError(`round ${update.round} is outside the accepted window ${this.firstRound}..${this.firstRound + 1}`)
+    if (validator === undefined) throw new RangeError(`round ${update.round} is outside the accepted window ${this.firstRound}..${this.lastRound}`)
     const v = validator.validate({ payload: encoded.payload, from: update.sender, digest: encoded.digest })
     if (!v.ok) throw new RangeError(`own update refused: ${v.reason}: ${v.detail}`)
     return { held: this.store(v.update, v.digest, update.sender), chunks: encoded.chunks }
@@ -162,8 +173,8 @@ export class UpdatePool {
   private admit (c: ChunkAdmission): Rejection | undefined {
     if (c.kind !== 'model-update') return rejection('wrong-kind', `a ${c.kind} payload on the updates topic`)
     if (c.session !== this.opts.session) return rejection('wrong-session', `session '${c.session}', expected '${this.opts.session}'`)
-    if (c.round < this.firstRound) return rejection('stale-round', `round ${c.round}, this node accepts ${this.firstRound}..${this.firstRound + 1}`)
-    if (c.round > this.firstRound + 1) return rejection('future-round', `round ${c.round}, this node accepts ${this.firstRound}..${this.firstRound + 1}`)
+    if (c.round < this.firstRound) return rejection('stale-round', `round ${c.round}, this node accepts ${this.firstRound}..${this.lastRound}`)
+    if (c.round > this.lastRound) return rejection('future-round', `round ${c.round}, this node accepts ${this.firstRound}..${this.lastRound}`)
     const limit = this.validators.get(c.round)?.payloadLimit ?? 0
     if (c.totalBytes > limit) return rejection('oversized', `payload of ${c.totalBytes} bytes announced, cap for this model is ${limit}`)
     return undefined

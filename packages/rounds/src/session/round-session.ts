@@ -81,6 +81,11 @@ export class RoundSession {
   private wanted: { version: number, digest: string, from: string } | undefined
   /** The announcement whose base is being fetched, and when it was first seen. */
   private fetchingFor: { open: RoundOpen, firstSeen: number } | undefined
+  /**
+   * Models (version/digest) this node refused after verification: never adopted later by a fetch (a round announcement
+   * naming it as base, or a leader advertising it), so a coordinator cannot get round a failed verification.
+   */
+  private readonly refused = new Set<string>()
   /** When each round announcement (round/term/coordinator) was first seen: bounds how long it stays parked. */
   private readonly openSeenAt = new Map<string, number>()
   private coordinating = false
@@ -114,7 +119,7 @@ export class RoundSession {
       aggregate: this.config.aggregate
     })
     this.pool = new UpdatePool({ session: config.session, shapes: this.shapes, clock: config.clock, maxNorm: config.maxNorm })
-    this.pool.setWindow(m.version + 1)
+    this.pool.setWindow(Math.max(1, m.version))
     const modelCap = float32PayloadBound(this.shapes) + 64 * 10_000 + 4096
     this.modelReassembler = new Reassembler({
       clock: config.clock,
@@ -262,12 +267,16 @@ export class RoundSession {
    * adopted unverified, as a late joiner does. Without it a node that missed the session's last model (its gossip,
    * its verification inputs, or its announcement under a term it already saw superseded) would stay behind for good.
    * The caller waits a while first, so models arriving the normal way are verified rather than fetched.
+   * `vouched`: at least f + 1 other peers advertise the same model as verified by themselves, so at least one honest
+   * peer recomputed it. Only then is a model this node refused after verification (for instance an update it needed
+   * never reached it) adopted: a coordinator that fabricates an input nobody holds cannot get its model in this way.
    */
-  onLeaderHead (version: number, digest: string, leader: string): Output {
+  onLeaderHead (version: number, digest: string, leader: string, vouched = false): Output {
     const out = this.output()
     if (leader !== this.participant.leader || version <= this.model.version || this.wanted !== undefined) return out
+    if (this.suspicion.isQuarantined(leader)) return out
     if (this.pending.some(p => p.model.version === version && p.model.weightsDigest === digest)) return out
-    this.want(version, digest, leader, out)
+    this.want(version, digest, leader, out, vouched)
     return out
   }
 
@@ -422,6 +431,8 @@ export class RoundSession {
   private reject (p: PendingModel, reason: VerificationFailure, detail: string, evidence: EvidenceKind, out: Output): void {
     this.counters.modelsRejected++
     this.modelRejects.count(`verification:${reason}`)
+    this.refused.add(`${p.model.version}/${p.model.weightsDigest}`)
+    if (this.refused.size > 64) this.refused.delete(this.refused.values().next().value as string)
     out.events.push({ type: 'model-rejected', version: p.model.version, round: p.model.round, term: p.model.term, coordinator: p.model.coordinator, reason, detail })
     this.suspect(p.model.coordinator, evidence, `${reason}: ${detail}`, out)
   }
@@ -476,15 +487,19 @@ export class RoundSession {
     const v = this.model.version
     for (const key of [...this.openSeenAt.keys()]) if (Number(key.split('/')[0]) <= v) this.openSeenAt.delete(key)
     this.participant.roundDone(v)
-    this.pool.setWindow(v + 1)
+    this.pool.setWindow(Math.max(1, v))
     this.pending = this.pending.filter(p => p.model.version > v || (p.model.version === v && p.model.term > this.model.term))
     if (this.wanted !== undefined && this.wanted.version <= v) this.wanted = undefined
     for (const open of this.participant.unpark()) this.handleOpen(open, out)
     if (this.coordinating) this.coordinate(out)
   }
 
-  private want (version: number, digest: string, from: string, out: Output): void {
+  private want (version: number, digest: string, from: string, out: Output, vouched = false): void {
     if (this.wanted?.version === version && this.wanted.digest === digest) return
+    if (!vouched && this.refused.has(`${version}/${digest}`)) {
+      this.modelRejects.count('refused-model')
+      return
+    }
     this.wanted = { version, digest, from }
     out.events.push({ type: 'fetch-model', version, digest, from })
   }
