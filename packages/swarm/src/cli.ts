@@ -61,6 +61,8 @@ global model version --rounds, or --training-timeout s after the last tab loaded
   --attack A[,B...]      ... with these attacks, in turn (sign-flip, gaussian, alie, ipm, label-flip, nan, garbage,
                          oversized, lying-coordinator)
   --close-coordinator-at S  at S s close the tab that is coordinator then; the report gives the failover time
+  --close-coordinator-at-version V  close the coordinator's tab once every live honest tab holds model version V
+                         (holds back any later scheduled event until then)
   --training-timeout S   training deadline after the last tab loaded (default ${DEFAULT_TRAINING.timeoutS})
   The JSON report gains "training": per round version, coordinator, term, selected/excluded tabs, round overhead;
   failover; rejected models and updates by reason; quarantined tabs; final versions; loss.
@@ -99,7 +101,7 @@ export function parseUrlParam (spec: string): [string, string] {
 /** The training options, or undefined when none is given (a pure mesh run). */
 function parseTraining (values: Record<string, string | boolean | string[] | undefined>): TrainingSpec | undefined {
   const str = (k: string): string | undefined => typeof values[k] === 'string' ? values[k] : undefined
-  const keys = ['task', 'rounds', 'rule', 'f', 'min-participants', 'round-deadline-ms', 'learn-every-ms', 'attackers', 'attack', 'close-coordinator-at', 'training-timeout']
+  const keys = ['task', 'rounds', 'rule', 'f', 'min-participants', 'round-deadline-ms', 'learn-every-ms', 'attackers', 'attack', 'close-coordinator-at', 'close-coordinator-at-version', 'training-timeout']
   if (keys.every(k => str(k) === undefined)) return undefined
   const t: TrainingSpec = { ...DEFAULT_TRAINING, attacks: [] }
   const task = str('task')
@@ -123,6 +125,8 @@ function parseTraining (values: Record<string, string | boolean | string[] | und
   if (attack !== undefined) t.attacks = attack.split(',').map(a => a.trim()).filter(a => a !== '')
   const closeAt = n('close-coordinator-at')
   if (closeAt !== undefined) t.closeCoordinatorAtS = closeAt
+  const closeAtVersion = n('close-coordinator-at-version')
+  if (closeAtVersion !== undefined) t.closeCoordinatorAtVersion = closeAtVersion
   const timeout = n('training-timeout')
   if (timeout !== undefined) t.timeoutS = timeout
   return t
@@ -172,6 +176,7 @@ export function parseCli (argv: string[]): CliConfig {
       attackers: { type: 'string' },
       attack: { type: 'string' },
       'close-coordinator-at': { type: 'string' },
+      'close-coordinator-at-version': { type: 'string' },
       'training-timeout': { type: 'string' },
       quiet: { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },

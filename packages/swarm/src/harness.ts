@@ -618,6 +618,21 @@ class SwarmRun {
         }
       })
     }
+    const closeAtVersion = o.training?.closeCoordinatorAtVersion
+    if (closeAtVersion !== undefined) {
+      planned.push({
+        atS: 0,
+        fire: async () => {
+          const reached = await this.waitUntil(() => this.honestTabsAt(closeAtVersion), this.lastTabLoadedAt + (o.training?.timeoutS ?? o.timeoutS) * 1000)
+          if (!reached) this.warn(`--close-coordinator-at-version ${closeAtVersion}: not every live honest tab reached it; closing the coordinator anyway`)
+          return await this.closeTheCoordinator()
+        },
+        settle: async e => {
+          await settledWhen(r => r.kind !== 'close-tabs' || r.allDeadMs !== undefined)(e)
+          await this.waitUntil(() => this.failoverDone(), e.at + timeoutMs)
+        }
+      })
+    }
     if (o.stopRelayAtS !== undefined) {
       const restartFollows = o.restartRelayAtS !== undefined && o.restartRelayAtS >= o.stopRelayAtS
       planned.push({
@@ -682,6 +697,13 @@ class SwarmRun {
     const e = await this.closeTabs([found.tab])
     this.closeCoordinator = { at: e.at, tab: found.tab, peerId: found.peerId, term: found.term, version: found.version, foundBy: found.foundBy }
     return e
+  }
+
+  /** Every live honest tab holds model version >= `version`. */
+  private honestTabsAt (version: number): boolean {
+    const attackers = new Set(attackerTabs(this.o.tabs, this.o.training))
+    const live = [...this.openSet()].filter(t => !attackers.has(t)).map(t => this.latestObs.get(t))
+    return live.length > 0 && live.every(o => o !== undefined && (trainingOf(o)?.version ?? 0) >= version)
   }
 
   /** After the coordinator's tab closed: a model coordinated by another tab is held by every live honest tab. */

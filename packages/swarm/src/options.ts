@@ -30,6 +30,8 @@ export interface TrainingSpec {
   attacks: string[]
   /** Seconds after the last tab loaded: close the tab that is coordinator at that moment. */
   closeCoordinatorAtS?: number
+  /** Close the coordinator's tab once every live honest tab holds this model version (independent of speed). */
+  closeCoordinatorAtVersion?: number
   /** Seconds after the last tab loaded by which the session must have reached `rounds`. */
   timeoutS: number
 }
@@ -194,6 +196,12 @@ function validateTraining (t: TrainingSpec, tabs: number): string[] {
   }
   if (t.closeCoordinatorAtS !== undefined && !(t.closeCoordinatorAtS >= 0)) problems.push(`--close-coordinator-at must be >= 0 seconds, got ${t.closeCoordinatorAtS}`)
   if (t.closeCoordinatorAtS !== undefined && tabs < 2) problems.push('--close-coordinator-at needs at least 2 tabs')
+  if (t.closeCoordinatorAtVersion !== undefined) {
+    if (!Number.isInteger(t.closeCoordinatorAtVersion) || t.closeCoordinatorAtVersion < 1) problems.push(`--close-coordinator-at-version must be an integer >= 1, got ${t.closeCoordinatorAtVersion}`)
+    else if (t.rounds > 0 && t.closeCoordinatorAtVersion >= t.rounds) problems.push(`--close-coordinator-at-version ${t.closeCoordinatorAtVersion} leaves no round after the close (--rounds ${t.rounds})`)
+    if (t.closeCoordinatorAtS !== undefined) problems.push('give --close-coordinator-at or --close-coordinator-at-version, not both')
+    if (tabs < 2) problems.push('--close-coordinator-at-version needs at least 2 tabs')
+  }
   if (!(t.timeoutS > 0)) problems.push(`--training-timeout must be > 0 seconds, got ${t.timeoutS}`)
   return problems
 }

@@ -38,6 +38,11 @@ describe('training options', () => {
     expect(problems(4, { attackers: 1, attacks: ['label-flip'] })).toEqual(['--attack label-flip flips digit labels: it needs --task mnist'])
     expect(problems(4, { task: 'mnist', attackers: 1, attacks: ['label-flip'] })).toEqual([])
     expect(problems(1, { closeCoordinatorAtS: 5 })).toEqual(['--close-coordinator-at needs at least 2 tabs'])
+    expect(parseCli(['--tabs', '9', '--close-coordinator-at-version', '2']).options.training?.closeCoordinatorAtVersion).toBe(2)
+    expect(problems(9, { rounds: 6, closeCoordinatorAtVersion: 2 })).toEqual([])
+    expect(problems(9, { rounds: 6, closeCoordinatorAtVersion: 6 })).toEqual(['--close-coordinator-at-version 6 leaves no round after the close (--rounds 6)'])
+    expect(problems(9, { rounds: 6, closeCoordinatorAtVersion: 0 })[0]).toMatch(/--close-coordinator-at-version must be an integer >= 1/)
+    expect(problems(9, { rounds: 6, closeCoordinatorAtVersion: 2, closeCoordinatorAtS: 10 })).toEqual(['give --close-coordinator-at or --close-coordinator-at-version, not both'])
     expect(problems(4, { f: -1, minParticipants: 0 })).toEqual(['--f must be an integer >= 0, got -1', '--min-participants must be an integer >= 1, got 0'])
   })
 
