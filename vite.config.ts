@@ -28,8 +28,9 @@ export default defineConfig({
       {
         test: {
           name: 'e2e',
-          // tests/e2e/training.test.ts alone: `pnpm test:e2e:training`
           include: ['tests/e2e/**/*.test.ts'],
+          // passed 3 of its last 7 runs (a different cause each time, docs/benchmarks.md), so not part of `pnpm test` (CI) yet: `pnpm test:e2e:training`
+          exclude: process.env.FEDMESH_E2E_TRAINING === '1' ? [] : ['tests/e2e/training.test.ts'],
           setupFiles: ['./scripts/node-env.js'],
           testTimeout: 600_000,
           hookTimeout: 120_000,

@@ -243,7 +243,7 @@ describe('RoundSession on an in-memory network', () => {
     expect(other.sessions[5]?.model.version).toBe(1)
   })
 
-  it('a model refused after verification is adopted on the leader\'s head only when f + 1 verifiers vouch for it', () => {
+  it('a model this node could not check (an update never reached it) is adopted on the leader\'s head', () => {
     const sim = new Sim({ nodes: 6, d: D, seed: 14, behaviours: () => honest(mean, 0.005, 0.002, 14), config: { ...KRUM_F1, maxRounds: 1 } })
     // node 1's update never reaches node 5, so node 5 cannot recompute model v1
     sim.filter = (m) => m.to === 5 && m.topic === 'updates' && m.from === sim.ids[1]
@@ -253,11 +253,8 @@ describe('RoundSession on an in-memory network', () => {
     expect(sim.sessions[5]?.model.version).toBe(0)
     expect(sim.sessions[5]?.status().rejects.model['verification:missing-update']).toBe(1)
     const digest = sim.sessions[0]!.model.digest
+    // unverifiable is not proof: no vouching needed (gossip loss must not strand the node)
     sim.handle(5, sim.sessions[5]!.onLeaderHead(1, digest, sim.ids[0]!))
-    sim.run()
-    expect(sim.events.filter(e => e.node === 5 && e.event.type === 'fetch-model')).toHaveLength(0)
-    expect(sim.sessions[5]?.status().rejects.model['refused-model']).toBe(1)
-    sim.handle(5, sim.sessions[5]!.onLeaderHead(1, digest, sim.ids[0]!, true))
     sim.run()
     expect(sim.sessions[5]?.model).toMatchObject({ version: 1, digest, verified: false })
   })

@@ -82,8 +82,8 @@ export class RoundSession {
   /** The announcement whose base is being fetched, and when it was first seen. */
   private fetchingFor: { open: RoundOpen, firstSeen: number } | undefined
   /**
-   * Models (version/digest) this node refused after verification: never adopted later by a fetch (a round announcement
-   * naming it as base, or a leader advertising it), so a coordinator cannot get round a failed verification.
+   * Models (version/digest) that recomputed to something else here: never adopted later by a fetch (a round
+   * announcement naming it as base, or a leader advertising it), so a coordinator cannot get round a failed verification.
    */
   private readonly refused = new Set<string>()
   /** When each round announcement (round/term/coordinator) was first seen: bounds how long it stays parked. */
@@ -268,8 +268,7 @@ export class RoundSession {
    * its verification inputs, or its announcement under a term it already saw superseded) would stay behind for good.
    * The caller waits a while first, so models arriving the normal way are verified rather than fetched.
    * `vouched`: at least f + 1 other peers advertise the same model as verified by themselves, so at least one honest
-   * peer recomputed it. Only then is a model this node refused after verification (for instance an update it needed
-   * never reached it) adopted: a coordinator that fabricates an input nobody holds cannot get its model in this way.
+   * peer recomputed it. Only then is a model that recomputed to something else here adopted.
    */
   onLeaderHead (version: number, digest: string, leader: string, vouched = false): Output {
     const out = this.output()
@@ -431,7 +430,9 @@ export class RoundSession {
   private reject (p: PendingModel, reason: VerificationFailure, detail: string, evidence: EvidenceKind, out: Output): void {
     this.counters.modelsRejected++
     this.modelRejects.count(`verification:${reason}`)
-    this.refused.add(`${p.model.version}/${p.model.weightsDigest}`)
+    // proof only: a model this node could not check (an input or the announcement never reached it) may be gossip
+    // loss, and refusing it for good left nodes stuck a version behind in the swarm e2e
+    if (evidence === 'failed-verification') this.refused.add(`${p.model.version}/${p.model.weightsDigest}`)
     if (this.refused.size > 64) this.refused.delete(this.refused.values().next().value as string)
     out.events.push({ type: 'model-rejected', version: p.model.version, round: p.model.round, term: p.model.term, coordinator: p.model.coordinator, reason, detail })
     this.suspect(p.model.coordinator, evidence, `${reason}: ${detail}`, out)
