@@ -17,7 +17,9 @@ import { startRelayProcess } from '../../../../tests/support/relay-process.ts'
 import type { RelayProcess } from '../../../../tests/support/relay-process.ts'
 
 // fast heartbeats and training runs keep the test short; the schedule is the same code as with the defaults
-const FAST = 'heartbeatMs=250&learnEveryMs=1500&targetPeers=2'
+// minParticipants=99: these tabs test local learning and checkpoints; a federated session (tests/e2e/training.test.ts)
+// would replace their model with a global one (and a reloaded tab catches up to its leader's) mid-test
+const FAST = 'heartbeatMs=250&learnEveryMs=1500&targetPeers=2&minParticipants=99'
 
 async function learningOf (page: Page): Promise<LearningStatus | undefined> {
   const status = await page.evaluate('globalThis.fedmesh?.status()') as FedmeshStatus | undefined
