@@ -89,11 +89,37 @@ function joinSession (node: FedmeshNode, learning: LocalLearning, learner: Learn
   })
 }
 
+/**
+ * The learner's worker (1.6 MB of tfjs, then a wasm compile) competes with the node's start-up for the CPU: on a
+ * 2-core machine, starting it at once delayed two fresh tabs' first direct link by about 0.6 s. It learns from the
+ * mesh's metric stream, which is empty until the node has neighbours, so it starts once the tab has heard another
+ * node's heartbeat, or after `maxWaitMs` (a tab alone still learns).
+ */
+const LEARNER_START_WAIT_MS = 3000
+
+async function meshStarted (node: FedmeshNode, maxWaitMs: number): Promise<void> {
+  await new Promise<void>(resolve => {
+    const done = (): void => {
+      clearTimeout(timer)
+      node.heartbeat.removeEventListener('heartbeat', done)
+      resolve()
+    }
+    const timer = setTimeout(done, maxWaitMs)
+    node.heartbeat.addEventListener('heartbeat', done)
+  })
+}
+
+/** The app server writes the configuration into the page (server/app-server.ts); elsewhere try /config.json, then URL parameters. */
 async function loadConfig (): Promise<Partial<FedmeshConfig>> {
   let embedded: Partial<FedmeshConfig> = {}
+  const inline = document.getElementById('fedmesh-config')?.textContent
   try {
-    const res = await fetch('/config.json', { cache: 'no-store' })
-    if (res.ok) embedded = await res.json()
+    if (inline != null && inline !== '') {
+      embedded = JSON.parse(inline)
+    } else {
+      const res = await fetch('/config.json', { cache: 'no-store' })
+      if (res.ok) embedded = await res.json()
+    }
   } catch { /* served without the app server: URL parameters must name the relay */ }
   return { ...embedded, ...configFromSearchParams(new URLSearchParams(location.search)) }
 }
@@ -112,14 +138,18 @@ async function boot (): Promise<void> {
     // one ticker (a small worker) drives the node's and the learner's periodic work, so neither stalls in a hidden tab
     const ticker = createTicker()
     const node = await FedmeshNode.create(config, { hidden: () => document.visibilityState === 'hidden', ticker })
-    const learning = node.config.learn ? startLearning(node, ticker, predictions, params) : undefined
-    const disabled: LearningStatus = { task: node.config.task, state: 'disabled', modelVersion: 0, samples: 0, runs: 0, losses: [] }
-    node.attachLearningStatus(() => learning?.status() ?? disabled)
+    let learning: LocalLearning | undefined
+    const waiting: LearningStatus = { task: node.config.task, state: node.config.learn ? 'starting' : 'disabled', modelVersion: 0, samples: 0, runs: 0, losses: [] }
+    node.attachLearningStatus(() => learning?.status() ?? waiting)
     window.fedmesh = { status: () => node.status(), predictions }
     // ?ui=0 leaves the page blank (headless swarms, or to measure the node without its rendering)
     if (params.get('ui') !== '0') element?.attach(node)
-    await node.start()
     addEventListener('pagehide', () => { void learning?.stop(); void node.stop() })
+    await node.start()
+    if (node.config.learn) {
+      await meshStarted(node, LEARNER_START_WAIT_MS)
+      learning = startLearning(node, ticker, predictions, params)
+    }
   } catch (err: any) {
     failure = err?.message ?? String(err)
     console.error('fedmesh:', err)

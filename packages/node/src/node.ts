@@ -63,8 +63,9 @@ export class FedmeshNode {
       this.mark('starting')
       const events = this.libp2p
       this.relayLink.addEventListener('relay:connected', () => { this.mark('relayConnected') })
-      events.addEventListener('self:peer:update', () => {
-        if (this.libp2p.getMultiaddrs().some(a => a.toString().includes('/p2p-circuit'))) this.mark('reserved')
+      // The circuit listener reports its reservation at once; self:peer:update comes up to 1 s later (debounced).
+      events.addEventListener('transport:listening', (evt) => {
+        if (evt.detail.getAddrs().some(a => a.toString().includes('/p2p-circuit'))) this.mark('reserved')
       })
       events.addEventListener('connection:open', (evt) => { if (isDirect(evt.detail)) this.mark('firstDirectLink') })
       this.heartbeat.addEventListener('heartbeat', () => { this.mark('firstHeartbeat') })

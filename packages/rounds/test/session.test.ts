@@ -258,4 +258,45 @@ describe('RoundSession on an in-memory network', () => {
     sim.run()
     expect(sim.sessions[5]?.model).toMatchObject({ version: 1, digest, verified: false })
   })
+
+  it('a model that recomputed to something else is refused on a leader\'s word, and fetched only when f + 1 peers vouch for it', () => {
+    const sim = new Sim({ nodes: 6, d: D, seed: 15, behaviours: () => honest(mean, 0.005, 0.002, 15), config: { ...KRUM_F1, maxRounds: 1 } })
+    // the coordinator lies to node 5 alone: node 5 gets a shifted model whose digest matches its weights
+    sim.filter = (m) => {
+      if (m.to !== 5 || m.topic !== 'model') return false
+      const c = decodeChunk(m.data)
+      return c.ok && c.value.kind === 'global-model'
+    }
+    let published: Uint8Array | undefined
+    sim.tamper = (node, topic, data) => {
+      const c = node === 0 && topic === 'model' ? decodeChunk(data) : undefined
+      if (c?.ok === true && c.value.kind === 'global-model') published = data
+      return data
+    }
+    sim.membership()
+    sim.elect(1, 0)
+    const chunk = decodeChunk(published!)
+    if (!chunk.ok || chunk.value.kind !== 'global-model') throw new Error('expected the coordinator\'s model chunk')
+    const decoded = decodeGlobalModel(chunk.value.data)
+    if (!decoded.ok) throw new Error('the test assumes single-chunk models')
+    const truth = decoded.value
+    const tensors = truth.tensors.map(t => ({ ...t, data: t.data.map(x => x + 0.5) }))
+    const lie = { ...truth, tensors, weightsDigest: digestWeights(tensors) }
+    sim.handle(5, sim.sessions[5]!.onModelMessage(encodeGlobalModelChunks(lie).chunks[0] as Uint8Array, sim.ids[0]!))
+    sim.run()
+    expect(sim.sessions[5]?.status().rejects.model['verification:digest-mismatch']).toBe(1)
+    expect(sim.sessions[5]?.model.version).toBe(0)
+    // a new leader advertises the very model node 5 disproved: its word alone is not enough
+    sim.elect(2, 1)
+    sim.handle(5, sim.sessions[5]!.onLeaderHead(1, lie.weightsDigest, sim.ids[1]!))
+    expect(sim.events.filter(e => e.node === 5 && e.event.type === 'fetch-model')).toHaveLength(0)
+    expect(sim.sessions[5]?.status().rejects.model['refused-model']).toBe(1)
+    // f + 1 peers advertising it as verified by themselves (at least one honest recomputation) lift the refusal
+    sim.handle(5, sim.sessions[5]!.onLeaderHead(1, lie.weightsDigest, sim.ids[1]!, true))
+    expect(sim.events.filter(e => e.node === 5 && e.event.type === 'fetch-model').map(e => e.event))
+      .toEqual([expect.objectContaining({ version: 1, digest: lie.weightsDigest, from: sim.ids[1] })])
+    // what node 1 serves is the true model, not the advertised digest: not adopted
+    sim.run()
+    expect(sim.sessions[5]?.model.version).toBe(0)
+  })
 })

@@ -278,6 +278,8 @@ export interface TabSummary {
   heartbeatRatePerSec?: number
   lastDialError?: string
   jsHeapBytes?: number
+  /** The tab's start-up milestones (status().timeline) as epoch ms on the tab's clock: where start-up time went. */
+  milestones?: Record<string, number>
 }
 
 export interface RunAnalysis {
@@ -533,6 +535,9 @@ function tabSummaries (record: RunRecord): TabSummary[] {
     summary.heartbeatRatePerSec = st.heartbeatRatePerSec
     if (st.lastDialError !== undefined) summary.lastDialError = st.lastDialError
     if (o.jsHeapBytes !== undefined) summary.jsHeapBytes = o.jsHeapBytes
+    if (st.timeline !== undefined && st.startedAt > 0) {
+      summary.milestones = Object.fromEntries(Object.entries(st.timeline).map(([k, ms]) => [k, st.startedAt + ms]))
+    }
     return summary
   })
 }

@@ -22,6 +22,8 @@ export interface FedmeshStatus {
   rejected: Record<string, number>
   heartbeatRatePerSec: number
   lastDialError?: string
+  /** Start-up milestones (starting, relayConnected, reserved, firstDirectLink, ...) in ms after startedAt. */
+  timeline?: Record<string, number>
   /** Coordinator election, when the node runs it (only the fields the harness reads). */
   election?: { role?: string, term?: number, leader?: string, leaderTerm?: number }
   /** Federated training (packages/node TrainingStatus; only the fields the harness reads). Check before trusting. */
@@ -107,6 +109,11 @@ export function normalizeStatus (raw: unknown): FedmeshStatus | undefined {
     counters: Object.fromEntries(COUNTER_NAMES.map(k => [k, typeof counters[k] === 'number' ? counters[k] : 0])) as unknown as StatusCounters,
     rejected: isRecord(raw.rejected) ? raw.rejected as Record<string, number> : {},
     heartbeatRatePerSec: typeof raw.heartbeatRatePerSec === 'number' ? raw.heartbeatRatePerSec : 0
+  }
+  if (isRecord(raw.timeline)) {
+    status.timeline = Object.fromEntries(Object.entries(raw.timeline).filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1])))
+  } else {
+    delete status.timeline
   }
   return status
 }

@@ -301,7 +301,16 @@ describe('analyzeRun: steady window, tabs, timeline', () => {
       lastObservedAt: 6000, direct: 2, relayed: 0, membership: { alive: 2, suspect: 0, dead: 0 }
     })
     expect(a.tabs[0]).toMatchObject({ upAt: 1500, firstDirectAt: 2500 })
+    expect(a.tabs[0]!.milestones).toBeUndefined()
     expect(totalCounters(a.tabs).messagesIn).toBe(6000 * 6)
+  })
+
+  it('reports each tab\'s start-up milestones on the epoch clock', () => {
+    const run = growingRun()
+    const last = run.samples.at(-1)!.observations[1]!.status
+    last.startedAt = 10_000
+    last.timeline = { starting: 5, relayConnected: 300, reserved: 420 }
+    expect(analyzeRun(run).tabs[1]!.milestones).toEqual({ starting: 10_005, relayConnected: 10_300, reserved: 10_420 })
   })
 
   it('keeps about one timeline entry per second', () => {

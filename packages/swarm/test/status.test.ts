@@ -28,6 +28,12 @@ describe('normalizeStatus', () => {
     expect((s as unknown as { config: unknown }).config).toEqual({ heartbeatMs: 1000 })
   })
 
+  it('keeps only numeric start-up milestones', () => {
+    expect(normalizeStatus({ state: 'running', timeline: { starting: 3, reserved: 'soon', relayConnected: 40, x: Infinity } })!.timeline)
+      .toEqual({ starting: 3, relayConnected: 40 })
+    expect(normalizeStatus({ state: 'running', timeline: [1, 2] })).not.toHaveProperty('timeline')
+  })
+
   it('rejects what is not a status', () => {
     for (const raw of [null, undefined, 42, 'running', [], {}, { state: 'flying' }]) expect(normalizeStatus(raw)).toBeUndefined()
   })
