@@ -63,10 +63,7 @@ export class FedmeshNode {
       this.mark('starting')
       const events = this.libp2p
       this.relayLink.addEventListener('relay:connected', () => { this.mark('relayConnected') })
-      // The circuit listener reports its reservation at once; self:peer:update comes up to 1 s later (debounced).
-      events.addEventListener('transport:listening', (evt) => {
-        if (evt.detail.getAddrs().some(a => a.toString().includes('/p2p-circuit'))) this.mark('reserved')
-      })
+      this.relayLink.addEventListener('relay:reserved', () => { this.mark('reserved') })
       events.addEventListener('connection:open', (evt) => { if (isDirect(evt.detail)) this.mark('firstDirectLink') })
       this.heartbeat.addEventListener('heartbeat', () => { this.mark('firstHeartbeat') })
       await this.libp2p.start()

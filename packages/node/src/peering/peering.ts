@@ -25,8 +25,8 @@ export interface PeerDirectory {
   status: () => RelayLinkStatus
   /** Up to `limit` other nodes to dial. */
   discover: (limit: number) => Promise<string[]>
-  addEventListener: (type: 'relay:connected', listener: () => void) => void
-  removeEventListener: (type: 'relay:connected', listener: () => void) => void
+  addEventListener: (type: 'relay:connected' | 'relay:reserved', listener: () => void) => void
+  removeEventListener: (type: 'relay:connected' | 'relay:reserved', listener: () => void) => void
 }
 
 export interface PeeringInit {
@@ -66,6 +66,7 @@ export class Peering implements Startable {
   private stopTick?: () => void
   private lastDiscovery = 0
   private discovering = false
+  private discoverAgain = false
   private started = false
   readonly counters: PeeringCounters = { dialsStarted: 0, dialsSucceeded: 0, dialsFailed: 0, pruned: 0, discoveries: 0 }
   lastDialError?: string
@@ -88,6 +89,7 @@ export class Peering implements Startable {
     this.components.events.addEventListener('connection:open', this.onOpen)
     this.components.events.addEventListener('connection:close', this.onClose)
     this.init.relayLink().addEventListener('relay:connected', this.onRelay)
+    this.init.relayLink().addEventListener('relay:reserved', this.onRelay)
     this.stopTick = this.init.ticker.every(1000, () => { this.maintain() })
     queueMicrotask(() => { this.maintain() })
   }
@@ -97,6 +99,7 @@ export class Peering implements Startable {
     this.components.events.removeEventListener('connection:open', this.onOpen)
     this.components.events.removeEventListener('connection:close', this.onClose)
     this.init.relayLink().removeEventListener('relay:connected', this.onRelay)
+    this.init.relayLink().removeEventListener('relay:reserved', this.onRelay)
     this.stopTick?.()
   }
 
@@ -152,9 +155,15 @@ export class Peering implements Startable {
 
   private readonly pruning = new Set<string>()
 
-  /** (Re)connected to the relay: ask it for peers now rather than at the next discovery tick. */
+  /**
+   * (Re)connected to the relay, or reserved on it: ask it for peers now rather than at the next discovery tick.
+   * Asking again once reserved breaks the tie of two nodes that connect at the same moment: each first asks before
+   * either is reserved (the relay lists only reserved nodes) and finds nobody, but of two reservations one is first,
+   * and the node that reserves second then finds the first.
+   */
   private onRelay (): void {
     this.lastDiscovery = 0
+    if (this.discovering) this.discoverAgain = true
     this.maintain()
   }
 
@@ -196,6 +205,11 @@ export class Peering implements Startable {
       this.log('rendezvous failed: %s', err?.message ?? err)
     } finally {
       this.discovering = false
+      if (this.discoverAgain && this.started) {
+        this.discoverAgain = false
+        this.lastDiscovery = 0
+        this.maintain()
+      }
     }
   }
 

@@ -40,7 +40,11 @@ export interface RelayLinkStatus {
   nextAttemptInMs?: number
 }
 
-export interface RelayLinkEvents { 'relay:connected': CustomEvent<string> }
+export interface RelayLinkEvents {
+  'relay:connected': CustomEvent<string>
+  /** The circuit-relay listener holds a reservation: other nodes can now reach this one through the relay. */
+  'relay:reserved': CustomEvent<string[]>
+}
 
 export class RelayLink extends TypedEventEmitter<RelayLinkEvents> implements Startable {
   private readonly log: Logger
@@ -63,6 +67,7 @@ export class RelayLink extends TypedEventEmitter<RelayLinkEvents> implements Sta
       return { addr, peerId }
     })
     this.onClose = this.onClose.bind(this)
+    this.onListening = this.onListening.bind(this)
   }
 
   readonly [Symbol.toStringTag] = '@fedmesh/relay-link'
@@ -72,6 +77,7 @@ export class RelayLink extends TypedEventEmitter<RelayLinkEvents> implements Sta
   afterStart (): void {
     this.started = true
     this.components.events.addEventListener('connection:close', this.onClose)
+    this.components.events.addEventListener('transport:listening', this.onListening)
     this.stopTick = this.init.ticker.every(1000, () => { this.ensureConnected() })
     this.ensureConnected()
   }
@@ -79,6 +85,7 @@ export class RelayLink extends TypedEventEmitter<RelayLinkEvents> implements Sta
   stop (): void {
     this.started = false
     this.components.events.removeEventListener('connection:close', this.onClose)
+    this.components.events.removeEventListener('transport:listening', this.onListening)
     this.stopTick?.()
   }
 
@@ -147,6 +154,11 @@ export class RelayLink extends TypedEventEmitter<RelayLinkEvents> implements Sta
       this.lastError = 'relay connection closed'
       queueMicrotask(() => { this.ensureConnected() })
     }
+  }
+
+  private onListening (evt: CustomEvent<{ getAddrs: () => Multiaddr[] }>): void {
+    const circuit = evt.detail.getAddrs().map(a => a.toString()).filter(a => a.includes('/p2p-circuit'))
+    if (circuit.length > 0 && this.started) this.safeDispatchEvent('relay:reserved', { detail: circuit })
   }
 
   private ensureConnected (): void {
