@@ -7,7 +7,7 @@ export type {
   TopicName, TransportName, NeighbourInfo, MetricsSummary, HeartbeatBody, WireMessage, InboundMessage,
   ElectionBody, ElectionKindName, SignedVoteBody, ModelHead
 } from './wire/types.ts'
-export { encodeHeartbeat, encodeElection, electionVoteSigningBytes, encodeWireMessage, decodeWireMessage, WireDecodeError } from './wire/codec.ts'
+export { encodeHeartbeat, encodeElection, electionVoteSigningBytes, encodeWireMessage, decodeWireMessage, modelHeadProblem, WireDecodeError } from './wire/codec.ts'
 export type { HeartbeatToSend, ElectionToSend } from './wire/codec.ts'
 export {
   MIN_INTERVAL_MS, MAX_INTERVAL_MS, MAX_NEIGHBOURS, MAX_PEER_ID_LENGTH, MAX_ELECTION_TERM, MAX_CERTIFICATE_VOTES,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
-  decodeWireMessage, encodeHeartbeat, encodeWireMessage, MAX_MESSAGE_BYTES, TOPICS, WIRE_VERSION, WireDecodeError
+  decodeWireMessage, encodeHeartbeat, encodeWireMessage, MAX_MESSAGE_BYTES, modelHeadProblem, TOPICS, WIRE_VERSION, WireDecodeError
 } from '../src/index.ts'
 import type { HeartbeatBody, TransportName } from '../src/index.ts'
 import { Envelope, Transport } from '../src/wire/fedmesh.ts'
@@ -55,6 +55,10 @@ describe('codec', () => {
     const send = (model: { session: string, version: number, term: number, digest: string, verified: boolean }): Uint8Array => encodeHeartbeat({ sender: ALICE, seq: 1, sentAtMs: 1, heartbeat: { ...sampleHeartbeat(), model } })
     expect(() => send({ session: '', version: 1, term: 1, digest: 'd', verified: true })).toThrow(/model.session/)
     expect(() => send({ session: 's', version: -1, term: 1, digest: 'd', verified: true })).toThrow(/model.version/)
+    // the check a sender runs first (the heartbeat service leaves a bad head out rather than fail to encode)
+    expect(modelHeadProblem({ session: 's', version: 1, term: 1, digest: 'd', verified: true })).toBeUndefined()
+    expect(modelHeadProblem({ session: 's', version: 1, term: 0.5, digest: 'd', verified: true })).toMatch(/model.term/)
+    expect(modelHeadProblem({ session: 's', version: 1, term: 1, digest: 'd'.repeat(129), verified: true })).toMatch(/model.digest/)
   })
 
   it('writes the documented protobuf fields (readable by the generated decoder)', () => {

@@ -30,7 +30,7 @@ import { analyzeTraining, findCoordinator, formatTrainingProgress, trainingFailu
 import type { CloseCoordinatorEvent, TrainingSummary } from './training-report.ts'
 import type { SwarmOptions } from './options.ts'
 import { normalizeStatus } from './status.ts'
-import type { StatusCounters } from './status.ts'
+import type { StatusCounters, TrainingView } from './status.ts'
 
 export interface CpuFigures { cpuSeconds: number, wallSeconds: number, cores: number, byType?: Record<string, number> }
 
@@ -599,6 +599,11 @@ class SwarmRun {
     const settledWhen = (done: (outcome: EventOutcome) => boolean) => async (e: RunEvent): Promise<void> => {
       await this.waitUntil(() => done(eventOutcome(this.record(), e)), e.at + timeoutMs)
     }
+    // closing the coordinator settles when its tab is dead everywhere and a new coordinator's model is held by every live honest tab
+    const failedOver = async (e: RunEvent): Promise<void> => {
+      await settledWhen(r => r.kind !== 'close-tabs' || r.allDeadMs !== undefined)(e)
+      await this.waitUntil(() => this.failoverDone(), e.at + timeoutMs)
+    }
     for (const c of o.closeTabs) {
       planned.push({
         atS: c.atS,
@@ -611,11 +616,7 @@ class SwarmRun {
       planned.push({
         atS: closeCoordinatorAtS,
         fire: async () => await this.closeTheCoordinator(),
-        // settles when the closed tab is dead everywhere and a new coordinator's model is held by every live honest tab
-        settle: async e => {
-          await settledWhen(r => r.kind !== 'close-tabs' || r.allDeadMs !== undefined)(e)
-          await this.waitUntil(() => this.failoverDone(), e.at + timeoutMs)
-        }
+        settle: failedOver
       })
     }
     const closeAtVersion = o.training?.closeCoordinatorAtVersion
@@ -627,10 +628,7 @@ class SwarmRun {
           if (!reached) this.warn(`--close-coordinator-at-version ${closeAtVersion}: not every live honest tab reached it; closing the coordinator anyway`)
           return await this.closeTheCoordinator()
         },
-        settle: async e => {
-          await settledWhen(r => r.kind !== 'close-tabs' || r.allDeadMs !== undefined)(e)
-          await this.waitUntil(() => this.failoverDone(), e.at + timeoutMs)
-        }
+        settle: failedOver
       })
     }
     if (o.stopRelayAtS !== undefined) {
@@ -699,37 +697,33 @@ class SwarmRun {
     return e
   }
 
-  /** Every live honest tab holds model version >= `version`. */
-  private honestTabsAt (version: number): boolean {
+  /** Whether every live honest tab has been observed and its training status satisfies `holds` (false if none is live). */
+  private everyLiveHonestTab (holds: (t: TrainingView) => boolean): boolean {
     const attackers = new Set(attackerTabs(this.o.tabs, this.o.training))
     const live = [...this.openSet()].filter(t => !attackers.has(t)).map(t => this.latestObs.get(t))
-    return live.length > 0 && live.every(o => o !== undefined && (trainingOf(o)?.version ?? 0) >= version)
+    return live.length > 0 && live.every(o => {
+      const t = o === undefined ? undefined : trainingOf(o)
+      return t !== undefined && holds(t)
+    })
+  }
+
+  /** Every live honest tab holds model version >= `version`. */
+  private honestTabsAt (version: number): boolean {
+    return this.everyLiveHonestTab(t => t.version >= version)
   }
 
   /** After the coordinator's tab closed: a model coordinated by another tab is held by every live honest tab. */
   private failoverDone (): boolean {
     const c = this.closeCoordinator
     if (c === undefined) return true
-    const attackers = new Set(attackerTabs(this.o.tabs, this.o.training))
-    const live = [...this.openSet()].filter(t => !attackers.has(t)).map(t => this.latestObs.get(t))
-    return live.length > 0 && live.every(o => {
-      const t = o === undefined ? undefined : trainingOf(o)
-      return t !== undefined && t.verifiedModel && t.version > c.version && t.lastRound !== undefined && t.lastRound.coordinator !== c.peerId
-    })
+    return this.everyLiveHonestTab(t => t.verifiedModel && t.version > c.version && t.lastRound !== undefined && t.lastRound.coordinator !== c.peerId)
   }
 
   /** Training runs: wait until every live honest tab holds a verified model of version --rounds, or the training timeout. */
   private async waitForTraining (): Promise<void> {
     const t = this.o.training
     if (t === undefined) return
-    const attackers = new Set(attackerTabs(this.o.tabs, t))
-    const done = (): boolean => {
-      const live = [...this.openSet()].filter(i => !attackers.has(i)).map(i => this.latestObs.get(i))
-      return live.length > 0 && live.every(o => {
-        const tr = o === undefined ? undefined : trainingOf(o)
-        return tr !== undefined && tr.verifiedModel && tr.version >= t.rounds
-      })
-    }
+    const done = (): boolean => this.everyLiveHonestTab(tr => tr.verifiedModel && tr.version >= t.rounds)
     this.note(`waiting for every live honest tab to hold version ${t.rounds} (at most ${t.timeoutS} s after the last tab loaded)`)
     const ok = await this.waitUntil(done, this.lastTabLoadedAt + t.timeoutS * 1000)
     if (!ok) this.warn(`training did not reach version ${t.rounds} on every live honest tab within ${t.timeoutS} s of the last tab loading`)

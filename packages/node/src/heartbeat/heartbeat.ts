@@ -6,7 +6,7 @@
  */
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import {
-  MessageValidator, Membership, encodeHeartbeat, TOPICS, systemClock, MAX_DIGEST_LENGTH, MAX_SESSION_LENGTH,
+  MessageValidator, Membership, encodeHeartbeat, TOPICS, systemClock, modelHeadProblem,
   type Clock, type HeartbeatBody, type MembershipChange, type ModelHead, type WireMessage, type RejectReason
 } from '@fedmesh/protocol'
 import { EventLoopLag, TrafficCounters, heapUsedBytes } from '../metrics/node-metrics.ts'
@@ -271,7 +271,5 @@ export function heartbeat (init: HeartbeatInit): (components: HeartbeatComponent
 function modelHeadOf (source: (() => ModelHead | undefined) | undefined): { model?: ModelHead } {
   const h = source?.()
   if (h === undefined) return {}
-  const ok = h.session.length > 0 && h.session.length <= MAX_SESSION_LENGTH && h.digest.length > 0 && h.digest.length <= MAX_DIGEST_LENGTH &&
-    Number.isSafeInteger(h.version) && h.version >= 0 && Number.isSafeInteger(h.term) && h.term >= 0
-  return ok ? { model: h } : {}
+  return modelHeadProblem(h) === undefined ? { model: h } : {}
 }

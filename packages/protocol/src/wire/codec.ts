@@ -3,7 +3,7 @@ import { electionKindToWire, envelopeToWireMessage, MAX_DIGEST_LENGTH, MAX_SESSI
 import { scanEnvelope, WireFormatError } from './structure.ts'
 import type { EnvelopeStructure } from './structure.ts'
 import { maxBytesForTopic, TOPICS, WIRE_VERSION } from './types.ts'
-import type { ElectionBody, HeartbeatBody, SignedVoteBody, WireMessage } from './types.ts'
+import type { ElectionBody, HeartbeatBody, ModelHead, SignedVoteBody, WireMessage } from './types.ts'
 
 export interface DecodedEnvelope {
   envelope: Envelope
@@ -148,12 +148,8 @@ function heartbeatToWire (hb: HeartbeatBody): NonNullable<Envelope['heartbeat']>
   uint32(m.directPeers, 'metrics.directPeers')
   uint32(m.relayedPeers, 'metrics.relayedPeers')
   const head = hb.model
-  if (head !== undefined) {
-    safeUint(head.version, 'model.version')
-    safeUint(head.term, 'model.term')
-    if (head.session.length === 0 || head.session.length > MAX_SESSION_LENGTH) throw new RangeError(`model.session must be 1..${MAX_SESSION_LENGTH} characters`)
-    if (head.digest.length === 0 || head.digest.length > MAX_DIGEST_LENGTH) throw new RangeError(`model.digest must be 1..${MAX_DIGEST_LENGTH} characters`)
-  }
+  const headProblem = head === undefined ? undefined : modelHeadProblem(head)
+  if (headProblem !== undefined) throw new RangeError(headProblem)
   return {
     ...(head !== undefined ? { model: { session: head.session, version: BigInt(head.version), term: BigInt(head.term), digest: head.digest, verified: head.verified } } : {}),
     intervalMs: hb.intervalMs,
@@ -184,6 +180,17 @@ function uint32 (value: number, field: string): void {
   if (!Number.isInteger(value) || value < 0 || value > 0xffffffff) {
     throw new RangeError(`${field} must be an integer in 0..2^32-1, got ${value}`)
   }
+}
+
+/** Why a heartbeat's model head cannot be sent (the same bounds the decoder enforces), or undefined if it can. */
+export function modelHeadProblem (head: ModelHead): string | undefined {
+  for (const field of ['version', 'term'] as const) {
+    const v = head[field]
+    if (!Number.isSafeInteger(v) || v < 0) return `model.${field} must be a non-negative safe integer, got ${v}`
+  }
+  if (head.session.length === 0 || head.session.length > MAX_SESSION_LENGTH) return `model.session must be 1..${MAX_SESSION_LENGTH} characters`
+  if (head.digest.length === 0 || head.digest.length > MAX_DIGEST_LENGTH) return `model.digest must be 1..${MAX_DIGEST_LENGTH} characters`
+  return undefined
 }
 
 function safeUint (value: number, field: string): void {
