@@ -105,6 +105,45 @@ describe('training service over the memory transport', () => {
     expect(honest.every(n => n.election.leader() !== liar!.peerId)).toBe(true)
   }, 240_000)
 
+  it('a coordinator that includes an input nobody holds: no honest node adopts its model, it is replaced, and training continues', async () => {
+    let firstPhase = true
+    const t = current = await trainingSim({
+      learner: 'synthetic',
+      attacks: { 0: 'hidden-input-coordinator' },
+      hidden: (index) => firstPhase && index > 0,
+      config: { rule: 'krum', f: 1, minParticipants: 5, rounds: 3, roundDeadlineMs: 5_000, learnEveryMs: 300 }
+    })
+    const [liar, ...early] = await t.add(4)
+    const led = await until(() => liar!.election.role() === 'leader', 60_000, 100)
+    if (led === undefined) throw new Error(`the liar never led: ${JSON.stringify(liar!.election.status())}`)
+    firstPhase = false
+    const honest = [...early, ...await t.add(4)]
+    // every model an honest node takes: verified ones (recomputed) and the rest (fetched, unverified)
+    const verified = new Set<string>()
+    const unverified: Array<{ node: string, key: string }> = []
+    for (const n of honest) {
+      n.training.addEventListener('model', (evt) => {
+        const key = `${evt.detail.version}/${digestWeights(evt.detail.tensors)}`
+        if (evt.detail.source === 'verified') verified.add(key)
+        else if (evt.detail.source === 'fetched') unverified.push({ node: n.peerId, key })
+      })
+    }
+    await t.allAt(3, honest, 150_000)
+    expect(liar!.training.status().attackCounts?.liedModels).toBeGreaterThanOrEqual(1)
+    // nobody could check the liar's model (an input is missing), so nobody vouched for it and nobody took it: every
+    // model taken unverified is one an honest node recomputed
+    expect(unverified.filter(u => !verified.has(u.key))).toEqual([])
+    const statuses = t.statuses(honest)
+    expect(statuses.some(s => (s.models.rejectReasons['verification:missing-update'] ?? 0) >= 1)).toBe(true)
+    expect(statuses.some(s => s.fetch.unvouched >= 1)).toBe(true)
+    for (const s of statuses) {
+      expect(s.verifiedModel || s.lastRound?.coordinator !== liar!.peerId).toBe(true)
+      expect(s.lastRound?.coordinator).not.toBe(liar!.peerId)
+      expect(s.quarantined.filter(p => p !== liar!.peerId)).toEqual([])
+    }
+    expect(honest.every(n => n.election.leader() !== liar!.peerId)).toBe(true)
+  }, 240_000)
+
   it('the coordinator crashes mid-round: a new one finishes the round', async () => {
     const t = current = await trainingSim({
       learner: 'synthetic',

@@ -13,7 +13,8 @@ export const ATTACK_NAMES = [
   'inf',
   'garbage',
   'oversized',
-  'lying-coordinator'
+  'lying-coordinator',
+  'hidden-input-coordinator'
 ] as const
 
 export type AttackName = typeof ATTACK_NAMES[number]
@@ -24,7 +25,8 @@ export type AttackName = typeof ATTACK_NAMES[number]
  * - wire: replaces the encoded update payload with hostile bytes (garbagePayload, oversizedUpdatePayload,
  *   nonFiniteUpdatePayload: the honest encoder refuses NaN/Inf, so a node sends them at this stage; poisonDelta's
  *   'nan' / 'inf' give the same poison as a Float32Array for in-memory simulations);
- * - coordinator: poisons the aggregate when this node coordinates (lieAboutAggregate).
+ * - coordinator: poisons the aggregate when this node coordinates (lieAboutAggregate); hidden-input-coordinator also
+ *   lists an input that was never sent, so that no node can recompute the model (it can only fail to check it).
  */
 export type AttackStage = 'none' | 'model' | 'data' | 'wire' | 'coordinator'
 
@@ -39,7 +41,8 @@ export const ATTACK_STAGE: Readonly<Record<AttackName, AttackStage>> = Object.fr
   'label-flip': 'data',
   garbage: 'wire',
   oversized: 'wire',
-  'lying-coordinator': 'coordinator'
+  'lying-coordinator': 'coordinator',
+  'hidden-input-coordinator': 'coordinator'
 })
 
 export class UnknownAttackError extends RangeError {

@@ -1,6 +1,7 @@
 /**
  * Node configuration: one object with defaults, overridable from URL parameters in a tab or options in Node.
  */
+import { ATTACK_NAMES, type AttackName } from '@fedmesh/attacks'
 import { AggregationPreconditionError, checkPreconditions, RULE_NAMES } from '@fedmesh/aggregation'
 import type { RuleName } from '@fedmesh/aggregation'
 
@@ -57,8 +58,7 @@ export const LEARNING_TASKS = ['link-health', 'mnist'] as const
 export type LearningTask = typeof LEARNING_TASKS[number]
 
 /** The attacks of docs/protocol's design (label-flip needs the mnist task). */
-export const ATTACK_NAMES = ['none', 'sign-flip', 'gaussian', 'alie', 'ipm', 'label-flip', 'nan', 'garbage', 'oversized', 'lying-coordinator'] as const
-export type AttackName = typeof ATTACK_NAMES[number]
+export { ATTACK_NAMES, type AttackName }
 
 export const defaultConfig: FedmeshConfig = {
   relayAddrs: [],

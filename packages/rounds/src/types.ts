@@ -40,6 +40,11 @@ export type RoundsEvent =
   | { type: 'model-rejected', version: number, round: number, term: number, coordinator: string, reason: VerificationFailure, detail: string }
   /** A newer model exists than this node holds: fetch `version` (weights digest `digest`) over /fedmesh/model/1.0.0. */
   | { type: 'fetch-model', version: number, digest: string, from: string }
+  /**
+   * No f + 1 peers vouched, within vouchTimeoutMs, for model `version` that `from` (a coordinator's announcement or
+   * head) said to fetch: it is not adopted. The service should stop following `from` if it leads.
+   */
+  | { type: 'model-unvouched', version: number, digest: string, from: string, waitedMs: number }
   /** This node adopted a model it did not verify (a late joiner catching up); it trains in the round it is the base of, if still open. */
   | { type: 'model-fetched', version: number, digest: string }
   /** A round opened under a higher term replaces a model this node held from a lower term (both for the same version). */

@@ -135,6 +135,8 @@ export class Sim {
   private deferred: Array<{ node: number, event: Extract<RoundsEvent, { type: 'train' }> }> = []
   /** Rewrites what a node publishes (a lying coordinator); return the messages to send instead. */
   tamper: ((node: number, topic: Topic, data: Uint8Array) => Uint8Array) | undefined
+  /** Overrides whether f + 1 peers vouch for a model at `node` (undefined: count the other sessions' verified models). */
+  vouch: ((node: number, version: number, digest: string) => boolean | undefined) | undefined
   /** Drop messages for which this returns true. */
   filter: ((m: Message) => boolean) | undefined
   delivered = 0
@@ -154,7 +156,8 @@ export class Sim {
     this.ids = Array.from({ length: opts.nodes }, (_, i) => peerIdFor(i + 1))
     this.behaviours = Array.from({ length: opts.nodes }, (_, i) => opts.behaviours(i))
     const tensors = initialModel(opts.d)
-    this.sessions = this.ids.map(self => new RoundSession({
+    const f = opts.config?.aggregator?.f ?? 0
+    this.sessions = this.ids.map((self, node) => new RoundSession({
       self,
       session: 'sim',
       clock: this.clock,
@@ -165,6 +168,9 @@ export class Sim {
       deadlineMs: 10_000,
       graceMs: 2_000,
       ...(this.aggregate !== undefined ? { aggregate: this.aggregate } : {}),
+      // what heartbeats' model heads tell a real node: how many other live nodes hold this model as verified
+      vouched: (version, digest) => this.vouch?.(node, version, digest) ??
+        this.sessions.filter((s, i) => i !== node && !this.down.has(i) && s.model.version === version && s.model.digest === digest && s.model.verified).length >= f + 1,
       ...opts.config
     }))
   }

@@ -259,7 +259,7 @@ describe('RoundSession on an in-memory network', () => {
     expect(sim.sessions[5]?.model).toMatchObject({ version: 1, digest, verified: false })
   })
 
-  it('a model that recomputed to something else is refused on a leader\'s word, and fetched only when f + 1 peers vouch for it', () => {
+  it('a model this node disproved is not fetched on a new leader\'s word: only f + 1 vouchers lift that', () => {
     const sim = new Sim({ nodes: 6, d: D, seed: 15, behaviours: () => honest(mean, 0.005, 0.002, 15), config: { ...KRUM_F1, maxRounds: 1 } })
     // the coordinator lies to node 5 alone: node 5 gets a shifted model whose digest matches its weights
     sim.filter = (m) => {
@@ -286,17 +286,41 @@ describe('RoundSession on an in-memory network', () => {
     sim.run()
     expect(sim.sessions[5]?.status().rejects.model['verification:digest-mismatch']).toBe(1)
     expect(sim.sessions[5]?.model.version).toBe(0)
-    // a new leader advertises the very model node 5 disproved: its word alone is not enough
+    // a new leader advertises the very model node 5 disproved, which no other node holds: not fetched
     sim.elect(2, 1)
+    const fetches = (): unknown[] => sim.events.filter(e => e.node === 5 && e.event.type === 'fetch-model').map(e => e.event)
     sim.handle(5, sim.sessions[5]!.onLeaderHead(1, lie.weightsDigest, sim.ids[1]!))
-    expect(sim.events.filter(e => e.node === 5 && e.event.type === 'fetch-model')).toHaveLength(0)
-    expect(sim.sessions[5]?.status().rejects.model['refused-model']).toBe(1)
-    // f + 1 peers advertising it as verified by themselves (at least one honest recomputation) lift the refusal
-    sim.handle(5, sim.sessions[5]!.onLeaderHead(1, lie.weightsDigest, sim.ids[1]!, true))
-    expect(sim.events.filter(e => e.node === 5 && e.event.type === 'fetch-model').map(e => e.event))
-      .toEqual([expect.objectContaining({ version: 1, digest: lie.weightsDigest, from: sim.ids[1] })])
+    expect(fetches()).toHaveLength(0)
+    expect(sim.sessions[5]?.status().fetching).toMatchObject({ version: 1, digest: lie.weightsDigest })
+    // f + 1 peers advertising it as verified by themselves (at least one honest recomputation) lift that
+    sim.vouch = (node, version, digest) => node === 5 && version === 1 && digest === lie.weightsDigest ? true : undefined
+    sim.tick(100)
+    expect(fetches()).toEqual([expect.objectContaining({ version: 1, digest: lie.weightsDigest, from: sim.ids[1] })])
     // what node 1 serves is the true model, not the advertised digest: not adopted
-    sim.run()
     expect(sim.sessions[5]?.model.version).toBe(0)
+  })
+
+  it('a model nobody can verify (its coordinator included an update nobody holds) is never adopted, and its coordinator is given up on', () => {
+    const sim = new Sim({ nodes: 6, d: D, seed: 16, behaviours: () => honest(mean, 0.005, 0.002, 16), config: { ...KRUM_F1, maxRounds: 1, deadlineMs: 10_000 } })
+    // the coordinator's own update reaches nobody, yet it includes it: every verifier misses an input
+    sim.filter = (m) => m.topic === 'updates' && m.from === sim.ids[0]
+    sim.membership()
+    sim.elect(1, 0)
+    sim.tick(3_000) // past the grace period: unverifiable everywhere
+    const head = sim.sessions[0]!.model
+    expect(head.version).toBe(1)
+    for (let i = 1; i < 6; i++) {
+      expect(sim.sessions[i]?.status().rejects.model['verification:missing-update']).toBe(1)
+      // the leader's head (anti-entropy) names the model: wanted, but nobody vouches for it
+      sim.handle(i, sim.sessions[i]!.onLeaderHead(1, head.digest, sim.ids[0]!))
+    }
+    sim.run()
+    expect(sim.events.filter(e => e.node !== 0 && e.event.type === 'fetch-model')).toHaveLength(0)
+    sim.tick(9_000)
+    expect(sim.eventsOf('model-unvouched')).toHaveLength(0)
+    sim.tick(1_000) // the vouching timeout (the round deadline) has passed
+    expect(sim.eventsOf('model-unvouched').map(e => e.from)).toEqual(Array(5).fill(sim.ids[0]))
+    expect(sim.sessions.slice(1).map(s => s.model.version)).toEqual([0, 0, 0, 0, 0])
+    expect(sim.sessions[3]?.status().fetching).toBeUndefined()
   })
 })

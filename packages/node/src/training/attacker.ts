@@ -68,7 +68,7 @@ export class Attacker {
    * weights digest matching them), which verifiers detect as a digest mismatch. Other messages pass unchanged.
    */
   lie (publish: readonly Publish[], maxChunkBytes?: number): Publish[] {
-    if (this.name !== 'lying-coordinator') return [...publish]
+    if (this.name !== 'lying-coordinator' && this.name !== 'hidden-input-coordinator') return [...publish]
     // chunks of each global model, in publish order; the lie takes the place of the first chunk (order matters: the
     // next round's announcement follows the model, and receivers must see the model first)
     const parts = new Map<string, Array<{ index: number, count: number, data: Uint8Array }>>()
@@ -97,7 +97,7 @@ export class Attacker {
       const model = decoded.value
       const flat = lieAboutAggregate(flattenTensors(model.tensors), { kind: 'shift', norm: 1, random: this.random })
       const tensors: Tensor[] = unflattenTensors(flat, model.tensors.map(t => ({ name: t.name, shape: t.shape })))
-      const lie: GlobalModel = { ...model, tensors, weightsDigest: digestWeights(tensors) }
+      const lie: GlobalModel = { ...model, tensors, weightsDigest: digestWeights(tensors), ...(this.name === 'hidden-input-coordinator' ? this.hiddenInput(model) : {}) }
       // a consistent liar serves the same lie to nodes that fetch the model
       this.lies.set(model.version, encodeGlobalModel(lie))
       for (const v of [...this.lies.keys()]) if (v < model.version - 2) this.lies.delete(v)
@@ -105,6 +105,21 @@ export class Attacker {
       for (const data of encodeGlobalModelChunks(lie, maxChunkBytes === undefined ? {} : { maxChunkBytes }).chunks) out.push({ topic: 'model', data })
     }
     return out
+  }
+
+  /**
+   * An extra included update that was never published (a random digest in its sorted place, score 0): every verifier
+   * misses an input, so the lie cannot be disproved, only not verified. Only f + 1 vouchers let a node adopt a model
+   * it did not verify, so nobody adopts this one (docs/protocol.md, "Adopting a model without verifying it").
+   */
+  private hiddenInput (model: GlobalModel): Pick<GlobalModel, 'includedDigests' | 'scores'> {
+    const phantom = Array.from({ length: 32 }, () => Math.floor(this.random() * 256).toString(16).padStart(2, '0')).join('')
+    const at = model.includedDigests.findIndex(d => d > phantom)
+    const index = at < 0 ? model.includedDigests.length : at
+    return {
+      includedDigests: [...model.includedDigests.slice(0, index), phantom, ...model.includedDigests.slice(index)],
+      scores: [...model.scores.slice(0, index), 0, ...model.scores.slice(index)]
+    }
   }
 
   /** The encoded lie told about `version`, if any (served over /fedmesh/model/1.0.0 instead of the honest model). */

@@ -150,8 +150,12 @@ export interface TrainingStatus {
   models: { accepted: number, verified: number, coordinated: number, fetched: number, rejected: number, rejectReasons: Record<string, number> }
   updates: { sent: number, received: number, rejected: Record<string, number> }
   training: { runs: number, skipped: Record<string, number>, lastLoss?: number, lastLossBefore?: number, lastTrainMs?: number, lastError?: string }
-  /** catchUps: fetches started because the leader's heartbeat advertised a newer model than this node held. */
-  fetch: { requested: number, fetched: number, failed: number, served: number, refused: number, catchUps: number, lastError?: string }
+  /**
+   * catchUps: fetches started because the leader's heartbeat advertised a newer model than this node held.
+   * unvouched: models this node was told to fetch that fewer than f + 1 peers advertised as verified in time (not fetched).
+   * wanted: the model this node means to adopt unverified, while it waits for f + 1 vouchers (`asked` once it has them).
+   */
+  fetch: { requested: number, fetched: number, failed: number, served: number, refused: number, catchUps: number, unvouched: number, wanted?: { version: number, digest: string, from: string, asked: boolean }, lastError?: string }
   suspicion: Array<{ peer: string, score: number, quarantined: boolean, reasons: Record<string, number> }>
   quarantined: string[]
   excludedCoordinators: string[]
@@ -215,7 +219,8 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
     fetchFailed: 0,
     served: 0,
     refused: 0,
-    catchUps: 0
+    catchUps: 0,
+    unvouched: 0
   }
 
   private readonly rejectReasons: Record<string, number> = {}
@@ -290,6 +295,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
       minParticipants: this.cfg.minParticipants,
       deadlineMs: this.cfg.deadlineMs,
       graceMs: this.cfg.graceMs,
+      vouched: (version, digest) => this.vouchers(version, digest) >= (this.cfg.aggregator.f ?? 0) + 1,
       ...(this.init.maxChunkBytes !== undefined ? { maxChunkBytes: this.init.maxChunkBytes } : {}),
       ...(this.cfg.maxRounds > 0 ? { maxRounds: this.cfg.maxRounds } : {})
     })
@@ -429,17 +435,24 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
     // a model whose chunks are arriving (a large one, on a loaded machine) gets a round deadline more before it is fetched
     const wait = 2 * this.cfg.graceMs + (this.modelSeenAt.has(head.version) ? this.cfg.deadlineMs : 0)
     if (now - this.behindSince < wait || this.wanted !== undefined) return
-    // peers other than the leader that recomputed this very model: f + 1 of them include an honest one
-    const vouchers = this.init.heartbeat().membership.list().filter(m => {
-      const h = m.last?.model
-      return m.state === 'alive' && m.peerId !== leader && h !== undefined && h.verified && h.session === head.session && h.version === head.version && h.digest === head.digest
-    }).length
-    const out = s.onLeaderHead(head.version, head.digest, leader, vouchers >= (this.cfg.aggregator.f ?? 0) + 1)
+    const out = s.onLeaderHead(head.version, head.digest, leader)
     if (out.events.some(e => e.type === 'fetch-model')) {
       this.counters.catchUps++
       this.behindSince = undefined
     }
     this.apply(out)
+  }
+
+  /**
+   * Live peers whose heartbeat advertises model `version` with weights `digest` of this session as verified by
+   * themselves (recomputed, or computed as its coordinator). f + 1 of them include at least one honest node.
+   */
+  private vouchers (version: number, digest: string): number {
+    const session = this.info?.session
+    return this.init.heartbeat().membership.list().filter(m => {
+      const h = m.last?.model
+      return m.state === 'alive' && h !== undefined && h.verified && h.session === session && h.version === version && h.digest === digest
+    }).length
   }
 
   // --- outputs of the session ---------------------------------------------------------------------------------------
@@ -510,6 +523,15 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
         this.wanted = { version: e.version, from: e.from }
         this.counters.fetchRequested++
         if (!this.fetching) void this.fetch()
+        break
+      case 'model-unvouched':
+        // nobody honest could verify what this node was told to fetch: stop following its source if it leads
+        this.counters.unvouched++
+        this.lastFetchError = `v${e.version} from ${e.from}: fewer than ${(this.cfg.aggregator.f ?? 0) + 1} peers vouched for it in ${Math.round(e.waitedMs / 1000)} s`
+        if (e.from !== this.self && e.from === this.init.election().leader()) {
+          this.excludedCoordinators.add(e.from)
+          this.init.election().exclude(e.from, `model v${e.version}: no f + 1 peers verified it`)
+        }
         break
       case 'model-fetched':
         this.counters.modelsFetched++
@@ -764,6 +786,8 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
         served: this.counters.served,
         refused: this.counters.refused,
         catchUps: this.counters.catchUps,
+        unvouched: this.counters.unvouched,
+        ...(rs?.fetching !== undefined ? { wanted: { version: rs.fetching.version, digest: rs.fetching.digest, from: rs.fetching.from, asked: rs.fetching.asked } } : {}),
         ...(this.lastFetchError !== undefined ? { lastError: this.lastFetchError } : {})
       },
       suspicion: (rs?.suspicion ?? []).map(p => ({ peer: p.peer, score: round3(p.score), quarantined: p.quarantined, reasons: { ...p.reasons } as Record<string, number> })),

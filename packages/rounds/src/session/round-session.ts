@@ -43,6 +43,16 @@ export interface RoundSessionConfig {
    * inputs (simulations pass a memoised one so that 100 nodes verifying identical inputs compute once).
    */
   aggregate?: AggregateFn
+  /**
+   * Whether at least f + 1 peers advertise global model `version` with weights `digest` as verified by themselves
+   * (their heartbeats' model heads), so that at least one honest node recomputed it. A model this node did not verify
+   * itself (a late joiner's base, a catch-up, one it could not check or that recomputed to something else here) is
+   * adopted only then: otherwise a coordinator could get any model adopted by including an input nobody holds.
+   * Default: never (such a node adopts only what it verifies).
+   */
+  vouched?: (version: number, digest: string) => boolean
+  /** How long a wanted model may go without f + 1 vouchers before its source is given up on; default the deadline. */
+  vouchTimeoutMs?: number
 }
 
 export type AggregateFn = (base: readonly Tensor[], updates: readonly HeldUpdate[], spec: AggregatorSpec) => RoundAggregate
@@ -64,7 +74,7 @@ const ROUND_OPEN_MAX_BYTES = 4096
  * publish and events to act on (train, fetch a model, distrust a coordinator). Pure: no I/O, no timers.
  */
 export class RoundSession {
-  readonly config: Required<Omit<RoundSessionConfig, 'model' | 'suspicion' | 'maxChunkBytes' | 'maxRounds'>> & Pick<RoundSessionConfig, 'maxChunkBytes' | 'maxRounds'>
+  readonly config: Required<Omit<RoundSessionConfig, 'model' | 'suspicion' | 'maxChunkBytes' | 'maxRounds' | 'vouched'>> & Pick<RoundSessionConfig, 'maxChunkBytes' | 'maxRounds' | 'vouched'>
   readonly shapes: TensorSpec[]
   readonly pool: UpdatePool
   readonly suspicion: SuspicionLedger
@@ -78,14 +88,14 @@ export class RoundSession {
   private readonly modelReassembler: Reassembler
   private alive = new Set<string>()
   private pending: PendingModel[] = []
-  private wanted: { version: number, digest: string, from: string } | undefined
+  /** A model to adopt without verifying it; asked for (a fetch-model event) once vouched for. */
+  private wanted: { version: number, digest: string, from: string, since: number, asked: boolean } | undefined
   /** The announcement whose base is being fetched, and when it was first seen. */
   private fetchingFor: { open: RoundOpen, firstSeen: number } | undefined
   /**
    * Models (version/digest) that recomputed to something else here: never adopted later by a fetch (a round
    * announcement naming it as base, or a leader advertising it), so a coordinator cannot get round a failed verification.
    */
-  private readonly refused = new Set<string>()
   /** When each round announcement (round/term/coordinator) was first seen: bounds how long it stays parked. */
   private readonly openSeenAt = new Map<string, number>()
   private coordinating = false
@@ -103,7 +113,9 @@ export class RoundSession {
       graceMs: config.graceMs ?? 3_000,
       maxChunkBytes: config.maxChunkBytes,
       maxRounds: config.maxRounds,
-      aggregate: config.aggregate ?? aggregateRound
+      aggregate: config.aggregate ?? aggregateRound,
+      ...(config.vouched !== undefined ? { vouched: config.vouched } : {}),
+      vouchTimeoutMs: config.vouchTimeoutMs ?? config.deadlineMs ?? 30_000
     }
     const m = config.model
     this.shapes = m.tensors.map(t => ({ name: t.name, shape: [...t.shape] }))
@@ -143,6 +155,8 @@ export class RoundSession {
   onLeader (term: number, leader: string | undefined): Output {
     this.participant.onLeader(term, leader)
     const out = this.output()
+    // a model only the deposed leader vouched for is no reason to hold back (nor, as the new coordinator, to not open)
+    if (this.wanted !== undefined && !this.wanted.asked && this.wanted.from !== leader) this.wanted = undefined
     const wasCoordinating = this.coordinating
     this.coordinating = leader === this.config.self
     if (!this.coordinating && wasCoordinating) this.coordinator.current = undefined
@@ -238,6 +252,7 @@ export class RoundSession {
     this.retryPending(out)
     // announcements parked for a model in flight fall back to fetching it once their grace period is over
     if (this.participant.parkedCount > 0) for (const open of this.participant.unpark()) this.handleOpen(open, out)
+    this.askIfVouched(out)
     if (this.coordinating) this.coordinate(out)
     return out
   }
@@ -266,16 +281,15 @@ export class RoundSession {
    * Anti-entropy: a node that is behind with nothing on its way fetches that model, checked against the digest and
    * adopted unverified, as a late joiner does. Without it a node that missed the session's last model (its gossip,
    * its verification inputs, or its announcement under a term it already saw superseded) would stay behind for good.
-   * The caller waits a while first, so models arriving the normal way are verified rather than fetched.
-   * `vouched`: at least f + 1 other peers advertise the same model as verified by themselves, so at least one honest
-   * peer recomputed it. Only then is a model that recomputed to something else here adopted.
+   * The caller waits a while first, so models arriving the normal way are verified rather than fetched. Like every
+   * model adopted unverified, it is fetched only once f + 1 peers vouch for it (config.vouched).
    */
-  onLeaderHead (version: number, digest: string, leader: string, vouched = false): Output {
+  onLeaderHead (version: number, digest: string, leader: string): Output {
     const out = this.output()
     if (leader !== this.participant.leader || version <= this.model.version || this.wanted !== undefined) return out
     if (this.suspicion.isQuarantined(leader)) return out
     if (this.pending.some(p => p.model.version === version && p.model.weightsDigest === digest)) return out
-    this.want(version, digest, leader, out, vouched)
+    this.want(version, digest, leader, out)
     return out
   }
 
@@ -387,7 +401,7 @@ export class RoundSession {
     if (model.version <= current.version && !replace) return this.drop(out, 'ignore', 'stale-version', `v${model.version}, this node holds v${current.version}`)
     if (model.version > current.version + 1) {
       // too far ahead to verify: a late joiner catches up from the leader's model (checked against its digest)
-      if (this.participant.leader === from && this.participant.leaderTerm === model.term && digestWeights(model.tensors) === model.weightsDigest) {
+      if (this.participant.leader === from && this.participant.leaderTerm === model.term && this.vouched(model.version, model.weightsDigest) && digestWeights(model.tensors) === model.weightsDigest) {
         this.adoptFetched(model, out)
         return { ...out, verdict: 'accept', reason: 'caught-up' }
       }
@@ -430,10 +444,6 @@ export class RoundSession {
   private reject (p: PendingModel, reason: VerificationFailure, detail: string, evidence: EvidenceKind, out: Output): void {
     this.counters.modelsRejected++
     this.modelRejects.count(`verification:${reason}`)
-    // proof only: a model this node could not check (an input or the announcement never reached it) may be gossip
-    // loss, and refusing it for good left nodes stuck a version behind in the swarm e2e
-    if (evidence === 'failed-verification') this.refused.add(`${p.model.version}/${p.model.weightsDigest}`)
-    if (this.refused.size > 64) this.refused.delete(this.refused.values().next().value as string)
     out.events.push({ type: 'model-rejected', version: p.model.version, round: p.model.round, term: p.model.term, coordinator: p.model.coordinator, reason, detail })
     this.suspect(p.model.coordinator, evidence, `${reason}: ${detail}`, out)
   }
@@ -495,14 +505,34 @@ export class RoundSession {
     if (this.coordinating) this.coordinate(out)
   }
 
-  private want (version: number, digest: string, from: string, out: Output, vouched = false): void {
+  private want (version: number, digest: string, from: string, out: Output): void {
     if (this.wanted?.version === version && this.wanted.digest === digest) return
-    if (!vouched && this.refused.has(`${version}/${digest}`)) {
-      this.modelRejects.count('refused-model')
+    this.wanted = { version, digest, from, since: this.config.clock.now(), asked: false }
+    this.askIfVouched(out)
+  }
+
+  private vouched (version: number, digest: string): boolean {
+    return this.config.vouched?.(version, digest) ?? false
+  }
+
+  /**
+   * Ask for the wanted model once f + 1 peers vouch for it. If none do within vouchTimeoutMs, give it up and report
+   * its source: a coordinator whose model no honest node can verify (an input nobody holds) stalls the session, and
+   * the service stops following it so that another node coordinates.
+   */
+  private askIfVouched (out: Output): void {
+    const w = this.wanted
+    if (w === undefined || w.asked) return
+    if (this.vouched(w.version, w.digest)) {
+      w.asked = true
+      out.events.push({ type: 'fetch-model', version: w.version, digest: w.digest, from: w.from })
       return
     }
-    this.wanted = { version, digest, from }
-    out.events.push({ type: 'fetch-model', version, digest, from })
+    const waitedMs = this.config.clock.now() - w.since
+    if (waitedMs < this.config.vouchTimeoutMs) return
+    this.wanted = undefined
+    this.modelRejects.count('unvouched')
+    out.events.push({ type: 'model-unvouched', version: w.version, digest: w.digest, from: w.from, waitedMs })
   }
 
   // --- coordinating ------------------------------------------------------------------------------------------

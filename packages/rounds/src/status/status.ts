@@ -28,7 +28,8 @@ export interface RoundsStatus {
   }
   /** The last model accepted: who was aggregated, kept by the rule, left out. */
   lastModel?: { version: number, round: number, term: number, coordinator: string, included: string[], selected: string[], excluded: string[], verified: boolean }
-  fetching?: { version: number, digest: string, from: string }
+  /** A model this node means to adopt without verifying it; `asked`: f + 1 peers vouched for it and it is being fetched. */
+  fetching?: { version: number, digest: string, from: string, since: number, asked: boolean }
   pendingVerifications: number
   counters: Record<string, number>
   rejects: { updates: Record<UpdateRejectReason, number>, model: Record<string, number> }
