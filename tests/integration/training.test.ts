@@ -76,6 +76,10 @@ describe('training service over the memory transport', () => {
     const dropped = t.statuses(honest).filter(s => (s.updates.rejected.malformed ?? 0) > 0)
     expect(dropped.length).toBeGreaterThan(0)
     expect(t.statuses(honest).some(s => s.quarantined.includes(nodes[7]!.peerId))).toBe(true)
+    // and a node that quarantined it does not follow it as coordinator either (it would ignore its rounds)
+    for (const n of honest) {
+      if (n.training.status().quarantined.includes(nodes[7]!.peerId)) expect(n.election.status().excluded.map(x => x.peerId)).toContain(nodes[7]!.peerId)
+    }
     expect(nodes[3]!.training.status().attackCounts?.poisonedDeltas).toBeGreaterThan(0)
     expect(nodes[7]!.training.status().attackCounts?.wirePayloads).toBeGreaterThan(0)
   }, 180_000)

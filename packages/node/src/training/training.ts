@@ -35,8 +35,10 @@ export const MODEL_TOPIC = 'fedmesh/model/1'
 export interface TrainingElection {
   leader: () => string | undefined
   leaderTerm: () => number | undefined
-  /** Stop following / voting for `peer` (its model failed verification). */
+  /** Stop following / voting for `peer` (its model failed verification, or it is quarantined). */
   exclude: (peer: string, reason: string) => void
+  /** Undo exclude() (a quarantine was lifted). */
+  include: (peer: string) => void
   addEventListener: (type: 'leader-changed', listener: (evt: CustomEvent<{ term: number, leader: string | undefined }>) => void) => void
   removeEventListener: (type: 'leader-changed', listener: (evt: CustomEvent<{ term: number, leader: string | undefined }>) => void) => void
 }
@@ -196,6 +198,8 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
   private lastTrainAt = -Infinity
   private wanted: { version: number, from: string } | undefined
   private fetching = false
+  /** Peers excluded from the election because they are quarantined (included again on release). */
+  private readonly quarantineExcluded = new Set<string>()
   private lastFetchAt = -Infinity
   /** Since when the leader's advertised model is ahead of this node's (anti-entropy, see catchUp). */
   private behindSince: number | undefined
@@ -516,6 +520,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
         // this node could not check (an update or the announcement never reached it) may be gossip loss
         if (e.coordinator !== this.self && e.reason !== 'missing-update' && e.reason !== 'unknown-round') {
           this.excludedCoordinators.add(e.coordinator)
+          this.quarantineExcluded.delete(e.coordinator)
           this.init.election().exclude(e.coordinator, `model v${e.version} failed verification: ${e.reason}`)
         }
         break
@@ -530,6 +535,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
         this.lastFetchError = `v${e.version} from ${e.from}: fewer than ${(this.cfg.aggregator.f ?? 0) + 1} peers vouched for it in ${Math.round(e.waitedMs / 1000)} s`
         if (e.from !== this.self && e.from === this.init.election().leader()) {
           this.excludedCoordinators.add(e.from)
+          this.quarantineExcluded.delete(e.from)
           this.init.election().exclude(e.from, `model v${e.version}: no f + 1 peers verified it`)
         }
         break
@@ -542,7 +548,16 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
         this.announce('rolled-back')
         break
       case 'quarantined':
+        // A node this one ignores (its announcements and models are dropped as 'quarantined') must not be followed
+        // as coordinator either: elected, it would open rounds this node never joins, and wait for them forever
+        // (a garbage sender elected coordinator stalled the swarm e2e for minutes).
+        if (e.peer !== this.self && !this.excludedCoordinators.has(e.peer)) {
+          this.quarantineExcluded.add(e.peer)
+          this.init.election().exclude(e.peer, `quarantined (suspicion ${e.score.toFixed(2)})`)
+        }
+        break
       case 'released':
+        if (this.quarantineExcluded.delete(e.peer)) this.init.election().include(e.peer)
         break
     }
   }
