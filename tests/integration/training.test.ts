@@ -18,6 +18,26 @@ afterEach(async () => {
   current = undefined
 })
 
+/**
+ * A coordinator attacker that leads round 1: it starts with three nodes that are hidden (they vote, but cannot be
+ * elected), then four more honest nodes join. Krum f=1, min 5, 3 rounds.
+ */
+async function liarLeadsFirst (attack: 'lying-coordinator' | 'hidden-input-coordinator'): Promise<{ t: TrainingSim, liar: FedmeshNode, honest: FedmeshNode[] }> {
+  let firstPhase = true
+  const t = current = await trainingSim({
+    learner: 'synthetic',
+    attacks: { 0: attack },
+    hidden: (index) => firstPhase && index > 0,
+    config: { rule: 'krum', f: 1, minParticipants: 5, rounds: 3, roundDeadlineMs: 5_000, learnEveryMs: 300 }
+  })
+  const [liar, ...early] = await t.add(4)
+  if (liar === undefined) throw new Error('no node started')
+  const led = await until(() => liar.election.role() === 'leader', 60_000, 100)
+  if (led === undefined) throw new Error(`the liar never led: ${JSON.stringify(liar.election.status())}`)
+  firstPhase = false
+  return { t, liar, honest: [...early, ...await t.add(4)] }
+}
+
 describe('training service over the memory transport', () => {
   it('10 nodes train link-health with Krum: every node holds the same verified model version', async () => {
     const t = current = await trainingSim({ config: { rule: 'krum', f: 1, minParticipants: 5, rounds: 3, roundDeadlineMs: 20_000, learnEveryMs: 500 } })
@@ -85,43 +105,20 @@ describe('training service over the memory transport', () => {
   }, 180_000)
 
   it('a lying coordinator: every honest node rejects its model, it is replaced, and training continues', async () => {
-    // the liar starts with three nodes that are hidden (they vote, but cannot be elected), so it leads round 1
-    let firstPhase = true
-    const t = current = await trainingSim({
-      learner: 'synthetic',
-      attacks: { 0: 'lying-coordinator' },
-      hidden: (index) => firstPhase && index > 0,
-      config: { rule: 'krum', f: 1, minParticipants: 5, rounds: 3, roundDeadlineMs: 5_000, learnEveryMs: 300 }
-    })
-    const [liar, ...early] = await t.add(4)
-    const led = await until(() => liar!.election.role() === 'leader', 60_000, 100)
-    if (led === undefined) throw new Error(`the liar never led: ${JSON.stringify(liar!.election.status())}`)
-    firstPhase = false
-    const honest = [...early, ...await t.add(4)]
+    const { t, liar, honest } = await liarLeadsFirst('lying-coordinator')
     await t.allAt(3, honest, 150_000)
     for (const s of t.statuses(honest)) {
       expect(s.models.rejectReasons['verification:digest-mismatch']).toBeGreaterThanOrEqual(1)
-      expect(s.excludedCoordinators).toContain(liar!.peerId)
-      expect(s.lastRound?.coordinator).not.toBe(liar!.peerId)
-      expect(s.quarantined.filter(p => p !== liar!.peerId)).toEqual([])
+      expect(s.excludedCoordinators).toContain(liar.peerId)
+      expect(s.lastRound?.coordinator).not.toBe(liar.peerId)
+      expect(s.quarantined.filter(p => p !== liar.peerId)).toEqual([])
     }
-    expect(liar!.training.status().attackCounts?.liedModels).toBeGreaterThanOrEqual(1)
-    expect(honest.every(n => n.election.leader() !== liar!.peerId)).toBe(true)
+    expect(liar.training.status().attackCounts?.liedModels).toBeGreaterThanOrEqual(1)
+    expect(honest.every(n => n.election.leader() !== liar.peerId)).toBe(true)
   }, 240_000)
 
   it('a coordinator that includes an input nobody holds: no honest node adopts its model, it is replaced, and training continues', async () => {
-    let firstPhase = true
-    const t = current = await trainingSim({
-      learner: 'synthetic',
-      attacks: { 0: 'hidden-input-coordinator' },
-      hidden: (index) => firstPhase && index > 0,
-      config: { rule: 'krum', f: 1, minParticipants: 5, rounds: 3, roundDeadlineMs: 5_000, learnEveryMs: 300 }
-    })
-    const [liar, ...early] = await t.add(4)
-    const led = await until(() => liar!.election.role() === 'leader', 60_000, 100)
-    if (led === undefined) throw new Error(`the liar never led: ${JSON.stringify(liar!.election.status())}`)
-    firstPhase = false
-    const honest = [...early, ...await t.add(4)]
+    const { t, liar, honest } = await liarLeadsFirst('hidden-input-coordinator')
     // every model an honest node takes: verified ones (recomputed) and the rest (fetched, unverified)
     const verified = new Set<string>()
     const unverified: Array<{ node: string, key: string }> = []
@@ -133,7 +130,7 @@ describe('training service over the memory transport', () => {
       })
     }
     await t.allAt(3, honest, 150_000)
-    expect(liar!.training.status().attackCounts?.liedModels).toBeGreaterThanOrEqual(1)
+    expect(liar.training.status().attackCounts?.liedModels).toBeGreaterThanOrEqual(1)
     // nobody could check the liar's model (an input is missing), so nobody vouched for it and nobody took it: every
     // model taken unverified is one an honest node recomputed
     expect(unverified.filter(u => !verified.has(u.key))).toEqual([])
@@ -141,11 +138,11 @@ describe('training service over the memory transport', () => {
     expect(statuses.some(s => (s.models.rejectReasons['verification:missing-update'] ?? 0) >= 1)).toBe(true)
     expect(statuses.some(s => s.fetch.unvouched >= 1)).toBe(true)
     for (const s of statuses) {
-      expect(s.verifiedModel || s.lastRound?.coordinator !== liar!.peerId).toBe(true)
-      expect(s.lastRound?.coordinator).not.toBe(liar!.peerId)
-      expect(s.quarantined.filter(p => p !== liar!.peerId)).toEqual([])
+      expect(s.verifiedModel || s.lastRound?.coordinator !== liar.peerId).toBe(true)
+      expect(s.lastRound?.coordinator).not.toBe(liar.peerId)
+      expect(s.quarantined.filter(p => p !== liar.peerId)).toEqual([])
     }
-    expect(honest.every(n => n.election.leader() !== liar!.peerId)).toBe(true)
+    expect(honest.every(n => n.election.leader() !== liar.peerId)).toBe(true)
   }, 240_000)
 
   it('the coordinator crashes mid-round: a new one finishes the round', async () => {
