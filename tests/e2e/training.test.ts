@@ -49,12 +49,12 @@ for (const { task, rounds, closeAt } of [{ task: 'link-health', rounds: 6, close
       expect(report.machine.network.interfaces).toEqual(['lo'])
     })
 
-    it(`progresses to version ${rounds}, every live honest tab holding the same verified global model`, () => {
+    it(`progresses to version ${rounds}, every live honest tab holding the same global model, recomputed or vouched for`, () => {
       expect(failuresBesidesConvergence(report), output.slice(-4000)).toEqual([])
       expect(t.rounds.map(r => r.version)).toContain(rounds)
       expect(t.honestAgreement.sameVersion).toBe(true)
       expect(t.honestAgreement.sameModel).toBe(true)
-      // each tab recomputed the model itself, or (having missed it) fetched it on the leader's advertised digest
+      // each tab recomputed the model itself, or (having missed it) fetched it once f + 1 peers advertised it as verified
       for (const f of t.final.filter(f => f.honest)) expect(f.verifiedModel || f.catchUps > 0, JSON.stringify(f)).toBe(true)
       expect(t.reachedVersion).toBeGreaterThanOrEqual(rounds)
       // every honest tab but the closed coordinator's (the coordinator may have been an attacker's tab)

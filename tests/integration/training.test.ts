@@ -136,7 +136,7 @@ describe('training service over the memory transport', () => {
     expect(unverified.filter(u => !verified.has(u.key))).toEqual([])
     const statuses = t.statuses(honest)
     expect(statuses.some(s => (s.models.rejectReasons['verification:missing-update'] ?? 0) >= 1)).toBe(true)
-    expect(statuses.some(s => s.fetch.unvouched >= 1)).toBe(true)
+    expect(statuses.some(s => s.fetch.unvouched >= 1 && s.excludedCoordinators.includes(liar.peerId))).toBe(true)
     for (const s of statuses) {
       expect(s.verifiedModel || s.lastRound?.coordinator !== liar.peerId).toBe(true)
       expect(s.lastRound?.coordinator).not.toBe(liar.peerId)

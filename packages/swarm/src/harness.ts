@@ -716,14 +716,16 @@ class SwarmRun {
   private failoverDone (): boolean {
     const c = this.closeCoordinator
     if (c === undefined) return true
-    return this.everyLiveHonestTab(t => t.verifiedModel && t.version > c.version && t.lastRound !== undefined && t.lastRound.coordinator !== c.peerId)
+    // a version above the one held at the close was made after it, by another coordinator (recomputed here, or
+    // adopted on f + 1 vouchers by a tab that missed it)
+    return this.everyLiveHonestTab(t => t.version > c.version && (!t.verifiedModel || (t.lastRound !== undefined && t.lastRound.coordinator !== c.peerId)))
   }
 
-  /** Training runs: wait until every live honest tab holds a verified model of version --rounds, or the training timeout. */
+  /** Training runs: wait until every live honest tab holds model version --rounds (recomputed, or adopted on f + 1 vouchers), or the training timeout. */
   private async waitForTraining (): Promise<void> {
     const t = this.o.training
     if (t === undefined) return
-    const done = (): boolean => this.everyLiveHonestTab(tr => tr.verifiedModel && tr.version >= t.rounds)
+    const done = (): boolean => this.everyLiveHonestTab(tr => tr.version >= t.rounds)
     this.note(`waiting for every live honest tab to hold version ${t.rounds} (at most ${t.timeoutS} s after the last tab loaded)`)
     const ok = await this.waitUntil(done, this.lastTabLoadedAt + t.timeoutS * 1000)
     if (!ok) this.warn(`training did not reach version ${t.rounds} on every live honest tab within ${t.timeoutS} s of the last tab loading`)

@@ -231,9 +231,11 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
       if (t.version > 0 && !firstHeldAt.has(t.version)) firstHeldAt.set(t.version, sample.at)
     }
     // Every live honest tab (open, with a known status) holds version >= v: once per version, the first such poll.
+    // Held means recomputed, or (a tab that missed it) adopted unverified, which a node does only once f + 1 peers
+    // advertise the model as verified, so at least one honest tab recomputed it (docs/protocol.md).
     const honestLive = [...open].filter(tab => !attackers.has(tab) && latest.has(tab))
     if (honestLive.length > 0) {
-      const held = Math.min(...honestLive.map(tab => { const t = trainingOf(latest.get(tab)!); return t?.verifiedModel === true ? t.version : (t?.version ?? 0) - 1 }))
+      const held = Math.min(...honestLive.map(tab => trainingOf(latest.get(tab)!)?.version ?? 0))
       for (let v = 1; v <= held; v++) if (!allHeldAt.has(v)) allHeldAt.set(v, sample.at)
     }
     if (close !== undefined && leaderChangedAt === undefined && sample.at >= close.at) {

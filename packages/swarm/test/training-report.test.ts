@@ -146,8 +146,16 @@ describe('analyzeTraining', () => {
         ob(1, 4000, { version: 3, term: 2, coordinator: 1, lastRound: v3(700), lossBefore: 1, leader: [1, 2], verified: false, catchUps: 1 }), last.observations[1]!, last.observations[2]!] }]
     })
     expect(caught.honestAgreement).toEqual({ tabs: 2, versions: [3], sameVersion: true, sameModel: true, allVerified: false, verified: 1, caughtUp: 1 })
-    // agreement holds (the failover figure still waits for every tab to hold a model it verified)
-    expect(trainingFailures(caught).filter(f => /versions|weights/.test(f))).toEqual([])
+    // agreement holds, and the caught-up tab holds the model (adopted on f + 1 vouchers): the failover is timed
+    expect(trainingFailures(caught)).toEqual([])
+    expect(caught.failover?.failoverMs).toBe(2400)
+    // a tab still one version behind holds no model of the new coordinator yet
+    const behind = analyzeTraining({
+      ...record,
+      samples: [...samples.slice(0, 3), { at: 4000, openTabs: [1, 2, 3], observations: [
+        ob(1, 4000, { version: 2, coordinator: 0, lastRound: v2(1), verified: false, catchUps: 1 }), last.observations[1]!, last.observations[2]!] }]
+    })
+    expect(behind.failover?.failoverMs).toBeUndefined()
     const forked = analyzeTraining({
       ...record,
       samples: [...samples.slice(0, 3), { at: 4000, openTabs: [1, 2, 3], observations: [

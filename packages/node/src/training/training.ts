@@ -32,6 +32,9 @@ export const UPDATES_TOPIC = 'fedmesh/updates/1'
 export const MODEL_TOPIC = 'fedmesh/model/1'
 
 /** What the service needs of the election service (packages/node/src/election). */
+/** Round deadlines a coordinator whose model nobody vouched for stays excluded from the election. */
+const UNVOUCHED_EXCLUSION_ROUNDS = 10
+
 export interface TrainingElection {
   leader: () => string | undefined
   leaderTerm: () => number | undefined
@@ -160,6 +163,7 @@ export interface TrainingStatus {
   fetch: { requested: number, fetched: number, failed: number, served: number, refused: number, catchUps: number, unvouched: number, wanted?: { version: number, digest: string, from: string, asked: boolean }, lastError?: string }
   suspicion: Array<{ peer: string, score: number, quarantined: boolean, reasons: Record<string, number> }>
   quarantined: string[]
+  /** Peers this node stops following as coordinator: for good after a disproved model, for 10 deadlines after an unvouched one. */
   excludedCoordinators: string[]
   attackCounts?: Record<string, number>
   traffic: { messagesIn: number, messagesOut: number, bytesIn: number, bytesOut: number, publishErrors: number }
@@ -198,6 +202,8 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
   private lastTrainAt = -Infinity
   private wanted: { version: number, from: string } | undefined
   private fetching = false
+  /** Leaders given up on because nobody could vouch for their model (model-unvouched): excluded until the time given. */
+  private readonly stalledCoordinators = new Map<string, number>()
   /** Peers excluded from the election because they are quarantined (included again on release). */
   private readonly quarantineExcluded = new Set<string>()
   private lastFetchAt = -Infinity
@@ -415,6 +421,11 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
     }
     this.trySubmit(now)
     this.catchUp(s, now)
+    for (const [peer, until] of this.stalledCoordinators) {
+      if (now < until) continue
+      this.stalledCoordinators.delete(peer)
+      if (!this.excludedCoordinators.has(peer) && !this.quarantineExcluded.has(peer)) this.init.election().include(peer)
+    }
     if (this.wanted !== undefined && !this.fetching && now - this.lastFetchAt > 2_000) void this.fetch()
     const running = now - this.lastRoundActivity < 2 * this.cfg.deadlineMs + this.cfg.paceMs
     if (running !== this.sessionRunning) {
@@ -533,9 +544,10 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
         // nobody honest could verify what this node was told to fetch: stop following its source if it leads
         this.counters.unvouched++
         this.lastFetchError = `v${e.version} from ${e.from}: fewer than ${(this.cfg.aggregator.f ?? 0) + 1} peers vouched for it in ${Math.round(e.waitedMs / 1000)} s`
-        if (e.from !== this.self && e.from === this.init.election().leader()) {
-          this.excludedCoordinators.add(e.from)
-          this.quarantineExcluded.delete(e.from)
+        // Not proof (an honest coordinator whose own update reached nobody looks the same), so for a while only:
+        // long enough for another node to be elected and re-run the round.
+        if (e.from !== this.self && e.from === this.init.election().leader() && !this.excludedCoordinators.has(e.from)) {
+          this.stalledCoordinators.set(e.from, now + UNVOUCHED_EXCLUSION_ROUNDS * this.cfg.deadlineMs)
           this.init.election().exclude(e.from, `model v${e.version}: no f + 1 peers verified it`)
         }
         break
@@ -557,7 +569,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
         }
         break
       case 'released':
-        if (this.quarantineExcluded.delete(e.peer)) this.init.election().include(e.peer)
+        if (this.quarantineExcluded.delete(e.peer) && !this.stalledCoordinators.has(e.peer)) this.init.election().include(e.peer)
         break
     }
   }
@@ -807,7 +819,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
       },
       suspicion: (rs?.suspicion ?? []).map(p => ({ peer: p.peer, score: round3(p.score), quarantined: p.quarantined, reasons: { ...p.reasons } as Record<string, number> })),
       quarantined,
-      excludedCoordinators: [...this.excludedCoordinators],
+      excludedCoordinators: [...new Set([...this.excludedCoordinators, ...this.stalledCoordinators.keys()])],
       ...(attackCounts !== undefined ? { attackCounts } : {}),
       traffic: { ...this.traffic }
     }
