@@ -29,7 +29,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: ['tests/e2e/**/*.test.ts'],
-          // passed 3 of its last 7 runs (a different cause each time, docs/benchmarks.md), so not part of `pnpm test` (CI) yet: `pnpm test:e2e:training`
+          // passed 6 of its last 11 runs (each failure a different cause, fixed since; docs/benchmarks.md), so not part of `pnpm test` (CI) yet: `pnpm test:e2e:training`
           exclude: process.env.FEDMESH_E2E_TRAINING === '1' ? [] : ['tests/e2e/training.test.ts'],
           setupFiles: ['./scripts/node-env.js'],
           testTimeout: 600_000,
