@@ -132,6 +132,24 @@ describe('attacker modes', () => {
     expect(new Attacker('none', seeded(3)).lie([before])).toEqual([before])
   })
 
+  it('the hidden-input coordinator also lists a phantom update, in sorted place with score 0', () => {
+    const tensors = model(16, 0.5)
+    const included = ['11'.repeat(32), 'ee'.repeat(32)]
+    const g: GlobalModel = { session: 's', round: 1, term: 1, version: 1, coordinator: 'c', includedDigests: included, scores: [1.5, 2.5], rule: 'krum', tensors, weightsDigest: digestWeights(tensors) }
+    const liar = new Attacker('hidden-input-coordinator', seeded(4))
+    liar.lie(encodeGlobalModelChunks(g).chunks.map(data => ({ topic: 'model' as const, data })))
+    const lied = decodeGlobalModel(liar.lieAbout(1)!)
+    if (!lied.ok) throw new Error('the lie does not decode')
+    const digests = lied.value.includedDigests
+    expect(digests).toHaveLength(3)
+    expect(digests.filter(d => !included.includes(d))).toHaveLength(1)
+    expect([...digests].sort()).toEqual(digests)
+    const phantom = digests.findIndex(d => !included.includes(d))
+    expect(lied.value.scores[phantom]).toBe(0)
+    expect(lied.value.scores.filter((_, i) => i !== phantom)).toEqual([1.5, 2.5])
+    expect(lied.value.weightsDigest).not.toBe(g.weightsDigest)
+  })
+
   it('a model delta the honest encoder refuses never becomes an update (nan in a model attack falls to the wire)', () => {
     // the RoundSession refuses to encode non-finite values: that is why 'nan' acts on the wire
     expect(() => quantizeDelta([{ name: 'x', shape: [1], data: new Float32Array([Number.NaN]) }], { scheme: 'int8' })).toThrow()
