@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { decodeChunk, decodeGlobalModel, digestWeights, encodeGlobalModelChunks } from '@fedmesh/updates'
 import { honest, Sim } from './helpers.ts'
+import { RoundSession } from '../src/index.ts'
 
 const D = 16
 const mean = Float32Array.from({ length: D }, (_, i) => 0.01 * ((i % 5) - 2))
@@ -298,6 +299,19 @@ describe('RoundSession on an in-memory network', () => {
     expect(fetches()).toEqual([expect.objectContaining({ version: 1, digest: lie.weightsDigest, from: sim.ids[1] })])
     // what node 1 serves is the true model, not the advertised digest: not adopted
     expect(sim.sessions[5]?.model.version).toBe(0)
+  })
+
+  it('a checkpoint is held as not verified (it is not vouched for) until a model is verified again', () => {
+    const sim = new Sim({ nodes: 6, d: D, seed: 17, behaviours: () => honest(mean, 0.005, 0.002, 17), config: { ...KRUM_F1, maxRounds: 1 } })
+    const tensors = sim.sessions[0]!.model.tensors
+    const resumed = new RoundSession({ self: sim.ids[0]!, session: 'sim', clock: { now: () => 0 }, model: { version: 3, term: 2, tensors, verified: false }, maxNorm: 10 })
+    expect(resumed.model).toMatchObject({ version: 3, verified: false })
+    expect(resumed.status().modelVerified).toBe(false)
+    expect(new RoundSession({ self: sim.ids[0]!, session: 'sim', clock: { now: () => 0 }, model: { version: 0, tensors }, maxNorm: 10 }).model.verified).toBe(true)
+    // a model verified since flips it back (here: every node after round 1)
+    sim.membership()
+    sim.elect(1, 0)
+    expect(sim.sessions.slice(1).every(s => s.model.verified)).toBe(true)
   })
 
   it('a model nobody can verify (its coordinator included an update nobody holds) is never adopted, and its coordinator is given up on', () => {

@@ -92,8 +92,11 @@ export interface TrainingComponents {
 export interface TrainingSession {
   session: string
   task?: string
-  /** Version 0 (the session's initial weights) or a checkpointed global model. */
-  model: { version: number, round?: number, term?: number, tensors: Tensor[] }
+  /**
+   * Version 0 (the session's initial weights) or a checkpointed global model. `verified` defaults to version 0 only:
+   * a checkpoint may hold a model this node fetched, so it does not vouch for it (heartbeat head) until it verifies one.
+   */
+  model: { version: number, round?: number, term?: number, tensors: Tensor[], verified?: boolean }
   learner?: TrainingLearner
   /** Accepted global models are saved here under `key`. */
   checkpoints?: { store: CheckpointStore, key: string }
@@ -299,7 +302,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
       self: this.self,
       session: session.session,
       clock: this.clock,
-      model: { version: session.model.version, term: session.model.term ?? 0, tensors: session.model.tensors.map(t => ({ name: t.name, shape: [...t.shape], data: t.data.slice() })) },
+      model: { version: session.model.version, term: session.model.term ?? 0, tensors: session.model.tensors.map(t => ({ name: t.name, shape: [...t.shape], data: t.data.slice() })), verified: session.model.verified ?? session.model.version === 0 },
       maxNorm: this.cfg.maxNorm,
       aggregator: this.cfg.aggregator,
       minParticipants: this.cfg.minParticipants,

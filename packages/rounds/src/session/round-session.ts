@@ -22,8 +22,11 @@ export interface RoundSessionConfig {
   self: string
   session: string
   clock: Clock
-  /** The model to start from: the session's initial weights (version 0) or a checkpoint. */
-  model: { version: number, term?: number, tensors: Tensor[], global?: GlobalModel }
+  /**
+   * The model to start from: the session's initial weights (version 0) or a checkpoint. `verified` (default true)
+   * is what this node advertises and vouches with: false for a checkpoint it has not recomputed since it started.
+   */
+  model: { version: number, term?: number, tensors: Tensor[], global?: GlobalModel, verified?: boolean }
   /** L2 bound on a dequantised update (UpdateValidator.maxNorm). */
   maxNorm: number
   /** How this node aggregates when it coordinates. Default Krum with f = 0. */
@@ -119,7 +122,7 @@ export class RoundSession {
     }
     const m = config.model
     this.shapes = m.tensors.map(t => ({ name: t.name, shape: [...t.shape] }))
-    this.models = new ModelState(heldModel(m.tensors, m.version, m.term ?? m.global?.term ?? 0, true, m.global))
+    this.models = new ModelState(heldModel(m.tensors, m.version, m.term ?? m.global?.term ?? 0, m.verified ?? true, m.global))
     this.suspicion = new SuspicionLedger(config.suspicion)
     this.coordinator = new RoundCoordinator({
       self: config.self,
