@@ -190,8 +190,9 @@ describe('training service over the memory transport', () => {
     const admitted = await until(() => nodes.some(n => n.training.status().lastRound?.included.some(i => i.peer === j.peerId) === true), 120_000, 100)
     if (admitted === undefined) throw new Error(`the joiner was never aggregated: ${t.describe()}`)
     const s = j.training.status()
-    // (failed once in CI with 0: the message then says how the joiner came by its model)
-    expect(s.models.fetched, JSON.stringify({ models: s.models, fetch: s.fetch, lastRound: s.lastRound, version: s.version, role: s.role }) + t.describe()).toBeGreaterThanOrEqual(1)
+    // It fetched the current model, or, joining within gossipsub's message history of the first rounds, received
+    // their updates and models through IHAVE/IWANT and verified its way up from version 0 (once in CI: fetched 0).
+    expect(s.models.fetched + s.models.verified, JSON.stringify({ models: s.models, fetch: s.fetch, version: s.version, role: s.role }) + t.describe()).toBeGreaterThanOrEqual(1)
     expect(s.training.runs).toBeGreaterThanOrEqual(1)
     // it verifies like everyone else from then on
     await until(() => j.training.status().models.verified >= 1, 60_000, 100)
