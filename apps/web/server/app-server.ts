@@ -9,6 +9,9 @@ import { readFile, stat } from 'node:fs/promises'
 import { extname, join, normalize, resolve, dirname } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { FedmeshConfig } from '@fedmesh/node'
+import { CONFIG_ELEMENT_ID } from '../src/config-element.ts'
+
+export { CONFIG_ELEMENT_ID }
 
 export const DEFAULT_DIST = resolve(dirname(fileURLToPath(import.meta.url)), '../dist')
 
@@ -69,9 +72,6 @@ export async function startAppServer (options: AppServerOptions): Promise<AppSer
     stop: async () => { await new Promise<void>(ok => { server.close(() => { ok() }); server.closeAllConnections() }) }
   }
 }
-
-/** Id of the `<script type="application/json">` element that carries the embedded configuration in index.html. */
-export const CONFIG_ELEMENT_ID = 'fedmesh-config'
 
 /**
  * index.html with the configuration as a JSON script element at the end of <head>. `<` is escaped so no value

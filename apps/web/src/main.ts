@@ -11,6 +11,7 @@ import './fedmesh-node-element.ts'
 import type { FedmeshNodeElement } from './fedmesh-node-element.ts'
 import { LocalLearning, Predictions, learningPlan } from './learning/index.ts'
 import { startWorkerLearner } from './learning/worker-learner.ts'
+import { CONFIG_ELEMENT_ID } from './config-element.ts'
 
 declare global {
   interface Window {
@@ -112,7 +113,7 @@ async function meshStarted (node: FedmeshNode, maxWaitMs: number): Promise<void>
 /** The app server writes the configuration into the page (server/app-server.ts); elsewhere try /config.json, then URL parameters. */
 async function loadConfig (): Promise<Partial<FedmeshConfig>> {
   let embedded: Partial<FedmeshConfig> = {}
-  const inline = document.getElementById('fedmesh-config')?.textContent
+  const inline = document.getElementById(CONFIG_ELEMENT_ID)?.textContent
   try {
     if (inline != null && inline !== '') {
       embedded = JSON.parse(inline)

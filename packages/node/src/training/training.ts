@@ -308,7 +308,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
       minParticipants: this.cfg.minParticipants,
       deadlineMs: this.cfg.deadlineMs,
       graceMs: this.cfg.graceMs,
-      vouched: (version, digest) => this.vouchers(version, digest) >= (this.cfg.aggregator.f ?? 0) + 1,
+      vouched: (version, digest) => this.vouchers(version, digest) >= this.vouchersNeeded,
       ...(this.init.maxChunkBytes !== undefined ? { maxChunkBytes: this.init.maxChunkBytes } : {}),
       ...(this.cfg.maxRounds > 0 ? { maxRounds: this.cfg.maxRounds } : {})
     })
@@ -427,7 +427,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
     for (const [peer, until] of this.stalledCoordinators) {
       if (now < until) continue
       this.stalledCoordinators.delete(peer)
-      if (!this.excludedCoordinators.has(peer) && !this.quarantineExcluded.has(peer)) this.init.election().include(peer)
+      this.includeUnlessExcluded(peer)
     }
     if (this.wanted !== undefined && !this.fetching && now - this.lastFetchAt > 2_000) void this.fetch()
     const running = now - this.lastRoundActivity < 2 * this.cfg.deadlineMs + this.cfg.paceMs
@@ -462,9 +462,21 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
   }
 
   /**
+   * Follow `peer` in the election again once none of the three reasons to exclude it holds any more: a disproved
+   * model (for good), a quarantine (until released), a model nobody vouched for (for a while).
+   */
+  private includeUnlessExcluded (peer: string): void {
+    if (this.excludedCoordinators.has(peer) || this.quarantineExcluded.has(peer) || this.stalledCoordinators.has(peer)) return
+    this.init.election().include(peer)
+  }
+
+  /**
    * Live peers whose heartbeat advertises model `version` with weights `digest` of this session as verified by
    * themselves (recomputed, or computed as its coordinator). f + 1 of them include at least one honest node.
    */
+  /** f + 1: at most f peers are Byzantine, so this many vouchers include an honest one. */
+  private get vouchersNeeded (): number { return (this.cfg.aggregator.f ?? 0) + 1 }
+
   private vouchers (version: number, digest: string): number {
     const session = this.info?.session
     return this.init.heartbeat().membership.list().filter(m => {
@@ -534,7 +546,6 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
         // this node could not check (an update or the announcement never reached it) may be gossip loss
         if (e.coordinator !== this.self && e.reason !== 'missing-update' && e.reason !== 'unknown-round') {
           this.excludedCoordinators.add(e.coordinator)
-          this.quarantineExcluded.delete(e.coordinator)
           this.init.election().exclude(e.coordinator, `model v${e.version} failed verification: ${e.reason}`)
         }
         break
@@ -546,7 +557,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
       case 'model-unvouched':
         // nobody honest could verify what this node was told to fetch: stop following its source if it leads
         this.counters.unvouched++
-        this.lastFetchError = `v${e.version} from ${e.from}: fewer than ${(this.cfg.aggregator.f ?? 0) + 1} peers vouched for it in ${Math.round(e.waitedMs / 1000)} s`
+        this.lastFetchError = `v${e.version} from ${e.from}: fewer than ${this.vouchersNeeded} peers vouched for it in ${Math.round(e.waitedMs / 1000)} s`
         // Not proof (an honest coordinator whose own update reached nobody looks the same), so for a while only:
         // long enough for another node to be elected and re-run the round.
         if (e.from !== this.self && e.from === this.init.election().leader() && !this.excludedCoordinators.has(e.from)) {
@@ -572,7 +583,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
         }
         break
       case 'released':
-        if (this.quarantineExcluded.delete(e.peer) && !this.stalledCoordinators.has(e.peer)) this.init.election().include(e.peer)
+        if (this.quarantineExcluded.delete(e.peer)) this.includeUnlessExcluded(e.peer)
         break
     }
   }

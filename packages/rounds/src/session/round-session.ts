@@ -95,10 +95,6 @@ export class RoundSession {
   private wanted: { version: number, digest: string, from: string, since: number, asked: boolean } | undefined
   /** The announcement whose base is being fetched, and when it was first seen. */
   private fetchingFor: { open: RoundOpen, firstSeen: number } | undefined
-  /**
-   * Models (version/digest) that recomputed to something else here: never adopted later by a fetch (a round
-   * announcement naming it as base, or a leader advertising it), so a coordinator cannot get round a failed verification.
-   */
   /** When each round announcement (round/term/coordinator) was first seen: bounds how long it stays parked. */
   private readonly openSeenAt = new Map<string, number>()
   private coordinating = false
