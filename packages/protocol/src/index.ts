@@ -2,7 +2,7 @@ export { systemClock, manualClock } from './clock.ts'
 export type { Clock, ManualClock } from './clock.ts'
 export { seededRandom } from './random.ts'
 
-export { WIRE_VERSION, TOPICS, MAX_MESSAGE_BYTES, MAX_ELECTION_BYTES, TOPIC_MAX_BYTES, maxBytesForTopic, isKnownTopic } from './wire/types.ts'
+export { WIRE_VERSION, TOPICS, MAX_MESSAGE_BYTES, MAX_ELECTION_BYTES, TOPIC_MAX_BYTES, maxBytesForTopic, isKnownTopic, PEER_TAIL_LENGTH, peerTail, samePeer } from './wire/types.ts'
 export type {
   TopicName, TransportName, NeighbourInfo, MetricsSummary, HeartbeatBody, WireMessage, InboundMessage,
   ElectionBody, ElectionKindName, SignedVoteBody, ModelHead

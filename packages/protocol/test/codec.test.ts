@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import {
-  decodeWireMessage, encodeHeartbeat, encodeWireMessage, MAX_MESSAGE_BYTES, modelHeadProblem, TOPICS, WIRE_VERSION, WireDecodeError
+  decodeWireMessage, encodeElection, encodeHeartbeat, encodeWireMessage, MAX_ELECTION_BYTES, modelHeadProblem,
+  PEER_TAIL_LENGTH, peerTail, samePeer, TOPICS, WIRE_VERSION, WireDecodeError
 } from '../src/index.ts'
 import type { HeartbeatBody, TransportName } from '../src/index.ts'
 import { Envelope, Transport } from '../src/wire/fedmesh.ts'
-import { ALICE, peerIdFor, sampleHeartbeat } from './fixtures.ts'
+import { ALICE, BOB, peerIdFor, sampleHeartbeat } from './fixtures.ts'
 
 describe('codec', () => {
   it('round-trips every field of a heartbeat', () => {
@@ -26,8 +27,25 @@ describe('codec', () => {
       sender: ALICE,
       seq: Number.MAX_SAFE_INTEGER,
       sentAtMs: 1_700_000_123_456,
-      heartbeat
+      // neighbours travel as peer-id tails
+      heartbeat: { ...heartbeat, neighbours: heartbeat.neighbours.map(n => ({ ...n, peerId: peerTail(n.peerId) })) }
     })
+  })
+
+  it('names neighbours by the tail of their peer id, so a heartbeat with 8 neighbours fits one SCTP packet with room', () => {
+    const heartbeat: HeartbeatBody = {
+      ...sampleHeartbeat({ neighbours: 8 }),
+      model: { session: 'link-health/1', version: 1234, term: 56, digest: 'ab'.repeat(32), verified: true }
+    }
+    const bytes = encodeHeartbeat({ sender: ALICE, seq: 1_000_000, sentAtMs: 1_700_000_123_456, heartbeat })
+    const decoded = decodeWireMessage(bytes).heartbeat?.neighbours ?? []
+    expect(decoded.map(n => n.peerId)).toEqual(heartbeat.neighbours.map(n => n.peerId.slice(-PEER_TAIL_LENGTH)))
+    decoded.forEach((n, i) => {
+      expect(samePeer(n.peerId, heartbeat.neighbours[i]?.peerId ?? '')).toBe(true)
+      expect(samePeer(n.peerId, peerIdFor(999))).toBe(false)
+    })
+    // with whole peer ids this heartbeat was 840 bytes; gossipsub adds about 150 (from, seqno, topic, signature)
+    expect(bytes.length).toBeLessThan(500)
   })
 
   it('round-trips the training model head, and a heartbeat without one has none', () => {
@@ -64,7 +82,8 @@ describe('codec', () => {
   it('writes the documented protobuf fields (readable by the generated decoder)', () => {
     const bytes = encodeHeartbeat({ sender: ALICE, seq: 7, sentAtMs: 99, heartbeat: sampleHeartbeat({ neighbours: 2 }) })
     const env = Envelope.decode(bytes)
-    expect(env.version).toBe(1)
+    expect(env.version).toBe(WIRE_VERSION)
+    expect(env.heartbeat?.neighbours[0]?.peerTail).toHaveLength(PEER_TAIL_LENGTH)
     expect(env.seq).toBe(7n)
     expect(env.sentAtMs).toBe(99n)
     expect(env.heartbeat?.neighbours[0]?.transport).toBe(Transport.WEBRTC)
@@ -77,11 +96,11 @@ describe('codec', () => {
   })
 
   it('refuses to encode beyond the size cap', () => {
-    // 120 neighbours with 128-char ids is ~17 KiB: over the 16 KiB cap
-    const heartbeat = sampleHeartbeat({ neighbours: 0 })
-    for (let i = 0; i < 120; i++) heartbeat.neighbours.push({ peerId: 'a'.repeat(128), transport: 'webrtc', rttMs: 1, loss: 0 })
-    expect(() => encodeHeartbeat({ sender: ALICE, seq: 1, sentAtMs: 1, heartbeat }))
-      .toThrow(new RegExp(`over the ${MAX_MESSAGE_BYTES}-byte cap`))
+    // 200 votes with 400-byte signatures is ~90 KiB: over the election topic's 64 KiB cap
+    const vote = { from: BOB, term: 1, candidate: ALICE, electorate: 300, signature: new Uint8Array(400) }
+    const election = { kind: 'lead' as const, term: 1, candidate: '', electorate: 300, signature: new Uint8Array(0), certificate: new Array(200).fill(vote) }
+    expect(() => encodeElection({ sender: ALICE, seq: 1, sentAtMs: 1, election }))
+      .toThrow(new RegExp(`over the ${MAX_ELECTION_BYTES}-byte cap`))
   })
 
   it('refuses to encode what receivers would reject, naming the field', () => {
@@ -115,7 +134,7 @@ describe('codec', () => {
     }
     expect(reasonOf(good)).toBe('ok')
     expect(reasonOf(good.subarray(0, good.length - 3))).toBe('malformed')
-    expect(reasonOf(Envelope.encode({ ...Envelope.decode(good), version: 2 }))).toBe('unsupported-version')
+    expect(reasonOf(Envelope.encode({ ...Envelope.decode(good), version: WIRE_VERSION + 1 }))).toBe('unsupported-version')
     expect(reasonOf(Envelope.encode({ ...Envelope.decode(good), sender: peerIdFor(3) + '0' }))).toBe('schema')
   })
 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { encodeHeartbeat, manualClock, MessageValidator, REJECT_REASONS, TOPICS } from '../src/index.ts'
+import { encodeHeartbeat, manualClock, MessageValidator, PEER_TAIL_LENGTH, REJECT_REASONS, TOPICS, WIRE_VERSION } from '../src/index.ts'
 import type { HeartbeatBody, InboundMessage, RejectReason } from '../src/index.ts'
 import { Envelope } from '../src/wire/fedmesh.ts'
 import { ALICE, BOB, sampleHeartbeat } from './fixtures.ts'
@@ -86,7 +86,7 @@ describe('MessageValidator', () => {
 
   it('unsupported-version', () => {
     const { validator, inbound, raw } = setup()
-    expectReject(validator, inbound(raw({ version: 2 })), 'unsupported-version')
+    expectReject(validator, inbound(raw({ version: WIRE_VERSION + 1 })), 'unsupported-version')
     expectReject(validator, inbound(raw({ version: 0 })), 'unsupported-version')
     expectOnly(validator, 'unsupported-version', 2)
   })
@@ -139,9 +139,9 @@ describe('MessageValidator', () => {
       withHb({ intervalMs: 600_001 }),
       withHb({ metrics: undefined }),
       withHb({ neighbours: new Array(65).fill(neighbour) }),
-      withHb({ neighbours: [{ ...neighbour, peerId: '' }] }),
-      withHb({ neighbours: [{ ...neighbour, peerId: 'Qm0OI' }] }), // 0, O and I are in neither base58 nor base32
-      withHb({ neighbours: [{ ...neighbour, peerId: 'a'.repeat(129) }] }),
+      withHb({ neighbours: [{ ...neighbour, peerTail: '' }] }),
+      withHb({ neighbours: [{ ...neighbour, peerTail: 'Qm0OI' }] }), // 0, O and I are in neither base58 nor base32
+      withHb({ neighbours: [{ ...neighbour, peerTail: 'a'.repeat(PEER_TAIL_LENGTH + 1) }] }), // a whole id is not a tail
       withHb({ neighbours: [{ ...neighbour, rttMs: -1 }] }),
       withHb({ neighbours: [{ ...neighbour, loss: 1.5 }] }),
       withHb({ metrics: { ...hb.metrics, eventLoopLagMs: Number.NaN } }),

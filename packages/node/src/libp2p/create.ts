@@ -18,7 +18,7 @@ import { plaintext } from '@libp2p/plaintext'
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { createLibp2p } from 'libp2p'
-import { toString } from 'uint8arrays/to-string'
+import { fastMessageId, messageId } from './message-id.ts'
 import { relayLink, type RelayLink } from '../relay-link/relay-link.ts'
 import { peering, type Peering } from '../peering/peering.ts'
 import { heartbeat, type Heartbeat } from '../heartbeat/heartbeat.ts'
@@ -102,9 +102,12 @@ export async function createFedmeshLibp2p (options: AssemblyOptions) {
         emitSelf: false,
         // gossip must not ride the relay's limited circuits: only direct links carry it
         runOnLimitedConnection: false,
-        // Each gossip write to a peer is a blocking RTCDataChannel.send plus an SCTP message in a tab, the largest CPU
-        // cost measured (docs/benchmarks.md): a mesh degree of 3, at most 5 (of ~6 direct links), keeps the copies
-        // of each message low while gossip (IHAVE) covers the other links.
+        // A tab's CPU follows the data-channel messages (SCTP packets) it sends and receives (docs/benchmarks.md), and
+        // every mesh peer forwards each message once: a mesh degree of 3, at most 5 (of ~6 direct links), keeps the
+        // copies of each message low while IHAVE gossip to 3 other links repairs what the mesh misses. Incoming grafts
+        // fill meshes towards Dhi (tab 0 of 12 forwarded each heartbeat 4.3 times); Dhi 3 halved that, but pruning
+        // the extra grafts left nodes that had just joined a topic outside every mesh, and they missed model messages
+        // (an integration test failed 4 of 7 runs), so Dhi stays 5.
         D: Math.min(3, config.targetPeers),
         Dlo: Math.min(2, config.targetPeers),
         Dhi: Math.max(Math.min(3, config.targetPeers), Math.min(5, config.maxPeers)),
@@ -119,8 +122,10 @@ export async function createFedmeshLibp2p (options: AssemblyOptions) {
         // gossipsub's own heartbeat (mesh upkeep, IHAVE gossip) need not match ours: every 2 s halves its cost
         heartbeatInterval: 2000,
         Dlazy: 3,
-        // Every copy of a message (one per mesh peer) is signature-checked before the seen-cache lookup unless a fast
-        // id lets duplicates be dropped first. StrictSign ids are author + seqno, so this id is exact, not a hash.
+        // 16-byte ids instead of 44 (./message-id.ts): an IHAVE names every message of the last 3 gossipsub heartbeats
+        // (6 s), so at 20 tabs it carried several KiB of ids. (Advertising only the last window, mcacheGossip 1, would
+        // cut that further, but newly joined nodes rely on those repeated IHAVEs too.)
+        msgIdFn: messageId,
         fastMsgIdFn: fastMessageId
       }),
       // the peer directory: the relay link in a tab, the in-process network in memory mode
@@ -172,10 +177,5 @@ export async function createFedmeshLibp2p (options: AssemblyOptions) {
 
 /** What the node needs of its peer directory besides peering's part: start-up events and status. */
 type RelayLinkLike = Pick<RelayLink, 'status' | 'addEventListener' | 'removeEventListener'>
-
-function fastMessageId (msg: { from?: Uint8Array, seqno?: Uint8Array, data?: Uint8Array }): string {
-  if (msg.from == null || msg.seqno == null) return `nosig:${msg.data?.byteLength ?? 0}:${Math.random()}`
-  return toString(msg.from, 'base64') + toString(msg.seqno, 'base16')
-}
 
 export type FedmeshLibp2p = Awaited<ReturnType<typeof createFedmeshLibp2p>>

@@ -2,7 +2,7 @@ import { Envelope } from './fedmesh.ts'
 import { electionKindToWire, envelopeToWireMessage, MAX_DIGEST_LENGTH, MAX_SESSION_LENGTH, SchemaError, transportToWire } from './schema.ts'
 import { scanEnvelope, WireFormatError } from './structure.ts'
 import type { EnvelopeStructure } from './structure.ts'
-import { maxBytesForTopic, TOPICS, WIRE_VERSION } from './types.ts'
+import { maxBytesForTopic, peerTail, TOPICS, WIRE_VERSION } from './types.ts'
 import type { ElectionBody, HeartbeatBody, ModelHead, SignedVoteBody, WireMessage } from './types.ts'
 
 export interface DecodedEnvelope {
@@ -155,7 +155,7 @@ function heartbeatToWire (hb: HeartbeatBody): NonNullable<Envelope['heartbeat']>
     intervalMs: hb.intervalMs,
     hidden: hb.hidden,
     neighbours: hb.neighbours.map(n => ({
-      peerId: n.peerId,
+      peerTail: peerTail(n.peerId),
       transport: transportToWire(n.transport),
       rttMs: n.rttMs,
       loss: n.loss

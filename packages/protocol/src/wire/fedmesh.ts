@@ -219,8 +219,8 @@ export namespace Envelope {
     value: boolean
   }
 
-  export interface EnvelopeHeartbeatNeighboursPeerIdFieldEvent {
-    field: '$.heartbeat.neighbours[].peerId'
+  export interface EnvelopeHeartbeatNeighboursPeerTailFieldEvent {
+    field: '$.heartbeat.neighbours[].peerTail'
     value: string
     index: number
   }
@@ -386,7 +386,7 @@ export namespace Envelope {
     return decodeMessage(buf, Envelope.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Envelope>): Generator<EnvelopeVersionFieldEvent | EnvelopeTopicFieldEvent | EnvelopeSenderFieldEvent | EnvelopeSeqFieldEvent | EnvelopeSentAtMsFieldEvent | EnvelopeHeartbeatIntervalMsFieldEvent | EnvelopeHeartbeatHiddenFieldEvent | EnvelopeHeartbeatNeighboursPeerIdFieldEvent | EnvelopeHeartbeatNeighboursTransportFieldEvent | EnvelopeHeartbeatNeighboursRttMsFieldEvent | EnvelopeHeartbeatNeighboursLossFieldEvent | EnvelopeHeartbeatMetricsRttMeanMsFieldEvent | EnvelopeHeartbeatMetricsRttMaxMsFieldEvent | EnvelopeHeartbeatMetricsLossRatioFieldEvent | EnvelopeHeartbeatMetricsEventLoopLagMsFieldEvent | EnvelopeHeartbeatMetricsHeapUsedBytesFieldEvent | EnvelopeHeartbeatMetricsMsgsInPerSFieldEvent | EnvelopeHeartbeatMetricsMsgsOutPerSFieldEvent | EnvelopeHeartbeatMetricsBytesInPerSFieldEvent | EnvelopeHeartbeatMetricsBytesOutPerSFieldEvent | EnvelopeHeartbeatMetricsDirectPeersFieldEvent | EnvelopeHeartbeatMetricsRelayedPeersFieldEvent | EnvelopeHeartbeatModelSessionFieldEvent | EnvelopeHeartbeatModelVersionFieldEvent | EnvelopeHeartbeatModelTermFieldEvent | EnvelopeHeartbeatModelDigestFieldEvent | EnvelopeHeartbeatModelVerifiedFieldEvent | EnvelopeElectionKindFieldEvent | EnvelopeElectionTermFieldEvent | EnvelopeElectionCandidateFieldEvent | EnvelopeElectionElectorateFieldEvent | EnvelopeElectionSignatureFieldEvent | EnvelopeElectionCertificateFromFieldEvent | EnvelopeElectionCertificateTermFieldEvent | EnvelopeElectionCertificateCandidateFieldEvent | EnvelopeElectionCertificateElectorateFieldEvent | EnvelopeElectionCertificateSignatureFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Envelope>): Generator<EnvelopeVersionFieldEvent | EnvelopeTopicFieldEvent | EnvelopeSenderFieldEvent | EnvelopeSeqFieldEvent | EnvelopeSentAtMsFieldEvent | EnvelopeHeartbeatIntervalMsFieldEvent | EnvelopeHeartbeatHiddenFieldEvent | EnvelopeHeartbeatNeighboursPeerTailFieldEvent | EnvelopeHeartbeatNeighboursTransportFieldEvent | EnvelopeHeartbeatNeighboursRttMsFieldEvent | EnvelopeHeartbeatNeighboursLossFieldEvent | EnvelopeHeartbeatMetricsRttMeanMsFieldEvent | EnvelopeHeartbeatMetricsRttMaxMsFieldEvent | EnvelopeHeartbeatMetricsLossRatioFieldEvent | EnvelopeHeartbeatMetricsEventLoopLagMsFieldEvent | EnvelopeHeartbeatMetricsHeapUsedBytesFieldEvent | EnvelopeHeartbeatMetricsMsgsInPerSFieldEvent | EnvelopeHeartbeatMetricsMsgsOutPerSFieldEvent | EnvelopeHeartbeatMetricsBytesInPerSFieldEvent | EnvelopeHeartbeatMetricsBytesOutPerSFieldEvent | EnvelopeHeartbeatMetricsDirectPeersFieldEvent | EnvelopeHeartbeatMetricsRelayedPeersFieldEvent | EnvelopeHeartbeatModelSessionFieldEvent | EnvelopeHeartbeatModelVersionFieldEvent | EnvelopeHeartbeatModelTermFieldEvent | EnvelopeHeartbeatModelDigestFieldEvent | EnvelopeHeartbeatModelVerifiedFieldEvent | EnvelopeElectionKindFieldEvent | EnvelopeElectionTermFieldEvent | EnvelopeElectionCandidateFieldEvent | EnvelopeElectionElectorateFieldEvent | EnvelopeElectionSignatureFieldEvent | EnvelopeElectionCertificateFromFieldEvent | EnvelopeElectionCertificateTermFieldEvent | EnvelopeElectionCertificateCandidateFieldEvent | EnvelopeElectionCertificateElectorateFieldEvent | EnvelopeElectionCertificateSignatureFieldEvent> {
     return streamMessage(buf, Envelope.codec(), opts)
   }
 }
@@ -569,8 +569,8 @@ export namespace Heartbeat {
     value: boolean
   }
 
-  export interface HeartbeatNeighboursPeerIdFieldEvent {
-    field: '$.neighbours[].peerId'
+  export interface HeartbeatNeighboursPeerTailFieldEvent {
+    field: '$.neighbours[].peerTail'
     value: string
     index: number
   }
@@ -681,7 +681,7 @@ export namespace Heartbeat {
     return decodeMessage(buf, Heartbeat.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Heartbeat>): Generator<HeartbeatIntervalMsFieldEvent | HeartbeatHiddenFieldEvent | HeartbeatNeighboursPeerIdFieldEvent | HeartbeatNeighboursTransportFieldEvent | HeartbeatNeighboursRttMsFieldEvent | HeartbeatNeighboursLossFieldEvent | HeartbeatMetricsRttMeanMsFieldEvent | HeartbeatMetricsRttMaxMsFieldEvent | HeartbeatMetricsLossRatioFieldEvent | HeartbeatMetricsEventLoopLagMsFieldEvent | HeartbeatMetricsHeapUsedBytesFieldEvent | HeartbeatMetricsMsgsInPerSFieldEvent | HeartbeatMetricsMsgsOutPerSFieldEvent | HeartbeatMetricsBytesInPerSFieldEvent | HeartbeatMetricsBytesOutPerSFieldEvent | HeartbeatMetricsDirectPeersFieldEvent | HeartbeatMetricsRelayedPeersFieldEvent | HeartbeatModelSessionFieldEvent | HeartbeatModelVersionFieldEvent | HeartbeatModelTermFieldEvent | HeartbeatModelDigestFieldEvent | HeartbeatModelVerifiedFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Heartbeat>): Generator<HeartbeatIntervalMsFieldEvent | HeartbeatHiddenFieldEvent | HeartbeatNeighboursPeerTailFieldEvent | HeartbeatNeighboursTransportFieldEvent | HeartbeatNeighboursRttMsFieldEvent | HeartbeatNeighboursLossFieldEvent | HeartbeatMetricsRttMeanMsFieldEvent | HeartbeatMetricsRttMaxMsFieldEvent | HeartbeatMetricsLossRatioFieldEvent | HeartbeatMetricsEventLoopLagMsFieldEvent | HeartbeatMetricsHeapUsedBytesFieldEvent | HeartbeatMetricsMsgsInPerSFieldEvent | HeartbeatMetricsMsgsOutPerSFieldEvent | HeartbeatMetricsBytesInPerSFieldEvent | HeartbeatMetricsBytesOutPerSFieldEvent | HeartbeatMetricsDirectPeersFieldEvent | HeartbeatMetricsRelayedPeersFieldEvent | HeartbeatModelSessionFieldEvent | HeartbeatModelVersionFieldEvent | HeartbeatModelTermFieldEvent | HeartbeatModelDigestFieldEvent | HeartbeatModelVerifiedFieldEvent> {
     return streamMessage(buf, Heartbeat.codec(), opts)
   }
 }
@@ -892,7 +892,7 @@ export namespace Transport {
 }
 
 export interface Neighbour {
-  peerId: string
+  peerTail: string
   transport: Transport
   rttMs: number
   loss: number
@@ -908,9 +908,9 @@ export namespace Neighbour {
           w.fork()
         }
 
-        if ((obj.peerId != null && obj.peerId !== '')) {
+        if ((obj.peerTail != null && obj.peerTail !== '')) {
           w.uint32(10)
-          w.string(obj.peerId)
+          w.string(obj.peerTail)
         }
 
         if (obj.transport != null && __TransportValues[obj.transport] !== 0) {
@@ -933,7 +933,7 @@ export namespace Neighbour {
         }
       }, (reader, length, opts = {}) => {
         const obj: any = {
-          peerId: '',
+          peerTail: '',
           transport: Transport.TRANSPORT_UNKNOWN,
           rttMs: 0,
           loss: 0
@@ -946,7 +946,7 @@ export namespace Neighbour {
 
           switch (tag >>> 3) {
             case 1: {
-              obj.peerId = reader.string()
+              obj.peerTail = reader.string()
               break
             }
             case 2: {
@@ -978,7 +978,7 @@ export namespace Neighbour {
           switch (tag >>> 3) {
             case 1: {
               yield {
-                field: `${prefix}.peerId`,
+                field: `${prefix}.peerTail`,
                 value: reader.string()
               }
               break
@@ -1016,8 +1016,8 @@ export namespace Neighbour {
     return _codec
   }
 
-  export interface NeighbourPeerIdFieldEvent {
-    field: '$.peerId'
+  export interface NeighbourPeerTailFieldEvent {
+    field: '$.peerTail'
     value: string
   }
 
@@ -1044,7 +1044,7 @@ export namespace Neighbour {
     return decodeMessage(buf, Neighbour.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Neighbour>): Generator<NeighbourPeerIdFieldEvent | NeighbourTransportFieldEvent | NeighbourRttMsFieldEvent | NeighbourLossFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Neighbour>): Generator<NeighbourPeerTailFieldEvent | NeighbourTransportFieldEvent | NeighbourRttMsFieldEvent | NeighbourLossFieldEvent> {
     return streamMessage(buf, Neighbour.codec(), opts)
   }
 }

@@ -5,7 +5,7 @@
  */
 import { ElectionKind, Transport } from './fedmesh.ts'
 import type { Election, Envelope, Heartbeat, Metrics, ModelHead as WireModelHead, Neighbour, SignedVote } from './fedmesh.ts'
-import { TOPICS } from './types.ts'
+import { PEER_TAIL_LENGTH, TOPICS } from './types.ts'
 import type { ElectionBody, ElectionKindName, HeartbeatBody, MetricsSummary, ModelHead, NeighbourInfo, SignedVoteBody, TransportName, WireMessage } from './types.ts'
 
 export const MIN_INTERVAL_MS = 50
@@ -216,10 +216,12 @@ function checkInterval (intervalMs: number): void {
 
 function neighbourFromWire (n: Neighbour, index: number): NeighbourInfo {
   const where = `neighbours[${index}]`
-  peerId(n.peerId, `${where}.peerId`)
+  if (n.peerTail.length > PEER_TAIL_LENGTH || !isValidPeerId(n.peerTail)) {
+    throw new SchemaError(`${where}.peerTail must be 1..${PEER_TAIL_LENGTH} base58/base32 characters, got '${n.peerTail.slice(0, 40)}'`)
+  }
   nonNegativeFinite(n.rttMs, `${where}.rttMs`)
   ratio(n.loss, `${where}.loss`)
-  return { peerId: n.peerId, transport: TRANSPORT_TO_NAME[n.transport] ?? 'unknown', rttMs: n.rttMs, loss: n.loss }
+  return { peerId: n.peerTail, transport: TRANSPORT_TO_NAME[n.transport] ?? 'unknown', rttMs: n.rttMs, loss: n.loss }
 }
 
 const FLOAT_METRICS = ['rttMeanMs', 'rttMaxMs', 'eventLoopLagMs', 'msgsInPerS', 'msgsOutPerS', 'bytesInPerS', 'bytesOutPerS'] as const

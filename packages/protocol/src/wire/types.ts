@@ -1,4 +1,5 @@
-export const WIRE_VERSION = 1
+/** 2: heartbeats name neighbours by peer-id tail (PEER_TAIL_LENGTH characters), not the whole id. */
+export const WIRE_VERSION = 2
 
 export const TOPICS = {
   heartbeat: 'fedmesh/heartbeat/1',
@@ -30,7 +31,29 @@ export function isKnownTopic (topic: string): topic is TopicName {
 
 export type TransportName = 'webrtc' | 'relayed' | 'websocket' | 'memory' | 'other' | 'unknown'
 
+/**
+ * How many trailing characters of a neighbour's peer id a heartbeat carries. The end of an Ed25519 peer id string is
+ * base58 of the public key: 11 characters hold about 64 bits, so two of a few hundred peers share a tail with odds
+ * near 1e-15, and a heartbeat with 8 neighbours shrinks from about 780 to 440 bytes (fewer SCTP packets per second,
+ * which is what a tab's CPU follows; see docs/benchmarks.md).
+ */
+export const PEER_TAIL_LENGTH = 11
+
+/** The part of `peerId` that a heartbeat carries for a neighbour. */
+export function peerTail (peerId: string): string {
+  return peerId.slice(-PEER_TAIL_LENGTH)
+}
+
+/** Do two ids name the same peer, when either may be a tail from a decoded heartbeat? */
+export function samePeer (a: string, b: string): boolean {
+  return peerTail(a) === peerTail(b)
+}
+
 export interface NeighbourInfo {
+  /**
+   * The neighbour's peer id when the node describes its own links; in a heartbeat decoded from the wire only its
+   * tail (peerTail). Compare with samePeer().
+   */
   peerId: string
   transport: TransportName
   rttMs: number
