@@ -107,7 +107,7 @@ export async function createFedmeshLibp2p (options: AssemblyOptions) {
         // copies of each message low while IHAVE gossip to 3 other links repairs what the mesh misses. Incoming grafts
         // fill meshes towards Dhi (tab 0 of 12 forwarded each heartbeat 4.3 times); Dhi 3 halved that, but pruning
         // the extra grafts left nodes that had just joined a topic outside every mesh, and they missed model messages
-        // (an integration test failed 4 of 7 runs), so Dhi stays 5.
+        // (an integration test failed 4 of 8 runs), so Dhi stays 5.
         D: Math.min(3, config.targetPeers),
         Dlo: Math.min(2, config.targetPeers),
         Dhi: Math.max(Math.min(3, config.targetPeers), Math.min(5, config.maxPeers)),
@@ -123,8 +123,8 @@ export async function createFedmeshLibp2p (options: AssemblyOptions) {
         heartbeatInterval: 2000,
         Dlazy: 3,
         // 16-byte ids instead of 44 (./message-id.ts): an IHAVE names every message of the last 3 gossipsub heartbeats
-        // (6 s), so at 20 tabs it carried several KiB of ids. (Advertising only the last window, mcacheGossip 1, would
-        // cut that further, but newly joined nodes rely on those repeated IHAVEs too.)
+        // (6 s), so at 20 tabs it carried several KiB of ids. (mcacheGossip 1 would advertise each id once instead of
+        // three times; it was only tried together with Dhi 3, so it is left at the default.)
         msgIdFn: messageId,
         fastMsgIdFn: fastMessageId
       }),
