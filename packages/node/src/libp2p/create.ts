@@ -105,9 +105,9 @@ export async function createFedmeshLibp2p (options: AssemblyOptions) {
         // A tab's CPU follows the data-channel messages (SCTP packets) it sends and receives (docs/benchmarks.md), and
         // every mesh peer forwards each message once: a mesh degree of 3, at most 5 (of ~6 direct links), keeps the
         // copies of each message low while IHAVE gossip to 3 other links repairs what the mesh misses. Incoming grafts
-        // fill meshes towards Dhi (tab 0 of 12 forwarded each heartbeat 4.3 times); Dhi 3 halved that, but pruning
-        // the extra grafts left nodes that had just joined a topic outside every mesh, and they missed model messages
-        // (an integration test failed 4 of 8 runs), so Dhi stays 5.
+        // fill meshes towards Dhi (tab 0 of 12 forwarded each heartbeat 4.3 times); Dhi 3 halved that, but then a node
+        // that had just joined missed a model message in an integration test (4 of 8 runs; most likely pruned from
+        // meshes that were already full), so Dhi stays 5.
         D: Math.min(3, config.targetPeers),
         Dlo: Math.min(2, config.targetPeers),
         Dhi: Math.max(Math.min(3, config.targetPeers), Math.min(5, config.maxPeers)),
