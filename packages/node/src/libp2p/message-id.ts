@@ -2,8 +2,8 @@
  * Gossipsub message ids for fedmesh's StrictSign topics.
  *
  * Gossipsub's StrictSign id is the author's protobuf-encoded public key plus the 8-byte seqno: 44 bytes for an
- * Ed25519 author. Every IHAVE lists the ids of the recent messages, so at 20 tabs (19 heartbeats and 3 election
- * leads a second, and gossipsub advertising 6 s of them) an IHAVE to one peer is about 130 ids: 6 KiB at 44 bytes each.
+ * Ed25519 author. Every IHAVE lists the ids of the recent messages: at 20 tabs (19 heartbeats and 3 election leads
+ * a second, 6 s of them advertised) an IHAVE to one peer is about 130 ids, 6 KiB at 44 bytes each.
  * Ours is 16 bytes: the last 8 bytes of the author's public key, then the seqno. Two honest authors share an id only
  * if their keys share those 8 bytes and their seqnos (wall-clock nanoseconds at start, then counting) coincide; a
  * forger who wanted to shadow a victim's messages by reusing its ids would have to grind an Ed25519 key with the
