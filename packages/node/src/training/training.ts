@@ -31,10 +31,10 @@ import type { ModelHead } from '@fedmesh/protocol'
 export const UPDATES_TOPIC = 'fedmesh/updates/1'
 export const MODEL_TOPIC = 'fedmesh/model/1'
 
-/** What the service needs of the election service (packages/node/src/election). */
 /** Round deadlines a coordinator whose model nobody vouched for stays excluded from the election. */
 const UNVOUCHED_EXCLUSION_ROUNDS = 10
 
+/** What the service needs of the election service (packages/node/src/election). */
 export interface TrainingElection {
   leader: () => string | undefined
   leaderTerm: () => number | undefined
@@ -470,13 +470,13 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
     this.init.election().include(peer)
   }
 
+  /** f + 1: at most f peers are Byzantine, so this many vouchers include an honest one. */
+  private get vouchersNeeded (): number { return (this.cfg.aggregator.f ?? 0) + 1 }
+
   /**
    * Live peers whose heartbeat advertises model `version` with weights `digest` of this session as verified by
    * themselves (recomputed, or computed as its coordinator). f + 1 of them include at least one honest node.
    */
-  /** f + 1: at most f peers are Byzantine, so this many vouchers include an honest one. */
-  private get vouchersNeeded (): number { return (this.cfg.aggregator.f ?? 0) + 1 }
-
   private vouchers (version: number, digest: string): number {
     const session = this.info?.session
     return this.init.heartbeat().membership.list().filter(m => {

@@ -78,9 +78,10 @@ function ratio (value: number, where: string): void {
   if (!Number.isFinite(value) || value < 0 || value > 1) throw new SchemaError(`${where} must be in [0, 1], got ${value}`)
 }
 
-function peerId (value: string, where: string): void {
-  if (!isValidPeerId(value)) {
-    throw new SchemaError(`${where} must be 1..${MAX_PEER_ID_LENGTH} base58/base32 characters, got '${value.slice(0, 40)}'${value.length > 40 ? '…' : ''} (${value.length} chars)`)
+/** A peer id string, or (maxLength PEER_TAIL_LENGTH) a heartbeat's neighbour tail. */
+function peerId (value: string, where: string, maxLength = MAX_PEER_ID_LENGTH): void {
+  if (value.length > maxLength || !isValidPeerId(value)) {
+    throw new SchemaError(`${where} must be 1..${maxLength} base58/base32 characters, got '${value.slice(0, 40)}'${value.length > 40 ? '…' : ''} (${value.length} chars)`)
   }
 }
 
@@ -216,9 +217,7 @@ function checkInterval (intervalMs: number): void {
 
 function neighbourFromWire (n: Neighbour, index: number): NeighbourInfo {
   const where = `neighbours[${index}]`
-  if (n.peerTail.length > PEER_TAIL_LENGTH || !isValidPeerId(n.peerTail)) {
-    throw new SchemaError(`${where}.peerTail must be 1..${PEER_TAIL_LENGTH} base58/base32 characters, got '${n.peerTail.slice(0, 40)}'`)
-  }
+  peerId(n.peerTail, `${where}.peerTail`, PEER_TAIL_LENGTH)
   nonNegativeFinite(n.rttMs, `${where}.rttMs`)
   ratio(n.loss, `${where}.loss`)
   return { peerId: n.peerTail, transport: TRANSPORT_TO_NAME[n.transport] ?? 'unknown', rttMs: n.rttMs, loss: n.loss }

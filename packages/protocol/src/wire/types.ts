@@ -34,7 +34,7 @@ export type TransportName = 'webrtc' | 'relayed' | 'websocket' | 'memory' | 'oth
 /**
  * How many trailing characters of a neighbour's peer id a heartbeat carries. The end of an Ed25519 peer id string is
  * base58 of the public key: 11 characters hold about 64 bits, so two of a few hundred peers share a tail with odds
- * near 1e-15, and a heartbeat with 8 neighbours shrinks from about 780 to 440 bytes (fewer SCTP packets per second,
+ * near 1e-15, and a heartbeat with 8 neighbours shrinks from about 780 to 450 bytes (fewer SCTP packets per second,
  * which is what a tab's CPU follows; see docs/benchmarks.md).
  */
 export const PEER_TAIL_LENGTH = 11
