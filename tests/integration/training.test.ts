@@ -22,7 +22,7 @@ afterEach(async () => {
  * A coordinator attacker that leads round 1: it starts with three nodes that are hidden (they vote, but cannot be
  * elected), then four more honest nodes join. Krum f=1, min 5, 3 rounds.
  */
-async function liarLeadsFirst (attack: 'lying-coordinator' | 'hidden-input-coordinator'): Promise<{ t: TrainingSim, liar: FedmeshNode, honest: FedmeshNode[] }> {
+async function liarLeadsFirst (attack: 'lying-coordinator' | 'hidden-input-coordinator' | 'stalling-coordinator'): Promise<{ t: TrainingSim, liar: FedmeshNode, honest: FedmeshNode[] }> {
   let firstPhase = true
   const t = current = await trainingSim({
     learner: 'synthetic',
@@ -96,10 +96,9 @@ describe('training service over the memory transport', () => {
     const dropped = t.statuses(honest).filter(s => (s.updates.rejected.malformed ?? 0) > 0)
     expect(dropped.length).toBeGreaterThan(0)
     expect(t.statuses(honest).some(s => s.quarantined.includes(nodes[7]!.peerId))).toBe(true)
-    // and a node that quarantined it does not follow it as coordinator either (it would ignore its rounds)
-    for (const n of honest) {
-      if (n.training.status().quarantined.includes(nodes[7]!.peerId)) expect(n.election.status().excluded.map(x => x.peerId)).toContain(nodes[7]!.peerId)
-    }
+    // quarantine is about its updates: a node that quarantined it would still follow it as coordinator (only the
+    // nodes its garbage reached quarantine it; excluding it on that would split the session when it leads)
+    for (const n of honest) expect(n.election.status().excluded.map(x => x.peerId)).not.toContain(nodes[7]!.peerId)
     expect(nodes[3]!.training.status().attackCounts?.poisonedDeltas).toBeGreaterThan(0)
     expect(nodes[7]!.training.status().attackCounts?.wirePayloads).toBeGreaterThan(0)
   }, 180_000)
@@ -149,6 +148,21 @@ describe('training service over the memory transport', () => {
     const excludedBy = (n: FedmeshNode): boolean => n.election.status().excluded.some(x => x.peerId === liar.peerId)
     expect(lapsing.every(excludedBy)).toBe(true)
     expect(await until(() => lapsing.every(n => !excludedBy(n)), 70_000, 500)).toBeDefined()
+  }, 240_000)
+
+  it('a coordinator that never opens a round: its followers give up on it after the stall timeout, and training continues under another', async () => {
+    const { t, liar, honest } = await liarLeadsFirst('stalling-coordinator')
+    await t.allAt(3, honest, 150_000)
+    expect(liar.training.status().attackCounts?.stalledMessages).toBeGreaterThan(0)
+    const statuses = t.statuses(honest)
+    // a quorum had to give up on it for another node to be elected (the rest may have followed the new leader first)
+    expect(statuses.filter(s => s.coordinatorStalls >= 1).length).toBeGreaterThanOrEqual(4)
+    for (const s of statuses) {
+      expect(s.lastRound?.coordinator).not.toBe(liar.peerId)
+      expect(s.models.rejected).toBe(0)
+      expect(s.quarantined).toEqual([])
+    }
+    expect(new Set(t.digests(honest)).size).toBe(1)
   }, 240_000)
 
   it('the coordinator crashes mid-round: a new one finishes the round', async () => {

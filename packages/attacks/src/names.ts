@@ -14,7 +14,8 @@ export const ATTACK_NAMES = [
   'garbage',
   'oversized',
   'lying-coordinator',
-  'hidden-input-coordinator'
+  'hidden-input-coordinator',
+  'stalling-coordinator'
 ] as const
 
 export type AttackName = typeof ATTACK_NAMES[number]
@@ -26,7 +27,8 @@ export type AttackName = typeof ATTACK_NAMES[number]
  *   nonFiniteUpdatePayload: the honest encoder refuses NaN/Inf, so a node sends them at this stage; poisonDelta's
  *   'nan' / 'inf' give the same poison as a Float32Array for in-memory simulations);
  * - coordinator: poisons the aggregate when this node coordinates (lieAboutAggregate); hidden-input-coordinator also
- *   lists an input that was never sent, so that no node can recompute the model (it can only fail to check it).
+ *   lists an input that was never sent, so that no node can recompute the model (it can only fail to check it);
+ *   stalling-coordinator keeps leading but never opens a round (it publishes nothing on the model topic).
  */
 export type AttackStage = 'none' | 'model' | 'data' | 'wire' | 'coordinator'
 
@@ -42,7 +44,8 @@ export const ATTACK_STAGE: Readonly<Record<AttackName, AttackStage>> = Object.fr
   garbage: 'wire',
   oversized: 'wire',
   'lying-coordinator': 'coordinator',
-  'hidden-input-coordinator': 'coordinator'
+  'hidden-input-coordinator': 'coordinator',
+  'stalling-coordinator': 'coordinator'
 })
 
 export class UnknownAttackError extends RangeError {

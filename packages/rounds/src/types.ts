@@ -45,6 +45,11 @@ export type RoundsEvent =
    * head) said to fetch: it is not adopted. The service should stop following `from` if it leads.
    */
   | { type: 'model-unvouched', version: number, digest: string, from: string, waitedMs: number }
+  /**
+   * The leader this node follows made no progress for stallTimeoutMs (no later round opened, no later model), although
+   * the session is not finished. The service should stop following it for a while, so that another node coordinates.
+   */
+  | { type: 'coordinator-stalled', coordinator: string, term: number, version: number, sinceMs: number }
   /** This node adopted a model it did not verify (a late joiner catching up); it trains in the round it is the base of, if still open. */
   | { type: 'model-fetched', version: number, digest: string }
   /** A round opened under a higher term replaces a model this node held from a lower term (both for the same version). */

@@ -48,7 +48,7 @@ describe('RoundSession on an in-memory network', () => {
       expect(sim.sessions[i]?.suspicion.isQuarantined(sim.ids[0] as string)).toBe(true)
     }
     expect(sim.eventsOf('quarantined').every(e => e.peer === sim.ids[0])).toBe(true)
-    // and it is not followed any more: its next announcement is ignored
+    // the service stops following it on the 'model-rejected' event (Election.distrust); here each node counted it once
     const s1 = sim.sessions[1]
     expect(s1?.status().rejects.model['verification:digest-mismatch']).toBe(1)
   })
@@ -336,5 +336,57 @@ describe('RoundSession on an in-memory network', () => {
     expect(sim.eventsOf('model-unvouched').map(e => e.from)).toEqual(Array(5).fill(sim.ids[0]))
     expect(sim.sessions.slice(1).map(s => s.model.version)).toEqual([0, 0, 0, 0, 0])
     expect(sim.sessions[3]?.status().fetching).toBeUndefined()
+  })
+
+  it('a leader this node quarantined (for its updates) is still followed: its rounds are joined and its models verified', () => {
+    const sim = new Sim({ nodes: 7, d: D, seed: 17, behaviours: () => honest(mean, 0.005, 0.002, 17), config: { ...KRUM_F1, maxRounds: 2 } })
+    // nodes 2..4 hold proof against node 1 (as if its bad updates had reached only them); nodes 5 and 6 do not
+    for (const i of [2, 3, 4]) sim.sessions[i]!.suspicion.evidence(sim.ids[1]!, 'equivocation', 'two updates for one round')
+    expect(sim.sessions[2]!.suspicion.isQuarantined(sim.ids[1]!)).toBe(true)
+    sim.membership()
+    sim.elect(1, 1)
+    // refusing its rounds would leave it 4 of the 5 participants Krum f=1 needs, and the refusers with no coordinator
+    expect(sim.sessions.map(s => s.model.version)).toEqual([2, 2, 2, 2, 2, 2, 2])
+    expect(new Set(sim.sessions.map(s => s.model.digest)).size).toBe(1)
+    expect(sim.eventsOf('model-accepted', 3).every(e => e.verified && e.coordinator === sim.ids[1])).toBe(true)
+    expect(sim.sessions[3]!.status().rejects.model.quarantined).toBeUndefined()
+    // still quarantined: its own update stays out of what these nodes would aggregate as coordinators
+    expect(sim.sessions[3]!.suspicion.isQuarantined(sim.ids[1]!)).toBe(true)
+  })
+
+  it('a leader that makes no progress is reported once per stall by every follower, and never once the session is done', () => {
+    const sim = new Sim({ nodes: 6, d: D, seed: 18, behaviours: () => honest(mean, 0.005, 0.002, 18), config: { ...KRUM_F1, maxRounds: 2, deadlineMs: 1_000, stallTimeoutMs: 4_000 } })
+    // the leader keeps its lease (the election is not simulated) but nothing it publishes on the model topic arrives
+    sim.filter = (m) => m.topic === 'model' && m.from === sim.ids[0]
+    sim.membership()
+    sim.elect(1, 0)
+    sim.tick(3_900)
+    expect(sim.eventsOf('coordinator-stalled')).toHaveLength(0)
+    sim.tick(100)
+    const stalled = sim.events.filter(e => e.event.type === 'coordinator-stalled')
+    expect(stalled.map(e => e.node).sort()).toEqual([1, 2, 3, 4, 5])
+    expect(stalled.every(e => e.event.type === 'coordinator-stalled' && e.event.coordinator === sim.ids[0] && e.event.term === 1 && e.event.version === 0 && e.event.sinceMs === 4_000)).toBe(true)
+    sim.tick(10_000)
+    expect(sim.eventsOf('coordinator-stalled')).toHaveLength(5) // once per stall, not every tick
+
+    // the next leader makes progress: each round opened and each model restarts the clock, so nobody reports it
+    sim.filter = undefined
+    sim.elect(2, 1)
+    expect(sim.sessions.map(s => s.model.version)).toEqual([2, 2, 2, 2, 2, 2])
+    // and after maxRounds there is nothing left to progress: a quiet leader is no stall
+    sim.tick(60_000)
+    expect(sim.eventsOf('coordinator-stalled')).toHaveLength(5)
+  })
+
+  it('an honest leader short of participants is reported too: its round is extended at every deadline, never closed', () => {
+    const sim = new Sim({ nodes: 7, d: D, seed: 19, behaviours: () => honest(mean, 0.005, 0.002, 19), config: { aggregator: { rule: 'krum', f: 2 }, minParticipants: 7, deadlineMs: 1_000, stallTimeoutMs: 4_000 } })
+    sim.slow.add(6)
+    sim.membership()
+    sim.elect(1, 0)
+    for (let t = 0; t < 3; t++) sim.tick(1_000)
+    expect(sim.eventsOf('round-extended', 0).length).toBeGreaterThanOrEqual(3)
+    expect(sim.eventsOf('coordinator-stalled')).toHaveLength(0)
+    sim.tick(1_000)
+    expect(sim.eventsOf('coordinator-stalled').map(e => e.coordinator)).toEqual(Array(6).fill(sim.ids[0]))
   })
 })

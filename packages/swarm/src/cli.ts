@@ -59,7 +59,8 @@ global model version --rounds, or --training-timeout s after the last tab loaded
   --learn-every-ms MS    least time between two trainings of a tab (paces the rounds)
   --attackers K          the last K tabs attack ...
   --attack A[,B...]      ... with these attacks, in turn (sign-flip, gaussian, alie, ipm, label-flip, nan, inf,
-                         garbage, oversized, lying-coordinator, hidden-input-coordinator)
+                         garbage, oversized, lying-coordinator, hidden-input-coordinator,
+                         stalling-coordinator)
   --close-coordinator-at S  at S s close the tab that is coordinator then; the report gives the failover time
   --close-coordinator-at-version V  close the coordinator's tab once every live honest tab holds model version V
                          (holds back any later scheduled event until then)

@@ -2,7 +2,8 @@
  * A node's attacker mode (configuration `attack=`), applied where docs/protocol.md says each attack acts:
  * model attacks replace the delta before quantisation (ALIE and IPM read the honest updates this node holds for the
  * round: updates are gossiped to all), wire attacks replace the encoded payload (the honest encoder refuses them),
- * label-flip poisons the local data (the learner adapter), lying-coordinator rewrites the global model it publishes.
+ * label-flip poisons the local data (the learner adapter), lying-coordinator rewrites the global model it publishes,
+ * stalling-coordinator publishes nothing on the model topic.
  * Pure: randomness is injected.
  */
 import {
@@ -19,7 +20,7 @@ export class Attacker {
   readonly name: AttackName
   readonly stage: AttackStage
   /** How often each transform acted (status). */
-  readonly counts = { poisonedDeltas: 0, wirePayloads: 0, liedModels: 0, failures: 0 }
+  readonly counts = { poisonedDeltas: 0, wirePayloads: 0, liedModels: 0, stalledMessages: 0, failures: 0 }
   lastError: string | undefined
   private readonly lies = new Map<number, Uint8Array>()
 
@@ -68,6 +69,12 @@ export class Attacker {
    * weights digest matching them), which verifiers detect as a digest mismatch. Other messages pass unchanged.
    */
   lie (publish: readonly Publish[], maxChunkBytes?: number): Publish[] {
+    if (this.name === 'stalling-coordinator') {
+      // keeps its lease (the election service still sends Leads) but never announces a round nor publishes a model
+      const kept = publish.filter(p => p.topic !== 'model')
+      this.counts.stalledMessages += publish.length - kept.length
+      return kept
+    }
     if (this.name !== 'lying-coordinator' && this.name !== 'hidden-input-coordinator') return [...publish]
     // chunks of each global model, in publish order; the lie takes the place of the first chunk (order matters: the
     // next round's announcement follows the model, and receivers must see the model first)

@@ -7,7 +7,7 @@
  * participants, the node's ticker drives deadlines and grace periods. The service is idle until `begin()` hands it
  * the session's starting model and a learner (the app owns the learner: a worker in a tab, in-process in Node).
  * 'train' events run the learner from the session's model; the delta is quantised to int8 and gossiped. A model that
- * fails verification makes the election distrust its coordinator. Accepted models are checkpointed and announced as
+ * fails verification, or a leader that stops making progress, makes the election distrust its coordinator. Accepted models are checkpointed and announced as
  * 'model' events.
  */
 import { TopicValidatorResult } from '@libp2p/gossipsub'
@@ -38,9 +38,9 @@ const UNVOUCHED_EXCLUSION_ROUNDS = 10
 export interface TrainingElection {
   leader: () => string | undefined
   leaderTerm: () => number | undefined
-  /** Stop following / voting for `peer` (its model failed verification, or it is quarantined). */
+  /** Stop following / voting for `peer` (its model failed verification, nobody vouched for it, or it stalled). */
   exclude: (peer: string, reason: string) => void
-  /** Undo exclude() (a quarantine was lifted). */
+  /** Undo exclude() (a time-limited exclusion ended). */
   include: (peer: string) => void
   addEventListener: (type: 'leader-changed', listener: (evt: CustomEvent<{ term: number, leader: string | undefined }>) => void) => void
   removeEventListener: (type: 'leader-changed', listener: (evt: CustomEvent<{ term: number, leader: string | undefined }>) => void) => void
@@ -62,6 +62,8 @@ export interface TrainingInit {
   deadlineMs?: number
   /** Rounds a coordinator opens (0 or absent = unbounded). */
   maxRounds?: number
+  /** A leader that makes no progress this long (ms) is given up on for as long again; default 4 round deadlines. */
+  stallTimeoutMs?: number
   /** Least time between two trainings of this node, ms (paces rounds); default 0. */
   paceMs?: number
   /** Verification grace, ms; default 3000. */
@@ -166,8 +168,13 @@ export interface TrainingStatus {
   fetch: { requested: number, fetched: number, failed: number, served: number, refused: number, catchUps: number, unvouched: number, wanted?: { version: number, digest: string, from: string, asked: boolean }, lastError?: string }
   suspicion: Array<{ peer: string, score: number, quarantined: boolean, reasons: Record<string, number> }>
   quarantined: string[]
-  /** Peers this node stops following as coordinator: for good after a disproved model, for 10 deadlines after an unvouched one. */
+  /**
+   * Peers this node stops following as coordinator: for good after a disproved model, for 10 deadlines after an
+   * unvouched one, for stallTimeoutMs after one that made no progress for that long.
+   */
   excludedCoordinators: string[]
+  /** Leaders this node gave up on because they made no progress for stallTimeoutMs ('coordinator-stalled'). */
+  coordinatorStalls: number
   attackCounts?: Record<string, number>
   traffic: { messagesIn: number, messagesOut: number, bytesIn: number, bytesOut: number, publishErrors: number }
 }
@@ -189,7 +196,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
   private readonly self: string
   private readonly clock: { now: () => number }
   private readonly attacker: Attacker
-  private readonly cfg: { aggregator: AggregatorSpec, minParticipants: number, deadlineMs: number, maxRounds: number, paceMs: number, graceMs: number, maxNorm: number }
+  private readonly cfg: { aggregator: AggregatorSpec, minParticipants: number, deadlineMs: number, maxRounds: number, paceMs: number, graceMs: number, maxNorm: number, stallTimeoutMs: number }
   private s: RoundSession | undefined
   private info: TrainingSession | undefined
   private shapes: TensorSpec[] = []
@@ -205,10 +212,8 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
   private lastTrainAt = -Infinity
   private wanted: { version: number, from: string } | undefined
   private fetching = false
-  /** Leaders given up on because nobody could vouch for their model (model-unvouched): excluded until the time given. */
+  /** Leaders given up on, for a while: nobody could vouch for their model (model-unvouched), or they made no progress. */
   private readonly stalledCoordinators = new Map<string, number>()
-  /** Peers excluded from the election because they are quarantined (included again on release). */
-  private readonly quarantineExcluded = new Set<string>()
   private lastFetchAt = -Infinity
   /** Since when the leader's advertised model is ahead of this node's (anti-entropy, see catchUp). */
   private behindSince: number | undefined
@@ -233,7 +238,8 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
     served: 0,
     refused: 0,
     catchUps: 0,
-    unvouched: 0
+    unvouched: 0,
+    stalls: 0
   }
 
   private readonly rejectReasons: Record<string, number> = {}
@@ -256,7 +262,8 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
       maxRounds: init.maxRounds ?? 0,
       paceMs: init.paceMs ?? 0,
       graceMs: init.graceMs ?? 3_000,
-      maxNorm: init.maxNorm ?? 100
+      maxNorm: init.maxNorm ?? 100,
+      stallTimeoutMs: init.stallTimeoutMs ?? 4 * (init.deadlineMs ?? 30_000)
     }
     this.onLeaderChanged = this.onLeaderChanged.bind(this)
     this.onMembershipChange = this.onMembershipChange.bind(this)
@@ -308,6 +315,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
       minParticipants: this.cfg.minParticipants,
       deadlineMs: this.cfg.deadlineMs,
       graceMs: this.cfg.graceMs,
+      stallTimeoutMs: this.cfg.stallTimeoutMs,
       vouched: (version, digest) => this.vouchers(version, digest) >= this.vouchersNeeded,
       ...(this.init.maxChunkBytes !== undefined ? { maxChunkBytes: this.init.maxChunkBytes } : {}),
       ...(this.cfg.maxRounds > 0 ? { maxRounds: this.cfg.maxRounds } : {})
@@ -462,11 +470,12 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
   }
 
   /**
-   * Follow `peer` in the election again once none of the three reasons to exclude it holds any more: a disproved
-   * model (for good), a quarantine (until released), a model nobody vouched for (for a while).
+   * Follow `peer` in the election again once no reason to exclude it holds any more: a disproved model (for good), a
+   * model nobody vouched for or a stall (for a while). A quarantine is no reason: it is about a peer's updates, and
+   * only the nodes its bad updates reached quarantine it (a coordinator is judged by its models and its progress).
    */
   private includeUnlessExcluded (peer: string): void {
-    if (this.excludedCoordinators.has(peer) || this.quarantineExcluded.has(peer) || this.stalledCoordinators.has(peer)) return
+    if (this.excludedCoordinators.has(peer) || this.stalledCoordinators.has(peer)) return
     this.init.election().include(peer)
   }
 
@@ -573,17 +582,14 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
       case 'model-rolled-back':
         this.announce('rolled-back')
         break
-      case 'quarantined':
-        // A node this one ignores (its announcements and models are dropped as 'quarantined') must not be followed
-        // as coordinator either: elected, it would open rounds this node never joins, and wait for them forever
-        // (a garbage sender elected coordinator stalled the swarm e2e for minutes).
-        if (e.peer !== this.self && !this.excludedCoordinators.has(e.peer)) {
-          this.quarantineExcluded.add(e.peer)
-          this.init.election().exclude(e.peer, `quarantined (suspicion ${e.score.toFixed(2)})`)
+      case 'coordinator-stalled':
+        // Every follower sees the same absence of models, so a quorum gives up on the leader at about the same time
+        // and elects another. Not proof either (too few live participants stall an honest leader too): for a while.
+        if (e.coordinator !== this.self && e.coordinator === this.init.election().leader() && !this.excludedCoordinators.has(e.coordinator)) {
+          this.counters.stalls++
+          this.stalledCoordinators.set(e.coordinator, now + this.cfg.stallTimeoutMs)
+          this.init.election().exclude(e.coordinator, `no progress for ${Math.round(e.sinceMs / 1000)} s at v${e.version}`)
         }
-        break
-      case 'released':
-        if (this.quarantineExcluded.delete(e.peer)) this.includeUnlessExcluded(e.peer)
         break
     }
   }
@@ -834,6 +840,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
       suspicion: (rs?.suspicion ?? []).map(p => ({ peer: p.peer, score: round3(p.score), quarantined: p.quarantined, reasons: { ...p.reasons } as Record<string, number> })),
       quarantined,
       excludedCoordinators: [...new Set([...this.excludedCoordinators, ...this.stalledCoordinators.keys()])],
+      coordinatorStalls: this.counters.stalls,
       ...(attackCounts !== undefined ? { attackCounts } : {}),
       traffic: { ...this.traffic }
     }

@@ -56,6 +56,12 @@ export interface RoundSessionConfig {
   vouched?: (version: number, digest: string) => boolean
   /** How long a wanted model may go without f + 1 vouchers before its source is given up on; default the deadline. */
   vouchTimeoutMs?: number
+  /**
+   * How long the leader may go without making progress (a round of a later number opened, a model of a later version
+   * published, a model adopted here) before this node reports it stalled ('coordinator-stalled'); default 4 round
+   * deadlines. Not after maxRounds: a finished session has nothing to progress.
+   */
+  stallTimeoutMs?: number
 }
 
 export type AggregateFn = (base: readonly Tensor[], updates: readonly HeldUpdate[], spec: AggregatorSpec) => RoundAggregate
@@ -98,6 +104,8 @@ export class RoundSession {
   /** When each round announcement (round/term/coordinator) was first seen: bounds how long it stays parked. */
   private readonly openSeenAt = new Map<string, number>()
   private coordinating = false
+  /** The followed leader's progress: the highest step seen from it (2r - 1: round r opened, 2v: model v), and when. */
+  private progress: { leader: string, term: number, step: number, at: number, reported: boolean } | undefined
   private lastModel: { version: number, round: number, term: number, coordinator: string, included: string[], selected: string[], excluded: string[], verified: boolean } | undefined
 
   constructor (config: RoundSessionConfig) {
@@ -114,7 +122,8 @@ export class RoundSession {
       maxRounds: config.maxRounds,
       aggregate: config.aggregate ?? aggregateRound,
       ...(config.vouched !== undefined ? { vouched: config.vouched } : {}),
-      vouchTimeoutMs: config.vouchTimeoutMs ?? config.deadlineMs ?? 30_000
+      vouchTimeoutMs: config.vouchTimeoutMs ?? config.deadlineMs ?? 30_000,
+      stallTimeoutMs: config.stallTimeoutMs ?? 4 * (config.deadlineMs ?? 30_000)
     }
     const m = config.model
     this.shapes = m.tensors.map(t => ({ name: t.name, shape: [...t.shape] }))
@@ -158,6 +167,10 @@ export class RoundSession {
     if (this.wanted !== undefined && !this.wanted.asked && this.wanted.from !== leader) this.wanted = undefined
     const wasCoordinating = this.coordinating
     this.coordinating = leader === this.config.self
+    if (leader === undefined || this.coordinating) this.progress = undefined
+    else if (this.progress?.leader !== leader || this.progress.term !== term) {
+      this.progress = { leader, term, step: 2 * this.model.version, at: this.config.clock.now(), reported: false }
+    }
     if (!this.coordinating && wasCoordinating) this.coordinator.current = undefined
     for (const open of this.participant.unpark()) this.handleOpen(open, out)
     if (this.coordinating) this.coordinate(out)
@@ -252,6 +265,7 @@ export class RoundSession {
     // announcements parked for a model in flight fall back to fetching it once their grace period is over
     if (this.participant.parkedCount > 0) for (const open of this.participant.unpark()) this.handleOpen(open, out)
     this.askIfVouched(out)
+    this.checkProgress(out)
     if (this.coordinating) this.coordinate(out)
     return out
   }
@@ -286,7 +300,6 @@ export class RoundSession {
   onLeaderHead (version: number, digest: string, leader: string): Output {
     const out = this.output()
     if (leader !== this.participant.leader || version <= this.model.version || this.wanted !== undefined) return out
-    if (this.suspicion.isQuarantined(leader)) return out
     if (this.pending.some(p => p.model.version === version && p.model.weightsDigest === digest)) return out
     this.want(version, digest, leader, out)
     return out
@@ -339,7 +352,10 @@ export class RoundSession {
   // --- round announcements -----------------------------------------------------------------------------------
 
   private handleOpen (open: RoundOpen, out: Output): InboundResult {
-    if (this.suspicion.isQuarantined(open.coordinator)) return this.drop(out, 'ignore', 'quarantined', `${open.coordinator} is quarantined`)
+    // A quarantined leader is followed all the same: quarantine is about a peer's updates, and a coordinator is judged
+    // by its models (verified here) and its progress. Only the nodes its bad updates reached quarantine it, so
+    // refusing its rounds would split the session into followers and refusers, neither with enough participants.
+    this.progressed(open.coordinator, open.term, 2 * open.round - 1)
     const now = this.config.clock.now()
     const key = `${open.round}/${open.term}/${open.coordinator}`
     const firstSeen = this.openSeenAt.get(key) ?? now
@@ -393,8 +409,8 @@ export class RoundSession {
   private handleModel (model: GlobalModel, from: string, out: Output): InboundResult {
     const problem = checkGlobalModel(model, { session: this.config.session, shapes: this.shapes, term: this.participant.term }, from)
     if (problem !== undefined) return this.drop(out, verdictOf(problem.reason), problem.reason, problem.detail)
-    if (this.suspicion.isQuarantined(from)) return this.drop(out, 'ignore', 'quarantined', `${from} is quarantined`)
     if (model.version !== model.round) return this.drop(out, 'reject', 'bad-version', `model v${model.version} of round ${model.round}`)
+    this.progressed(from, model.term, 2 * model.version)
     const current = this.model
     const replace = model.version === current.version && model.term > current.term && this.models.previous?.version === model.version - 1
     if (model.version <= current.version && !replace) return this.drop(out, 'ignore', 'stale-version', `v${model.version}, this node holds v${current.version}`)
@@ -495,6 +511,7 @@ export class RoundSession {
 
   private afterNewModel (out: Output): void {
     const v = this.model.version
+    if (this.progress !== undefined) this.progressed(this.progress.leader, this.progress.term, 2 * v)
     for (const key of [...this.openSeenAt.keys()]) if (Number(key.split('/')[0]) <= v) this.openSeenAt.delete(key)
     this.participant.roundDone(v)
     this.pool.setWindow(Math.max(1, v))
@@ -577,6 +594,37 @@ export class RoundSession {
     out.events.push(...closed.events)
     const used = new Set(closed.aggregate.includedDigests)
     this.acceptModel(closed.model, closed.aggregate, decision.inputs.filter(h => used.has(h.digest)), false, false, out)
+  }
+
+  // --- leader progress ---------------------------------------------------------------------------------------
+
+  /**
+   * `step` by the followed leader (or a model adopted here, whoever made it): progress if beyond the highest seen.
+   * Counted as soon as it is seen, before this node verifies anything, so a node that lags does not blame a leader
+   * the others follow; a leader that fakes progress is caught by verification or by the vouching rule instead.
+   */
+  private progressed (from: string, term: number, step: number): void {
+    const p = this.progress
+    if (p === undefined || p.leader !== from || p.term !== term || step <= p.step) return
+    p.step = step
+    p.at = this.config.clock.now()
+    p.reported = false
+  }
+
+  /**
+   * A leader that keeps its lease but opens no rounds, extends its round for ever, or never closes it (Byzantine, or
+   * honest but short of participants) is reported once per stall, so that the service stops following it and the
+   * others, who see the same lack of models, elect another.
+   */
+  private checkProgress (out: Output): void {
+    const p = this.progress
+    if (p === undefined || p.reported) return
+    const maxRounds = this.config.maxRounds
+    if (maxRounds !== undefined && this.model.version >= maxRounds) return
+    const now = this.config.clock.now()
+    if (now - p.at < this.config.stallTimeoutMs) return
+    p.reported = true
+    out.events.push({ type: 'coordinator-stalled', coordinator: p.leader, term: p.term, version: this.model.version, sinceMs: now - p.at })
   }
 
   // --- helpers -----------------------------------------------------------------------------------------------
