@@ -333,6 +333,79 @@ describe('Election: losing the leader', () => {
   })
 })
 
+describe('Election: a leader this node distrusts while others keep it', () => {
+  const members = ['v1', 'v2', 'v3', 'v4', 'v5']
+  const [self, leader] = members as [string, string]
+  const lead: LeadMessage = { type: 'lead', term: 3, from: leader, electorate: 5 }
+
+  /** `self` follows `leader` (term 3), then distrusts it while its Leads keep coming for 30 s: its election runs ahead. */
+  function runaway (): { e: Election, clock: { t: number }, step: (ms: number, leads: boolean) => void } {
+    const { e, clock } = single(self)
+    e.onMembership(members)
+    e.onMessage(leadWithCertificate(leader, 3, ['v3', 'v4'], 5))
+    expect(e.leader).toBe(leader)
+    e.distrust(leader)
+    const step = (ms: number, leads: boolean): void => {
+      for (const end = clock.t + ms; clock.t < end;) {
+        clock.t += 100
+        if (leads && clock.t % 300 === 0) e.onMessage(lead)
+        e.tick()
+      }
+    }
+    step(30_000, true)
+    expect(e.leader).toBeUndefined()
+    expect(e.status().electing).toBeGreaterThan(3 + 15)
+    return { e, clock, step }
+  }
+
+  it('restarts at the leader\'s term + 1 when its Leads stop, once per lapse', () => {
+    const { e, step } = runaway()
+    step(1_500, false)
+    // Where everyone who followed the leader starts: they agree on whom term 4 prefers.
+    expect(e.status().electing).toBe(4)
+    // An edge, not a level: the election moves on from there while the leader stays silent.
+    step(1_600, false)
+    expect(e.status().electing).toBeGreaterThan(4)
+    // The leader is back (its Leads were only late), runs ahead again, and the next lapse restarts it again.
+    step(10_000, true)
+    expect(e.status().electing).toBeGreaterThan(6)
+    step(1_500, false)
+    expect(e.status().electing).toBe(4)
+  })
+
+  it('restarts at the leader\'s term + 1 when the leader resigns, and not again when its lease then lapses', () => {
+    const { e, step } = runaway()
+    e.onMessage({ type: 'resign', term: 3, from: leader })
+    expect(e.status().electing).toBe(4)
+    step(1_600, false)
+    const electing = e.status().electing as number
+    expect(electing).toBeGreaterThan(4)
+    step(400, false) // now 2 s since the last Lead
+    expect(e.status().electing).toBeGreaterThanOrEqual(electing)
+  })
+
+  it('joins the election of a term far below its own that it votes in; a repeated vote moves it neither up nor back', () => {
+    const { e, step } = runaway()
+    const trusted = members.filter(m => m !== leader)
+    const claimIn = (term: number): ElectionMessage => ({ type: 'claim', term, from: preferred(term, trusted) as string, electorate: 5 })
+    const ahead = e.status().electing as number
+    const high = claimIn([ahead, ahead + 1].find(t => preferred(t, trusted) !== self) as number)
+    expect(votesIn(e.onMessage(high))).toHaveLength(1)
+    const term = [6, 7, 8, 9, 10, 11, 12].find(t => preferred(t, trusted) !== self) as number
+    const low = claimIn(term)
+    expect(votesIn(e.onMessage(low))).toEqual([vote(self, low.from, term, 5)])
+    expect(e.status().electing).toBe(term)
+    // The high term's candidate asks again: the same answer, but that election is no longer this node's.
+    expect(votesIn(e.onMessage(high))).toHaveLength(1)
+    expect(e.status().electing).toBe(term)
+    step(1_600, true) // that attempt timed out
+    expect(e.status().electing).toBe(term + 1)
+    // One term behind its target: it already is where that election goes next.
+    expect(votesIn(e.onMessage(low))).toEqual([vote(self, low.from, term, 5)])
+    expect(e.status().electing).toBe(term + 1)
+  })
+})
+
 describe('Election: double votes', () => {
   // Two candidates in term 1 because two voters' views differ about the preferred one, and a Byzantine voter `z`
   // that votes for both. Everyone knows all five members (the safety precondition holds).

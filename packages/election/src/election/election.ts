@@ -65,6 +65,11 @@ export class Election {
   private fence: Fence | undefined
   private lastHeardLeaderAt = -Infinity
   /**
+   * The fence's leadership has ended (it resigned, or its Leads stopped for `leaseMs`) and this node has restarted
+   * its election at fence term + 1 for it. Cleared when that leader is heard leading again or the fence moves.
+   */
+  private fenceEnded = false
+  /**
    * term → whom this node voted for (itself when it claimed), for every term above the fence: the promise that makes
    * quorums exclusive. Kept per term rather than as Raft's single (currentTerm, votedFor) so that a node that ran
    * ahead while cut off can still vote in the lower terms where the others are.
@@ -335,6 +340,15 @@ export class Election {
       this.candidacy = undefined
       return
     }
+    // When the fenced leadership ends, a node that had stopped following it (distrust) and ran ahead restarts at
+    // fence term + 1 too, or the terms that prefer it are wasted for everyone else. Once per end (an edge, not a
+    // level), so that timeouts can still move on from there.
+    const fence = this.fence
+    if (fence !== undefined && fence.leader !== this.s.self && !this.fenceEnded && (fence.resigned || now - this.lastHeardLeaderAt >= this.s.leaseMs)) {
+      this.fenceEnded = true
+      this.target = 0
+      this.candidacy = undefined
+    }
     if (this.warmingUp(now)) return
 
     if (this.target === 0) {
@@ -476,6 +490,7 @@ export class Election {
 
   private setFence (fence: Fence): void {
     this.fence = fence
+    this.fenceEnded = false
     // Terms below the fence are decided: their promises and claims no longer matter. The fence's own term keeps its
     // promise, since its winner may still ask for this node's vote.
     for (const term of this.votes.keys()) if (term < fence.term) this.votes.delete(term)
@@ -550,13 +565,19 @@ export class Election {
     // No term grinding: a vote goes at most one term beyond the term this node is electing, so nobody can skip
     // ahead to a term whose preference order happens to favour them.
     // Asking again (votes get lost, electorates change) gets the same answer even if this view changed since.
+    const reach = Math.max(this.target, this.fenceTerm + 1) + 1
     if (promised !== candidate) {
-      if (term > Math.max(this.target, this.fenceTerm + 1) + 1) return
+      if (term > reach) return
       if (preferred(term, this.eligible(term, now)) !== candidate) return
     }
 
-    if (term >= this.target) {
-      if (this.candidacy !== undefined && this.candidacy.term < term) this.candidacy = undefined
+    // Join the election voted in, also from more than one term ahead (it ran ahead, e.g. while distrusting a leader
+    // the others kept), or it would not claim the term after if preferred there. Lowering the target only narrows
+    // what it votes for and claims. One term ahead it already is where that election goes next; staying keeps a late
+    // claim of the previous term from pulling voters and candidates out of the current one. Not beyond `reach` (a
+    // repeated vote from before a restart): that would undo the restart.
+    if (term <= reach && (term >= this.target || term < this.target - 1)) {
+      if (this.candidacy !== undefined && this.candidacy.term !== term) this.candidacy = undefined
       this.target = term
       this.targetDeadline = now + this.timeout()
     }
@@ -577,6 +598,7 @@ export class Election {
     if (fence !== undefined && fence.term === term && fence.leader === leader) {
       if (fence.resigned) return
       this.lastHeardLeaderAt = now
+      this.fenceEnded = false
       // The leader is back (its Leads were only late): stop electing. Not if this node distrusts it.
       if (this.leaseValid(now)) {
         this.candidacy = undefined
