@@ -8,6 +8,7 @@ import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { runSwarm } from './harness.ts'
 import type { SwarmReport } from './harness.ts'
+import type { TrainingSummary } from './training-report.ts'
 import { DEFAULT_OPTIONS, DEFAULT_TRAINING, validateOptions } from './options.ts'
 import type { CloseTabsSpec, SwarmOptions, TrainingSpec } from './options.ts'
 import { decideNetns, NETNS_ENV, probeUnshare, reexecInNetns } from './netns.ts'
@@ -260,11 +261,25 @@ export function summaryLines (r: SwarmReport): string[] {
     lines.push(`models rejected: ${counts(t.modelsRejected)}; updates rejected: ${counts(t.updatesRejected)}`)
     lines.push(`quarantined tabs: ${t.quarantinedTabs.join(',') || 'none'} (honest: ${t.honestQuarantined})`)
     if (t.loss !== undefined) lines.push(`loss before local training, mean over ${t.loss.tabs} honest tabs: first ${t.loss.first.toFixed(4)}, last ${t.loss.last.toFixed(4)}`)
+    // what each tab's election and session said last: enough to tell a stalled leader from a split electorate
+    if (!r.ok) for (const f of t.final) lines.push(`  ${formatFinalTab(f, r.tabs)}`)
   }
   const rejected = Object.entries(r.rejected)
   if (rejected.length > 0) lines.push(`rejected: ${rejected.map(([k, v]) => `${k} ${v}`).join(', ')}`)
   lines.push(r.ok ? 'ok' : `FAILED:\n  ${r.failures.join('\n  ')}`)
   return lines
+}
+
+function formatFinalTab (f: TrainingSummary['final'][number], tabs: SwarmReport['tabs']): string {
+  const tabOf = new Map(tabs.map(t => [t.peerId, t.tab]))
+  const e = f.election
+  const coordinator = f.coordinator === undefined ? 'none' : `tab ${tabOf.get(f.coordinator) ?? f.coordinator.slice(-6)}`
+  const parts = [`tab ${f.tab}${f.honest ? '' : ' (attacker)'}: v${f.version} ${f.state}, coordinator ${coordinator} term ${f.term}`]
+  if (e !== undefined) parts.push(`election ${e.role ?? '?'} term ${e.term ?? '?'}${e.electing === undefined ? '' : ` electing ${e.electing}`}`)
+  if (e !== undefined && e.excluded.length > 0) parts.push(`excludes ${e.excluded.map(x => `${x.tab === undefined ? x.peerId.slice(-6) : `tab ${x.tab}`} (${x.reason})`).join(', ')}`)
+  if (f.coordinatorStalls > 0) parts.push(`stalls ${f.coordinatorStalls}`)
+  if (f.message !== undefined) parts.push(f.message)
+  return parts.join(' | ')
 }
 
 async function main (): Promise<number> {

@@ -25,7 +25,7 @@ export interface FedmeshStatus {
   /** Start-up milestones (starting, relayConnected, reserved, firstDirectLink, ...) in ms after startedAt. */
   timeline?: Record<string, number>
   /** Coordinator election, when the node runs it (only the fields the harness reads). */
-  election?: { role?: string, term?: number, leader?: string, leaderTerm?: number }
+  election?: { role?: string, term?: number, leader?: string, leaderTerm?: number, electing?: number, excluded?: Array<{ peerId: string, reason: string }> }
   /** Federated training (packages/node TrainingStatus; only the fields the harness reads). Check before trusting. */
   training?: TrainingView
 }
@@ -58,6 +58,8 @@ export interface TrainingView {
   updates?: { sent: number, received: number, rejected: Record<string, number> }
   training?: { runs: number, lastLoss?: number, lastLossBefore?: number }
   quarantined?: string[]
+  /** Leaders this tab gave up on for making no progress. */
+  coordinatorStalls?: number
 }
 
 export interface StatusCounters {

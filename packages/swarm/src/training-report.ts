@@ -89,7 +89,12 @@ export interface TrainingSummary {
   quarantinedTabs: number[]
   honestQuarantined: number
   /** Final state of every tab that is still open at the end. */
-  final: Array<{ tab: number, honest: boolean, version: number, digest?: string, verifiedModel: boolean, catchUps: number, state: string, message?: string, coordinator?: string, term: number }>
+  final: Array<{
+    tab: number, honest: boolean, version: number, digest?: string, verifiedModel: boolean, catchUps: number, state: string, message?: string, coordinator?: string, term: number
+    /** The election: role, highest term, term being elected while leaderless, peers this tab refuses to follow (as tabs where known) and why. */
+    election?: { role?: string, term?: number, electing?: number, excluded: Array<{ tab?: number, peerId: string, reason: string }> }
+    coordinatorStalls: number
+  }>
   /**
    * Live honest tabs: do they all hold the same version and weights, and did each verify it (recompute it) itself.
    * caughtUp: tabs holding a model they did not verify but fetched on the leader's advertised digest (anti-entropy).
@@ -280,8 +285,20 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
       }
     }
     if (lastOpen.has(tab)) {
+      const e = o.status.election
       final.push({
         tab, honest: !attackers.has(tab), version: t.version, verifiedModel: t.verifiedModel, catchUps: t.fetch?.catchUps ?? 0, state: t.state, term: t.term,
+        coordinatorStalls: t.coordinatorStalls ?? 0,
+        ...(e === undefined
+          ? {}
+          : {
+              election: {
+                ...(e.role === undefined ? {} : { role: e.role }),
+                ...(e.term === undefined ? {} : { term: e.term }),
+                ...(e.electing === undefined ? {} : { electing: e.electing }),
+                excluded: (e.excluded ?? []).map(x => ({ ...(tabOf.has(x.peerId) ? { tab: tabOf.get(x.peerId)! } : {}), peerId: x.peerId, reason: x.reason }))
+              }
+            }),
         ...(t.modelDigest === undefined ? {} : { digest: t.modelDigest }),
         ...(t.message === undefined ? {} : { message: t.message }),
         ...(t.coordinator === undefined ? {} : { coordinator: t.coordinator })

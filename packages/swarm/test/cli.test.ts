@@ -79,4 +79,27 @@ describe('summaryLines', () => {
       'FAILED:\n  did not converge within 60 s of the last tab loading (…)'
     ])
   })
+  it('after a failed training run, says what each tab\'s election and session said last', () => {
+    const final = [
+      { tab: 0, honest: true, version: 2, verifiedModel: true, catchUps: 0, state: 'waiting', term: 8, coordinatorStalls: 1, election: { role: 'follower', term: 9, electing: 12, excluded: [{ tab: 8, peerId: 'p8', reason: 'no progress for 60 s at v2' }] } },
+      { tab: 8, honest: false, version: 2, verifiedModel: true, catchUps: 0, state: 'waiting', term: 8, coordinator: 'p8', coordinatorStalls: 0, message: 'round 3 extended (aggregation-precondition): …', election: { role: 'leader', term: 8, excluded: [] } }
+    ]
+    const report = {
+      ok: false,
+      failures: ['training: live honest tabs reached version 2 of 6'],
+      convergence: { converged: true, convergedMs: 1000, requiredDirectPeers: 3 },
+      tabs: [{ tab: 0, peerId: 'p0' }, { tab: 8, peerId: 'p8' }],
+      events: [],
+      rejected: {},
+      training: {
+        rounds: [], overhead: { rounds: 0 }, modelsRejected: {}, updatesRejected: {}, attackers: [], quarantinedTabs: [], honestQuarantined: 0,
+        final, honestAgreement: { tabs: 1, versions: [2], sameVersion: true, sameModel: true, allVerified: true, verified: 1, caughtUp: 0 }, reachedVersion: 2, targetRounds: 6
+      }
+    } as unknown as SwarmReport
+    const lines = summaryLines(report)
+    expect(lines).toContain('  tab 0: v2 waiting, coordinator none term 8 | election follower term 9 electing 12 | excludes tab 8 (no progress for 60 s at v2) | stalls 1')
+    expect(lines).toContain('  tab 8 (attacker): v2 waiting, coordinator tab 8 term 8 | election leader term 8 | round 3 extended (aggregation-precondition): …')
+    // not after a run that passed
+    expect(summaryLines({ ...report, ok: true, failures: [] }).some(l => l.startsWith('  tab '))).toBe(false)
+  })
 })
