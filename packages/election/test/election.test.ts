@@ -468,6 +468,55 @@ describe('Election: double votes', () => {
   })
 })
 
+describe('Election: the electorate', () => {
+  const members = ['m1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'm8', 'm9']
+
+  it('a member that was in a stable view for longer than memberTtlMs counts for memberTtlMs after it left, then not', () => {
+    // The failure detector reports view changes, not a periodic view: after a minute without one, the member that
+    // leaves must still count for memberTtlMs from when it left (not from the last change), or a node that noticed
+    // early would claim with a smaller electorate than the others (who refuse it) and quorums would shrink at once.
+    const [self] = byRank(1, members).reverse() as [string]
+    const gone = byRank(1, members.filter(m => m !== self))[0] as string
+    const stay = members.filter(m => m !== gone)
+    const candidate = preferred(1, stay) as string
+    const { e, clock } = single(self, { memberTtlMs: 15_000, electionTimeoutMs: [100_000, 100_000] })
+    e.onMembership(members)
+    clock.t = 60_000
+    e.tick()
+    expect(e.electorate).toBe(9)
+    e.onMembership(stay)
+    expect(e.electorate).toBe(9)
+    expect(e.status()).toMatchObject({ electorate: 9, alive: 8 })
+    // Meanwhile a claim that counts only the 8 still in view is refused, as everywhere else in the mesh.
+    expect(votesIn(e.onMessage({ type: 'claim', term: 1, from: candidate, electorate: 8 }))).toHaveLength(0)
+    // Another change of view (a member joins) does not extend the TTL of the one that left.
+    clock.t = 65_000
+    e.onMembership([...stay, 'm10'])
+    expect(e.electorate).toBe(10)
+    clock.t = 75_000 - 1
+    e.tick()
+    expect(e.electorate).toBe(10)
+    clock.t = 75_000
+    e.tick()
+    expect(e.electorate).toBe(9)
+    // m10 leaves after 10 s in the view: it too counts for memberTtlMs from then.
+    e.onMembership(stay)
+    clock.t = 90_000 - 1
+    expect(e.electorate).toBe(9)
+    clock.t = 90_000
+    expect(e.electorate).toBe(8)
+    expect(votesIn(e.onMessage({ type: 'claim', term: 1, from: candidate, electorate: 8 }))).toEqual([vote(self, candidate, 1, 8)])
+  })
+
+  it('with memberTtlMs 0 it is exactly the alive view, also at the instant a member leaves', () => {
+    const { e, clock } = single('m1', { memberTtlMs: 0 })
+    e.onMembership(members)
+    clock.t = 60_000
+    e.onMembership(members.slice(0, 8))
+    expect(e.electorate).toBe(8)
+  })
+})
+
 describe('Election: configuration', () => {
   it('explains what is wrong with a bad configuration', () => {
     const ok = { self: 'a', clock: { now: () => 0 }, random: Math.random }

@@ -60,27 +60,33 @@ describe('partitions (memberTtlMs 15 s: a quorum of the known membership)', () =
     }
   })
 
-  it('two halves split for longer than memberTtlMs each elect a leader; after healing the higher one wins', () => {
+  it('two halves split for longer than memberTtlMs each elect a leader; after healing one that outranks both leads', () => {
     for (let seed = 1; seed <= 5; seed++) {
       const c = new Cluster({ size: 10, seed, link })
       const old = settle(c)
       const [a, b] = sides(c, old.leader, 5)
       c.partition([a, b])
-      // Each side forgets the other after 15 s, then elects among itself.
+      // Each side forgets the other 15 s after its failure detector dropped it, then elects among itself.
       expect(c.runUntilAgreement(30_000, x => x.term > old.term, () => a), `seed ${seed}`).toBeDefined()
       expect(c.runUntilAgreement(30_000, x => x.term > old.term, () => b), `seed ${seed}`).toBeDefined()
       const la = c.agreement(a) as { leader: string, term: number }
       const lb = c.agreement(b) as { leader: string, term: number }
       expect(c.currentLeaders().sort()).toEqual([la.leader, lb.leader].sort())
-      const [win, lose] = outranks(la.term, la.leader, lb.term, lb.leader) ? [la, lb] : [lb, la]
+      const win = outranks(la.term, la.leader, lb.term, lb.leader) ? la : lb
       c.heal()
-      expect(c.runUntilAgreement(15_000, x => x.leader === win.leader), `seed ${seed}`).toBeDefined()
-      expect(c.currentLeaders()).toEqual([win.leader])
-      expect(c.events(lose.leader)).toContainEqual({ type: 'stepped-down', term: lose.term, reason: 'superseded' })
-      for (const id of c.ids) {
-        expect(c.election(id).accepts(lose.term, lose.leader)).toBe(false)
-        expect(c.election(id).accepts(win.term, win.leader)).toBe(true)
+      // Everyone ends on one leadership: the better of the two, or (seeds 4 and 5 here) a newer one. A side that learns
+      // of the better one from a `fence` proof before a Lead of it arrives holds no lease for it, and still counts only
+      // itself (its view has not yet seen the other side's heartbeats): it elects the next term at once.
+      expect(c.runUntilAgreement(15_000), `seed ${seed}`).toBeDefined()
+      const final = c.agreement() as { leader: string, term: number }
+      expect(final.term === win.term && final.leader === win.leader ? true : outranks(final.term, final.leader, win.term, win.leader), `seed ${seed}`).toBe(true)
+      expect(c.currentLeaders()).toEqual([final.leader])
+      for (const before of [la, lb]) {
+        if (before.term === final.term && before.leader === final.leader) continue
+        expect(c.events(before.leader)).toContainEqual({ type: 'stepped-down', term: before.term, reason: 'superseded' })
+        for (const id of c.ids) expect(c.election(id).accepts(before.term, before.leader)).toBe(false)
       }
+      for (const id of c.ids) expect(c.election(id).accepts(final.term, final.leader)).toBe(true)
       expect(c.regressions).toEqual([])
     }
   })

@@ -85,7 +85,10 @@ export class Election {
 
   private alive = new Set<PeerId>()
   private ineligible = new Set<PeerId>()
-  /** When each member was last in the alive view; members within `memberTtlMs` form the electorate. */
+  /**
+   * When each member that left the alive view was last in it (for a current member: a lower bound, since it is in it
+   * now). The electorate is the alive view plus the members that left it less than `memberTtlMs` ago.
+   */
   private readonly lastAlive = new Map<PeerId, number>()
   private readonly distrusted = new Set<PeerId>()
 
@@ -171,6 +174,9 @@ export class Election {
    */
   onMembership (alive: Iterable<PeerId>, options: { ineligible?: Iterable<PeerId> } = {}): Output {
     const now = this.s.clock.now()
+    // Every member of the outgoing view was in it until now, however long ago the view last changed (the failure
+    // detector reports changes, not a periodic view): one that leaves now counts for memberTtlMs from now.
+    for (const peer of this.alive) this.lastAlive.set(peer, now)
     this.alive = new Set(alive)
     this.alive.add(this.s.self)
     for (const peer of this.alive) this.lastAlive.set(peer, now)
@@ -278,7 +284,8 @@ export class Election {
 
   private knownSize (now: number): number {
     for (const [peer, at] of this.lastAlive) {
-      if (now - at > this.s.memberTtlMs && !this.alive.has(peer)) this.lastAlive.delete(peer)
+      // `>=`: with memberTtlMs = 0 the electorate is exactly the alive view, also at the instant a member leaves it.
+      if (now - at >= this.s.memberTtlMs && !this.alive.has(peer)) this.lastAlive.delete(peer)
     }
     return this.lastAlive.size
   }
