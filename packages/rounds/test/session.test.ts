@@ -117,6 +117,25 @@ describe('RoundSession on an in-memory network', () => {
     expect(sim.eventsOf('model-rejected')).toHaveLength(0)
   })
 
+  it('failover keeps what is left of the round\'s deadline: a member that never reports is not waited for a whole new one', () => {
+    const sim = new Sim({ nodes: 7, d: D, seed: 20, behaviours: () => honest(mean, 0.005, 0.002, 20), config: { ...KRUM_F1, maxRounds: 1, deadlineMs: 10_000, graceMs: 2_000 } })
+    sim.slow.add(6) // alive and expected, never reports
+    sim.membership()
+    sim.elect(1, 0)
+    sim.tick(6_000)
+    expect(sim.sessions[1]?.model.version).toBe(0) // node 0 waits for node 6 until its deadline, 4 s away
+    sim.down.add(0)
+    sim.membership()
+    sim.elect(2, 1)
+    expect(sim.eventsOf('round-opened', 3).at(-1)).toMatchObject({ round: 1, term: 2, failover: true })
+    sim.tick(3_900)
+    expect(sim.sessions[3]?.model.version).toBe(0)
+    sim.tick(100)
+    // node 1 closes at the round's deadline (opened + 10 s), not a whole deadline after taking over (opened + 16 s)
+    expect(sim.sessions.slice(1, 6).map(s => s.model.version)).toEqual([1, 1, 1, 1, 1])
+    expect(sim.eventsOf('round-closed', 1)).toEqual([expect.objectContaining({ round: 1, included: 6, stragglers: [sim.ids[6]] })])
+  })
+
   it('a stale coordinator (lower term) is ignored after the new term is known', () => {
     const sim = new Sim({ nodes: 6, d: D, seed: 6, behaviours: () => honest(mean, 0.005, 0.002, 6), config: { ...KRUM_F1, maxRounds: 1 } })
     sim.membership()

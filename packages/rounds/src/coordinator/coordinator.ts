@@ -62,8 +62,12 @@ export class RoundCoordinator {
     this.config = config
   }
 
-  /** Opens (or, after failover, re-opens) `round` on `base` under `term`; returns the chunk to publish. */
-  open (round: number, term: number, base: BaseModel, expected: Set<string>, now: number, failover: boolean): { open: RoundOpen, chunks: Uint8Array[] } {
+  /**
+   * Opens (or, after failover, re-opens) `round` on `base` under `term`; returns the chunk to publish. `deadlineAt`
+   * (default now + deadlineMs) is when the round may close short of expected members: a failover keeps what is left
+   * of the round's deadline rather than granting a new one.
+   */
+  open (round: number, term: number, base: BaseModel, expected: Set<string>, now: number, failover: boolean, deadlineAt = now + this.config.deadlineMs): { open: RoundOpen, chunks: Uint8Array[] } {
     const open: RoundOpen = {
       session: this.config.session,
       round,
@@ -75,7 +79,7 @@ export class RoundCoordinator {
       minParticipants: this.config.minParticipants,
       aggregator: { ...this.config.aggregator }
     }
-    this.current = { open, openedAt: now, deadlineAt: now + this.config.deadlineMs, expected, extensions: 0, failover }
+    this.current = { open, openedAt: now, deadlineAt, expected, extensions: 0, failover }
     return { open, chunks: this.announce(open) }
   }
 

@@ -568,7 +568,11 @@ export class RoundSession {
       const failover = a !== undefined && a.open.round === round && a.open.term < term
       const expected = this.admission.expected(round, this.alive)
       expected.add(this.config.self)
-      const { open, chunks } = this.coordinator.open(round, term, this.model, expected, now, failover)
+      // Taking over a round: the updates already sent stay valid, so only what is left of its deadline (as this node
+      // saw it) is waited for expected members that have not reported (the old coordinator, a garbage sender), and at
+      // least the verification grace, for updates still in flight. A new deadline would add a whole one to failover.
+      const deadlineAt = failover ? Math.max(now + this.config.graceMs, a.deadlineAt) : now + this.config.deadlineMs
+      const { open, chunks } = this.coordinator.open(round, term, this.model, expected, now, failover, deadlineAt)
       for (const data of chunks) out.publish.push({ topic: 'model', data })
       this.handleOpen(open, out)
       return
