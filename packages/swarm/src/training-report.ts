@@ -102,6 +102,11 @@ export interface TrainingSummary {
   honestAgreement: { tabs: number, versions: number[], sameVersion: boolean, sameModel: boolean, allVerified: boolean, verified: number, caughtUp: number }
   /** Mean over honest tabs of the loss of the global model on local data before training (first and last seen). */
   loss?: { first: number, last: number, tabs: number }
+  /**
+   * Every change of a tab's election view seen by the polls (role, recognised leader and its term, term being elected
+   * while leaderless), seconds after the last tab loaded: how an election after a close went, tab by tab.
+   */
+  electionLog: Array<{ atS: number, tab: number, role?: string, term?: number, leaderTab?: number, leaderTerm?: number, electing?: number }>
   /** Version every live honest tab held at the end (0 if they disagree or none is known), and the target. */
   reachedVersion: number
   targetRounds: number
@@ -177,12 +182,30 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
   const lastLoss = new Map<number, number>()
   let leaderChangedAt: number | undefined
   const close = record.closeCoordinator
+  const electionLog: TrainingSummary['electionLog'] = []
+  const electionSeen = new Map<number, string>()
 
   for (const sample of record.samples) {
     const open = new Set(sample.openTabs)
     for (const o of sample.observations) {
       if (!open.has(o.tab)) continue
       latest.set(o.tab, o)
+      const e = o.status.election
+      if (e !== undefined) {
+        const leaderTab = e.leader === undefined ? undefined : tabOf.get(e.leader)
+        const entry = {
+          ...(e.role === undefined ? {} : { role: e.role }),
+          ...(e.term === undefined ? {} : { term: e.term }),
+          ...(leaderTab === undefined ? {} : { leaderTab }),
+          ...(e.leaderTerm === undefined ? {} : { leaderTerm: e.leaderTerm }),
+          ...(e.electing === undefined ? {} : { electing: e.electing })
+        }
+        const key = JSON.stringify(entry)
+        if (electionSeen.get(o.tab) !== key) {
+          electionSeen.set(o.tab, key)
+          electionLog.push({ atS: (o.at - record.lastTabLoadedAt) / 1000, tab: o.tab, ...entry })
+        }
+      }
       const t = trainingOf(o)
       if (t === undefined) continue
       if (!attackers.has(o.tab)) {
@@ -335,6 +358,7 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
     honestQuarantined: quarantinedTabs.filter(t => !attackers.has(t)).length,
     final,
     honestAgreement: { tabs: honestFinal.length, versions, sameVersion, sameModel, allVerified: honestFinal.length > 0 && verified === honestFinal.length, verified, caughtUp },
+    electionLog,
     reachedVersion: sameVersion ? versions[0]! : 0,
     targetRounds: record.rounds
   }

@@ -95,6 +95,13 @@ describe('analyzeTraining', () => {
     expect(s.overhead).toEqual({ rounds: 3, medianMs: 600, maxMs: 800, spreadMedianMs: 0, spreadMaxMs: 1000 })
   })
 
+  it('logs each change of a tab\'s election view once, as tabs, relative to the last tab loaded', () => {
+    expect(s.electionLog).toEqual([
+      ...[0, 1, 2, 3].map(tab => ({ atS: 0.9, tab, term: 1, leaderTab: 0, leaderTerm: 1 })),
+      ...[1, 2, 3].map(tab => ({ atS: 3.9, tab, term: 2, leaderTab: 1, leaderTerm: 2 }))
+    ])
+  })
+
   it('times the failover from the close to the first model of another coordinator held by every live honest tab', () => {
     expect(s.failover).toEqual({
       closedTab: 0, closedPeer: 'p0', foundBy: 'training', atS: 1.5, oldTerm: 1, versionAtClose: 2,
