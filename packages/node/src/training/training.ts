@@ -7,8 +7,8 @@
  * participants, the node's ticker drives deadlines and grace periods. The service is idle until `begin()` hands it
  * the session's starting model and a learner (the app owns the learner: a worker in a tab, in-process in Node).
  * 'train' events run the learner from the session's model; the delta is quantised to int8 and gossiped. A model that
- * fails verification, or a leader that stops making progress, makes the election distrust its coordinator. Accepted models are checkpointed and announced as
- * 'model' events.
+ * fails verification, or a leader that stops making progress, makes the election distrust its coordinator. Accepted
+ * models are checkpointed and announced as 'model' events.
  */
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { TypedEventEmitter } from 'main-event'
