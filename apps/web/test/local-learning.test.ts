@@ -105,6 +105,25 @@ describe('LocalLearning', () => {
     await second.learning.stop()
   }, 120_000)
 
+  it('deletes other tabs\' checkpoints not saved for a week at start, keeping its own and recent ones', async () => {
+    const store = new MemoryCheckpointStore()
+    const day = 24 * 3600_000
+    const now = 1_700_000_000_000
+    const save = async (session: string, savedAt: number): Promise<void> => { await store.save({ session, version: 1, round: 1, term: 1, weights: initialWeights(spec), savedAt }) }
+    await save('link-health/3#tab-a', now - 30 * day) // this tab's own, however old
+    await save('link-health/3#tab-gone', now - 8 * day)
+    await save('mnist/1#tab-gone', now - 8 * day)
+    await save('link-health/3#tab-b', now - 6 * day)
+    const { learning } = setup(store)
+    await learning.start()
+    expect(learning.status().checkpoint?.pruned).toBe(2)
+    expect(learning.status().resumedFrom).toBe(1)
+    expect(await store.load('link-health/3#tab-gone')).toBeUndefined()
+    expect(await store.load('mnist/1#tab-gone')).toBeUndefined()
+    expect((await store.load('link-health/3#tab-b'))?.version).toBe(1)
+    await learning.stop()
+  }, 120_000)
+
   it('adopts a model handed over (e.g. a global model), serves it, and checkpoints it with round and term', async () => {
     const store = new MemoryCheckpointStore()
     const { learning, learner } = setup(store)

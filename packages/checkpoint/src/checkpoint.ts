@@ -27,6 +27,12 @@ export interface CheckpointStore {
   save(checkpoint: Checkpoint): Promise<void>
   /** Delete the session's checkpoint, or every checkpoint when no session is given. */
   clear(session?: string): Promise<void>
+  /**
+   * Delete the checkpoints last saved before `olderThan` (epoch ms), except the sessions in `keep`; returns how many.
+   * Each tab keys its checkpoint by its own id, so a browser that opened many tabs over time keeps one per tab until
+   * something removes them. Unreadable records are left alone (load reports them).
+   */
+  prune?(olderThan: number, keep?: readonly string[]): Promise<number>
   close?(): Promise<void>
 }
 

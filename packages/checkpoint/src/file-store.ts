@@ -62,4 +62,27 @@ export class FileCheckpointStore implements CheckpointStore {
       throw new CheckpointStoreError(`cannot clear checkpoints in ${this.dir}: ${messageOf(err)}`)
     }
   }
+
+  async prune (olderThan: number, keep: readonly string[] = []): Promise<number> {
+    const kept = new Set(keep.map(s => encodeURIComponent(s) + SUFFIX))
+    try {
+      const names = await readdir(this.dir).catch((err: NodeJS.ErrnoException) => { if (err.code === 'ENOENT') return []; throw err })
+      let removed = 0
+      for (const name of names) {
+        if (!name.endsWith(SUFFIX) || kept.has(name)) continue
+        let savedAt: number
+        try {
+          savedAt = decodeCheckpoint(await readFile(join(this.dir, name))).savedAt
+        } catch {
+          continue
+        }
+        if (savedAt >= olderThan) continue
+        await rm(join(this.dir, name), { force: true })
+        removed++
+      }
+      return removed
+    } catch (err) {
+      throw new CheckpointStoreError(`cannot prune checkpoints in ${this.dir}: ${messageOf(err)}`)
+    }
+  }
 }

@@ -35,6 +35,16 @@ function transactionDone (tx: IDBTransaction): Promise<void> {
   })
 }
 
+/** Whether `bytes` decode to a checkpoint saved before `time` (false for anything unreadable). */
+function savedBefore (bytes: unknown, time: number): boolean {
+  if (!(bytes instanceof ArrayBuffer) && !(bytes instanceof Uint8Array)) return false
+  try {
+    return decodeCheckpoint(bytes).savedAt < time
+  } catch {
+    return false
+  }
+}
+
 function messageOf (err: unknown): string {
   return err instanceof Error ? `${err.name}: ${err.message}` : String(err)
 }
@@ -89,6 +99,26 @@ export class IndexedDbCheckpointStore implements CheckpointStore {
     if (session === undefined) tx.objectStore(STORE).clear()
     else tx.objectStore(STORE).delete(session)
     await this.wrap('clear', transactionDone(tx))
+  }
+
+  /** One readwrite transaction over every record; the saved time is read from the (checksummed) checkpoint itself. */
+  async prune (olderThan: number, keep: readonly string[] = []): Promise<number> {
+    const db = await this.open()
+    const tx = db.transaction(STORE, 'readwrite')
+    let removed = 0
+    const cursor = tx.objectStore(STORE).openCursor()
+    cursor.onsuccess = () => {
+      const c = cursor.result
+      if (c === null) return
+      const record = c.value as Partial<CheckpointRecord> | null
+      if (typeof record?.session === 'string' && !keep.includes(record.session) && savedBefore(record.bytes, olderThan)) {
+        c.delete()
+        removed++
+      }
+      c.continue()
+    }
+    await this.wrap('prune', transactionDone(tx))
+    return removed
   }
 
   async close (): Promise<void> {

@@ -28,6 +28,21 @@ export class MemoryCheckpointStore implements CheckpointStore {
     else this.entries.delete(session)
   }
 
+  async prune (olderThan: number, keep: readonly string[] = []): Promise<number> {
+    let removed = 0
+    for (const [session, bytes] of this.entries) {
+      if (keep.includes(session)) continue
+      let savedAt: number
+      try {
+        savedAt = decodeCheckpoint(bytes).savedAt
+      } catch {
+        continue
+      }
+      if (savedAt < olderThan && this.entries.delete(session)) removed++
+    }
+    return removed
+  }
+
   /** Test hook: replace the stored bytes of a session (e.g. to simulate damage). */
   setRaw (session: string, bytes: Uint8Array): void {
     this.entries.set(session, bytes)

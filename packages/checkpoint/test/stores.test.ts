@@ -85,6 +85,21 @@ describe.each(stores)('$name checkpoint store', ({ make }) => {
     await store.close?.()
   })
 
+  it('prunes checkpoints saved before a time, except those to keep, and leaves unreadable ones to load', async () => {
+    const { store, damage } = make()
+    await store.save(checkpoint({ session: 'link-health/1#old', savedAt: 1_000 }))
+    await store.save(checkpoint({ session: 'link-health/1#mine', savedAt: 1_000 }))
+    await store.save(checkpoint({ session: 'link-health/1#recent', savedAt: 5_000 }))
+    await damage('link-health/1#broken', new Uint8Array([1, 2, 3]))
+    expect(await store.prune?.(2_000, ['link-health/1#mine'])).toBe(1)
+    expect(await store.load('link-health/1#old')).toBeUndefined()
+    expect((await store.load('link-health/1#mine'))?.savedAt).toBe(1_000)
+    expect((await store.load('link-health/1#recent'))?.savedAt).toBe(5_000)
+    await expect(store.load('link-health/1#broken')).rejects.toThrow(/corrupt/)
+    expect(await store.prune?.(10_000)).toBe(2)
+    await store.close?.()
+  })
+
   it('reports damaged data as CheckpointCorruptError with the reason', async () => {
     const { store, damage } = make()
     await store.save(checkpoint())

@@ -61,8 +61,11 @@ export interface LearningStatus {
   resumedFrom?: number
   /** A stored checkpoint that could not be used, and why (the tab started fresh). */
   checkpointProblem?: string
-  /** Version and wall time of the last checkpoint written (absent until one is), and the last write error if any. */
-  checkpoint?: { version?: number, savedAt?: number, lastError?: string }
+  /**
+   * Version and wall time of the last checkpoint written (absent until one is), the last write error if any, and how
+   * many other tabs' checkpoints older than the retention this tab deleted at start (`pruned`).
+   */
+  checkpoint?: { version?: number, savedAt?: number, lastError?: string, pruned?: number }
   /** Metric samples received in this page load (link-health), or the tab's local images (mnist). */
   samples: number
   /** Examples the last run trained on. */

@@ -29,6 +29,11 @@ export interface LocalLearningOptions {
   every: (ms: number, fn: () => void) => () => void
   /** Wall clock for checkpoint times. */
   wallNow?: () => number
+  /**
+   * Checkpoints of other keys (other tabs, other sessions) not saved for this long are deleted at start; default 7
+   * days. Every tab keys its checkpoint by its own id, so without this a browser keeps one per tab it ever opened.
+   */
+  checkpointRetentionMs?: number
   /** mnist: this tab's local data (link-health trains on the collected samples instead). */
   mnistData?: LocalData
   /** Metric samples kept for training (newest; default 240, four minutes at 1 s heartbeats). */
@@ -37,6 +42,7 @@ export interface LocalLearningOptions {
 }
 
 const LOSS_HISTORY = 20
+const CHECKPOINT_RETENTION_MS = 7 * 24 * 3600_000
 
 function messageOf (err: unknown): string {
   return err instanceof Error ? err.message : String(err)
@@ -88,6 +94,7 @@ export class LocalLearning {
           this.position = { round: checkpoint.round, term: checkpoint.term }
           await this.o.learner.setWeights(weights)
         }
+        await this.pruneCheckpoints(this.o.store)
       }
       this.weights = weights
       if (this.stopped) return
@@ -137,6 +144,18 @@ export class LocalLearning {
   }
 
   /** One training run now, unless one is running or there is too little data. Resolves to its report, if it ran. */
+  private async pruneCheckpoints (store: CheckpointStore): Promise<void> {
+    if (store.prune === undefined) return
+    const wallNow = this.o.wallNow ?? Date.now
+    try {
+      const pruned = await store.prune(wallNow() - (this.o.checkpointRetentionMs ?? CHECKPOINT_RETENTION_MS), [this.o.checkpointKey])
+      this.s.checkpoint = { ...this.s.checkpoint, pruned }
+    } catch (err) {
+      // cleanup is best effort: the tab learns all the same
+      this.s.checkpoint = { ...this.s.checkpoint, lastError: messageOf(err) }
+    }
+  }
+
   async trainOnce (): Promise<TrainReport | undefined> {
     if (this.training || this.stopped || this.weights === undefined || !this.enoughData()) return undefined
     this.training = true
