@@ -119,11 +119,13 @@ describe('RoundSession on an in-memory network', () => {
 
   it('failover keeps what is left of the round\'s deadline: a member that never reports is not waited for a whole new one', () => {
     const sim = new Sim({ nodes: 7, d: D, seed: 20, behaviours: () => honest(mean, 0.005, 0.002, 20), config: { ...KRUM_F1, maxRounds: 1, deadlineMs: 10_000, graceMs: 2_000 } })
-    sim.slow.add(6) // alive and expected, never reports
+    // alive and expected, never report: more than f = 1, so the round runs to its deadline
+    sim.slow.add(5)
+    sim.slow.add(6)
     sim.membership()
     sim.elect(1, 0)
     sim.tick(6_000)
-    expect(sim.sessions[1]?.model.version).toBe(0) // node 0 waits for node 6 until its deadline, 4 s away
+    expect(sim.sessions[1]?.model.version).toBe(0) // node 0 waits for nodes 5 and 6 until its deadline, 4 s away
     sim.down.add(0)
     sim.membership()
     sim.elect(2, 1)
@@ -132,8 +134,22 @@ describe('RoundSession on an in-memory network', () => {
     expect(sim.sessions[3]?.model.version).toBe(0)
     sim.tick(100)
     // node 1 closes at the round's deadline (opened + 10 s), not a whole deadline after taking over (opened + 16 s)
+    expect(sim.sessions.slice(1, 5).map(s => s.model.version)).toEqual([1, 1, 1, 1])
+    expect(sim.eventsOf('round-closed', 1)).toEqual([expect.objectContaining({ round: 1, included: 5, stragglers: [sim.ids[5], sim.ids[6]].sort() })])
+  })
+
+  it('the last f expected members are waited for only twice the grace: a withholder cannot hold every round to its deadline', () => {
+    const sim = new Sim({ nodes: 7, d: D, seed: 21, behaviours: () => honest(mean, 0.005, 0.002, 21), config: { ...KRUM_F1, maxRounds: 1, deadlineMs: 10_000, graceMs: 2_000 } })
+    sim.slow.add(6) // one member (f = 1) never reports
+    sim.membership()
+    sim.elect(1, 0)
+    sim.tick(3_900)
+    expect(sim.sessions[0]?.model.version).toBe(0)
+    sim.tick(100)
+    expect(sim.eventsOf('round-closed', 0)).toEqual([expect.objectContaining({ round: 1, included: 6, stragglers: [sim.ids[6]], durationMs: 4_000 })])
     expect(sim.sessions.slice(1, 6).map(s => s.model.version)).toEqual([1, 1, 1, 1, 1])
-    expect(sim.eventsOf('round-closed', 1)).toEqual([expect.objectContaining({ round: 1, included: 6, stragglers: [sim.ids[6]] })])
+    // a straggler, not a suspect
+    expect(sim.sessions[1]?.suspicion.snapshot().find(p => p.peer === sim.ids[6])).toBeUndefined()
   })
 
   it('a stale coordinator (lower term) is ignored after the new term is known', () => {

@@ -15,6 +15,8 @@ export interface CoordinatorConfig {
   minParticipants: number
   /** Round duration announced to participants (from receipt). */
   deadlineMs: number
+  /** How long the last f expected members are waited for once all the others reported; default 6 s. */
+  lastFWaitMs?: number
   maxChunkBytes?: number
   /** Default aggregateRound. */
   aggregate?: (base: readonly Tensor[], updates: readonly HeldUpdate[], spec: AggregatorSpec) => RoundAggregate
@@ -27,6 +29,8 @@ export interface OpenRound {
   expected: Set<string>
   extensions: number
   failover: boolean
+  /** When every expected member but at most f had reported (with minParticipants in hand). */
+  mostReportedAt?: number
 }
 
 export type CloseDecision =
@@ -84,9 +88,14 @@ export class RoundCoordinator {
   }
 
   /**
-   * Close when every expected member (still alive) reported, or at the deadline with at least minParticipants;
-   * below that at the deadline, extend. `held` are the round's updates in arrival order; quarantined senders and
-   * second updates of a sender are left out here.
+   * Close when every expected member (still alive) reported; when all but at most f did, lastFWaitMs later; else at
+   * the deadline with at least minParticipants; below that at the deadline, extend. `held` are the round's updates in
+   * arrival order; quarantined senders and second updates of a sender are left out here.
+   *
+   * Why the last f are waited for only briefly: the rule tolerates f Byzantine members, and one that withholds its
+   * update (or sends garbage that never reaches this node) looks exactly like a slow honest one. Waiting for it until
+   * the deadline would let f attackers hold every round that long; the cost of the short wait is at most f honest
+   * stragglers per round, left out (not suspected), as at the deadline.
    */
   decide (held: readonly HeldUpdate[], alive: ReadonlySet<string>, quarantined: (peer: string) => boolean, now: number): CloseDecision {
     const c = this.current
@@ -101,6 +110,11 @@ export class RoundCoordinator {
     const waitingFor = [...c.expected].filter(p => alive.has(p) && !senders.has(p) && !quarantined(p))
     const need = this.config.minParticipants
     if (waitingFor.length === 0 && inputs.length >= need) return { action: 'close', inputs, stragglers: [] }
+    if (waitingFor.length <= (this.config.aggregator.f ?? 0) && inputs.length >= need) {
+      c.mostReportedAt ??= now
+      if (now >= Math.min(c.deadlineAt, c.mostReportedAt + (this.config.lastFWaitMs ?? 6_000))) return { action: 'close', inputs, stragglers: waitingFor.sort() }
+      return { action: 'wait' }
+    }
     if (now < c.deadlineAt) return { action: 'wait' }
     if (inputs.length >= need) return { action: 'close', inputs, stragglers: waitingFor.sort() }
     let detail = `${inputs.length} updates at the deadline, ${need} needed (minParticipants)`

@@ -135,6 +135,8 @@ export class RoundSession {
       aggregator: this.config.aggregator,
       minParticipants: this.config.minParticipants,
       deadlineMs: this.config.deadlineMs,
+      // twice the grace: a member one model behind waits a grace for it in flight, then fetches it and trains
+      lastFWaitMs: 2 * this.config.graceMs,
       maxChunkBytes: config.maxChunkBytes,
       aggregate: this.config.aggregate
     })
