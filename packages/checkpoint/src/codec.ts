@@ -109,3 +109,13 @@ export function decodeCheckpoint (input: Uint8Array | ArrayBuffer): Checkpoint {
 function align4 (n: number): number {
   return (n + 3) & ~3
 }
+
+/** When the checkpoint in `input` was saved, or undefined if the bytes are not a readable checkpoint (prune skips those). */
+export function savedAtOf (input: unknown): number | undefined {
+  if (!(input instanceof Uint8Array) && !(input instanceof ArrayBuffer)) return undefined
+  try {
+    return decodeCheckpoint(input).savedAt
+  } catch {
+    return undefined
+  }
+}

@@ -2,7 +2,7 @@ import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path'
 import { CheckpointCorruptError, CheckpointStoreError } from './checkpoint.ts'
 import type { Checkpoint, CheckpointStore } from './checkpoint.ts'
-import { decodeCheckpoint, encodeCheckpoint } from './codec.ts'
+import { decodeCheckpoint, encodeCheckpoint, savedAtOf } from './codec.ts'
 
 const SUFFIX = '.fmcp'
 
@@ -70,13 +70,8 @@ export class FileCheckpointStore implements CheckpointStore {
       let removed = 0
       for (const name of names) {
         if (!name.endsWith(SUFFIX) || kept.has(name)) continue
-        let savedAt: number
-        try {
-          savedAt = decodeCheckpoint(await readFile(join(this.dir, name))).savedAt
-        } catch {
-          continue
-        }
-        if (savedAt >= olderThan) continue
+        const bytes = await readFile(join(this.dir, name)).catch(() => undefined)
+        if ((savedAtOf(bytes) ?? Infinity) >= olderThan) continue
         await rm(join(this.dir, name), { force: true })
         removed++
       }

@@ -1,6 +1,6 @@
 import { CheckpointCorruptError, CheckpointStoreError } from './checkpoint.ts'
 import type { Checkpoint, CheckpointStore } from './checkpoint.ts'
-import { decodeCheckpoint, encodeCheckpoint } from './codec.ts'
+import { decodeCheckpoint, encodeCheckpoint, savedAtOf } from './codec.ts'
 
 export interface IndexedDbStoreOptions {
   /** Database name (default 'fedmesh-checkpoints'). */
@@ -33,16 +33,6 @@ function transactionDone (tx: IDBTransaction): Promise<void> {
     tx.onerror = () => reject(tx.error ?? new Error('IndexedDB transaction failed'))
     tx.onabort = () => reject(tx.error ?? new Error('IndexedDB transaction aborted'))
   })
-}
-
-/** Whether `bytes` decode to a checkpoint saved before `time` (false for anything unreadable). */
-function savedBefore (bytes: unknown, time: number): boolean {
-  if (!(bytes instanceof ArrayBuffer) && !(bytes instanceof Uint8Array)) return false
-  try {
-    return decodeCheckpoint(bytes).savedAt < time
-  } catch {
-    return false
-  }
 }
 
 function messageOf (err: unknown): string {
@@ -111,7 +101,7 @@ export class IndexedDbCheckpointStore implements CheckpointStore {
       const c = cursor.result
       if (c === null) return
       const record = c.value as Partial<CheckpointRecord> | null
-      if (typeof record?.session === 'string' && !keep.includes(record.session) && savedBefore(record.bytes, olderThan)) {
+      if (typeof record?.session === 'string' && !keep.includes(record.session) && (savedAtOf(record.bytes) ?? Infinity) < olderThan) {
         c.delete()
         removed++
       }

@@ -1,5 +1,5 @@
 import { CheckpointCorruptError } from './checkpoint.ts'
-import { encodeCheckpoint, decodeCheckpoint } from './codec.ts'
+import { encodeCheckpoint, decodeCheckpoint, savedAtOf } from './codec.ts'
 import type { Checkpoint, CheckpointStore } from './checkpoint.ts'
 
 /**
@@ -31,14 +31,7 @@ export class MemoryCheckpointStore implements CheckpointStore {
   async prune (olderThan: number, keep: readonly string[] = []): Promise<number> {
     let removed = 0
     for (const [session, bytes] of this.entries) {
-      if (keep.includes(session)) continue
-      let savedAt: number
-      try {
-        savedAt = decodeCheckpoint(bytes).savedAt
-      } catch {
-        continue
-      }
-      if (savedAt < olderThan && this.entries.delete(session)) removed++
+      if (!keep.includes(session) && (savedAtOf(bytes) ?? Infinity) < olderThan && this.entries.delete(session)) removed++
     }
     return removed
   }

@@ -262,7 +262,10 @@ export function summaryLines (r: SwarmReport): string[] {
     lines.push(`quarantined tabs: ${t.quarantinedTabs.join(',') || 'none'} (honest: ${t.honestQuarantined})`)
     if (t.loss !== undefined) lines.push(`loss before local training, mean over ${t.loss.tabs} honest tabs: first ${t.loss.first.toFixed(4)}, last ${t.loss.last.toFixed(4)}`)
     // what each tab's election and session said last: enough to tell a stalled leader from a split electorate
-    if (!r.ok) for (const f of t.final) lines.push(`  ${formatFinalTab(f, r.tabs)}`)
+    if (!r.ok) {
+      const tabOf = new Map(r.tabs.map(x => [x.peerId, x.tab]))
+      for (const f of t.final) lines.push(`  ${formatFinalTab(f, tabOf)}`)
+    }
   }
   const rejected = Object.entries(r.rejected)
   if (rejected.length > 0) lines.push(`rejected: ${rejected.map(([k, v]) => `${k} ${v}`).join(', ')}`)
@@ -270,8 +273,7 @@ export function summaryLines (r: SwarmReport): string[] {
   return lines
 }
 
-function formatFinalTab (f: TrainingSummary['final'][number], tabs: SwarmReport['tabs']): string {
-  const tabOf = new Map(tabs.map(t => [t.peerId, t.tab]))
+function formatFinalTab (f: TrainingSummary['final'][number], tabOf: ReadonlyMap<string | undefined, number>): string {
   const e = f.election
   const coordinator = f.coordinator === undefined ? 'none' : `tab ${tabOf.get(f.coordinator) ?? f.coordinator.slice(-6)}`
   const parts = [`tab ${f.tab}${f.honest ? '' : ' (attacker)'}: v${f.version} ${f.state}, coordinator ${coordinator} term ${f.term}`]

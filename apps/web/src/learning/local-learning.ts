@@ -143,7 +143,6 @@ export class LocalLearning {
     void this.score()
   }
 
-  /** One training run now, unless one is running or there is too little data. Resolves to its report, if it ran. */
   private async pruneCheckpoints (store: CheckpointStore): Promise<void> {
     if (store.prune === undefined) return
     const wallNow = this.o.wallNow ?? Date.now
@@ -156,6 +155,7 @@ export class LocalLearning {
     }
   }
 
+  /** One training run now, unless one is running or there is too little data. Resolves to its report, if it ran. */
   async trainOnce (): Promise<TrainReport | undefined> {
     if (this.training || this.stopped || this.weights === undefined || !this.enoughData()) return undefined
     this.training = true
