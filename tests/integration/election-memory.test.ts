@@ -1,6 +1,6 @@
 /**
  * The election service on real libp2p nodes over the memory transport: one leader, excluding it elects another in a
- * higher term, a stopping leader resigns, and a vote with a forged signature is dropped with a counted reason.
+ * higher term, a stopping leader resigns (also when it can no longer sign: the resign was signed ahead), and a vote with a forged signature is dropped with a counted reason.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { encodeElection, TOPICS } from '@fedmesh/protocol'
@@ -56,6 +56,22 @@ describe('election service over memory links', () => {
     expect(await until(() => others.some(n => (n.status().election?.rejected['bad-vote-signature'] ?? 0) > 0), 10_000)).toBeDefined()
     for (const n of others) expect(n.election.term).toBeLessThan(999)
   }, 30_000)
+
+  it('a leader that can no longer sign anything still resigns when it leaves: the resign was signed ahead of time', async () => {
+    const old = await agreed()
+    const leaving = sim.byId(old.leader)!
+    const others = sim.live().filter(n => n !== leaving)
+    // A closing tab gets no further task, so a signature it starts now never completes: model that by making every
+    // signature the leader's gossipsub starts from here on hang. An ordinary (async) resign could not go out.
+    const pubsub = leaving.libp2p.services.pubsub as unknown as { publishConfig: { privateKey: { sign: () => Promise<Uint8Array> } } }
+    pubsub.publishConfig.privateKey.sign = async () => await new Promise<Uint8Array>(() => {})
+    const before = others.map(n => n.status().election?.counters.received.resign ?? 0)
+    leaving.election.leaveNow()
+    expect(leaving.status().election?.counters.sent.resign).toBeGreaterThan(0)
+    expect(await until(() => others.every((n, i) => (n.status().election?.counters.received.resign ?? 0) > (before[i] ?? 0)), 10_000)).toBeDefined()
+    await sim.kill(leaving, 'crash')
+    expect(await until(() => { const a = sim.agreedLeader(); return a !== undefined && a.term > old.term }, 30_000)).toBeDefined()
+  }, 60_000)
 
   it('a leader that stops resigns, and the others agree on a new one in a higher term', async () => {
     const old = await agreed()

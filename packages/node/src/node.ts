@@ -76,8 +76,13 @@ export class FedmeshNode {
     }
   }
 
+  /**
+   * Stop. The first step is synchronous, so a closing tab's pagehide handler gets it out: a leading node resigns
+   * (with a resign signed ahead of time), and followers elect at once instead of waiting out its lease.
+   */
   async stop (): Promise<void> {
     this.state = 'stopped'
+    this.election.leaveNow()
     await this.libp2p.stop()
     this.ticker.stop()
   }

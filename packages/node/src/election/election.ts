@@ -80,6 +80,22 @@ export interface ElectionServiceStatus {
 /** After publishing a resign on the way down, let it leave before the links close. */
 const RESIGN_LINGER_MS = 150
 
+/**
+ * How often a leader re-signs the resign it keeps ready for leaveNow(). Receivers accept it while it is fresh (the
+ * wire validator's 60 s) and its sequence number is inside their replay window (64 messages; Leads go out every
+ * 300 ms, so about 17 in this time).
+ */
+const PREPARED_RESIGN_REFRESH_MS = 5_000
+
+/** A message gossipsub signed ahead of time (opaque here; the patch does not export its type). */
+interface PreparedMessage { readonly topic: string, readonly msgIdStr: string }
+
+/** Gossipsub with fedmesh's patch (patches/@libp2p__gossipsub@17.1.1.patch): sign now, publish synchronously later. */
+interface PreparedPublishing {
+  prepareMessage?: (topic: string, data: Uint8Array) => Promise<PreparedMessage>
+  publishPrepared?: (prepared: PreparedMessage) => { recipients: PeerId[] }
+}
+
 async function sleep (ms: number): Promise<void> { await new Promise(resolve => setTimeout(resolve, ms)) }
 
 /** Verified signatures kept (each a vote seen in a claim round or certificate); older ones are re-checked if they return. */
@@ -106,6 +122,11 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
   private leaderSince: number | undefined
   private leaderChanges = 0
   private running = false
+  /** A resign for the term this node leads, signed ahead of time so a closing tab can send it without awaiting. */
+  private prepared?: { term: number, at: number, message: PreparedMessage }
+  private preparing = false
+  /** leaveNow() sent or queued a resign: beforeStop lets it leave before the links close. */
+  private resigning = false
 
   constructor (private readonly components: ElectionComponents, private readonly init: ElectionInit) {
     super()
@@ -144,12 +165,44 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
     this.stops.push(this.init.ticker.every(this.init.tickMs ?? 100, () => { this.tick() }))
   }
 
-  /** Tab closing: resign, so followers elect at once instead of waiting out the lease. */
-  async beforeStop (): Promise<void> {
+  /**
+   * The node is going away now: resign at once, so followers elect instead of waiting out the lease. A closing tab
+   * (pagehide) may get no task after this one, and on a busy machine it did not live to finish signing and publishing
+   * an ordinary resign (followers reacted only when the lease lapsed, 2-3 s after the close). So the resign that goes
+   * out here was signed ahead of time (tick() keeps one ready while leading) and is written synchronously. Without a
+   * ready one it is signed and published as usual.
+   */
+  leaveNow (): void {
     if (!this.running) return
     const out = this.election.resign()
+    const resign = out.send.find(m => m.type === 'resign')
+    if (resign == null) {
+      this.apply(out)
+      return
+    }
+    this.resigning = true
+    const prepared = this.prepared
+    const pubsub = this.components.pubsub as GossipSub & PreparedPublishing
+    if (prepared != null && prepared.term === resign.term && pubsub.publishPrepared != null) {
+      try {
+        const result = pubsub.publishPrepared(prepared.message)
+        this.counters.sent.resign = (this.counters.sent.resign ?? 0) + 1
+        this.traffic.messagesOut += result.recipients.length
+        out.send = out.send.filter(m => m !== resign)
+      } catch (err: any) {
+        this.counters.publishErrors++
+        this.log('prepared resign failed: %s', err?.message ?? err)
+      }
+    }
+    this.prepared = undefined
     this.apply(out)
-    if (!out.send.some(m => m.type === 'resign')) return
+  }
+
+  /** Stopping: resign (see leaveNow) and let the resign leave before the links close. */
+  async beforeStop (): Promise<void> {
+    if (!this.running) return
+    this.leaveNow()
+    if (!this.resigning) return
     // publish() resolves once the message is queued on the streams; closing the links right away could drop it
     await Promise.race([this.sending, sleep(500)])
     await sleep(RESIGN_LINGER_MS)
@@ -157,6 +210,8 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
 
   stop (): void {
     this.running = false
+    this.resigning = false
+    this.prepared = undefined
     for (const s of this.stops) s()
     this.stops = []
     this.components.pubsub.removeEventListener('message', this.onMessage)
@@ -329,6 +384,22 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
       this.apply(this.election.onMembership(alive, { ineligible }))
     }
     this.apply(this.election.tick())
+    this.keepResignReady()
+  }
+
+  /** While leading, keep a signed resign for the current term (re-signed before receivers would find it stale). */
+  private keepResignReady (): void {
+    const pubsub = this.components.pubsub as GossipSub & PreparedPublishing
+    const term = this.election.leaderTerm
+    if (this.preparing || pubsub.prepareMessage == null || this.election.role !== 'leader' || term === undefined) return
+    const now = this.clock.wallNow()
+    if (this.prepared?.term === term && now - this.prepared.at < PREPARED_RESIGN_REFRESH_MS) return
+    this.preparing = true
+    const data = encodeElection({ sender: this.self, seq: ++this.seq, sentAtMs: now, election: toBody({ type: 'resign', term, from: this.self }) })
+    pubsub.prepareMessage(TOPICS.election, data)
+      .then(message => { if (this.running) this.prepared = { term, at: now, message } })
+      .catch((err: any) => { this.log('cannot prepare a resign: %s', err?.message ?? err) })
+      .finally(() => { this.preparing = false })
   }
 
   // --- outbound ---------------------------------------------------------------------------------------------------
