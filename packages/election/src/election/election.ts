@@ -317,10 +317,7 @@ export class Election {
    */
   private eligible (term: number, now: number): PeerId[] {
     const fence = this.fence
-    // The leader whose lease lapsed (or who resigned) is passed over in the terms a failover can start in (fence + 1,
-    // or a later one when earlier ones are blocked, see openTerm): it is gone or too slow to lead. Later terms include
-    // it again, so a leader that was only late can come back.
-    const lapsed = fence !== undefined && term > fence.term && term <= fence.term + 1 + BALLOT_WINDOW && this.leading === undefined && !this.leaseValid(now) ? fence.leader : undefined
+    const lapsed = fence !== undefined && term === fence.term + 1 && this.leading === undefined && !this.leaseValid(now) ? fence.leader : undefined
     const out: PeerId[] = []
     for (const peer of this.alive) {
       if (peer !== lapsed && !this.ineligible.has(peer) && !this.distrusted.has(peer)) out.push(peer)
@@ -363,12 +360,12 @@ export class Election {
 
     if (this.target === 0) {
       // Everyone who recognised the same leader starts from the same term, so they agree on whom it prefers.
-      this.target = this.openTerm(Math.max(this.fenceTerm + 1, this.fresh ? this.freshHorizon : 0), now)
+      this.target = Math.max(this.fenceTerm + 1, this.fresh ? this.freshHorizon : 0)
       this.targetDeadline = now + this.timeout()
     } else if (now >= this.targetDeadline) {
       // This attempt produced no leader (preferred candidate dead, or votes split across diverging views):
       // the next term prefers a different candidate.
-      this.target = this.openTerm(this.target + 1, now)
+      this.target++
       this.targetDeadline = now + this.timeout()
     }
 
@@ -378,33 +375,6 @@ export class Election {
     } else if (this.mayClaim(this.target, now)) {
       this.claim(this.target, now, out)
     }
-  }
-
-  /**
-   * The first term from `from` on that its preferred candidate can still win, as far as the ballots seen tell.
-   * Votes are promises: a node that voted in a term (in an earlier election that did not finish, e.g. while the
-   * leader's Leads were late, and under the membership view of then) votes for nobody else there. When more than f
-   * of them (so at least one honest node) are bound to other candidates than the one the term prefers now, and the
-   * unbound alive members are fewer than a quorum, the term cannot produce a leader; waiting out its election
-   * timeout only delays the failover. Every node sees the same gossiped ballots, so they skip the same terms. Fewer
-   * than f + 1 bound voters never block a term: Byzantine ballots alone cannot steer the election to a term of
-   * their choosing. Ballots are only kept up to BALLOT_WINDOW terms ahead, so the skip is bounded by that.
-   */
-  private openTerm (from: number, now: number): number {
-    const needed = quorum(this.knownSize(now), this.s.faultTolerance)
-    // a leader that resigned or went silent is still in the view for a while, but will not vote
-    const fence = this.fence
-    const gone = fence !== undefined && fence.leader !== this.s.self && this.alive.has(fence.leader) && !this.leaseValid(now) ? fence.leader : undefined
-    for (let term = from; term <= from + BALLOT_WINDOW; term++) {
-      const byVoter = this.ballots.get(term)
-      if (byVoter === undefined) return term
-      const wanted = preferred(term, this.eligible(term, now))
-      let bound = 0
-      for (const [voter, ballot] of byVoter) if (ballot.candidate !== wanted && this.alive.has(voter)) bound++
-      const goneUnbound = gone !== undefined && (byVoter.get(gone)?.candidate ?? wanted) === wanted ? 1 : 0
-      if (bound <= this.s.faultTolerance || this.alive.size - bound - goneUnbound >= needed) return term
-    }
-    return from
   }
 
   private mayClaim (term: number, now: number): boolean {
