@@ -167,10 +167,9 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
 
   /**
    * The node is going away now: resign at once, so followers elect instead of waiting out the lease. A closing tab
-   * (pagehide) may get no task after this one, and on a busy machine it did not live to finish signing and publishing
-   * an ordinary resign (followers reacted only when the lease lapsed, 2-3 s after the close). So the resign that goes
-   * out here was signed ahead of time (tick() keeps one ready while leading) and is written synchronously. Without a
-   * ready one it is signed and published as usual.
+   * (pagehide) is not promised any task after this one, and an ordinary resign needs several (the WebCrypto signature
+   * resolves in a later one). So the resign that goes out here was signed ahead of time (tick() keeps one ready while
+   * leading) and is written synchronously. Without a ready one it is signed and published as usual.
    */
   leaveNow (): void {
     if (!this.running) return
