@@ -1,6 +1,7 @@
 /**
  * The election service on real libp2p nodes over the memory transport: one leader, excluding it elects another in a
- * higher term, a stopping leader resigns (also when it can no longer sign: the resign was signed ahead), and a vote with a forged signature is dropped with a counted reason.
+ * higher term, a stopping leader resigns (also when it can no longer sign: the resign was signed ahead), and a vote
+ * with a forged signature is dropped with a counted reason.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { encodeElection, TOPICS } from '@fedmesh/protocol'
@@ -61,8 +62,8 @@ describe('election service over memory links', () => {
     const old = await agreed()
     const leaving = sim.byId(old.leader)!
     const others = sim.live().filter(n => n !== leaving)
-    // A closing tab gets no further task, so a signature it starts now never completes: model that by making every
-    // signature the leader's gossipsub starts from here on hang. An ordinary (async) resign could not go out.
+    // A closing tab is not promised a further task, so a signature it starts now may never complete: model that by
+    // making every signature the leader's gossipsub starts from here on hang. An ordinary (async) resign cannot go out.
     const pubsub = leaving.libp2p.services.pubsub as unknown as { publishConfig: { privateKey: { sign: () => Promise<Uint8Array> } } }
     pubsub.publishConfig.privateKey.sign = async () => await new Promise<Uint8Array>(() => {})
     const before = others.map(n => n.status().election?.counters.received.resign ?? 0)

@@ -55,7 +55,8 @@ export type RoundsEvent =
   /** A round opened under a higher term replaces a model this node held from a lower term (both for the same version). */
   | { type: 'model-rolled-back', version: number, toVersion: number }
   /** As coordinator: the deadline passed with too few updates, so the round stays open longer (re-announced). */
-  | { type: 'round-extended', round: number, reason: ExtensionReason, detail: string, have: number, need: number }
+  /** `waitingFor`: expected members, alive and not quarantined, whose update this coordinator does not hold. */
+  | { type: 'round-extended', round: number, reason: ExtensionReason, detail: string, have: number, need: number, waitingFor: string[] }
   /** As coordinator: the round closed and its model was published. */
   | { type: 'round-closed', round: number, included: number, expected: number, stragglers: string[], durationMs: number }
   /** As coordinator: the aggregation rule refused the inputs (for example too few updates for f). */

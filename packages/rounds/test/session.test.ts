@@ -84,7 +84,9 @@ describe('RoundSession on an in-memory network', () => {
     sim.elect(1, 0)
     sim.tick(1_000)
     expect(sim.eventsOf('round-extended', 0)).toEqual([expect.objectContaining({
-      round: 1, reason: 'aggregation-precondition', have: 5, need: 7, detail: expect.stringMatching(/krum needs n > 2f\+2: got n=5, f=2/)
+      round: 1, reason: 'aggregation-precondition', have: 5, need: 7, detail: expect.stringMatching(/krum needs n > 2f\+2: got n=5, f=2/),
+      // whom it is waiting for: the two slow members, by peer id
+      waitingFor: [sim.ids[3], sim.ids[4]].sort()
     })])
     expect(sim.sessions[0]?.status().counters.extensions).toBe(1)
     expect(sim.sessions[0]?.status().rejects.model['extended:aggregation-precondition']).toBe(1)

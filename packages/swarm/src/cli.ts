@@ -280,7 +280,7 @@ function formatFinalTab (f: TrainingSummary['final'][number], tabOf: ReadonlyMap
   if (e !== undefined) parts.push(`election ${e.role ?? '?'} term ${e.term ?? '?'}${e.electing === undefined ? '' : ` electing ${e.electing}`}`)
   if (e !== undefined && e.excluded.length > 0) parts.push(`excludes ${e.excluded.map(x => `${x.tab === undefined ? x.peerId.slice(-6) : `tab ${x.tab}`} (${x.reason})`).join(', ')}`)
   if (f.coordinatorStalls > 0) parts.push(`stalls ${f.coordinatorStalls}`)
-  if (f.message !== undefined) parts.push(f.message)
+  if (f.message !== undefined) parts.push(f.message + (f.waitingFor === undefined ? '' : `; no update from ${f.waitingFor.join(', ') || 'nobody expected'}`))
   return parts.join(' | ')
 }
 

@@ -34,6 +34,8 @@ export interface FedmeshStatus {
 export interface TrainingView {
   state: string
   message?: string
+  /** With `message` after an extended round: expected members whose update the coordinator does not hold. */
+  waitingFor?: string[]
   attack?: string
   term: number
   coordinator?: string

@@ -91,6 +91,8 @@ export interface TrainingSummary {
   /** Final state of every tab that is still open at the end. */
   final: Array<{
     tab: number, honest: boolean, version: number, digest?: string, verifiedModel: boolean, catchUps: number, state: string, message?: string, coordinator?: string, term: number
+    /** With an extended round's message: the tabs (or peer-id tails) whose update its coordinator does not hold. */
+    waitingFor?: string[]
     /** The election: role, highest term, term being elected while leaderless, peers this tab refuses to follow (as tabs where known) and why. */
     election?: { role?: string, term?: number, electing?: number, excluded: Array<{ tab?: number, peerId: string, reason: string }> }
     coordinatorStalls: number
@@ -324,6 +326,7 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
             }),
         ...(t.modelDigest === undefined ? {} : { digest: t.modelDigest }),
         ...(t.message === undefined ? {} : { message: t.message }),
+        ...(Array.isArray(t.waitingFor) ? { waitingFor: t.waitingFor.map(p => tabOf.has(p) ? `tab ${tabOf.get(p)!}` : p.slice(-6)) } : {}),
         ...(t.coordinator === undefined ? {} : { coordinator: t.coordinator })
       })
     }

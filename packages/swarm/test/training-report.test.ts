@@ -8,12 +8,13 @@ import type { TrainingRecord } from '../src/training-report.ts'
 const peer = (tab: number): string => `p${tab}`
 const peerIds = new Map([0, 1, 2, 3].map(t => [t, peer(t)]))
 
-interface Tr { version: number, term?: number, coordinator?: number, lastRound?: { version: number, term: number, coordinator: number, selected: number[], notSelected?: number[], excluded?: number[], total?: number }, models?: Record<string, number>, updates?: Record<string, number>, quarantined?: number[], lossBefore?: number, leader?: [number, number], state?: string, message?: string, verified?: boolean, digest?: string, catchUps?: number }
+interface Tr { version: number, term?: number, coordinator?: number, lastRound?: { version: number, term: number, coordinator: number, selected: number[], notSelected?: number[], excluded?: number[], total?: number }, models?: Record<string, number>, updates?: Record<string, number>, quarantined?: number[], lossBefore?: number, leader?: [number, number], state?: string, message?: string, waitingFor?: number[], verified?: boolean, digest?: string, catchUps?: number }
 
 function ob (tab: number, at: number, t: Tr): TabObservation {
   const training: TrainingView = {
     state: t.state ?? 'running',
     ...(t.message === undefined ? {} : { message: t.message }),
+    ...(t.waitingFor === undefined ? {} : { waitingFor: t.waitingFor.map(peer) }),
     term: t.term ?? 1,
     ...(t.coordinator === undefined ? {} : { coordinator: peer(t.coordinator) }),
     version: t.version,
@@ -138,11 +139,13 @@ describe('analyzeTraining', () => {
       'training: live honest tabs end on different model versions 2, 3',
       'training: no new coordinator produced a model every live honest tab holds after the coordinator tab was closed'
     ])
-    const short = analyzeTraining({ ...record, rounds: 5, samples: [{ at: 1, openTabs: [1], observations: [ob(1, 1, { version: 0, state: 'waiting', message: 'krum needs n > 2f+2' })] }] })
+    const short = analyzeTraining({ ...record, rounds: 5, samples: [{ at: 1, openTabs: [1], observations: [ob(1, 1, { version: 0, state: 'waiting', message: 'krum needs n > 2f+2', waitingFor: [2, 3] })] }] })
     expect(trainingFailures(short)).toEqual([
       'training: live honest tabs reached version 0 of 5 (a tab says: krum needs n > 2f+2)',
       'training: no new coordinator produced a model every live honest tab holds after the coordinator tab was closed'
     ])
+    // the coordinator's missing updates, by tab
+    expect(short.final.find(f => f.tab === 1)?.waitingFor).toEqual(['tab 2', 'tab 3'])
   })
 
   it('tells a tab that caught up on the leader\'s digest from one that verified, and fails tabs with different weights', () => {

@@ -140,6 +140,8 @@ export interface TrainingStatus {
   state: 'idle' | 'waiting' | 'running' | 'stopped'
   /** Why rounds are not progressing (e.g. the rule's precondition message), when they are not. */
   message?: string
+  /** With `message` after an extended round (as its coordinator): expected members whose update it does not hold. */
+  waitingFor?: string[]
   session?: string
   task?: string
   attack: string
@@ -222,6 +224,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
   private modelSeenAt = new Map<number, number>()
   private lastRound: TrainingRoundReport | undefined
   private message: string | undefined
+  private waitingFor: string[] | undefined
   private readonly excludedCoordinators = new Set<string>()
   private readonly counters = {
     modelsCoordinated: 0,
@@ -535,15 +538,18 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
       case 'round-opened':
         this.lastRoundActivity = now
         this.message = undefined
+        this.waitingFor = undefined
         break
       case 'round-extended':
         this.message = `round ${e.round} extended (${e.reason}): ${e.detail}`
+        this.waitingFor = e.waitingFor
         break
       case 'aggregation-error':
         this.message = `round ${e.round}: ${e.message}`
         break
       case 'round-closed':
         this.message = undefined
+        this.waitingFor = undefined
         break
       case 'model-accepted':
         this.lastRoundActivity = now
@@ -792,6 +798,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
     return {
       state: !this.running && this.info !== undefined ? 'stopped' : rs === undefined ? 'idle' : this.sessionRunning && this.message === undefined ? 'running' : 'waiting',
       ...(this.message !== undefined ? { message: this.message } : {}),
+      ...(this.message !== undefined && this.waitingFor !== undefined ? { waitingFor: this.waitingFor } : {}),
       ...(this.info !== undefined ? { session: this.info.session } : {}),
       ...(this.info?.task !== undefined ? { task: this.info.task } : {}),
       attack: this.attacker.name,

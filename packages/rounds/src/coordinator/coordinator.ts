@@ -35,7 +35,7 @@ export interface OpenRound {
 
 export type CloseDecision =
   | { action: 'wait' }
-  | { action: 'extend', reason: ExtensionReason, detail: string, have: number, need: number }
+  | { action: 'extend', reason: ExtensionReason, detail: string, have: number, need: number, waitingFor: string[] }
   | { action: 'close', inputs: HeldUpdate[], stragglers: string[] }
 
 export interface ClosedRound {
@@ -125,7 +125,7 @@ export class RoundCoordinator {
       reason = 'aggregation-precondition'
       detail = `${(err as Error).message} (have ${inputs.length} updates)`
     }
-    return { action: 'extend', reason, detail, have: inputs.length, need }
+    return { action: 'extend', reason, detail, have: inputs.length, need, waitingFor: waitingFor.sort() }
   }
 
   /** Extends the open round by one more deadline and re-announces it (for nodes that missed the first one). */

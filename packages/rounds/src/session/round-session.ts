@@ -585,7 +585,7 @@ export class RoundSession {
       this.counters.extensions++
       this.modelRejects.count(`extended:${decision.reason}`)
       for (const data of this.coordinator.extend(now)) out.publish.push({ topic: 'model', data })
-      out.events.push({ type: 'round-extended', round: c.open.round, reason: decision.reason, detail: decision.detail, have: decision.have, need: decision.need })
+      out.events.push({ type: 'round-extended', round: c.open.round, reason: decision.reason, detail: decision.detail, have: decision.have, need: decision.need, waitingFor: decision.waitingFor })
       return
     }
     const closed = this.coordinator.close(decision.inputs, this.model, now, decision.stragglers)
