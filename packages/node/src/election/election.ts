@@ -41,7 +41,7 @@ export interface ElectionComponents {
   peerId: PeerId
   privateKey: PrivateKey
   logger: ComponentLogger
-  pubsub: GossipSub
+  pubsub: GossipSub & PreparedPublishing
 }
 
 export interface LeaderChange { term: number, leader: string | undefined }
@@ -181,7 +181,7 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
     }
     this.resigning = true
     const prepared = this.prepared
-    const pubsub = this.components.pubsub as GossipSub & PreparedPublishing
+    const pubsub = this.components.pubsub
     if (prepared != null && prepared.term === resign.term && pubsub.publishPrepared != null) {
       try {
         const result = pubsub.publishPrepared(prepared.message)
@@ -388,7 +388,7 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
 
   /** While leading, keep a signed resign for the current term (re-signed before receivers would find it stale). */
   private keepResignReady (): void {
-    const pubsub = this.components.pubsub as GossipSub & PreparedPublishing
+    const pubsub = this.components.pubsub
     const term = this.election.leaderTerm
     if (this.preparing || pubsub.prepareMessage == null || this.election.role !== 'leader' || term === undefined) return
     const now = this.clock.wallNow()

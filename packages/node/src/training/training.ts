@@ -223,8 +223,8 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
   private lastUpdateAt = new Map<number, number>()
   private modelSeenAt = new Map<number, number>()
   private lastRound: TrainingRoundReport | undefined
-  private message: string | undefined
-  private waitingFor: string[] | undefined
+  /** Why rounds are not progressing, and after an extended round whose updates its coordinator lacks. */
+  private stall: { message: string, waitingFor?: string[] } | undefined
   private readonly excludedCoordinators = new Set<string>()
   private readonly counters = {
     modelsCoordinated: 0,
@@ -537,19 +537,16 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
       }
       case 'round-opened':
         this.lastRoundActivity = now
-        this.message = undefined
-        this.waitingFor = undefined
+        this.stall = undefined
         break
       case 'round-extended':
-        this.message = `round ${e.round} extended (${e.reason}): ${e.detail}`
-        this.waitingFor = e.waitingFor
+        this.stall = { message: `round ${e.round} extended (${e.reason}): ${e.detail}`, waitingFor: e.waitingFor }
         break
       case 'aggregation-error':
-        this.message = `round ${e.round}: ${e.message}`
+        this.stall = { message: `round ${e.round}: ${e.message}` }
         break
       case 'round-closed':
-        this.message = undefined
-        this.waitingFor = undefined
+        this.stall = undefined
         break
       case 'model-accepted':
         this.lastRoundActivity = now
@@ -796,9 +793,9 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
     const quarantined = rs?.suspicion.filter(p => p.quarantined).map(p => p.peer) ?? []
     const attackCounts = this.attacker.honest ? undefined : { ...this.attacker.counts }
     return {
-      state: !this.running && this.info !== undefined ? 'stopped' : rs === undefined ? 'idle' : this.sessionRunning && this.message === undefined ? 'running' : 'waiting',
-      ...(this.message !== undefined ? { message: this.message } : {}),
-      ...(this.message !== undefined && this.waitingFor !== undefined ? { waitingFor: this.waitingFor } : {}),
+      state: !this.running && this.info !== undefined ? 'stopped' : rs === undefined ? 'idle' : this.sessionRunning && this.stall === undefined ? 'running' : 'waiting',
+      ...(this.stall !== undefined ? { message: this.stall.message } : {}),
+      ...(this.stall?.waitingFor !== undefined ? { waitingFor: this.stall.waitingFor } : {}),
       ...(this.info !== undefined ? { session: this.info.session } : {}),
       ...(this.info?.task !== undefined ? { task: this.info.task } : {}),
       attack: this.attacker.name,
