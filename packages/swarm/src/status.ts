@@ -25,7 +25,11 @@ export interface FedmeshStatus {
   /** Start-up milestones (starting, relayConnected, reserved, firstDirectLink, ...) in ms after startedAt. */
   timeline?: Record<string, number>
   /** Coordinator election, when the node runs it (only the fields the harness reads). */
-  election?: { role?: string, term?: number, leader?: string, leaderTerm?: number, electing?: number, excluded?: Array<{ peerId: string, reason: string }> }
+  election?: {
+    role?: string, term?: number, leader?: string, leaderTerm?: number, electing?: number, excluded?: Array<{ peerId: string, reason: string }>
+    counters?: { received?: Record<string, number> }
+    rejected?: Record<string, number>
+  }
   /** Federated training (packages/node TrainingStatus; only the fields the harness reads). Check before trusting. */
   training?: TrainingView
 }

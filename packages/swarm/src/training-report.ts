@@ -106,9 +106,11 @@ export interface TrainingSummary {
   loss?: { first: number, last: number, tabs: number }
   /**
    * Every change of a tab's election view seen by the polls (role, recognised leader and its term, term being elected
-   * while leaderless), seconds after the last tab loaded: how an election after a close went, tab by tab.
+   * while leaderless), seconds after the last tab loaded: how an election after a close went, tab by tab. `leadsIn`
+   * and `rejectedIn`: the tab's running counts of Leads accepted and of election messages refused, at that poll (so a
+   * tab still electing while Leads reach it shows apart from one the Leads do not reach).
    */
-  electionLog: Array<{ atS: number, tab: number, role?: string, term?: number, leaderTab?: number, leaderTerm?: number, electing?: number }>
+  electionLog: Array<{ atS: number, tab: number, role?: string, term?: number, leaderTab?: number, leaderTerm?: number, electing?: number, leadsIn?: number, rejectedIn?: number }>
   /** Version every live honest tab held at the end (0 if they disagree or none is known), and the target. */
   reachedVersion: number
   targetRounds: number
@@ -205,7 +207,15 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
         const key = JSON.stringify(entry)
         if (electionSeen.get(o.tab) !== key) {
           electionSeen.set(o.tab, key)
-          electionLog.push({ atS: (o.at - record.lastTabLoadedAt) / 1000, tab: o.tab, ...entry })
+          const leadsIn = e.counters?.received?.lead
+          const rejected = Object.values(e.rejected ?? {}).reduce((sum, n) => sum + n, 0)
+          electionLog.push({
+            atS: (o.at - record.lastTabLoadedAt) / 1000,
+            tab: o.tab,
+            ...entry,
+            ...(typeof leadsIn === 'number' ? { leadsIn } : {}),
+            ...(e.rejected === undefined ? {} : { rejectedIn: rejected })
+          })
         }
       }
       const t = trainingOf(o)
