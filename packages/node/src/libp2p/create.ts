@@ -88,7 +88,12 @@ export async function createFedmeshLibp2p (options: AssemblyOptions) {
       maxParallelDials: config.dialConcurrency * 2 + 2,
       dialTimeout: config.dialTimeoutMs,
       addressDialTimeout: config.dialTimeoutMs,
-      inboundConnectionThreshold: 1000
+      inboundConnectionThreshold: 1000,
+      // The answering side of a dial must wait as long as the dialler does. libp2p's default inbound upgrade timeout
+      // (10 s) also bounds @libp2p/webrtc's inbound signalling; on a loaded machine a WebRTC dial takes 6-20 s, so the
+      // answerer gave up first and the dialler saw "Unexpected EOF" or "The stream has been reset" after 10-20 s:
+      // two thirds of the failed dials of a 20-tab start-up, each after most of the work was done
+      inboundUpgradeTimeout: config.dialTimeoutMs
     },
     // on a CPU-starved machine one slow ping would abort the relay websocket and every reservation with it;
     // link quality is measured by the heartbeat service's own pings instead
