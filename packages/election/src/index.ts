@@ -4,6 +4,6 @@ export { quorum, rank, preferred, outranks, certify } from './election/quorum.ts
 export type { ElectionStatus } from './election/election.ts'
 export type { CertificateCheck } from './election/quorum.ts'
 export type {
-  PeerId, ClaimMessage, VoteMessage, LeadMessage, ResignMessage, FenceMessage, ElectionMessage, Role, StepDownReason,
+  PeerId, PreClaimMessage, PreVoteMessage, ClaimMessage, VoteMessage, LeadMessage, ResignMessage, FenceMessage, ElectionMessage, Role, StepDownReason,
   ElectionEvent, Output, Clock, ElectionConfig
 } from './election/types.ts'

@@ -3,6 +3,7 @@ import { Election, MAX_TERM, preferred, quorum, rank } from '../src/index.ts'
 import type { ElectionConfig, ElectionMessage, LeadMessage, Output, PeerId, VoteMessage } from '../src/index.ts'
 import { seededRandom } from '../src/sim/index.ts'
 import { Bus } from './helpers/bus.ts'
+import { Cluster } from './sim/cluster.ts'
 
 const ids = ['node-a', 'node-b', 'node-c', 'node-d', 'node-e']
 
@@ -75,7 +76,7 @@ describe('Election: electing', () => {
 
   it('wins a term it claimed earlier when its votes arrive after it moved on', () => {
     const [c, x, y] = byRank(1, ['n1', 'n2', 'n3'])
-    const { e, clock } = single(c as string)
+    const { e, clock } = single(c as string, { preVote: false }) // claims at once: the claim is what is tested
     const claim = e.onMembership([c, x, y] as string[]).send.find(m => m.type === 'claim')
     expect(claim).toMatchObject({ type: 'claim', term: 1, from: c })
     // The election timeout passes with no votes: it moves on to term 2 (someone else is preferred there or not).
@@ -85,6 +86,61 @@ describe('Election: electing', () => {
     expect(e.role).toBe('leader')
     expect(e.leaderTerm).toBe(1)
     expect(out.send.find(m => m.type === 'lead')).toMatchObject({ type: 'lead', term: 1, from: c })
+  })
+})
+
+describe('Election: asking before claiming (pre-vote)', () => {
+  it('claims only once enough members said they would vote for it, and asks again until they do', () => {
+    const [c, x, y, u, v] = byRank(1, ['q1', 'q2', 'q3', 'q4', 'q5']) as [string, string, string, string, string]
+    const { e, clock } = single(c)
+    const first = e.onMembership([c, x, y, u, v])
+    expect(first.send).toEqual([{ type: 'pre-claim', term: 1, from: c, electorate: 5 }])
+    expect(e.role).toBe('candidate')
+    expect(e.term).toBe(0) // nothing promised yet
+    // quorum(5) = 3: two yeses besides its own; a yes from a stranger does not count
+    expect(e.onMessage({ type: 'pre-vote', term: 1, from: x, candidate: c, electorate: 5 }).send).toEqual([])
+    expect(e.onMessage({ type: 'pre-vote', term: 1, from: 'stranger', candidate: c, electorate: 5 }).send).toEqual([])
+    clock.t += 250
+    expect(e.tick().send).toEqual([{ type: 'pre-claim', term: 1, from: c, electorate: 5 }])
+    const claimed = e.onMessage({ type: 'pre-vote', term: 1, from: y, candidate: c, electorate: 5 })
+    expect(claimed.send).toEqual([{ type: 'claim', term: 1, from: c, electorate: 5 }])
+    expect(e.term).toBe(1)
+  })
+
+  it('answers a pre-claim as it would the claim, and a yes promises nothing', () => {
+    const [c, other, voter] = byRank(1, ['r1', 'r2', 'r3', 'r4'])
+    const { e } = single(voter as string)
+    e.onMembership([c, other, voter] as string[])
+    // not the candidate its view prefers in term 1: silence
+    expect(e.onMessage({ type: 'pre-claim', term: 1, from: other as string, electorate: 3 }).send).toEqual([])
+    // an understated electorate: silence
+    expect(e.onMessage({ type: 'pre-claim', term: 1, from: c as string, electorate: 2 }).send).toEqual([])
+    expect(e.onMessage({ type: 'pre-claim', term: 1, from: c as string, electorate: 3 }).send)
+      .toEqual([{ type: 'pre-vote', term: 1, from: voter, candidate: c, electorate: 3 }])
+    expect(e.term).toBe(0)
+  })
+
+  it('leaves no promises behind when a few lose sight of a leader the others still follow', () => {
+    // Two members are cut off from everyone for 2.5 s: their leases lapse (1.5 s) while their failure detectors
+    // (3 s) still count a quorum alive, so they go electing. Without pre-votes they claim and vote between themselves,
+    // and keep those promises above the leader's term after they rejoin; with them nobody says yes to enough.
+    const ahead = (preVote: boolean): number => {
+      let most = 0
+      for (let seed = 1; seed <= 8; seed++) {
+        const c = new Cluster({ size: 7, seed, election: { preVote } })
+        const { leader, term } = c.settle()
+        const cut = c.upIds().filter(id => id !== leader).slice(0, 2)
+        c.partition([c.upIds().filter(id => !cut.includes(id)), cut])
+        c.runFor(2_500)
+        c.heal()
+        c.runFor(3_000)
+        expect(c.agreement()).toEqual({ leader, term })
+        for (const id of cut) most = Math.max(most, c.election(id).term - term)
+      }
+      return most
+    }
+    expect(ahead(false)).toBeGreaterThan(0)
+    expect(ahead(true)).toBe(0)
   })
 })
 
@@ -412,7 +468,8 @@ describe('Election: double votes', () => {
   function splitVote (faultTolerance: number): { bus: Bus, p1: string, p2: string, z: string } {
     const [p1, p2, h1, h2, z] = byRank(1, ['d1', 'd2', 'd3', 'd4', 'd5']) as [string, string, string, string, string]
     const all = [p1, p2, h1, h2, z]
-    const bus = new Bus([p1, p2, h1, h2], { warmupMs: 100, faultTolerance })
+    // without pre-votes, so both claims go out at once (the scenario is about the votes)
+    const bus = new Bus([p1, p2, h1, h2], { warmupMs: 100, faultTolerance, preVote: false })
     for (const id of [p1, p2, h1, h2]) bus.membership(id, all)
     bus.run(50)
     // p2 and h2 stop seeing p1 (a false suspicion), so for them p2 is preferred in term 1.
@@ -454,7 +511,7 @@ describe('Election: double votes', () => {
 
   it('does not count an equivocator\'s vote towards a quorum', () => {
     const [c, x, y, u, v] = byRank(1, ['e1', 'e2', 'e3', 'e4', 'e5']) as [string, string, string, string, string]
-    const { e } = single(c)
+    const { e } = single(c, { preVote: false })
     e.onMembership([c, x, y, u, v])
     expect(e.role).toBe('candidate')
     expect(e.onMessage(vote(x, y, 1, 5)).events).toEqual([])

@@ -44,7 +44,9 @@ describe('election wire format', () => {
       body({ kind: 'lead' }),
       body({ kind: 'lead', certificate: cert }),
       body({ kind: 'resign', electorate: 0 }),
-      body({ kind: 'fence', candidate: BOB, certificate: [vote(ALICE, 3, BOB, 5)] })
+      body({ kind: 'fence', candidate: BOB, certificate: [vote(ALICE, 3, BOB, 5)] }),
+      body({ kind: 'pre-claim' }),
+      body({ kind: 'pre-vote', candidate: BOB })
     ]
     for (const election of cases) {
       const decoded = decodeWireMessage(encode(election))
@@ -70,6 +72,10 @@ describe('election wire format', () => {
     expect(schemaError(raw({ kind: ElectionKind.RESIGN }))).toBe('schema') // resign with an electorate
     expect(schemaError(raw({ kind: ElectionKind.FENCE, candidate: BOB }))).toBe('schema') // fence without proof
     expect(schemaError(raw({ kind: ElectionKind.ELECTION_UNKNOWN }))).toBe('schema')
+    expect(schemaError(raw({ kind: ElectionKind.PRE_CLAIM, candidate: BOB }))).toBe('schema')
+    expect(schemaError(raw({ kind: ElectionKind.PRE_VOTE }))).toBe('schema') // no candidate
+    expect(schemaError(raw({ kind: ElectionKind.PRE_VOTE, candidate: BOB, signature: sig(1) }))).toBe('schema') // binds nobody: unsigned
+    expect(schemaError(raw({ kind: ElectionKind.PRE_VOTE, candidate: BOB, electorate: 0 }))).toBe('schema')
     expect(schemaError(raw({ kind: ElectionKind.CLAIM, electorate: 0 }))).toBe('schema')
   })
 

@@ -12,6 +12,7 @@ export interface Settings {
   leaseMs: number
   electionTimeoutMs: readonly [number, number]
   claimRetryMs: number
+  preVote: boolean
   memberTtlMs: number
   warmupMs: number
   certificateEveryMs: number
@@ -56,6 +57,7 @@ export function resolve (config: ElectionConfig): Settings {
     leaseMs,
     electionTimeoutMs: [timeout[0], timeout[1]],
     claimRetryMs: positive('claimRetryMs', config.claimRetryMs ?? 250),
+    preVote: config.preVote ?? true,
     memberTtlMs: nonNegative('memberTtlMs', config.memberTtlMs ?? 15_000),
     warmupMs: nonNegative('warmupMs', config.warmupMs ?? 2_000),
     certificateEveryMs: positive('certificateEveryMs', config.certificateEveryMs ?? 2_000),

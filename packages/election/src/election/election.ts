@@ -2,8 +2,8 @@ import { MAX_TERM, resolve, validTerm } from './config.ts'
 import type { Settings } from './config.ts'
 import { certify, outranks, preferred, quorum } from './quorum.ts'
 import type {
-  ClaimMessage, ElectionConfig, ElectionEvent, ElectionMessage, FenceMessage, LeadMessage, Output, PeerId, Role,
-  StepDownReason, VoteMessage
+  ClaimMessage, ElectionConfig, ElectionEvent, ElectionMessage, FenceMessage, LeadMessage, Output, PeerId,
+  PreClaimMessage, PreVoteMessage, Role, StepDownReason, VoteMessage
 } from './types.ts'
 
 /** Ballots are kept for terms up to this far beyond the one being elected (bounds memory against junk terms). */
@@ -26,8 +26,12 @@ interface Ballot {
 
 interface Candidacy {
   term: number
+  /** 'asking': pre-claims out, nothing promised yet; 'claiming': the term is promised to this node. */
+  phase: 'asking' | 'claiming'
   electorate: number
   lastSentAt: number
+  /** Members that answered a pre-claim for this term with yes. */
+  preVotes: Set<PeerId>
 }
 
 interface Leading {
@@ -197,6 +201,8 @@ export class Election {
       if (typeof msg.from !== 'string' || msg.from === '' || msg.from === this.s.self) return
       if (this.fresh) this.sight(msg.type === 'lead' || msg.type === 'fence' ? msg.term + 1 : msg.term, msg.from)
       switch (msg.type) {
+        case 'pre-claim': this.onPreClaim(msg, now, out); break
+        case 'pre-vote': this.onPreVote(msg, now, out); break
         case 'vote': this.onVote(msg, now, out); break
         case 'claim': this.onClaim(msg, now, out); break
         case 'lead': this.onLead(msg, now, out); break
@@ -373,7 +379,8 @@ export class Election {
     if (this.candidacy !== undefined) {
       this.campaign(now, out)
     } else if (this.mayClaim(this.target, now)) {
-      this.claim(this.target, now, out)
+      if (this.s.preVote) this.ask(this.target, now, out)
+      else this.claim(this.target, now, out)
     }
   }
 
@@ -385,15 +392,24 @@ export class Election {
     return this.hasQuorumAlive(now) && preferred(term, this.eligible(term, now)) === this.s.self
   }
 
+  /** Ask whether a quorum would vote for this node in `term`; nothing is promised until they say so. */
+  private ask (term: number, now: number, out: Output): void {
+    this.candidacy = { term, phase: 'asking', electorate: 0, lastSentAt: -Infinity, preVotes: new Set() }
+    this.campaign(now, out)
+  }
+
   private claim (term: number, now: number, out: Output): void {
     this.votes.set(term, this.s.self)
     this.leaveFresh()
-    this.candidacy = { term, electorate: 0, lastSentAt: -Infinity }
+    this.candidacy = { term, phase: 'claiming', electorate: 0, lastSentAt: -Infinity, preVotes: new Set() }
     this.recordBallot(term, this.s.self, this.s.self, out)
     this.campaign(now, out)
   }
 
-  /** (Re-)broadcast the claim when due or when the electorate changed, and see whether it has won. */
+  /**
+   * (Re-)broadcast the pre-claim or claim when due or when the electorate changed; claim once enough said yes; see
+   * whether the claim has won.
+   */
   private campaign (now: number, out: Output): void {
     const c = this.candidacy
     if (c === undefined) return
@@ -402,7 +418,26 @@ export class Election {
       // Votes name the electorate they were cast for; voters re-vote for the new size when the claim reaches them.
       c.electorate = electorate
       c.lastSentAt = -Infinity
-      this.claims.set(c.term, electorate)
+      if (c.phase === 'claiming') this.claims.set(c.term, electorate)
+    }
+    if (c.phase === 'asking') {
+      // Still the one to claim (the view may have changed, or this node voted in the term meanwhile)?
+      if (!this.mayClaim(c.term, now)) {
+        this.candidacy = undefined
+        return
+      }
+      // As many yeses as a certificate needs votes: with its own, a quorum, and at least f + 1 others.
+      if (c.preVotes.size >= Math.max(this.s.faultTolerance + 1, quorum(electorate, this.s.faultTolerance) - 1)) {
+        // The election proper starts now: it gets a whole timeout, as a claim made at the start of the term does.
+        this.targetDeadline = now + this.timeout()
+        this.claim(c.term, now, out)
+        return
+      }
+      if (now - c.lastSentAt >= this.s.claimRetryMs) {
+        c.lastSentAt = now
+        out.send.push({ type: 'pre-claim', term: c.term, from: this.s.self, electorate })
+      }
+      return
     }
     if (this.checkWin(c.term, now, out)) return
     if (now - c.lastSentAt >= this.s.claimRetryMs) {
@@ -583,12 +618,51 @@ export class Election {
     // what it votes for and claims. One term ahead it already is where that election goes next; staying keeps a late
     // claim of the previous term from pulling voters and candidates out of the current one. Not beyond `reach` (a
     // repeated vote from before a restart): that would undo the restart.
+    this.join(term, reach, now)
+    this.castVote(term, candidate, claim.electorate, out)
+  }
+
+  /** Move to the election of `term` that this node votes (or would vote) in; see onClaim. */
+  private join (term: number, reach: number, now: number): void {
     if (term <= reach && (term >= this.target || term < this.target - 1)) {
       if (this.candidacy !== undefined && this.candidacy.term !== term) this.candidacy = undefined
       this.target = term
       this.targetDeadline = now + this.timeout()
     }
-    this.castVote(term, candidate, claim.electorate, out)
+  }
+
+  /**
+   * Answer yes if this node would vote for the claim were it made now (the same checks as onClaim). A yes promises
+   * nothing, but it does join that election (as a vote does): nodes whose timeouts walked them to different terms
+   * would otherwise never gather in one. No means silence.
+   */
+  private onPreClaim (ask: PreClaimMessage, now: number, out: Output): void {
+    const { term, from: candidate } = ask
+    if (this.warmingUp(now) || !Number.isInteger(ask.electorate)) return
+    if (term <= this.fenceTerm) {
+      this.sendFence(candidate, now, out)
+      return
+    }
+    const promised = this.votes.get(term)
+    if ((promised !== undefined && promised !== candidate) || term <= this.s.persistedTerm) return
+    if (this.leading !== undefined || this.leaseValid(now) || this.distrusted.has(candidate)) return
+    if (ask.electorate < this.knownSize(now)) return
+    const reach = Math.max(this.target, this.fenceTerm + 1) + 1
+    if (promised !== candidate) {
+      if (term > reach) return
+      if (preferred(term, this.eligible(term, now)) !== candidate) return
+    }
+    this.join(term, reach, now)
+    out.send.push({ type: 'pre-vote', term, from: this.s.self, candidate, electorate: ask.electorate })
+  }
+
+  private onPreVote (answer: PreVoteMessage, now: number, out: Output): void {
+    const c = this.candidacy
+    if (c === undefined || c.phase !== 'asking' || answer.candidate !== this.s.self || answer.term !== c.term) return
+    // Only members count (a yes from a stranger proves nothing about this electorate).
+    if (!this.lastAlive.has(answer.from)) return
+    c.preVotes.add(answer.from)
+    this.campaign(now, out)
   }
 
   private castVote (term: number, candidate: PeerId, electorate: number, out: Output): void {

@@ -468,6 +468,8 @@ export function toElectionMessage (from: string, e: ElectionBody): ElectionMessa
     case 'lead': return { type: 'lead', term: e.term, from, electorate: e.electorate, ...(e.certificate.length > 0 ? { certificate: e.certificate.map(toVote) } : {}) }
     case 'resign': return { type: 'resign', term: e.term, from }
     case 'fence': return { type: 'fence', term: e.term, from, leader: e.candidate, electorate: e.electorate, certificate: e.certificate.map(toVote) }
+    case 'pre-claim': return { type: 'pre-claim', term: e.term, from, electorate: e.electorate }
+    case 'pre-vote': return { type: 'pre-vote', term: e.term, from, candidate: e.candidate, electorate: e.electorate }
   }
 }
 
@@ -485,6 +487,8 @@ export function toBody (msg: ElectionMessage): ElectionBody {
     case 'lead': return { ...base, kind: 'lead', electorate: msg.electorate, certificate: signed(msg.certificate) }
     case 'resign': return { ...base, kind: 'resign' }
     case 'fence': return { ...base, kind: 'fence', candidate: msg.leader, electorate: msg.electorate, certificate: signed(msg.certificate) }
+    case 'pre-claim': return { ...base, kind: 'pre-claim', electorate: msg.electorate }
+    case 'pre-vote': return { ...base, kind: 'pre-vote', candidate: msg.candidate, electorate: msg.electorate }
   }
 }
 

@@ -1374,7 +1374,9 @@ export enum ElectionKind {
   VOTE = 'VOTE',
   LEAD = 'LEAD',
   RESIGN = 'RESIGN',
-  FENCE = 'FENCE'
+  FENCE = 'FENCE',
+  PRE_CLAIM = 'PRE_CLAIM',
+  PRE_VOTE = 'PRE_VOTE'
 }
 
 enum __ElectionKindValues {
@@ -1383,7 +1385,9 @@ enum __ElectionKindValues {
   VOTE = 2,
   LEAD = 3,
   RESIGN = 4,
-  FENCE = 5
+  FENCE = 5,
+  PRE_CLAIM = 6,
+  PRE_VOTE = 7
 }
 
 export namespace ElectionKind {

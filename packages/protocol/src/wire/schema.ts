@@ -116,14 +116,18 @@ const KIND_TO_NAME: Partial<Record<ElectionKind, ElectionKindName>> = {
   [ElectionKind.VOTE]: 'vote',
   [ElectionKind.LEAD]: 'lead',
   [ElectionKind.RESIGN]: 'resign',
-  [ElectionKind.FENCE]: 'fence'
+  [ElectionKind.FENCE]: 'fence',
+  [ElectionKind.PRE_CLAIM]: 'pre-claim',
+  [ElectionKind.PRE_VOTE]: 'pre-vote'
 }
 const NAME_TO_KIND: Record<ElectionKindName, ElectionKind> = {
   claim: ElectionKind.CLAIM,
   vote: ElectionKind.VOTE,
   lead: ElectionKind.LEAD,
   resign: ElectionKind.RESIGN,
-  fence: ElectionKind.FENCE
+  fence: ElectionKind.FENCE,
+  'pre-claim': ElectionKind.PRE_CLAIM,
+  'pre-vote': ElectionKind.PRE_VOTE
 }
 
 export function electionKindToWire (name: ElectionKindName): ElectionKind {
@@ -148,9 +152,9 @@ function signature (value: Uint8Array, where: string): void {
  */
 function electionFromWire (e: Election, sender: string): ElectionBody {
   const kind = KIND_TO_NAME[e.kind]
-  if (kind === undefined) throw new SchemaError(`election.kind ${String(e.kind)} is not claim, vote, lead, resign or fence`)
+  if (kind === undefined) throw new SchemaError(`election.kind ${String(e.kind)} is not claim, vote, lead, resign, fence, pre-claim or pre-vote`)
   const t = term(e.term, 'election.term')
-  const wantCandidate = kind === 'vote' || kind === 'fence'
+  const wantCandidate = kind === 'vote' || kind === 'fence' || kind === 'pre-vote'
   if (wantCandidate) peerId(e.candidate, `${kind}.candidate`)
   else if (e.candidate !== '') throw new SchemaError(`a ${kind} has no candidate`)
   if (kind === 'resign') {

@@ -26,7 +26,7 @@ interface MessageSchema {
 type FieldKind = ScalarKind | MessageSchema
 
 const TRANSPORT_ENUM_MAX = 5
-const ELECTION_KIND_MAX = 5
+const ELECTION_KIND_MAX = 7
 
 const METRICS: MessageSchema = {
   name: 'Metrics',

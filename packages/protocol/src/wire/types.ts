@@ -98,7 +98,7 @@ export interface ModelHead {
   verified: boolean
 }
 
-export type ElectionKindName = 'claim' | 'vote' | 'lead' | 'resign' | 'fence'
+export type ElectionKindName = 'claim' | 'vote' | 'lead' | 'resign' | 'fence' | 'pre-claim' | 'pre-vote'
 
 /** A vote as carried inside a certificate: signed by its voter (`from`), so anyone can re-check it. */
 export interface SignedVoteBody {
@@ -111,7 +111,7 @@ export interface SignedVoteBody {
 
 /**
  * An election message (fields of @fedmesh/election's messages; the author is the envelope's sender).
- * `candidate` is the vote's candidate, or the proven leader of a fence; empty for claim, lead and resign.
+ * `candidate` is the (pre-)vote's candidate, or the proven leader of a fence; empty for (pre-)claim, lead and resign.
  * `electorate` is 0 only for resign. `signature` is set only on votes; `certificate` only on leads and fences.
  */
 export interface ElectionBody {
