@@ -596,22 +596,8 @@ export class Election {
       this.sendFence(candidate, now, out)
       return
     }
-    if ((promised !== undefined && promised !== candidate) || term <= this.s.persistedTerm) return
-    // Leader stickiness: while the leader's lease holds, nobody replaces it (a flaky or Byzantine node cannot
-    // depose a healthy leader).
-    if (this.leading !== undefined || this.leaseValid(now)) return
-    if (this.distrusted.has(candidate)) return
-    // The candidate must count its quorum out of at least as many members as this node knows; otherwise a
-    // candidate with a stale or understated electorate could win with few votes.
-    if (claim.electorate < this.knownSize(now)) return
-    // No term grinding: a vote goes at most one term beyond the term this node is electing, so nobody can skip
-    // ahead to a term whose preference order happens to favour them.
-    // Asking again (votes get lost, electorates change) gets the same answer even if this view changed since.
-    const reach = Math.max(this.target, this.fenceTerm + 1) + 1
-    if (promised !== candidate) {
-      if (term > reach) return
-      if (preferred(term, this.eligible(term, now)) !== candidate) return
-    }
+    const reach = this.wouldVote(term, candidate, claim.electorate, now)
+    if (reach === undefined) return
 
     // Join the election voted in, also from more than one term ahead (it ran ahead, e.g. while distrusting a leader
     // the others kept), or it would not claim the term after if preferred there. Lowering the target only narrows
@@ -620,6 +606,31 @@ export class Election {
     // repeated vote from before a restart): that would undo the restart.
     this.join(term, reach, now)
     this.castVote(term, candidate, claim.electorate, out)
+  }
+
+  /**
+   * Voting rules 3-7 (docs/election.md, "Voting") for a claim of `term` by `candidate` counted out of `electorate`:
+   * the reach (the highest term this node votes in now) if this node votes for it, else undefined.
+   */
+  private wouldVote (term: number, candidate: PeerId, electorate: number, now: number): number | undefined {
+    const promised = this.votes.get(term)
+    if ((promised !== undefined && promised !== candidate) || term <= this.s.persistedTerm) return undefined
+    // Leader stickiness: while the leader's lease holds, nobody replaces it (a flaky or Byzantine node cannot
+    // depose a healthy leader).
+    if (this.leading !== undefined || this.leaseValid(now)) return undefined
+    if (this.distrusted.has(candidate)) return undefined
+    // The candidate must count its quorum out of at least as many members as this node knows; otherwise a
+    // candidate with a stale or understated electorate could win with few votes.
+    if (electorate < this.knownSize(now)) return undefined
+    // No term grinding: a vote goes at most one term beyond the term this node is electing, so nobody can skip
+    // ahead to a term whose preference order happens to favour them.
+    // Asking again (votes get lost, electorates change) gets the same answer even if this view changed since.
+    const reach = Math.max(this.target, this.fenceTerm + 1) + 1
+    if (promised !== candidate) {
+      if (term > reach) return undefined
+      if (preferred(term, this.eligible(term, now)) !== candidate) return undefined
+    }
+    return reach
   }
 
   /** Move to the election of `term` that this node votes (or would vote) in; see onClaim. */
@@ -643,15 +654,8 @@ export class Election {
       this.sendFence(candidate, now, out)
       return
     }
-    const promised = this.votes.get(term)
-    if ((promised !== undefined && promised !== candidate) || term <= this.s.persistedTerm) return
-    if (this.leading !== undefined || this.leaseValid(now) || this.distrusted.has(candidate)) return
-    if (ask.electorate < this.knownSize(now)) return
-    const reach = Math.max(this.target, this.fenceTerm + 1) + 1
-    if (promised !== candidate) {
-      if (term > reach) return
-      if (preferred(term, this.eligible(term, now)) !== candidate) return
-    }
+    const reach = this.wouldVote(term, candidate, ask.electorate, now)
+    if (reach === undefined) return
     this.join(term, reach, now)
     out.send.push({ type: 'pre-vote', term, from: this.s.self, candidate, electorate: ask.electorate })
   }
