@@ -18,8 +18,8 @@ export interface FedmeshConfig {
   maxPeers: number
   /**
    * Dials in flight at once. One: with 20 tabs starting in one browser a WebRTC dial takes about 13 s of queued
-   * main-thread turns on both tabs whatever the concurrency, and with two in flight more than half the dials failed
-   * (each after most of its work) while one in flight lost a few percent.
+   * main-thread turns on both tabs whatever the concurrency; with two in flight 22-69 % of the dials failed (each
+   * after most of its work), with one 0-45 % (under 20 % in 4 of 6 runs). docs/benchmarks.md, "20-tab start-up".
    */
   dialConcurrency: number
   /** Per-dial timeout in ms; WebRTC through a relay on a loaded machine can take seconds. */
