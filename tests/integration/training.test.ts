@@ -4,7 +4,9 @@
  * global model by every node, attackers, a lying coordinator, a crashed coordinator and a late joiner.
  */
 import { afterEach, describe, expect, it } from 'vitest'
+import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { until } from '@fedmesh/sim'
+import { UPDATES_TOPIC } from '@fedmesh/node'
 import type { FedmeshNode } from '@fedmesh/node'
 import { initialWeights } from '@fedmesh/learner'
 import { decodeChunk } from '@fedmesh/updates'
@@ -101,6 +103,42 @@ describe('training service over the memory transport', () => {
     for (const n of honest) expect(n.election.status().excluded.map(x => x.peerId)).not.toContain(nodes[7]!.peerId)
     expect(nodes[3]!.training.status().attackCounts?.poisonedDeltas).toBeGreaterThan(0)
     expect(nodes[7]!.training.status().attackCounts?.wirePayloads).toBeGreaterThan(0)
+  }, 180_000)
+
+  it('a node that gossip never brings one member\'s updates fetches them from a neighbour and verifies every model', async () => {
+    const t = current = await trainingSim({
+      learner: 'synthetic',
+      hidden: (index) => index === 5, // the victim never coordinates: it must verify every model
+      config: { rule: 'krum', f: 1, minParticipants: 5, rounds: 3, roundDeadlineMs: 6_000, learnEveryMs: 300 }
+    })
+    const nodes = await t.add(6)
+    const [author, victim] = [nodes[1]!, nodes[5]!]
+    // a lossy path: every update chunk authored by `author` is lost on its way into the victim (dropped by its own
+    // gossipsub, so never delivered nor forwarded). Everything else flows.
+    const pubsub = victim.libp2p.services.pubsub
+    const validate = pubsub.topicValidators.get(UPDATES_TOPIC)
+    if (validate === undefined) throw new Error('the training service registers a validator for the updates topic')
+    let lost = 0
+    pubsub.topicValidators.set(UPDATES_TOPIC, async (peer, msg) => {
+      if (msg.type === 'signed' && msg.from.toString() === author.peerId) { lost++; return TopicValidatorResult.Ignore }
+      return await validate(peer, msg)
+    })
+    await t.allAt(3, nodes, 120_000)
+    const s = victim.training.status()
+    const detail = JSON.stringify({ updateFetch: s.updateFetch, models: s.models, lost }) + t.describe()
+    expect(lost, detail).toBeGreaterThan(0)
+    // without the fetch every model that includes the author's update is refused here (missing-update)
+    expect(s.models.rejected, detail).toBe(0)
+    expect(s.models.verified, detail).toBe(3)
+    expect(s.models.fetched, detail).toBe(0)
+    expect(s.updateFetch.recovered, detail).toBeGreaterThanOrEqual(1)
+    expect(s.updateFetch.failed, detail).toBe(0)
+    expect(s.updateFetch.chunks, detail).toBeGreaterThanOrEqual(s.updateFetch.recovered)
+    expect(s.updateFetch.rejected, detail).toEqual({})
+    // the author's updates were aggregated: the victim recomputed models that include them
+    expect(s.lastRound?.included.map(i => i.peer), detail).toContain(author.peerId)
+    // somebody served them
+    expect(t.statuses(nodes).reduce((n, x) => n + x.updateFetch.servedChunks, 0), detail).toBeGreaterThanOrEqual(s.updateFetch.chunks)
   }, 180_000)
 
   it('a lying coordinator: every honest node rejects its model, it is replaced, and training continues', async () => {

@@ -24,6 +24,8 @@ export {
 } from './training/training.ts'
 export { learnerTrainer, type TrainingLearner, type TrainedWeights, type TrainContext, type LearnerTrainerOptions } from './training/learner.ts'
 export { MODEL_FETCH_PROTOCOL } from './training/model-fetch.ts'
+export { UPDATE_FETCH_PROTOCOL } from './training/update-fetch.ts'
+export type { UpdateFetchStatus } from './training/update-fetcher.ts'
 export { Attacker } from './training/attacker.ts'
 export { linkProbe, LinkProbe, PROBE_PROTOCOL, type LinkProbeInit } from './link-probe/link-probe.ts'
 export * from './rendezvous/codec.ts'

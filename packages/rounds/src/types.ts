@@ -38,6 +38,12 @@ export type RoundsEvent =
   | { type: 'model-accepted', version: number, round: number, term: number, coordinator: string, digest: string, included: string[], selected: string[], excluded: string[], verified: boolean }
   /** This node refused the coordinator's model; the service should stop following it (Election.distrust). */
   | { type: 'model-rejected', version: number, round: number, term: number, coordinator: string, reason: VerificationFailure, detail: string }
+  /**
+   * A model waits for included updates this node never received (`digests`, of round `round`): ask `from` (the
+   * coordinator) or a neighbour for them (/fedmesh/updates/1.0.0) and feed them in as if gossiped (onUpdateMessage).
+   * Once per model, updateFetchAfterMs after it arrived; the grace period still bounds the wait.
+   */
+  | { type: 'fetch-updates', round: number, version: number, digests: string[], from: string }
   /** A newer model exists than this node holds: fetch `version` (weights digest `digest`) over /fedmesh/model/1.0.0. */
   | { type: 'fetch-model', version: number, digest: string, from: string }
   /**

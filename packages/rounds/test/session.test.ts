@@ -297,6 +297,37 @@ describe('RoundSession on an in-memory network', () => {
     expect(sim.sessions[5]?.model).toMatchObject({ version: 1, digest, verified: false })
   })
 
+  it('a model missing an update asks for it once (fetch-updates) and verifies when it is handed over', () => {
+    const sim = new Sim({ nodes: 6, d: D, seed: 14, behaviours: () => honest(mean, 0.005, 0.002, 14), config: { ...KRUM_F1, maxRounds: 1, graceMs: 3_000 } })
+    // node 1's update never reaches node 5 by gossip; keep what was lost, as a neighbour would hold it
+    const lost: Array<{ data: Uint8Array, from: string }> = []
+    sim.filter = (m) => {
+      const drop = m.to === 5 && m.topic === 'updates' && m.from === sim.ids[1]
+      if (drop) lost.push({ data: m.data, from: m.from })
+      return drop
+    }
+    sim.membership()
+    sim.elect(1, 0)
+    expect(lost.length).toBeGreaterThan(0)
+    expect(sim.eventsOf('fetch-updates', 5)).toHaveLength(0) // the model just arrived: gossip gets a chance first
+    sim.tick(600)
+    expect(sim.eventsOf('fetch-updates', 5)).toHaveLength(0)
+    sim.tick(500) // past updateFetchAfterMs (a third of the 3 s grace)
+    const asked = sim.eventsOf('fetch-updates', 5)
+    expect(asked).toHaveLength(1)
+    const digest = decodeChunk(lost[0]!.data)
+    if (!digest.ok) throw new Error('expected an update chunk')
+    expect(asked[0]).toEqual({ type: 'fetch-updates', round: 1, version: 1, digests: [digest.value.digest], from: sim.ids[0] })
+    sim.tick(500)
+    expect(sim.eventsOf('fetch-updates', 5)).toHaveLength(1) // once per model
+    expect(sim.sessions[5]?.model.version).toBe(0)
+    // handed over (as /fedmesh/updates/1.0.0 would): the parked model verifies at once
+    for (const m of lost) sim.handle(5, sim.sessions[5]!.onUpdateMessage(m.data, m.from))
+    expect(sim.sessions[5]?.model).toMatchObject({ version: 1, digest: sim.sessions[0]!.model.digest, verified: true })
+    expect(sim.sessions[5]?.status().rejects.model['verification:missing-update']).toBeUndefined()
+    expect(sim.sessions[5]?.status().counters.updateFetches).toBe(1)
+  })
+
   it('a model this node disproved is not fetched on a new leader\'s word: only f + 1 vouchers lift that', () => {
     const sim = new Sim({ nodes: 6, d: D, seed: 15, behaviours: () => honest(mean, 0.005, 0.002, 15), config: { ...KRUM_F1, maxRounds: 1 } })
     // the coordinator lies to node 5 alone: node 5 gets a shifted model whose digest matches its weights

@@ -14,13 +14,16 @@ import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { TypedEventEmitter } from 'main-event'
 import { RoundSession, flatDelta } from '@fedmesh/rounds'
 import type { Output, RoundsEvent, RoundsStatus, Verdict } from '@fedmesh/rounds'
-import { decodeChunk, encodeGlobalModel, flattenTensors, float32PayloadBound, quantizeDelta, unflattenTensors } from '@fedmesh/updates'
+import { DEFAULT_MAX_CHUNK_BYTES, decodeChunk, encodeGlobalModel, flattenTensors, float32PayloadBound, quantizeDelta, unflattenTensors } from '@fedmesh/updates'
 import type { ModelUpdate, Tensor, TensorSpec } from '@fedmesh/updates'
 import type { AggregatorSpec } from '@fedmesh/aggregation'
 import type { CheckpointStore } from '@fedmesh/checkpoint'
 import { Attacker } from './attacker.ts'
 import { MODEL_FETCH_PROTOCOL, requestModel, serveModelRequest } from './model-fetch.ts'
 import type { ModelRequest } from './model-fetch.ts'
+import { UPDATE_FETCH_PROTOCOL } from './update-fetch.ts'
+import { UpdateFetcher } from './update-fetcher.ts'
+import type { UpdateFetchStatus } from './update-fetcher.ts'
 import type { TrainingLearner } from './learner.ts'
 import type { Heartbeat } from '../heartbeat/heartbeat.ts'
 import type { Ticker } from '../timers/ticker.ts'
@@ -168,6 +171,8 @@ export interface TrainingStatus {
    * wanted: the model this node means to adopt unverified, while it waits for f + 1 vouchers (`asked` once it has them).
    */
   fetch: { requested: number, fetched: number, failed: number, served: number, refused: number, catchUps: number, unvouched: number, wanted?: { version: number, digest: string, from: string, asked: boolean }, lastError?: string }
+  /** Updates a parked model lacked, asked of neighbours over /fedmesh/updates/1.0.0 (and what this node served). */
+  updateFetch: UpdateFetchStatus
   suspicion: Array<{ peer: string, score: number, quarantined: boolean, reasons: Record<string, number> }>
   quarantined: string[]
   /**
@@ -251,6 +256,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
   private readonly traffic = { messagesIn: 0, messagesOut: 0, bytesIn: 0, bytesOut: 0, publishErrors: 0 }
   private lastTrain: { loss?: number, lossBefore?: number, ms?: number, error?: string } = {}
   private lastFetchError: string | undefined
+  private readonly updateFetcher: UpdateFetcher
 
   constructor (private readonly components: TrainingComponents, private readonly init: TrainingInit) {
     super()
@@ -268,6 +274,28 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
       maxNorm: init.maxNorm ?? 100,
       stallTimeoutMs: init.stallTimeoutMs ?? 4 * (init.deadlineMs ?? 30_000)
     }
+    this.updateFetcher = new UpdateFetcher({
+      topic: UPDATES_TOPIC,
+      self: this.self,
+      session: () => this.running ? this.info?.session : undefined,
+      connection: peer => this.directConnection(peer),
+      neighbours: () => this.init.neighbours(),
+      missing: (round, digests) => digests.filter(d => this.s?.pool.get(round, d) === undefined),
+      firstRound: () => this.s?.pool.window[0] ?? 1,
+      deliver: (from, data) => {
+        const s = this.s
+        if (s === undefined || !this.running) return 'no-session'
+        const r = s.onUpdateMessage(data, from)
+        this.apply(r)
+        return r.verdict === 'accept' && r.reason === undefined ? undefined : r.reason ?? r.verdict
+      },
+      // a chunk's data is at most maxChunkBytes (plus the signed envelope); an update at most its float32 bound
+      limits: digests => {
+        const chunk = this.init.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES
+        return { maxFrameBytes: chunk + 1024, maxFrames: digests * (Math.ceil(float32PayloadBound(this.shapes) / chunk) + 1) }
+      },
+      timeoutMs: Math.min(this.init.fetchTimeoutMs ?? 15_000, this.cfg.graceMs)
+    })
     this.onLeaderChanged = this.onLeaderChanged.bind(this)
     this.onMembershipChange = this.onMembershipChange.bind(this)
   }
@@ -276,6 +304,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
 
   async start (): Promise<void> {
     await this.components.registrar.handle(MODEL_FETCH_PROTOCOL, (stream) => { void this.serve(stream) }, { maxInboundStreams: 4, runOnLimitedConnection: false })
+    await this.components.registrar.handle(UPDATE_FETCH_PROTOCOL, (stream) => { void this.updateFetcher.serve(stream) }, { maxInboundStreams: 4, runOnLimitedConnection: false })
   }
 
   afterStart (): void {
@@ -287,6 +316,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
     this.running = false
     this.detach()
     await this.components.registrar.unhandle(MODEL_FETCH_PROTOCOL)
+    await this.components.registrar.unhandle(UPDATE_FETCH_PROTOCOL)
   }
 
   /** The round session, once begun (tests and the status API read it). */
@@ -379,7 +409,10 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
     try {
       if (topic === 'model') this.noteModelChunk(msg.data)
       const r = topic === 'updates' ? s.onUpdateMessage(msg.data, from) : s.onModelMessage(msg.data, from)
-      if (topic === 'updates' && r.verdict === 'accept' && r.reason === undefined) this.noteUpdate(msg.data)
+      if (topic === 'updates' && r.verdict === 'accept' && r.reason === undefined) {
+        this.noteUpdate(msg.data)
+        this.updateFetcher.keep(msg)
+      }
       this.apply(r)
       // the session counts its own reasons (status().training.updates.rejected / models.rejectReasons)
       return VERDICT[r.verdict]
@@ -560,6 +593,9 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
           this.excludedCoordinators.add(e.coordinator)
           this.init.election().exclude(e.coordinator, `model v${e.version} failed verification: ${e.reason}`)
         }
+        break
+      case 'fetch-updates':
+        this.updateFetcher.ask(e)
         break
       case 'fetch-model':
         this.wanted = { version: e.version, from: e.from }
@@ -765,7 +801,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
       const candidates = [...new Set([w.from, ...this.init.neighbours()])].filter(p => p !== this.self)
       for (const peer of candidates) {
         if (this.wanted !== w) return
-        const connection = this.components.connectionManager.getConnections().find(c => c.remotePeer.toString() === peer && c.status === 'open' && c.limits == null)
+        const connection = this.directConnection(peer)
         if (connection === undefined) continue
         try {
           const bytes = await requestModel(connection, { session: this.info.session, version: w.version }, cap, this.init.fetchTimeoutMs ?? 15_000)
@@ -783,6 +819,10 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
       this.fetching = false
       this.lastFetchAt = this.clock.now()
     }
+  }
+
+  private directConnection (peer: string): Connection | undefined {
+    return this.components.connectionManager.getConnections().find(c => c.remotePeer.toString() === peer && c.status === 'open' && c.limits == null)
   }
 
   // --- status -----------------------------------------------------------------------------------------------------
@@ -841,6 +881,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
         ...(rs?.fetching !== undefined ? { wanted: { version: rs.fetching.version, digest: rs.fetching.digest, from: rs.fetching.from, asked: rs.fetching.asked } } : {}),
         ...(this.lastFetchError !== undefined ? { lastError: this.lastFetchError } : {})
       },
+      updateFetch: this.updateFetcher.status(),
       suspicion: (rs?.suspicion ?? []).map(p => ({ peer: p.peer, score: round3(p.score), quarantined: p.quarantined, reasons: { ...p.reasons } as Record<string, number> })),
       quarantined,
       excludedCoordinators: [...new Set([...this.excludedCoordinators, ...this.stalledCoordinators.keys()])],

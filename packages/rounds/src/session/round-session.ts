@@ -37,6 +37,12 @@ export interface RoundSessionConfig {
   deadlineMs?: number
   /** How long a verifier waits for included updates (or the round announcement) still in flight; default 3 s. */
   graceMs?: number
+  /**
+   * How long a model missing included updates waits for gossip before this node asks its neighbours for them
+   * ('fetch-updates'); default a third of graceMs. Gossip usually delivers them first; a verifier that lost one
+   * (a congested mesh link, an update outside its window when it arrived) would otherwise reject a good model.
+   */
+  updateFetchAfterMs?: number
   suspicion?: SuspicionConfig
   maxChunkBytes?: number
   /** As coordinator, stop opening rounds after this one (simulations, bounded demo runs). */
@@ -72,6 +78,8 @@ interface PendingModel {
   since: number
   /** Verify against the previous model and replace the current one (same version, higher term). */
   replace: boolean
+  /** A 'fetch-updates' event went out for its missing updates. */
+  asked?: boolean
 }
 
 const ROUND_OPEN_MAX_BYTES = 4096
@@ -93,7 +101,7 @@ export class RoundSession {
   readonly models: ModelState
   /** Dropped model-topic messages and refused models, by reason. */
   readonly modelRejects = new ReasonCounters()
-  readonly counters = { roundsOpened: 0, roundsClosed: 0, extensions: 0, modelsAccepted: 0, modelsVerified: 0, modelsRejected: 0, modelsFetched: 0, rollbacks: 0, updatesAccepted: 0 }
+  readonly counters = { roundsOpened: 0, roundsClosed: 0, extensions: 0, modelsAccepted: 0, modelsVerified: 0, modelsRejected: 0, modelsFetched: 0, rollbacks: 0, updatesAccepted: 0, updateFetches: 0 }
   private readonly modelReassembler: Reassembler
   private alive = new Set<string>()
   private pending: PendingModel[] = []
@@ -118,6 +126,7 @@ export class RoundSession {
       minParticipants: config.minParticipants ?? 3,
       deadlineMs: config.deadlineMs ?? 30_000,
       graceMs: config.graceMs ?? 3_000,
+      updateFetchAfterMs: config.updateFetchAfterMs ?? (config.graceMs ?? 3_000) / 3,
       maxChunkBytes: config.maxChunkBytes,
       maxRounds: config.maxRounds,
       aggregate: config.aggregate ?? aggregateRound,
@@ -452,7 +461,15 @@ export class RoundSession {
         this.acceptModel(p.model, result.aggregate, result.inputs, p.replace, true, out)
         continue
       }
-      if (result.reason === 'missing-update' && !expired) { keep.push(p); continue }
+      if (result.reason === 'missing-update' && !expired) {
+        if (p.asked !== true && now - p.since >= this.config.updateFetchAfterMs) {
+          p.asked = true
+          this.counters.updateFetches++
+          out.events.push({ type: 'fetch-updates', round: p.model.round, version: p.model.version, digests: result.missing, from: p.from })
+        }
+        keep.push(p)
+        continue
+      }
       this.reject(p, result.reason, result.detail, result.reason === 'missing-update' ? 'unverifiable-model' : 'failed-verification', out)
     }
     this.pending.push(...keep)
