@@ -197,10 +197,10 @@ export class Sim {
     this.run()
   }
 
-  /** The slow nodes finish training now (down nodes never do). */
-  trainDeferred (): void {
-    const list = this.deferred
-    this.deferred = []
+  /** The slow nodes (or those of them `only` picks) finish training now (down nodes never do). */
+  trainDeferred (only: (node: number) => boolean = () => true): void {
+    const list = this.deferred.filter(d => only(d.node))
+    this.deferred = this.deferred.filter(d => !only(d.node))
     for (const { node, event } of list) if (!this.down.has(node)) this.train(node, event)
     this.run()
   }

@@ -140,18 +140,60 @@ describe('RoundSession on an in-memory network', () => {
     expect(sim.eventsOf('round-closed', 1)).toEqual([expect.objectContaining({ round: 1, included: 5, stragglers: [sim.ids[5], sim.ids[6]].sort() })])
   })
 
-  it('the last f expected members are waited for only twice the grace: a withholder cannot hold every round to its deadline', () => {
+  it('failover does not wait for the coordinator it took over from, though the failure detector still lists it alive', () => {
+    const sim = new Sim({ nodes: 7, d: D, seed: 23, behaviours: () => honest(mean, 0.005, 0.002, 23), config: { ...KRUM_F1, maxRounds: 1, deadlineMs: 10_000, graceMs: 2_000 } })
+    sim.slow.add(0) // the coordinator has not trained yet when its tab closes
+    sim.slow.add(6) // and one member never reports: two missing, more than f = 1, so the round waits
+    sim.membership()
+    sim.elect(1, 0)
+    sim.tick(3_000)
+    expect(sim.sessions[1]?.model.version).toBe(0)
+    sim.down.add(0) // gone, but nobody's membership view has noticed yet
+    sim.elect(2, 1)
+    expect(sim.eventsOf('round-opened', 3).at(-1)).toMatchObject({ round: 1, term: 2, failover: true })
+    sim.tick(100) // node 1's first look at the round it took over: all but f are in
+    sim.tick(900)
+    expect(sim.sessions[3]?.model.version).toBe(0)
+    sim.tick(100)
+    // only node 6 is missing among those expected: the last-f wait (the 1 s floor), not the deadline 7 s away
+    expect(sim.eventsOf('round-closed', 1)).toEqual([expect.objectContaining({ round: 1, included: 5, expected: 6, stragglers: [sim.ids[6]], durationMs: 1_100 })])
+    expect(sim.sessions.slice(1, 6).map(s => s.model.version)).toEqual([1, 1, 1, 1, 1])
+  })
+
+  it('the last f expected members are waited for only briefly: a withholder cannot hold every round to its deadline', () => {
     const sim = new Sim({ nodes: 7, d: D, seed: 21, behaviours: () => honest(mean, 0.005, 0.002, 21), config: { ...KRUM_F1, maxRounds: 1, deadlineMs: 10_000, graceMs: 2_000 } })
     sim.slow.add(6) // one member (f = 1) never reports
     sim.membership()
     sim.elect(1, 0)
-    sim.tick(3_900)
+    // the others all reported at once (no spread): the 1 s floor, for chunks still in flight
+    sim.tick(900)
     expect(sim.sessions[0]?.model.version).toBe(0)
     sim.tick(100)
-    expect(sim.eventsOf('round-closed', 0)).toEqual([expect.objectContaining({ round: 1, included: 6, stragglers: [sim.ids[6]], durationMs: 4_000 })])
+    expect(sim.eventsOf('round-closed', 0)).toEqual([expect.objectContaining({ round: 1, included: 6, stragglers: [sim.ids[6]], durationMs: 1_000 })])
     expect(sim.sessions.slice(1, 6).map(s => s.model.version)).toEqual([1, 1, 1, 1, 1])
     // a straggler, not a suspect
     expect(sim.sessions[1]?.suspicion.snapshot().find(p => p.peer === sim.ids[6])).toBeUndefined()
+  })
+
+  it('the wait for the last f is half the spread of the others\' arrivals, at most twice the grace', () => {
+    const run = (releaseAt: number): { closedAt: number | undefined, stragglers: string[] | undefined } => {
+      const sim = new Sim({ nodes: 7, d: D, seed: 22, behaviours: () => honest(mean, 0.005, 0.002, 22), config: { ...KRUM_F1, maxRounds: 1, deadlineMs: 60_000, graceMs: 3_000 } })
+      sim.slow.add(5)
+      sim.slow.add(6) // never reports
+      sim.membership()
+      sim.elect(1, 0) // nodes 0-4 report at t = 0: 5 of 7, two short of all but f
+      sim.tick(releaseAt)
+      sim.trainDeferred(node => node === 5) // node 5 reports at releaseAt: all but f = 1
+      for (let t = 0; t < 20_000 && sim.sessions[0]?.model.version === 0; t += 100) sim.tick(100)
+      const closed = sim.eventsOf('round-closed', 0)[0]
+      return { closedAt: closed?.durationMs, stragglers: closed?.stragglers }
+    }
+    // arrivals spread over 4 s: node 6 is waited for 2 s more
+    expect(run(4_000)).toEqual({ closedAt: 6_000, stragglers: [expect.any(String)] })
+    // spread over 1 s: the 1 s floor
+    expect(run(1_000)).toEqual({ closedAt: 2_000, stragglers: [expect.any(String)] })
+    // spread over 16 s: capped at twice the grace
+    expect(run(16_000)).toEqual({ closedAt: 22_000, stragglers: [expect.any(String)] })
   })
 
   it('a stale coordinator (lower term) is ignored after the new term is known', () => {
@@ -197,10 +239,15 @@ describe('RoundSession on an in-memory network', () => {
 
   describe('the announcement of round r + 2 overtakes global model r + 1 on its way to a node', () => {
     // node 5 does not receive model v1 when it is published: the coordinator's round-2 announcement reaches it first
-    function overtaken (seed: number): { sim: Sim, held: Array<{ data: Uint8Array, from: string }> } {
+    /** `withholder`: a node whose round-2 update is lost, so the round waits for more than node 5. */
+    function overtaken (seed: number, withholder?: number): { sim: Sim, held: Array<{ data: Uint8Array, from: string }> } {
       const sim = new Sim({ nodes: 6, d: D, seed, behaviours: () => honest(mean, 0.005, 0.002, seed), config: { ...KRUM_F1, maxRounds: 2 } })
       const held: Array<{ data: Uint8Array, from: string }> = []
       sim.filter = (m) => {
+        if (withholder !== undefined && m.topic === 'updates' && m.from === sim.ids[withholder]) {
+          const c = decodeChunk(m.data)
+          return c.ok && c.value.round === 2
+        }
         if (m.to !== 5 || m.topic !== 'model') return false
         const c = decodeChunk(m.data)
         if (!c.ok || c.value.kind !== 'global-model' || c.value.round !== 1) return false
@@ -231,16 +278,19 @@ describe('RoundSession on an in-memory network', () => {
     })
 
     it('if the model never comes, the node fetches it after the grace period and still trains in round r + 2', () => {
-      const { sim } = overtaken(12)
+      // with node 4's update lost too, round 2 waits for two (more than f) and node 5 can still make it; were node 5
+      // the only one missing, the round would close after the last-f wait (1 s here) and leave it out as a straggler
+      const { sim } = overtaken(12, 4)
       sim.tick(1_000)
       expect(sim.events.filter(e => e.node === 5 && e.event.type === 'fetch-model')).toHaveLength(0)
       sim.tick(1_500) // past the 2 s grace period
       const own = sim.events.filter(e => e.node === 5).map(e => e.event)
       expect(own.find(e => e.type === 'fetch-model')).toMatchObject({ version: 1, from: sim.ids[0] })
       expect(own.filter(e => e.type === 'train').map(e => (e as { round: number }).round)).toEqual([1, 2])
+      sim.tick(1_500) // the last-f wait for node 4: half the 2.5 s spread of the arrivals
       // round 2 closed with node 5's update (it was expected) long before its 10 s deadline
       const closed = sim.eventsOf('round-closed', 0).at(-1)
-      expect(closed).toMatchObject({ round: 2, included: 6, expected: 6 })
+      expect(closed).toMatchObject({ round: 2, included: 5, expected: 6, stragglers: [sim.ids[4]] })
       expect(closed?.durationMs).toBeLessThan(10_000)
       expect(new Set(sim.sessions.map(s => s.model.digest)).size).toBe(1)
       expect(sim.sessions[5]?.status().modelVerified).toBe(true)

@@ -15,8 +15,13 @@ export interface CoordinatorConfig {
   minParticipants: number
   /** Round duration announced to participants (from receipt). */
   deadlineMs: number
-  /** How long the last f expected members are waited for once all the others reported; default 6 s. */
+  /**
+   * How long the last f expected members are waited for once all the others reported: half the spread of the
+   * arrivals so far, at least `lastFWaitMinMs` (default 1 s, for updates in flight) and at most `lastFWaitMs`
+   * (default 6 s).
+   */
   lastFWaitMs?: number
+  lastFWaitMinMs?: number
   maxChunkBytes?: number
   /** Default aggregateRound. */
   aggregate?: (base: readonly Tensor[], updates: readonly HeldUpdate[], spec: AggregatorSpec) => RoundAggregate
@@ -29,8 +34,9 @@ export interface OpenRound {
   expected: Set<string>
   extensions: number
   failover: boolean
-  /** When every expected member but at most f had reported (with minParticipants in hand). */
+  /** When every expected member but at most f had reported (with minParticipants in hand), and until when the rest are waited for. */
   mostReportedAt?: number
+  lastFUntil?: number
 }
 
 export type CloseDecision =
@@ -88,14 +94,14 @@ export class RoundCoordinator {
   }
 
   /**
-   * Close when every expected member (still alive) reported; when all but at most f did, lastFWaitMs later; else at
-   * the deadline with at least minParticipants; below that at the deadline, extend. `held` are the round's updates in
-   * arrival order; quarantined senders and second updates of a sender are left out here.
+   * Close when every expected member (still alive) reported; when all but at most f did, a short wait later (see
+   * lastFWait); else at the deadline with at least minParticipants; below that at the deadline, extend. `held` are the
+   * round's updates in arrival order; quarantined senders and second updates of a sender are left out here.
    *
    * Why the last f are waited for only briefly: the rule tolerates f Byzantine members, and one that withholds its
-   * update (or sends garbage that never reaches this node) looks exactly like a slow honest one. Waiting for it until
-   * the deadline would let f attackers hold every round that long; the cost of the short wait is at most f honest
-   * stragglers per round, left out (not suspected), as at the deadline.
+   * update (or sends garbage that never reaches this node: gossipsub drops it at the first hop) looks exactly like a
+   * slow honest one. Waiting for it until the deadline would let f attackers hold every round that long; the cost of
+   * the short wait is at most f honest stragglers per round, left out (not suspected), as at the deadline.
    */
   decide (held: readonly HeldUpdate[], alive: ReadonlySet<string>, quarantined: (peer: string) => boolean, now: number): CloseDecision {
     const c = this.current
@@ -111,8 +117,11 @@ export class RoundCoordinator {
     const need = this.config.minParticipants
     if (waitingFor.length === 0 && inputs.length >= need) return { action: 'close', inputs, stragglers: [] }
     if (waitingFor.length <= (this.config.aggregator.f ?? 0) && inputs.length >= need) {
-      c.mostReportedAt ??= now
-      if (now >= Math.min(c.deadlineAt, c.mostReportedAt + (this.config.lastFWaitMs ?? 6_000))) return { action: 'close', inputs, stragglers: waitingFor.sort() }
+      if (c.mostReportedAt === undefined) {
+        c.mostReportedAt = now
+        c.lastFUntil = now + this.lastFWait(inputs)
+      }
+      if (now >= Math.min(c.deadlineAt, c.lastFUntil ?? now)) return { action: 'close', inputs, stragglers: waitingFor.sort() }
       return { action: 'wait' }
     }
     if (now < c.deadlineAt) return { action: 'wait' }
@@ -126,6 +135,26 @@ export class RoundCoordinator {
       detail = `${(err as Error).message} (have ${inputs.length} updates)`
     }
     return { action: 'extend', reason, detail, have: inputs.length, need, waitingFor: waitingFor.sort() }
+  }
+
+  /**
+   * The wait for the last f, from the arrivals of the others: half the time between the first and the last of them.
+   * Honest members that trained alike arrive alike, so one more than half that spread behind them is unlikely to be
+   * an honest straggler about to report; a fixed wait would instead add its whole length to every round in which an
+   * attacker withholds. At least lastFWaitMinMs (chunks in flight), at most lastFWaitMs (the earlier fixed wait).
+   * A Byzantine member can stretch the spread (report early) but not beyond lastFWaitMs.
+   */
+  private lastFWait (inputs: readonly HeldUpdate[]): number {
+    const max = this.config.lastFWaitMs ?? 6_000
+    const min = Math.min(this.config.lastFWaitMinMs ?? 1_000, max)
+    let first = Infinity
+    let last = -Infinity
+    for (const h of inputs) {
+      if (h.receivedAt < first) first = h.receivedAt
+      if (h.receivedAt > last) last = h.receivedAt
+    }
+    const spread = inputs.length > 1 ? last - first : 0
+    return Math.min(max, Math.max(min, spread / 2))
   }
 
   /** Extends the open round by one more deadline and re-announces it (for nodes that missed the first one). */

@@ -144,8 +144,9 @@ export class RoundSession {
       aggregator: this.config.aggregator,
       minParticipants: this.config.minParticipants,
       deadlineMs: this.config.deadlineMs,
-      // twice the grace: a member one model behind waits a grace for it in flight, then fetches it and trains
+      // at most twice the grace: a member one model behind waits a grace for it in flight, then fetches it and trains
       lastFWaitMs: 2 * this.config.graceMs,
+      lastFWaitMinMs: Math.min(1_000, this.config.graceMs),
       maxChunkBytes: config.maxChunkBytes,
       aggregate: this.config.aggregate
     })
@@ -587,8 +588,11 @@ export class RoundSession {
       const failover = a !== undefined && a.open.round === round && a.open.term < term
       const expected = this.admission.expected(round, this.alive)
       expected.add(this.config.self)
+      // The coordinator this node takes over from resigned or stopped leading: it is not waited for (its update counts
+      // if it is already here). Until the failure detector drops it from the alive view it would hold the round.
+      if (failover && a.open.coordinator !== this.config.self) expected.delete(a.open.coordinator)
       // Taking over a round: the updates already sent stay valid, so only what is left of its deadline (as this node
-      // saw it) is waited for expected members that have not reported (the old coordinator, a garbage sender), and at
+      // saw it) is waited for expected members that have not reported (a withholder, a garbage sender), and at
       // least the verification grace, for updates still in flight. A new deadline would add a whole one to failover.
       const deadlineAt = failover ? Math.max(now + this.config.graceMs, a.deadlineAt) : now + this.config.deadlineMs
       const { open, chunks } = this.coordinator.open(round, term, this.model, expected, now, failover, deadlineAt)
