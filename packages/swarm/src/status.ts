@@ -49,6 +49,8 @@ export interface TrainingView {
   verifiedModel: boolean
   /** fetch.catchUps: models fetched because the leader advertised a newer one (anti-entropy). */
   fetch?: { catchUps?: number }
+  /** Included updates a verifier lacked and asked its neighbours for (/fedmesh/updates/1.0.0). */
+  updateFetch?: { asked?: number, recovered?: number, failed?: number, chunks?: number, servedChunks?: number }
   round?: number
   lastRound?: {
     version: number

@@ -83,6 +83,11 @@ export interface TrainingSummary {
   /** Summed over tabs (each tab's last status): global models rejected by reason, updates dropped by reason. */
   modelsRejected: Record<string, number>
   updatesRejected: Record<string, number>
+  /**
+   * Summed over tabs: models that lacked included updates after a third of the grace (asked), how many got them all
+   * from a neighbour (recovered) or not (failed), and the chunks fetched.
+   */
+  updateFetch: Record<string, number>
   /** Per attacker tab: rounds its update was selected / not selected / excluded, and the tabs that quarantined it. */
   attackers: Array<{ tab: number, attack?: string, selected: number, notSelected: number, excluded: number, quarantinedBy: number }>
   /** Peers quarantined by any honest tab (at its last status), as tabs; honestQuarantined counts the honest ones. */
@@ -306,6 +311,7 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
   const lastOpen = new Set(record.samples.at(-1)?.openTabs ?? [])
   const modelsRejected: Record<string, number> = {}
   const updatesRejected: Record<string, number> = {}
+  const updateFetch: Record<string, number> = {}
   const quarantinedBy = new Map<number, number>()
   const final: TrainingSummary['final'] = []
   for (const [tab, o] of [...latest].sort((a, b) => a[0] - b[0])) {
@@ -313,6 +319,7 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
     if (t === undefined) continue
     addCounts(modelsRejected, t.models?.rejectReasons)
     addCounts(updatesRejected, t.updates?.rejected)
+    addCounts(updateFetch, t.updateFetch)
     if (!attackers.has(tab)) {
       for (const p of Array.isArray(t.quarantined) ? t.quarantined : []) {
         const q = tabOf.get(p)
@@ -355,6 +362,7 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
     overhead,
     modelsRejected,
     updatesRejected,
+    updateFetch,
     attackers: record.attackerTabs.map(tab => {
       const o = latest.get(tab)
       const attack = o === undefined ? undefined : trainingOf(o)?.attack

@@ -8,7 +8,7 @@ import type { TrainingRecord } from '../src/training-report.ts'
 const peer = (tab: number): string => `p${tab}`
 const peerIds = new Map([0, 1, 2, 3].map(t => [t, peer(t)]))
 
-interface Tr { version: number, term?: number, coordinator?: number, lastRound?: { version: number, term: number, coordinator: number, selected: number[], notSelected?: number[], excluded?: number[], total?: number }, models?: Record<string, number>, updates?: Record<string, number>, quarantined?: number[], lossBefore?: number, leader?: [number, number], state?: string, message?: string, waitingFor?: number[], verified?: boolean, digest?: string, catchUps?: number, leadsIn?: number, electionRejected?: Record<string, number> }
+interface Tr { version: number, term?: number, coordinator?: number, lastRound?: { version: number, term: number, coordinator: number, selected: number[], notSelected?: number[], excluded?: number[], total?: number }, models?: Record<string, number>, updates?: Record<string, number>, quarantined?: number[], lossBefore?: number, leader?: [number, number], state?: string, message?: string, waitingFor?: number[], verified?: boolean, digest?: string, catchUps?: number, updateFetch?: Record<string, number>, leadsIn?: number, electionRejected?: Record<string, number> }
 
 function ob (tab: number, at: number, t: Tr): TabObservation {
   const training: TrainingView = {
@@ -21,6 +21,7 @@ function ob (tab: number, at: number, t: Tr): TabObservation {
     modelDigest: t.digest ?? `d${t.version}`,
     verifiedModel: t.verified ?? true,
     fetch: { catchUps: t.catchUps ?? 0 },
+    ...(t.updateFetch === undefined ? {} : { updateFetch: t.updateFetch }),
     ...(t.lastRound === undefined
       ? {}
       : {
@@ -68,7 +69,7 @@ const samples: PollSample[] = [
     ob(2, 2500, { version: 2, coordinator: 0, lastRound: v2(600) })] },
   { at: 4000, openTabs: [1, 2, 3], observations: [
     ob(1, 4000, { version: 3, term: 2, coordinator: 1, lastRound: v3(700), lossBefore: 1, leader: [1, 2], models: { 'digest-mismatch': 1 }, updates: { garbage: 2 }, leadsIn: 7, electionRejected: { replayed: 2, 'bad-vote-signature': 1 } }),
-    ob(2, 4000, { version: 3, term: 2, coordinator: 1, lastRound: v3(800), lossBefore: 1.5, leader: [1, 2], updates: { garbage: 3 }, quarantined: [3] }),
+    ob(2, 4000, { version: 3, term: 2, coordinator: 1, lastRound: v3(800), lossBefore: 1.5, leader: [1, 2], updates: { garbage: 3 }, quarantined: [3], updateFetch: { asked: 2, recovered: 1, failed: 1, chunks: 3 } }),
     ob(3, 4000, { version: 3, term: 2, coordinator: 1, lastRound: v3(5), leader: [1, 2], quarantined: [1] })] }
 ]
 
@@ -118,6 +119,7 @@ describe('analyzeTraining', () => {
   it('sums rejections over every tab\'s last status, and tells honest from attacker quarantines', () => {
     expect(s.modelsRejected).toEqual({ 'digest-mismatch': 1 })
     expect(s.updatesRejected).toEqual({ garbage: 6 })
+    expect(s.updateFetch).toEqual({ asked: 2, recovered: 1, failed: 1, chunks: 3 })
     // the attacker's claim that tab 1 is quarantined does not count: only honest tabs' views do
     expect(s.quarantinedTabs).toEqual([3])
     expect(s.honestQuarantined).toBe(0)
