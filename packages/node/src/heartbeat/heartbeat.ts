@@ -63,6 +63,7 @@ export class Heartbeat extends TypedEventEmitter<HeartbeatEvents> implements Sta
   private readonly accepted = new WeakMap<Message, WireMessage>()
   private readonly receivedTimes: number[] = []
   private seq = 0
+  private leaving = false
   private stops: Array<() => void> = []
   private pingCursor = 0
 
@@ -92,7 +93,18 @@ export class Heartbeat extends TypedEventEmitter<HeartbeatEvents> implements Sta
 
   readonly [Symbol.toStringTag] = '@fedmesh/heartbeat'
 
-  start (): void {}
+  start (): void {
+    this.leaving = false
+  }
+
+  /**
+   * Stopping: publish nothing more, even while other services linger in their beforeStop (the election's resign).
+   * A closing tab is already `hidden` (pagehide), and one more heartbeat saying so would make every receiver grant
+   * it a hidden tab's silence (hiddenPauseMs, 65 s) instead of declaring it dead in seconds.
+   */
+  beforeStop (): void {
+    this.leaving = true
+  }
 
   afterStart (): void {
     const pubsub = this.components.pubsub
@@ -207,6 +219,7 @@ export class Heartbeat extends TypedEventEmitter<HeartbeatEvents> implements Sta
   }
 
   async publish (): Promise<void> {
+    if (this.leaving) return
     try {
       // body() reads and resets the lag and rate samplers: build it once and share it with local listeners
       const body = this.body()
