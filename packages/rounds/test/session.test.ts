@@ -347,6 +347,31 @@ describe('RoundSession on an in-memory network', () => {
     expect(sim.sessions[5]?.model).toMatchObject({ version: 1, digest, verified: false })
   })
 
+  it('an update that reached nobody is published again while its round stays open, and the round closes', () => {
+    const sim = new Sim({ nodes: 6, d: D, seed: 21, behaviours: () => honest(mean, 0.005, 0.002, 21), config: { aggregator: { rule: 'krum', f: 1 }, minParticipants: 6, maxRounds: 1, deadlineMs: 10_000 } })
+    // node 1's first publication is lost on every link (published before the mesh formed): 5 of the 6 needed
+    let lossy = true
+    sim.filter = (m) => lossy && m.topic === 'updates' && m.from === sim.ids[1]
+    sim.membership()
+    sim.elect(1, 0)
+    lossy = false
+    expect(sim.sessions.map(s => s.model.version)).toEqual([0, 0, 0, 0, 0, 0])
+    sim.tick(9_000)
+    expect(sim.sessions[1]?.status().counters.updatesResent).toBe(0)
+    expect(sim.sessions.map(s => s.model.version)).toEqual([0, 0, 0, 0, 0, 0])
+    sim.tick(1_000) // a deadline without the round closing: every member publishes its update again
+    expect(sim.sessions[1]?.status().counters.updatesResent).toBe(1)
+    expect(sim.sessions.map(s => s.model.version)).toEqual([1, 1, 1, 1, 1, 1])
+    expect(sim.eventsOf('model-accepted', 3)[0]?.included).toContain(sim.ids[1])
+    // a copy is a duplicate, never a second update
+    for (const s of sim.sessions) expect(s.status().suspicion.filter(p => p.reasons.equivocation !== undefined)).toEqual([])
+    expect(sim.sessions[3]?.status().rejects.updates.duplicate).toBeGreaterThan(0)
+    // the closed round's update is forgotten: no more resends
+    const resent = sim.sessions.map(s => s.status().counters.updatesResent)
+    sim.tick(20_000)
+    expect(sim.sessions.map(s => s.status().counters.updatesResent)).toEqual(resent)
+  })
+
   it('a model missing an update asks for it once (fetch-updates) and verifies when it is handed over', () => {
     const sim = new Sim({ nodes: 6, d: D, seed: 14, behaviours: () => honest(mean, 0.005, 0.002, 14), config: { ...KRUM_F1, maxRounds: 1, graceMs: 3_000 } })
     // node 1's update never reaches node 5 by gossip; keep what was lost, as a neighbour would hold it

@@ -63,7 +63,7 @@ export interface TrainingView {
     overheadMs: { updateToModel?: number, modelToVerified?: number, total?: number }
   }
   models?: { accepted: number, verified: number, rejected: number, rejectReasons: Record<string, number> }
-  updates?: { sent: number, received: number, rejected: Record<string, number> }
+  updates?: { sent: number, received: number, resent?: number, rejected: Record<string, number> }
   training?: { runs: number, lastLoss?: number, lastLossBefore?: number }
   quarantined?: string[]
   /** Leaders this tab gave up on for making no progress. */

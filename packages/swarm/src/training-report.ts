@@ -88,6 +88,8 @@ export interface TrainingSummary {
    * from a neighbour (recovered) or not (failed), and the chunks fetched.
    */
   updateFetch: Record<string, number>
+  /** Summed over tabs: updates published again because their round stayed open a deadline after they were sent. */
+  updatesResent: number
   /** Per attacker tab: rounds its update was selected / not selected / excluded, and the tabs that quarantined it. */
   attackers: Array<{ tab: number, attack?: string, selected: number, notSelected: number, excluded: number, quarantinedBy: number }>
   /** Peers quarantined by any honest tab (at its last status), as tabs; honestQuarantined counts the honest ones. */
@@ -312,6 +314,7 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
   const modelsRejected: Record<string, number> = {}
   const updatesRejected: Record<string, number> = {}
   const updateFetch: Record<string, number> = {}
+  let updatesResent = 0
   const quarantinedBy = new Map<number, number>()
   const final: TrainingSummary['final'] = []
   for (const [tab, o] of [...latest].sort((a, b) => a[0] - b[0])) {
@@ -320,6 +323,7 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
     addCounts(modelsRejected, t.models?.rejectReasons)
     addCounts(updatesRejected, t.updates?.rejected)
     addCounts(updateFetch, t.updateFetch)
+    updatesResent += typeof t.updates?.resent === 'number' ? t.updates.resent : 0
     if (!attackers.has(tab)) {
       for (const p of Array.isArray(t.quarantined) ? t.quarantined : []) {
         const q = tabOf.get(p)
@@ -363,6 +367,7 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
     modelsRejected,
     updatesRejected,
     updateFetch,
+    updatesResent,
     attackers: record.attackerTabs.map(tab => {
       const o = latest.get(tab)
       const attack = o === undefined ? undefined : trainingOf(o)?.attack

@@ -92,7 +92,7 @@ describe('summaryLines', () => {
       events: [],
       rejected: {},
       training: {
-        rounds: [], overhead: { rounds: 0 }, modelsRejected: {}, updatesRejected: {}, updateFetch: {}, attackers: [], quarantinedTabs: [], honestQuarantined: 0,
+        rounds: [], overhead: { rounds: 0 }, modelsRejected: {}, updatesRejected: {}, updateFetch: {}, updatesResent: 0, attackers: [], quarantinedTabs: [], honestQuarantined: 0,
         final, honestAgreement: { tabs: 1, versions: [2], sameVersion: true, sameModel: true, allVerified: true, verified: 1, caughtUp: 0 }, reachedVersion: 2, targetRounds: 6
       }
     } as unknown as SwarmReport

@@ -37,7 +37,7 @@ function ob (tab: number, at: number, t: Tr): TabObservation {
           }
         }),
     models: { accepted: t.version, verified: t.version, rejected: 0, rejectReasons: t.models ?? {} },
-    updates: { sent: t.version, received: 0, rejected: t.updates ?? {} },
+    updates: { sent: t.version, received: 0, resent: t.version === 3 ? 1 : 0, rejected: t.updates ?? {} },
     training: { runs: t.version, ...(t.lossBefore === undefined ? {} : { lastLossBefore: t.lossBefore }) },
     quarantined: (t.quarantined ?? []).map(peer)
   }
@@ -120,6 +120,7 @@ describe('analyzeTraining', () => {
     expect(s.modelsRejected).toEqual({ 'digest-mismatch': 1 })
     expect(s.updatesRejected).toEqual({ garbage: 6 })
     expect(s.updateFetch).toEqual({ asked: 2, recovered: 1, failed: 1, chunks: 3 })
+    expect(s.updatesResent).toBe(3) // tabs 1, 2 and 3 (last status at v3) resent one each
     // the attacker's claim that tab 1 is quarantined does not count: only honest tabs' views do
     expect(s.quarantinedTabs).toEqual([3])
     expect(s.honestQuarantined).toBe(0)

@@ -163,7 +163,8 @@ export interface TrainingStatus {
   participants?: { reported: number, expected?: number }
   lastRound?: TrainingRoundReport
   models: { accepted: number, verified: number, coordinated: number, fetched: number, rejected: number, rejectReasons: Record<string, number> }
-  updates: { sent: number, received: number, rejected: Record<string, number> }
+  /** resent: this node's update published again because its round stayed open a deadline after it was sent. */
+  updates: { sent: number, received: number, resent: number, rejected: Record<string, number> }
   training: { runs: number, skipped: Record<string, number>, lastLoss?: number, lastLossBefore?: number, lastTrainMs?: number, lastError?: string }
   /**
    * catchUps: fetches started because the leader's heartbeat advertised a newer model than this node held.
@@ -861,7 +862,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
         rejected: this.counters.modelsRejected,
         rejectReasons: { ...nonZero(rs?.rejects.model ?? {}), ...prefixed('dropped:', this.rejectReasons) }
       },
-      updates: { sent: this.counters.updatesSent, received: this.counters.updatesReceived, rejected: { ...nonZero(rs?.rejects.updates ?? {}), ...prefixed('dropped:', this.updateRejects) } },
+      updates: { sent: this.counters.updatesSent, received: this.counters.updatesReceived, resent: rs?.counters.updatesResent ?? 0, rejected: { ...nonZero(rs?.rejects.updates ?? {}), ...prefixed('dropped:', this.updateRejects) } },
       training: {
         runs: this.counters.trainRuns,
         skipped: { ...this.skipped },

@@ -43,6 +43,13 @@ export interface RoundSessionConfig {
    * (a congested mesh link, an update outside its window when it arrived) would otherwise reject a good model.
    */
   updateFetchAfterMs?: number
+  /**
+   * How long this node's update may go without the round closing before it publishes it again; default the round's
+   * announced deadline. Gossip does not repeat itself: an update published while the mesh was forming, or before the
+   * coordinator joined it, reaches nobody who needs it, and a coordinator that first saw its author after the round
+   * opened does not even wait for it (Admission), so without a resend the round could stay below minParticipants.
+   */
+  resendAfterMs?: number
   suspicion?: SuspicionConfig
   maxChunkBytes?: number
   /** As coordinator, stop opening rounds after this one (simulations, bounded demo runs). */
@@ -91,7 +98,7 @@ const ROUND_OPEN_MAX_BYTES = 4096
  * publish and events to act on (train, fetch a model, distrust a coordinator). Pure: no I/O, no timers.
  */
 export class RoundSession {
-  readonly config: Required<Omit<RoundSessionConfig, 'model' | 'suspicion' | 'maxChunkBytes' | 'maxRounds' | 'vouched'>> & Pick<RoundSessionConfig, 'maxChunkBytes' | 'maxRounds' | 'vouched'>
+  readonly config: Required<Omit<RoundSessionConfig, 'model' | 'suspicion' | 'maxChunkBytes' | 'maxRounds' | 'vouched' | 'resendAfterMs'>> & Pick<RoundSessionConfig, 'maxChunkBytes' | 'maxRounds' | 'vouched' | 'resendAfterMs'>
   readonly shapes: TensorSpec[]
   readonly pool: UpdatePool
   readonly suspicion: SuspicionLedger
@@ -101,7 +108,7 @@ export class RoundSession {
   readonly models: ModelState
   /** Dropped model-topic messages and refused models, by reason. */
   readonly modelRejects = new ReasonCounters()
-  readonly counters = { roundsOpened: 0, roundsClosed: 0, extensions: 0, modelsAccepted: 0, modelsVerified: 0, modelsRejected: 0, modelsFetched: 0, rollbacks: 0, updatesAccepted: 0, updateFetches: 0 }
+  readonly counters = { roundsOpened: 0, roundsClosed: 0, extensions: 0, modelsAccepted: 0, modelsVerified: 0, modelsRejected: 0, modelsFetched: 0, rollbacks: 0, updatesAccepted: 0, updateFetches: 0, updatesResent: 0 }
   private readonly modelReassembler: Reassembler
   private alive = new Set<string>()
   private pending: PendingModel[] = []
@@ -114,6 +121,8 @@ export class RoundSession {
   private coordinating = false
   /** The followed leader's progress: the highest step seen from it (2r - 1: round r opened, 2v: model v), and when. */
   private progress: { leader: string, term: number, step: number, at: number, reported: boolean } | undefined
+  /** This node's update for the open round, as published, and when last: published again while the round stays open. */
+  private submitted: { round: number, chunks: Uint8Array[], at: number } | undefined
   private lastModel: { version: number, round: number, term: number, coordinator: string, included: string[], selected: string[], excluded: string[], verified: boolean } | undefined
 
   constructor (config: RoundSessionConfig) {
@@ -127,6 +136,7 @@ export class RoundSession {
       deadlineMs: config.deadlineMs ?? 30_000,
       graceMs: config.graceMs ?? 3_000,
       updateFetchAfterMs: config.updateFetchAfterMs ?? (config.graceMs ?? 3_000) / 3,
+      ...(config.resendAfterMs !== undefined ? { resendAfterMs: config.resendAfterMs } : {}),
       maxChunkBytes: config.maxChunkBytes,
       maxRounds: config.maxRounds,
       aggregate: config.aggregate ?? aggregateRound,
@@ -266,6 +276,7 @@ export class RoundSession {
     }
     const { chunks } = this.pool.addLocal({ ...update, term: a?.open.term ?? update.term }, this.config.maxChunkBytes)
     for (const data of chunks) out.publish.push({ topic: 'updates', data })
+    this.submitted = { round: update.round, chunks, at: this.config.clock.now() }
     if (this.coordinating) this.coordinate(out)
     return out
   }
@@ -278,8 +289,26 @@ export class RoundSession {
     if (this.participant.parkedCount > 0) for (const open of this.participant.unpark()) this.handleOpen(open, out)
     this.askIfVouched(out)
     this.checkProgress(out)
+    this.resendOwnUpdate(out)
     if (this.coordinating) this.coordinate(out)
     return out
+  }
+
+  /**
+   * Publishes this node's update again once per resendAfterMs while its round stays open. Nodes that hold it drop the
+   * copy as a duplicate (ignored, not forwarded); nodes that lack it take it and pass it on. The same bytes: never a
+   * second update (equivocation). A closed round's update is forgotten.
+   */
+  private resendOwnUpdate (out: Output): void {
+    const s = this.submitted
+    if (s === undefined) return
+    if (this.model.version >= s.round) { this.submitted = undefined; return }
+    const now = this.config.clock.now()
+    const after = this.config.resendAfterMs ?? this.participant.active?.open.deadlineMs ?? this.config.deadlineMs
+    if (now - s.at < after) return
+    s.at = now
+    this.counters.updatesResent++
+    for (const data of s.chunks) out.publish.push({ topic: 'updates', data })
   }
 
   /**
