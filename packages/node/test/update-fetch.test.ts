@@ -6,7 +6,7 @@ import { concat } from 'uint8arrays/concat'
 import { fromString } from 'uint8arrays/from-string'
 import type { SignedMessage } from '@libp2p/gossipsub'
 import type { PrivateKey } from '@libp2p/interface'
-import { decodeUpdateRequest, encodeSignedMessage, encodeUpdateRequest, MAX_DIGESTS, openSignedMessage, SignedChunkArchive } from '../src/training/update-fetch.ts'
+import { decodeUpdateRequest, encodeSignedMessage, encodeUpdateRequest, MAX_DIGESTS, openSignedMessage, signOwnMessage, SignedChunkArchive } from '../src/training/update-fetch.ts'
 
 const TOPIC = 'fedmesh/updates/1'
 const D1 = 'a'.repeat(64)
@@ -46,6 +46,14 @@ describe('served update chunks', () => {
     const msg = await signed(key, new Uint8Array([1, 2, 3]), 42n)
     const opened = await openSignedMessage(encodeSignedMessage(msg), TOPIC)
     expect(opened).toEqual({ ok: true, from: msg.from.toString(), data: new Uint8Array([1, 2, 3]) })
+  })
+
+  it('a node\'s own chunk, signed by itself for serving, opens like a gossiped one', async () => {
+    const key = await generateKeyPair('Ed25519')
+    const opened = await openSignedMessage(await signOwnMessage(key, TOPIC, new Uint8Array([9, 8])), TOPIC)
+    expect(opened).toEqual({ ok: true, from: peerIdFromPrivateKey(key).toString(), data: new Uint8Array([9, 8]) })
+    const other = await openSignedMessage(await signOwnMessage(key, 'fedmesh/model/1', new Uint8Array([9, 8])), TOPIC)
+    expect(other.ok ? 'ok' : other.reason).toBe('wrong-topic')
   })
 
   it('a relaying neighbour cannot alter, re-attribute or re-topic a chunk', async () => {

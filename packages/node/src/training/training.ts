@@ -28,7 +28,7 @@ import type { TrainingLearner } from './learner.ts'
 import type { Heartbeat } from '../heartbeat/heartbeat.ts'
 import type { Ticker } from '../timers/ticker.ts'
 import type { GossipSub, Message } from '@libp2p/gossipsub'
-import type { ComponentLogger, Connection, Logger, PeerId, Startable, Stream } from '@libp2p/interface'
+import type { ComponentLogger, Connection, Logger, PeerId, PrivateKey, Startable, Stream } from '@libp2p/interface'
 import type { ModelHead } from '@fedmesh/protocol'
 
 export const UPDATES_TOPIC = 'fedmesh/updates/1'
@@ -89,6 +89,7 @@ export interface TrainingComponents {
   peerId: PeerId
   logger: ComponentLogger
   pubsub: GossipSub
+  privateKey: PrivateKey
   registrar: { handle: (protocol: string, handler: (stream: Stream, connection: Connection) => void | Promise<void>, options?: Record<string, unknown>) => Promise<void>, unhandle: (protocol: string) => Promise<void> }
   connectionManager: { getConnections: (peerId?: PeerId) => Connection[] }
 }
@@ -278,6 +279,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
     this.updateFetcher = new UpdateFetcher({
       topic: UPDATES_TOPIC,
       self: this.self,
+      privateKey: components.privateKey,
       session: () => this.running ? this.info?.session : undefined,
       connection: peer => this.directConnection(peer),
       neighbours: () => this.init.neighbours(),
@@ -548,6 +550,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
 
   private publish (topic: string, data: Uint8Array): void {
     if (topic === MODEL_TOPIC) this.noteModelChunk(data)
+    else this.updateFetcher.keepOwn(data)
     this.sending = this.sending.then(async () => {
       try {
         const result = await this.components.pubsub.publish(topic, data)

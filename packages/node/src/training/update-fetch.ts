@@ -13,13 +13,13 @@
  */
 import { publicKeyFromProtobuf, publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import { RPC } from '@libp2p/gossipsub/message'
-import { peerIdFromPublicKey, peerIdFromString } from '@libp2p/peer-id'
+import { peerIdFromPrivateKey, peerIdFromPublicKey, peerIdFromString } from '@libp2p/peer-id'
 import { lpStream } from '@libp2p/utils'
 import { concat as uint8ArrayConcat } from 'uint8arrays/concat'
 import { fromString as uint8ArrayFromString } from 'uint8arrays/from-string'
 import { toString as uint8ArrayToString } from 'uint8arrays/to-string'
 import type { SignedMessage } from '@libp2p/gossipsub'
-import type { Connection, PublicKey, Stream } from '@libp2p/interface'
+import type { Connection, PrivateKey, PublicKey, Stream } from '@libp2p/interface'
 
 export const UPDATE_FETCH_PROTOCOL = '/fedmesh/updates/1.0.0'
 export const MAX_DIGESTS = 64
@@ -64,6 +64,17 @@ export function encodeSignedMessage (msg: SignedMessage): Uint8Array {
     // an Ed25519 peer id carries its key; other key types need it spelled out
     ...(msg.from.publicKey === undefined ? { key: publicKeyToProtobuf(msg.key) } : {})
   })
+}
+
+/**
+ * This node's own chunk, signed as gossipsub's StrictSign would sign it (with a seqno of its own): gossipsub does not
+ * hand back what it published, and a node is the one sure holder of its own update.
+ */
+export async function signOwnMessage (key: PrivateKey, topic: string, data: Uint8Array): Promise<Uint8Array> {
+  const from = peerIdFromPrivateKey(key).toMultihash().bytes
+  const seqno = crypto.getRandomValues(new Uint8Array(8))
+  const signature = await key.sign(uint8ArrayConcat([SIGN_PREFIX, RPC.Message.encode({ from, data, seqno, topic })]))
+  return RPC.Message.encode({ from, data, seqno, topic, signature })
 }
 
 export type OpenedMessage =

@@ -5,14 +5,16 @@
  * grace period of seconds, not a dial's worth.
  */
 import { decodeChunk } from '@fedmesh/updates'
-import { encodeSignedMessage, openSignedMessage, requestUpdates, serveUpdateRequest, SignedChunkArchive } from './update-fetch.ts'
+import { encodeSignedMessage, openSignedMessage, requestUpdates, serveUpdateRequest, signOwnMessage, SignedChunkArchive } from './update-fetch.ts'
 import type { UpdateRequest } from './update-fetch.ts'
 import type { Message } from '@libp2p/gossipsub'
-import type { Connection, Stream } from '@libp2p/interface'
+import type { Connection, PrivateKey, Stream } from '@libp2p/interface'
 
 export interface UpdateFetcherInit {
   topic: string
   self: string
+  /** Signs this node's own chunks for serving. */
+  privateKey: PrivateKey
   /** The session a request must name. */
   session: () => string | undefined
   /** An open, unlimited (direct) connection to `peer`, if any. */
@@ -73,6 +75,17 @@ export class UpdateFetcher {
     this.archive.add(c.value.round, c.value.digest, c.value.index, encodeSignedMessage(msg))
   }
 
+  /** A chunk of this node's own update, as it publishes it: kept, signed by this node, for neighbours that miss it. */
+  keepOwn (data: Uint8Array): void {
+    const c = decodeChunk(data)
+    if (!c.ok || c.value.kind !== 'model-update') return
+    const { round, digest, index } = c.value
+    signOwnMessage(this.init.privateKey, this.init.topic, data).then(
+      signed => { this.archive.add(round, digest, index, signed) },
+      (err: any) => { this.lastError = `signing own chunk: ${err?.message ?? String(err)}` }
+    )
+  }
+
   ask (e: { round: number, digests: string[], from: string }): void {
     this.counters.asked++
     this.queue.push({ round: e.round, digests: [...e.digests], from: e.from })
@@ -107,22 +120,25 @@ export class UpdateFetcher {
     }
   }
 
+  /**
+   * Asks the model's sender and every direct neighbour at once (a verifier has seconds: one slow or empty-handed
+   * neighbour must not use them up), each for what is still missing when its turn to send comes.
+   */
   private async fetch (a: Ask): Promise<void> {
     const session = this.init.session()
     if (session === undefined) return
     const peers = [...new Set([a.from, ...this.init.neighbours()])].filter(p => p !== this.init.self)
-    for (const peer of peers) {
+    await Promise.all(peers.map(async peer => {
       const missing = this.init.missing(a.round, a.digests)
-      if (missing.length === 0) break
       const connection = this.init.connection(peer)
-      if (connection === undefined) continue
+      if (missing.length === 0 || connection === undefined) return
       this.counters.requests++
       let frames: Uint8Array[]
       try {
         frames = await requestUpdates(connection, { session, round: a.round, digests: missing }, this.init.limits(missing.length), this.init.timeoutMs)
       } catch (err: any) {
         this.lastError = `${peer}: ${err?.message ?? String(err)}`
-        continue
+        return
       }
       const wanted = new Set(missing)
       for (const frame of frames) {
@@ -130,12 +146,13 @@ export class UpdateFetcher {
         if (!opened.ok) { this.reject(opened.reason); continue }
         const c = decodeChunk(opened.data)
         if (!c.ok || c.value.kind !== 'model-update' || c.value.round !== a.round || !wanted.has(c.value.digest)) { this.reject('unrequested'); continue }
+        if (this.init.missing(a.round, [c.value.digest]).length === 0) continue // another neighbour's copy came first
         const refused = this.init.deliver(opened.from, opened.data)
         if (refused !== undefined) { this.reject(refused); continue }
         this.counters.chunks++
         this.archive.add(c.value.round, c.value.digest, c.value.index, frame)
       }
-    }
+    }))
     if (this.init.missing(a.round, a.digests).length === 0) this.counters.recovered++
     else this.counters.failed++
   }

@@ -41,6 +41,7 @@ export interface RoundSessionConfig {
    * How long a model missing included updates waits for gossip before this node asks its neighbours for them
    * ('fetch-updates'); default a third of graceMs. Gossip usually delivers them first; a verifier that lost one
    * (a congested mesh link, an update outside its window when it arrived) would otherwise reject a good model.
+   * Once asked, the model waits up to twice graceMs before it is rejected as missing-update.
    */
   updateFetchAfterMs?: number
   /**
@@ -480,7 +481,8 @@ export class RoundSession {
       const base = p.replace ? this.models.previous : this.models.current
       if (base === undefined || p.model.version !== base.version + 1) continue // overtaken by another model
       const open = this.participant.followedOpen(p.model.round, p.model.term, p.model.coordinator)
-      const expired = now - p.since >= this.config.graceMs
+      // a model whose missing updates were asked for gets a second grace for the answers
+      const expired = now - p.since >= this.config.graceMs * (p.asked === true ? 2 : 1)
       if (open === undefined) {
         if (expired) this.reject(p, 'unknown-round', `no announcement of round ${p.model.round} term ${p.model.term} by ${p.model.coordinator}`, 'unverifiable-model', out)
         else keep.push(p)
