@@ -109,6 +109,8 @@ describe('RoundSession on an in-memory network', () => {
     expect(reopened.at(-1)).toMatchObject({ round: 1, term: 2, coordinator: sim.ids[1], failover: true })
     // nobody retrains: the updates of round 1 stay valid under the new term
     expect(sim.eventsOf('train').length).toBe(7 - 1 + 1) // 6 followers + node 0 itself in term 1, none in term 2
+    // but those who had sent theirs send it again, once, in case it never reached the new coordinator
+    expect(sim.sessions.map(s => s.status().counters.updatesResent)).toEqual([0, 0, 1, 1, 1, 0, 0])
     sim.trainDeferred()
     const accepted = sim.eventsOf('model-accepted', 4)
     expect(accepted).toEqual([expect.objectContaining({ version: 1, round: 1, term: 2, coordinator: sim.ids[1], verified: true })])

@@ -296,7 +296,8 @@ export class RoundSession {
   }
 
   /**
-   * Publishes this node's update again once per resendAfterMs while its round stays open. Nodes that hold it drop the
+   * Publishes this node's update again once per resendAfterMs while its round stays open (and at once when another
+   * coordinator takes the round over, see handleOpen). Nodes that hold it drop the
    * copy as a duplicate (ignored, not forwarded); nodes that lack it take it and pass it on. The same bytes: never a
    * second update (equivocation). A closed round's update is forgotten.
    */
@@ -307,7 +308,11 @@ export class RoundSession {
     const now = this.config.clock.now()
     const after = this.config.resendAfterMs ?? this.participant.active?.open.deadlineMs ?? this.config.deadlineMs
     if (now - s.at < after) return
-    s.at = now
+    this.resend(s, out)
+  }
+
+  private resend (s: { chunks: Uint8Array[], at: number }, out: Output): void {
+    s.at = this.config.clock.now()
     this.counters.updatesResent++
     for (const data of s.chunks) out.publish.push({ topic: 'updates', data })
   }
@@ -439,6 +444,8 @@ export class RoundSession {
     const { failover } = this.participant.follow(open, now)
     this.counters.roundsOpened++
     out.events.push({ type: 'round-opened', round: open.round, term: open.term, coordinator: open.coordinator, baseVersion: open.baseVersion, failover })
+    // a coordinator taking over a round this node already sent its update to may never have received it
+    if (failover && this.submitted?.round === open.round && open.coordinator !== this.config.self) this.resend(this.submitted, out)
     if (this.participant.shouldTrain(open.round)) {
       out.events.push({ type: 'train', session: open.session, round: open.round, term: open.term, baseVersion: open.baseVersion, deadlineAt: now + open.deadlineMs })
     }
