@@ -103,6 +103,11 @@ export interface TrainingSummary {
     /** The election: role, highest term, term being elected while leaderless, peers this tab refuses to follow (as tabs where known) and why. */
     election?: { role?: string, term?: number, electing?: number, excluded: Array<{ tab?: number, peerId: string, reason: string }> }
     coordinatorStalls: number
+    /**
+     * What the tab itself sent: learner runs, updates sent and resent, and why a training was skipped (by reason).
+     * Names the members whose update a stalled coordinator lacks when its `waitingFor` cannot (it does not expect them).
+     */
+    sent: { runs: number, updates: number, resent: number, skipped: Record<string, number> }
   }>
   /**
    * Live honest tabs: do they all hold the same version and weights, and did each verify it (recompute it) itself.
@@ -335,6 +340,7 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
       final.push({
         tab, honest: !attackers.has(tab), version: t.version, verifiedModel: t.verifiedModel, catchUps: t.fetch?.catchUps ?? 0, state: t.state, term: t.term,
         coordinatorStalls: t.coordinatorStalls ?? 0,
+        sent: { runs: t.training?.runs ?? 0, updates: t.updates?.sent ?? 0, resent: t.updates?.resent ?? 0, skipped: { ...(t.training?.skipped ?? {}) } },
         ...(e === undefined
           ? {}
           : {

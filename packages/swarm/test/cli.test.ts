@@ -81,8 +81,8 @@ describe('summaryLines', () => {
   })
   it('after a failed training run, says what each tab\'s election and session said last', () => {
     const final = [
-      { tab: 0, honest: true, version: 2, verifiedModel: true, catchUps: 0, state: 'waiting', term: 8, coordinatorStalls: 1, election: { role: 'follower', term: 9, electing: 12, excluded: [{ tab: 8, peerId: 'p8', reason: 'no progress for 60 s at v2' }] } },
-      { tab: 8, honest: false, version: 2, verifiedModel: true, catchUps: 0, state: 'waiting', term: 8, coordinator: 'p8', coordinatorStalls: 0, message: 'round 3 extended (aggregation-precondition): …', waitingFor: ['tab 4', 'tab 6'], election: { role: 'leader', term: 8, excluded: [] } }
+      { tab: 0, honest: true, version: 2, verifiedModel: true, catchUps: 0, state: 'waiting', term: 8, coordinatorStalls: 1, sent: { runs: 3, updates: 2, resent: 4, skipped: { 'no-data': 1 } }, election: { role: 'follower', term: 9, electing: 12, excluded: [{ tab: 8, peerId: 'p8', reason: 'no progress for 60 s at v2' }] } },
+      { tab: 8, honest: false, version: 2, verifiedModel: true, catchUps: 0, state: 'waiting', term: 8, coordinator: 'p8', coordinatorStalls: 0, sent: { runs: 2, updates: 2, resent: 0, skipped: {} }, message: 'round 3 extended (aggregation-precondition): …', waitingFor: ['tab 4', 'tab 6'], election: { role: 'leader', term: 8, excluded: [] } }
     ]
     const report = {
       ok: false,
@@ -97,8 +97,8 @@ describe('summaryLines', () => {
       }
     } as unknown as SwarmReport
     const lines = summaryLines(report)
-    expect(lines).toContain('  tab 0: v2 waiting, coordinator none term 8 | election follower term 9 electing 12 | excludes tab 8 (no progress for 60 s at v2) | stalls 1')
-    expect(lines).toContain('  tab 8 (attacker): v2 waiting, coordinator tab 8 term 8 | election leader term 8 | round 3 extended (aggregation-precondition): …; no update from tab 4, tab 6')
+    expect(lines).toContain('  tab 0: v2 waiting, coordinator none term 8 | election follower term 9 electing 12 | excludes tab 8 (no progress for 60 s at v2) | stalls 1 | trained 3, sent 2 (+4 resent), skipped no-data 1')
+    expect(lines).toContain('  tab 8 (attacker): v2 waiting, coordinator tab 8 term 8 | election leader term 8 | trained 2, sent 2 | round 3 extended (aggregation-precondition): …; no update from tab 4, tab 6')
     // not after a run that passed
     expect(summaryLines({ ...report, ok: true, failures: [] }).some(l => l.startsWith('  tab '))).toBe(false)
   })

@@ -297,9 +297,9 @@ export class RoundSession {
 
   /**
    * Publishes this node's update again once per resendAfterMs while its round stays open (and at once when another
-   * coordinator takes the round over, see handleOpen). Nodes that hold it drop the
-   * copy as a duplicate (ignored, not forwarded); nodes that lack it take it and pass it on. The same bytes: never a
-   * second update (equivocation). A closed round's update is forgotten.
+   * coordinator takes the round over, see handleOpen). Nodes that hold it drop the copy as a duplicate (ignored, not
+   * forwarded); nodes that lack it take it and pass it on. The same bytes: never a second update (equivocation). A
+   * closed round's update is forgotten.
    */
   private resendOwnUpdate (out: Output): void {
     const s = this.submitted
