@@ -591,21 +591,22 @@ export class Election {
       if (!fence.resigned && term > this.s.persistedTerm && (promised === undefined || promised === candidate)) this.castVote(term, candidate, claim.electorate, out)
       return
     }
-    // Stale: that term is decided. The claimant has missed a leader; show it the proof.
+    if (this.joinIfVoting(term, candidate, claim.electorate, now, out)) this.castVote(term, candidate, claim.electorate, out)
+  }
+
+  /**
+   * Shared by claims and pre-claims: a term already decided gets the proof (the claimant has missed a leader);
+   * otherwise, if this node would vote for `candidate` in `term` (wouldVote), it joins that election and says so.
+   */
+  private joinIfVoting (term: number, candidate: PeerId, electorate: number, now: number, out: Output): boolean {
     if (term <= this.fenceTerm) {
       this.sendFence(candidate, now, out)
-      return
+      return false
     }
-    const reach = this.wouldVote(term, candidate, claim.electorate, now)
-    if (reach === undefined) return
-
-    // Join the election voted in, also from more than one term ahead (it ran ahead, e.g. while distrusting a leader
-    // the others kept), or it would not claim the term after if preferred there. Lowering the target only narrows
-    // what it votes for and claims. One term ahead it already is where that election goes next; staying keeps a late
-    // claim of the previous term from pulling voters and candidates out of the current one. Not beyond `reach` (a
-    // repeated vote from before a restart): that would undo the restart.
+    const reach = this.wouldVote(term, candidate, electorate, now)
+    if (reach === undefined) return false
     this.join(term, reach, now)
-    this.castVote(term, candidate, claim.electorate, out)
+    return true
   }
 
   /**
@@ -633,7 +634,13 @@ export class Election {
     return reach
   }
 
-  /** Move to the election of `term` that this node votes (or would vote) in; see onClaim. */
+  /**
+   * Move to the election of `term` that this node votes (or would vote) in, also from more than one term ahead (it
+   * ran ahead, e.g. while distrusting a leader the others kept), or it would not claim the term after if preferred
+   * there. Lowering the target only narrows what it votes for and claims. One term ahead it already is where that
+   * election goes next; staying keeps a late claim of the previous term from pulling voters and candidates out of the
+   * current one. Not beyond `reach` (a repeated vote from before a restart): that would undo the restart.
+   */
   private join (term: number, reach: number, now: number): void {
     if (term <= reach && (term >= this.target || term < this.target - 1)) {
       if (this.candidacy !== undefined && this.candidacy.term !== term) this.candidacy = undefined
@@ -650,14 +657,7 @@ export class Election {
   private onPreClaim (ask: PreClaimMessage, now: number, out: Output): void {
     const { term, from: candidate } = ask
     if (this.warmingUp(now) || !Number.isInteger(ask.electorate)) return
-    if (term <= this.fenceTerm) {
-      this.sendFence(candidate, now, out)
-      return
-    }
-    const reach = this.wouldVote(term, candidate, ask.electorate, now)
-    if (reach === undefined) return
-    this.join(term, reach, now)
-    out.send.push({ type: 'pre-vote', term, from: this.s.self, candidate, electorate: ask.electorate })
+    if (this.joinIfVoting(term, candidate, ask.electorate, now, out)) out.send.push({ type: 'pre-vote', term, from: this.s.self, candidate, electorate: ask.electorate })
   }
 
   private onPreVote (answer: PreVoteMessage, now: number, out: Output): void {

@@ -15,7 +15,7 @@ import { TypedEventEmitter } from 'main-event'
 import { RoundSession, flatDelta } from '@fedmesh/rounds'
 import type { Output, RoundsEvent, RoundsStatus, Verdict } from '@fedmesh/rounds'
 import { DEFAULT_MAX_CHUNK_BYTES, decodeChunk, encodeGlobalModel, flattenTensors, float32PayloadBound, quantizeDelta, unflattenTensors } from '@fedmesh/updates'
-import type { ModelUpdate, Tensor, TensorSpec } from '@fedmesh/updates'
+import type { ChunkMessage, ModelUpdate, Tensor, TensorSpec } from '@fedmesh/updates'
 import type { AggregatorSpec } from '@fedmesh/aggregation'
 import type { CheckpointStore } from '@fedmesh/checkpoint'
 import { Attacker } from './attacker.ts'
@@ -413,8 +413,11 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
       if (topic === 'model') this.noteModelChunk(msg.data)
       const r = topic === 'updates' ? s.onUpdateMessage(msg.data, from) : s.onModelMessage(msg.data, from)
       if (topic === 'updates' && r.verdict === 'accept' && r.reason === undefined) {
-        this.noteUpdate(msg.data)
-        this.updateFetcher.keep(msg)
+        const c = decodeChunk(msg.data)
+        if (c.ok) {
+          this.noteUpdate(c.value)
+          this.updateFetcher.keep(msg, c.value)
+        }
       }
       this.apply(r)
       // the session counts its own reasons (status().training.updates.rejected / models.rejectReasons)
@@ -432,11 +435,10 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
   }
 
   /** When the last update of each round arrived here (the start of the round's aggregation overhead). */
-  private noteUpdate (data: Uint8Array): void {
-    const c = decodeChunk(data)
-    if (!c.ok || c.value.index !== c.value.count - 1) return
+  private noteUpdate (c: ChunkMessage): void {
+    if (c.index !== c.count - 1) return
     this.counters.updatesReceived++
-    this.lastUpdateAt.set(c.value.round, this.clock.now())
+    this.lastUpdateAt.set(c.round, this.clock.now())
   }
 
   private noteModelChunk (data: Uint8Array): void {

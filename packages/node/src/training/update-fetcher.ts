@@ -5,6 +5,7 @@
  * grace period of seconds, not a dial's worth.
  */
 import { decodeChunk } from '@fedmesh/updates'
+import type { ChunkMessage } from '@fedmesh/updates'
 import { encodeSignedMessage, openSignedMessage, requestUpdates, serveUpdateRequest, signOwnMessage, SignedChunkArchive } from './update-fetch.ts'
 import type { UpdateRequest } from './update-fetch.ts'
 import type { Message } from '@libp2p/gossipsub'
@@ -66,13 +67,11 @@ export class UpdateFetcher {
     this.archive = new SignedChunkArchive(init.maxArchiveBytes ?? 16 * 1024 * 1024)
   }
 
-  /** A gossiped update chunk the session accepted: keep it for neighbours that miss it. */
-  keep (msg: Message): void {
-    if (msg.type !== 'signed') return
-    const c = decodeChunk(msg.data)
-    if (!c.ok || c.value.kind !== 'model-update') return
+  /** A gossiped update chunk the session accepted (`chunk`: its decoded form): keep it for neighbours that miss it. */
+  keep (msg: Message, chunk: ChunkMessage): void {
+    if (msg.type !== 'signed' || chunk.kind !== 'model-update') return
     this.archive.forgetBefore(this.init.firstRound())
-    this.archive.add(c.value.round, c.value.digest, c.value.index, encodeSignedMessage(msg))
+    this.archive.add(chunk.round, chunk.digest, chunk.index, encodeSignedMessage(msg))
   }
 
   /** A chunk of this node's own update, as it publishes it: kept, signed by this node, for neighbours that miss it. */
