@@ -42,11 +42,12 @@ for (const tabs of tabCounts) {
     `${r.linksAtEnd?.directLinks ?? '–'} (${r.linksAtEnd?.minDirectPerTab ?? '–'}..${r.linksAtEnd?.maxDirectPerTab ?? '–'}) | ${r.linksAtEnd?.relayedLinks ?? '–'} | ` +
     `${st?.cpu.chromium.cores.toFixed(2) ?? '–'} | ${gib(st?.memory?.rssBytes)} / ${gib(st?.memory?.pssBytes)} | ` +
     `${mean === undefined ? '–' : `${mean.messagesInPerSec.toFixed(1)} / ${(mean.bytesInPerSec / 1024).toFixed(1)}`} | ` +
-    `${st?.loadAverage[0]?.toFixed(1) ?? "–"} | ${r.ok ? "ok" : `${r.failures.length} failures`} |`)
+    `${st?.loadAverage[0]?.toFixed(1) ?? "–"} | ${st?.machineCpu === undefined ? '–' : `${st.machineCpu.busyCores.toFixed(2)} / ${st.machineCpu.stealCores.toFixed(2)}`} | ` +
+    `${r.ok ? "ok" : `${r.failures.length} failures`} |`)
 }
 console.log(`Machine: ${cpus().length} CPUs (${first?.machine.cpuModel ?? '?'}), node ${process.version}, Chromium ${first?.machine.chromium?.version ?? '?'}, network ${first?.machine.network.mode ?? '?'}; swarm options: ${extra.join(' ')}`)
 console.log('')
-console.log('| tabs | converged after last load (s) | after first open (s) | direct links (per tab) | relayed | Chromium cores (steady) | RSS / PSS GiB | msgs in/s / KiB in/s per tab | load avg | result |')
-console.log('|---|---|---|---|---|---|---|---|---|---|')
+console.log('| tabs | converged after last load (s) | after first open (s) | direct links (per tab) | relayed | Chromium cores (steady) | RSS / PSS GiB | msgs in/s / KiB in/s per tab | load avg | machine busy / steal cores | result |')
+console.log('|---|---|---|---|---|---|---|---|---|---|---|')
 for (const row of rows) console.log(row)
 console.log(`\nReports: ${dir}`)

@@ -235,7 +235,8 @@ export function summaryLines (r: SwarmReport): string[] {
   const s = r.steady
   if (s?.cpu !== undefined) {
     lines.push(`steady ${secs(s.windowMs)}: Chromium ${s.cpu.chromium.cpuSeconds.toFixed(1)} CPU s = ${s.cpu.chromium.cores.toFixed(2)} cores` +
-      (s.cpu.relay === undefined ? '' : `, relay ${s.cpu.relay.cores.toFixed(2)} cores`) + `, harness ${s.cpu.harness.cores.toFixed(2)} cores`)
+      (s.cpu.relay === undefined ? '' : `, relay ${s.cpu.relay.cores.toFixed(2)} cores`) + `, harness ${s.cpu.harness.cores.toFixed(2)} cores` +
+      (s.machineCpu === undefined ? '' : `; machine busy ${s.machineCpu.busyCores.toFixed(2)}, stolen by the host ${s.machineCpu.stealCores.toFixed(2)} cores`))
     if (s.memory !== undefined) lines.push(`memory: RSS ${gib(s.memory.rssBytes)}, PSS ${gib(s.memory.pssBytes)} in ${s.memory.processes} processes (PSS per tab ${gib(s.memory.perTab.pssBytes)})`)
     const m = s.rates.mean
     if (m !== undefined) lines.push(`per tab per second: messages in ${m.messagesInPerSec.toFixed(1)} / out ${m.messagesOutPerSec.toFixed(1)}, bytes in ${m.bytesInPerSec.toFixed(0)} / out ${m.bytesOutPerSec.toFixed(0)}`)

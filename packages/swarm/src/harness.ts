@@ -21,7 +21,7 @@ import { findChromium, launchChromium, openTab, sharedContext } from './chromium
 import type { ChromiumLocation, LaunchedChromium, Tab } from './chromium.ts'
 import { networkInterfaces } from './netns.ts'
 import { assertPortFree, pickFreePort, relayMultiaddr, ServiceProcess } from './processes.ts'
-import { TreeCpuMeter, treeMemory } from './procfs.ts'
+import { readSystemCpu, systemCpuCores, TreeCpuMeter, treeMemory } from './procfs.ts'
 import type { MemoryFigures } from './procfs.ts'
 import { analyzeRun, eventOutcome, findFailures, formatProgress, summarizeSample, totalCounters } from './report.ts'
 import type { EventOutcome, MeshSummary, PollSample, RunAnalysis, RunEvent, RunRecord, TabObservation, TabTimes } from './report.ts'
@@ -69,6 +69,8 @@ export interface SwarmReport {
     cpu: { chromium: CpuFigures, relay?: CpuFigures, app?: CpuFigures, harness: CpuFigures }
     memory?: MemoryFigures & { openTabs: number, perTab: { rssBytes: number, pssBytes: number }, perRenderer?: { rssBytes: number, pssBytes: number } }
     loadAverage: number[]
+    /** The whole machine over the window (/proc/stat): every process, not only this run's, and the hypervisor's steal. */
+    machineCpu?: { busyCores: number, idleCores: number, stealCores: number }
   }
   events: EventOutcome[]
   rejected: Record<string, number>
@@ -546,6 +548,7 @@ class SwarmRun {
     if (this.relay !== undefined) this.cpuMeters.push({ name: 'relay', meter: new TreeCpuMeter(this.relay.pid, () => 'relay') })
     if (this.app !== undefined) this.cpuMeters.push({ name: 'app', meter: new TreeCpuMeter(this.app.pid, () => 'app') })
     const start = Date.now()
+    const systemStart = readSystemCpu()
     for (const m of this.cpuMeters) m.meter.start()
     this.lastCpuSampleAt = start
     const harnessStart = process.cpuUsage()
@@ -560,6 +563,7 @@ class SwarmRun {
     const cpu: Partial<Record<CpuMeterName, CpuFigures>> = {}
     for (const m of this.cpuMeters) cpu[m.name] = m.meter.stop()
     this.cpuMeters = []
+    const systemEnd = readSystemCpu()
     const harnessUsage = process.cpuUsage(harnessStart)
     const harnessSeconds = (harnessUsage.user + harnessUsage.system) / 1e6
     const wall = (end - start) / 1000
@@ -582,7 +586,8 @@ class SwarmRun {
         perTab: { rssBytes: memory.rssBytes / Math.max(1, openTabs), pssBytes: memory.pssBytes / Math.max(1, openTabs) },
         ...(renderers === undefined ? {} : { perRenderer: { rssBytes: renderers.rssBytes / renderers.processes, pssBytes: renderers.pssBytes / renderers.processes } })
       },
-      loadAverage: loadavg()
+      loadAverage: loadavg(),
+      ...(systemStart === undefined || systemEnd === undefined ? {} : { machineCpu: systemCpuCores(systemStart, systemEnd, wall) })
     }
   }
 

@@ -143,6 +143,33 @@ export function treeMemory (rootPid: number, typeOf: (p: ProcInfo) => string = p
   return figures
 }
 
+/** The whole machine's CPU time from the first line of /proc/stat, in clock ticks summed over all CPUs. */
+export interface SystemCpuTicks { busy: number, idle: number, steal: number }
+
+/**
+ * Parse /proc/stat's aggregate `cpu` line (user nice system idle iowait irq softirq steal ...). Steal is time the
+ * hypervisor gave this VM's virtual CPUs to someone else: on a shared host it says whether a slow run was starved
+ * from outside. guest/guest_nice are already inside user/nice and are not added again.
+ */
+export function parseSystemCpu (text: string): SystemCpuTicks | undefined {
+  const line = text.split('\n').find(l => l.startsWith('cpu '))
+  if (line === undefined) return undefined
+  const f = line.trim().split(/\s+/).slice(1).map(Number)
+  if (f.length < 4 || f.some(n => !Number.isFinite(n))) return undefined
+  const [user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0, steal = 0] = f
+  return { busy: user + nice + system + irq + softirq, idle: idle + iowait, steal }
+}
+
+export function readSystemCpu (): SystemCpuTicks | undefined {
+  try { return parseSystemCpu(readFileSync('/proc/stat', 'utf8')) } catch { return undefined }
+}
+
+/** Cores busy, idle and stolen between two readings over wallSeconds. */
+export function systemCpuCores (start: SystemCpuTicks, end: SystemCpuTicks, wallSeconds: number): { busyCores: number, idleCores: number, stealCores: number } {
+  const per = (ticks: number): number => wallSeconds > 0 ? ticks / clockTicksPerSecond() / wallSeconds : 0
+  return { busyCores: per(end.busy - start.busy), idleCores: per(end.idle - start.idle), stealCores: per(end.steal - start.steal) }
+}
+
 let ticksPerSecond: number | undefined
 /** USER_HZ, the unit of utime/stime; 100 on every Linux this is likely to meet, but ask. */
 export function clockTicksPerSecond (): number {

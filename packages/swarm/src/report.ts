@@ -591,7 +591,9 @@ export function analyzeRun (record: RunRecord): RunAnalysis {
     timeline: []
   }
   if (conv !== undefined) analysis.linksAtConvergence = linkFigures(conv)
-  const last = summaries.at(-1)
+  // A poll in which a busy tab did not answer in time says nothing about its links: take the last one that saw every
+  // open tab (else the last that saw any), not a late poll of nobody reported as "0 links, 0 % coverage".
+  const last = summaries.findLast(s => s.openTabs > 0 && s.observed === s.openTabs) ?? summaries.findLast(s => s.observed > 0)
   if (last !== undefined) analysis.linksAtEnd = linkFigures(last)
 
   if (record.steady !== undefined) {

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { describe, expect, it } from 'vitest'
 import {
-  chromiumProcessType, clockTicksPerSecond, parseCmdline, parseSmapsRollup, parseStat, processTree, readProc, treeMemory, TreeCpuMeter
+  chromiumProcessType, clockTicksPerSecond, parseCmdline, parseSystemCpu, systemCpuCores, parseSmapsRollup, parseStat, processTree, readProc, treeMemory, TreeCpuMeter
 } from '../src/procfs.ts'
 import type { ProcInfo } from '../src/procfs.ts'
 
@@ -80,5 +80,20 @@ describe('process trees', () => {
   it('reads this process and a sane USER_HZ', () => {
     expect(readProc(process.pid)?.ppid).toBe(process.ppid)
     expect(clockTicksPerSecond()).toBeGreaterThan(0)
+  })
+})
+
+describe('parseSystemCpu', () => {
+  it('reads busy, idle and steal ticks from the aggregate line, not guest time twice', () => {
+    const text = 'cpu  100 10 50 1000 20 3 7 40 15 0\ncpu0 50 5 25 500 10 1 3 20 0 0\nintr 1 2\n'
+    expect(parseSystemCpu(text)).toEqual({ busy: 170, idle: 1020, steal: 40 })
+    expect(parseSystemCpu('cpu0 1 2 3 4\n')).toBeUndefined()
+    expect(parseSystemCpu('cpu  1 x 3 4\n')).toBeUndefined()
+  })
+
+  it('turns two readings into cores over the window', () => {
+    const hz = clockTicksPerSecond()
+    const c = systemCpuCores({ busy: 0, idle: 0, steal: 0 }, { busy: 3 * hz, idle: hz, steal: hz / 2 }, 2)
+    expect(c).toEqual({ busyCores: 1.5, idleCores: 0.5, stealCores: 0.25 })
   })
 })

@@ -261,6 +261,15 @@ describe('analyzeRun: convergence', () => {
     expect(failures[0]).toMatch(/did not converge within 2 s .*min 0 direct peers per tab \(need 2\), heartbeat coverage 100%/)
   })
 
+  it('takes the links at the end from the last poll that saw the tabs, not a late poll nobody answered', () => {
+    const run = growingRun()
+    run.samples.push({ at: 6500, openTabs: [0, 1, 2], observations: [] })
+    const a = analyzeRun(run)
+    expect(a.linksAtEnd).toMatchObject({ at: 6000, directLinks: 3, minDirectPerTab: 2, heartbeatCoverage: 1 })
+    run.samples.push({ at: 7000, openTabs: [0, 1, 2], observations: fullMesh(3, 7000).slice(0, 2) })
+    expect(analyzeRun(run).linksAtEnd).toMatchObject({ at: 6000 })
+  })
+
   it('does not claim a timeout when the run ended before the deadline', () => {
     const run = growingRun()
     run.samples = run.samples.slice(0, 3) // ends at 2500, deadline 11_700
