@@ -107,6 +107,28 @@ describe('Election: asking before claiming (pre-vote)', () => {
     expect(e.term).toBe(1)
   })
 
+  it('claims at once, without asking, when the leader below resigned; a lapsed lease still asks first', () => {
+    const members = ['r1', 'r2', 'r3', 'r4', 'r5']
+    const leader = preferred(1, members) as string
+    const next = preferred(2, members.filter(m => m !== leader)) as string
+    const voters = members.filter(m => m !== leader).slice(0, 2)
+    for (const ending of ['resign', 'lapse'] as const) {
+      const { e, clock } = single(next)
+      e.onMembership(members)
+      e.onMessage(leadWithCertificate(leader, 1, voters, 5))
+      expect(e.leader).toBe(leader)
+      let out: Output
+      if (ending === 'resign') {
+        out = e.onMessage({ type: 'resign', term: 1, from: leader })
+      } else {
+        clock.t += 1_600 // past the 1.5 s lease with no Lead
+        out = e.tick()
+      }
+      const kinds = out.send.map(m => `${m.type} ${m.term}`)
+      expect(kinds, ending).toEqual([ending === 'resign' ? 'claim 2' : 'pre-claim 2'])
+    }
+  })
+
   it('answers a pre-claim as it would the claim, and a yes promises nothing', () => {
     const [c, other, voter] = byRank(1, ['r1', 'r2', 'r3', 'r4'])
     const { e } = single(voter as string)

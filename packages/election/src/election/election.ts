@@ -379,9 +379,19 @@ export class Election {
     if (this.candidacy !== undefined) {
       this.campaign(now, out)
     } else if (this.mayClaim(this.target, now)) {
-      if (this.s.preVote) this.ask(this.target, now, out)
+      if (this.s.preVote && !this.resignedBelow(this.target)) this.ask(this.target, now, out)
       else this.claim(this.target, now, out)
     }
+  }
+
+  /**
+   * The leader of the term below `term` resigned (its own signed word, flooded to everyone): every member loses it at
+   * once, so asking first would only cost an exchange. Pre-votes guard against a claim only its maker wanted; here
+   * members that have not yet seen the resign just refuse (their lease holds) and vote on the next re-sent claim.
+   */
+  private resignedBelow (term: number): boolean {
+    const fence = this.fence
+    return fence !== undefined && fence.resigned && fence.leader !== this.s.self && term === fence.term + 1
   }
 
   private mayClaim (term: number, now: number): boolean {
