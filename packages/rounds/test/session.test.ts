@@ -162,6 +162,23 @@ describe('RoundSession on an in-memory network', () => {
     expect(sim.sessions.slice(1, 6).map(s => s.model.version)).toEqual([1, 1, 1, 1, 1])
   })
 
+  it('after a failover the wait for the last f counts arrivals from the re-opening, not from the first coordinator\'s', () => {
+    const sim = new Sim({ nodes: 7, d: D, seed: 24, behaviours: () => honest(mean, 0.005, 0.002, 24), config: { ...KRUM_F1, maxRounds: 1, deadlineMs: 30_000, graceMs: 3_000 } })
+    sim.slow.add(5) // reports only once node 1 has taken over
+    sim.slow.add(6) // never reports
+    sim.membership()
+    sim.elect(1, 0) // nodes 0-4 report at t = 0
+    sim.tick(4_000)
+    sim.down.add(0)
+    sim.membership()
+    sim.elect(2, 1)
+    expect(sim.eventsOf('round-opened', 3).at(-1)).toMatchObject({ round: 1, term: 2, failover: true })
+    sim.trainDeferred(node => node === 5) // all but f = 1 now: nodes 0-4 from 4 s ago, node 5 just now
+    for (let t = 0; t < 10_000 && sim.sessions[1]?.model.version === 0; t += 100) sim.tick(100)
+    // counted from the first coordinator's t = 0 the spread is 4 s and the wait 2 s; from the re-opening, the 1 s floor
+    expect(sim.eventsOf('round-closed', 1)).toEqual([expect.objectContaining({ round: 1, included: 6, stragglers: [sim.ids[6]], durationMs: 1_000 })])
+  })
+
   it('the last f expected members are waited for only briefly: a withholder cannot hold every round to its deadline', () => {
     const sim = new Sim({ nodes: 7, d: D, seed: 21, behaviours: () => honest(mean, 0.005, 0.002, 21), config: { ...KRUM_F1, maxRounds: 1, deadlineMs: 10_000, graceMs: 2_000 } })
     sim.slow.add(6) // one member (f = 1) never reports

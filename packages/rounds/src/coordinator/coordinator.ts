@@ -119,7 +119,7 @@ export class RoundCoordinator {
     if (waitingFor.length <= (this.config.aggregator.f ?? 0) && inputs.length >= need) {
       if (c.mostReportedAt === undefined) {
         c.mostReportedAt = now
-        c.lastFUntil = now + this.lastFWait(inputs)
+        c.lastFUntil = now + this.lastFWait(inputs, c.openedAt)
       }
       if (now >= Math.min(c.deadlineAt, c.lastFUntil ?? now)) return { action: 'close', inputs, stragglers: waitingFor.sort() }
       return { action: 'wait' }
@@ -143,15 +143,19 @@ export class RoundCoordinator {
    * an honest straggler about to report; a fixed wait would instead add its whole length to every round in which an
    * attacker withholds. At least lastFWaitMinMs (chunks in flight), at most lastFWaitMs (the earlier fixed wait).
    * A Byzantine member can stretch the spread (report early) but not beyond lastFWaitMs.
+   * Arrivals count from this coordinator's opening of the round: after a failover it re-opens a round whose updates
+   * it mostly holds already (received over the whole earlier part of the round) and members resend the rest at once,
+   * so the spread that says how long to wait is that of the answers to its own announcement.
    */
-  private lastFWait (inputs: readonly HeldUpdate[]): number {
+  private lastFWait (inputs: readonly HeldUpdate[], openedAt: number): number {
     const max = this.config.lastFWaitMs ?? 6_000
     const min = Math.min(this.config.lastFWaitMinMs ?? 1_000, max)
     let first = Infinity
     let last = -Infinity
     for (const h of inputs) {
-      if (h.receivedAt < first) first = h.receivedAt
-      if (h.receivedAt > last) last = h.receivedAt
+      const at = Math.max(h.receivedAt, openedAt)
+      if (at < first) first = at
+      if (at > last) last = at
     }
     const spread = inputs.length > 1 ? last - first : 0
     return Math.min(max, Math.max(min, spread / 2))
