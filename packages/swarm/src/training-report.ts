@@ -51,6 +51,8 @@ export interface RoundFigures {
   verifiedBy: number
   /** Max over those tabs of (last update received -> model verified), each on its own clock, ms. */
   overheadMs?: number
+  /** The same tab's two parts: last update received -> model arrived (the coordinator's wait, aggregation, publishing), model arrived -> verified. */
+  overheadPartsMs?: { updateToModel?: number, modelToVerified?: number }
   /** Poll times: first tab seen holding this version -> every live honest tab seen holding it, ms. */
   spreadMs?: number
   /** Harness clock when every live honest tab held this version. */
@@ -191,7 +193,7 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
   const attackers = new Set(record.attackerTabs)
   const tabOf = new Map([...record.peerIds].map(([tab, id]) => [id, tab]))
   const latest = new Map<number, TabObservation>()
-  const rounds = new Map<number, RoundFigures & { overheads: number[], seen: Set<number> }>()
+  const rounds = new Map<number, RoundFigures & { overheads: Array<{ total: number, updateToModel?: number, modelToVerified?: number }>, seen: Set<number> }>()
   const firstHeldAt = new Map<number, number>()
   const allHeldAt = new Map<number, number>()
   const firstLoss = new Map<number, number>()
@@ -277,7 +279,10 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
           r.reportedBy++
           if (lr.verified) r.verifiedBy++
           const total = lr.overheadMs?.total
-          if (!attackers.has(o.tab) && typeof total === 'number') r.overheads.push(total)
+          if (!attackers.has(o.tab) && typeof total === 'number') {
+            const { updateToModel, modelToVerified } = lr.overheadMs ?? {}
+            r.overheads.push({ total, ...(typeof updateToModel === 'number' ? { updateToModel } : {}), ...(typeof modelToVerified === 'number' ? { modelToVerified } : {}) })
+          }
         }
       }
       if (t.version > 0 && !firstHeldAt.has(t.version)) firstHeldAt.set(t.version, sample.at)
@@ -302,7 +307,12 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
   const roundList: RoundFigures[] = [...rounds.values()].sort((a, b) => a.version - b.version).map(r => {
     const { overheads, seen: _seen, ...rest } = r
     const out: RoundFigures = { ...rest }
-    if (overheads.length > 0) out.overheadMs = Math.max(...overheads)
+    if (overheads.length > 0) {
+      const worst = overheads.reduce((a, b) => b.total > a.total ? b : a)
+      out.overheadMs = worst.total
+      const { total: _total, ...parts } = worst
+      if (Object.keys(parts).length > 0) out.overheadPartsMs = parts
+    }
     const first = firstHeldAt.get(r.version)
     const all = allHeldAt.get(r.version)
     if (all !== undefined) out.allHeldAt = all

@@ -33,7 +33,7 @@ function ob (tab: number, at: number, t: Tr): TabObservation {
             verified: true,
             included: [...t.lastRound.selected.map(p => ({ peer: peer(p), selected: true })), ...(t.lastRound.notSelected ?? []).map(p => ({ peer: peer(p), selected: false }))],
             excluded: (t.lastRound.excluded ?? []).map(peer),
-            overheadMs: t.lastRound.total === undefined ? {} : { total: t.lastRound.total }
+            overheadMs: t.lastRound.total === undefined ? {} : { total: t.lastRound.total, updateToModel: t.lastRound.total - 100, modelToVerified: 100 }
           }
         }),
     models: { accepted: t.version, verified: t.version, rejected: 0, rejectReasons: t.models ?? {} },
@@ -96,6 +96,8 @@ describe('analyzeTraining', () => {
   it('takes round overhead as the worst honest tab\'s own figure, and the spread from poll times', () => {
     // the attacker's 900 ms is not an honest tab's figure
     expect(s.rounds.map(r => r.overheadMs)).toEqual([500, 600, 800])
+    // and that tab's two parts: the wait for the model, then its verification
+    expect(s.rounds.map(r => r.overheadPartsMs)).toEqual([500, 600, 800].map(t => ({ updateToModel: t - 100, modelToVerified: 100 })))
     // version 2: first seen at 1500, every live honest tab (1, 2) at 2500
     expect(s.rounds.map(r => r.spreadMs)).toEqual([0, 1000, 0])
     expect(s.overhead).toEqual({ rounds: 3, medianMs: 600, maxMs: 800, spreadMedianMs: 0, spreadMaxMs: 1000 })
