@@ -215,6 +215,19 @@ describe('RoundSession on an in-memory network', () => {
     expect(run(16_000)).toEqual({ closedAt: 22_000, stragglers: [expect.any(String)] })
   })
 
+  it('with many arrivals the wait for the last f is three mean gaps between them when that is less than half the spread', () => {
+    const sim = new Sim({ nodes: 12, d: D, seed: 26, behaviours: () => honest(mean, 0.005, 0.002, 26), config: { ...KRUM_F1, maxRounds: 1, deadlineMs: 60_000, graceMs: 3_000 } })
+    sim.slow.add(10)
+    sim.slow.add(11) // never reports
+    sim.membership()
+    sim.elect(1, 0) // nodes 0-9 report at t = 0
+    sim.tick(4_000)
+    sim.trainDeferred(node => node === 10) // 11 of 12 (all but f = 1) at t = 4 s: 11 arrivals, 10 gaps over 4 s
+    for (let t = 0; t < 20_000 && sim.sessions[0]?.model.version === 0; t += 100) sim.tick(100)
+    // half the spread would be 2 s; three mean gaps are 3 * 0.4 s = 1.2 s
+    expect(sim.eventsOf('round-closed', 0)).toEqual([expect.objectContaining({ included: 11, stragglers: [sim.ids[11]], durationMs: 5_200 })])
+  })
+
   it('a stale coordinator (lower term) is ignored after the new term is known', () => {
     const sim = new Sim({ nodes: 6, d: D, seed: 6, behaviours: () => honest(mean, 0.005, 0.002, 6), config: { ...KRUM_F1, maxRounds: 1 } })
     sim.membership()
