@@ -629,6 +629,9 @@ class SwarmRun {
       planned.push({
         atS: 0,
         fire: async () => {
+          // Failover is measured on a formed mesh: with 20 tabs training from the start, version 2 can come before every
+          // tab has its links, and a close then would also end the convergence measurement (judged before any close).
+          await this.waitUntil(() => this.report.timestamps.convergedAt !== undefined, this.lastTabLoadedAt + o.timeoutS * 1000)
           const reached = await this.waitUntil(() => this.honestTabsAt(closeAtVersion), this.lastTabLoadedAt + (o.training?.timeoutS ?? o.timeoutS) * 1000)
           if (!reached) this.warn(`--close-coordinator-at-version ${closeAtVersion}: not every live honest tab reached it; closing the coordinator anyway`)
           return await this.closeTheCoordinator()
