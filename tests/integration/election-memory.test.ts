@@ -78,6 +78,24 @@ describe('election service over memory links', () => {
     for (const n of others) expect(n.election.term).toBeLessThan(999)
   }, 30_000)
 
+  it('counts Leads that carried a certificate, and Leads of a higher term that left the node unconvinced', async () => {
+    const { leader, term } = await agreed()
+    // the leader's first Leads carry its certificate (certificateBurst)
+    for (const n of sim.live()) if (n.peerId !== leader) expect(n.status().election?.counters.received['lead+certificate']).toBeGreaterThan(0)
+    // a member claims to lead a far higher term, with no certificate: counted, and nobody follows it
+    const [liar, ...others] = sim.live().filter(n => n.peerId !== leader)
+    const before = others.map(n => n.status().election?.counters.received['lead-unproven'] ?? 0)
+    const lead = encodeElection({
+      sender: liar!.peerId,
+      seq: 1_000_001, // after the forged vote's 1,000,000 from the same sender (see above)
+      sentAtMs: Date.now(),
+      election: { kind: 'lead', term: term + 500, candidate: '', electorate: 5, signature: new Uint8Array(0), certificate: [] }
+    })
+    await liar!.libp2p.services.pubsub.publish(TOPICS.election, lead)
+    expect(await until(() => others.some((n, i) => (n.status().election?.counters.received['lead-unproven'] ?? 0) > (before[i] ?? 0)), 10_000)).toBeDefined()
+    for (const n of others) expect(n.election.leader()).not.toBe(liar!.peerId)
+  }, 30_000)
+
   it('a leader that stops resigns, and the others agree on a new one in a higher term', async () => {
     const old = await agreed()
     await sim.kill(sim.byId(old.leader)!, 'graceful')

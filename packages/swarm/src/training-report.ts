@@ -122,9 +122,10 @@ export interface TrainingSummary {
    * Every change of a tab's election view seen by the polls (role, recognised leader and its term, term being elected
    * while leaderless), seconds after the last tab loaded: how an election after a close went, tab by tab. `leadsIn`
    * and `rejectedIn`: the tab's running counts of Leads accepted and of election messages refused, at that poll (so a
-   * tab still electing while Leads reach it shows apart from one the Leads do not reach).
+   * tab still electing while Leads reach it shows apart from one the Leads do not reach); `unprovenLeadsIn` (of them
+   * `unprovenCertificatesIn` with a certificate): Leads of a term above the tab's leader that left it unconvinced.
    */
-  electionLog: Array<{ atS: number, tab: number, role?: string, term?: number, leaderTab?: number, leaderTerm?: number, electing?: number, leadsIn?: number, rejectedIn?: number }>
+  electionLog: Array<{ atS: number, tab: number, role?: string, term?: number, leaderTab?: number, leaderTerm?: number, electing?: number, leadsIn?: number, unprovenLeadsIn?: number, unprovenCertificatesIn?: number, rejectedIn?: number }>
   /** Version every live honest tab held at the end (0 if they disagree or none is known), and the target. */
   reachedVersion: number
   targetRounds: number
@@ -221,13 +222,16 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
         const key = JSON.stringify(entry)
         if (electionSeen.get(o.tab) !== key) {
           electionSeen.set(o.tab, key)
-          const leadsIn = e.counters?.received?.lead
+          const received = e.counters?.received
+          const leadsIn = received?.lead
+          const unproven = (received?.['lead-unproven'] ?? 0) + (received?.['lead-unproven+certificate'] ?? 0)
           const rejected = Object.values(e.rejected ?? {}).reduce((sum, n) => sum + n, 0)
           electionLog.push({
             atS: (o.at - record.lastTabLoadedAt) / 1000,
             tab: o.tab,
             ...entry,
             ...(typeof leadsIn === 'number' ? { leadsIn } : {}),
+            ...(unproven > 0 ? { unprovenLeadsIn: unproven, unprovenCertificatesIn: received?.['lead-unproven+certificate'] ?? 0 } : {}),
             ...(e.rejected === undefined ? {} : { rejectedIn: rejected })
           })
         }

@@ -8,7 +8,7 @@ import type { TrainingRecord } from '../src/training-report.ts'
 const peer = (tab: number): string => `p${tab}`
 const peerIds = new Map([0, 1, 2, 3].map(t => [t, peer(t)]))
 
-interface Tr { version: number, term?: number, coordinator?: number, lastRound?: { version: number, term: number, coordinator: number, selected: number[], notSelected?: number[], excluded?: number[], total?: number }, models?: Record<string, number>, updates?: Record<string, number>, quarantined?: number[], lossBefore?: number, leader?: [number, number], state?: string, message?: string, waitingFor?: number[], verified?: boolean, digest?: string, catchUps?: number, updateFetch?: Record<string, number>, leadsIn?: number, electionRejected?: Record<string, number> }
+interface Tr { version: number, term?: number, coordinator?: number, lastRound?: { version: number, term: number, coordinator: number, selected: number[], notSelected?: number[], excluded?: number[], total?: number }, models?: Record<string, number>, updates?: Record<string, number>, quarantined?: number[], lossBefore?: number, leader?: [number, number], state?: string, message?: string, waitingFor?: number[], verified?: boolean, digest?: string, catchUps?: number, updateFetch?: Record<string, number>, leadsIn?: number, unproven?: number, electionRejected?: Record<string, number> }
 
 function ob (tab: number, at: number, t: Tr): TabObservation {
   const training: TrainingView = {
@@ -42,7 +42,7 @@ function ob (tab: number, at: number, t: Tr): TabObservation {
     quarantined: (t.quarantined ?? []).map(peer)
   }
   const counts = {
-    ...(t.leadsIn === undefined ? {} : { counters: { received: { lead: t.leadsIn, vote: 3 } } }),
+    ...(t.leadsIn === undefined ? {} : { counters: { received: { lead: t.leadsIn, vote: 3, ...(t.unproven === undefined ? {} : { 'lead-unproven': t.unproven }) } } }),
     ...(t.electionRejected === undefined ? {} : { rejected: t.electionRejected })
   }
   const raw = { peerId: peer(tab), state: 'running', training, ...(t.leader === undefined ? {} : { election: { leader: peer(t.leader[0]), leaderTerm: t.leader[1], term: t.leader[1], ...counts } }) }
@@ -68,7 +68,7 @@ const samples: PollSample[] = [
   { at: 2500, openTabs: [1, 2, 3], observations: [
     ob(2, 2500, { version: 2, coordinator: 0, lastRound: v2(600) })] },
   { at: 4000, openTabs: [1, 2, 3], observations: [
-    ob(1, 4000, { version: 3, term: 2, coordinator: 1, lastRound: v3(700), lossBefore: 1, leader: [1, 2], models: { 'digest-mismatch': 1 }, updates: { garbage: 2 }, leadsIn: 7, electionRejected: { replayed: 2, 'bad-vote-signature': 1 } }),
+    ob(1, 4000, { version: 3, term: 2, coordinator: 1, lastRound: v3(700), lossBefore: 1, leader: [1, 2], models: { 'digest-mismatch': 1 }, updates: { garbage: 2 }, leadsIn: 7, unproven: 2, electionRejected: { replayed: 2, 'bad-vote-signature': 1 } }),
     ob(2, 4000, { version: 3, term: 2, coordinator: 1, lastRound: v3(800), lossBefore: 1.5, leader: [1, 2], updates: { garbage: 3 }, quarantined: [3], updateFetch: { asked: 2, recovered: 1, failed: 1, chunks: 3 } }),
     ob(3, 4000, { version: 3, term: 2, coordinator: 1, lastRound: v3(5), leader: [1, 2], quarantined: [1] })] }
 ]
@@ -106,7 +106,7 @@ describe('analyzeTraining', () => {
   it('logs each change of a tab\'s election view once, as tabs, relative to the last tab loaded, with the Leads accepted and messages refused so far', () => {
     expect(s.electionLog).toEqual([
       ...[0, 1, 2, 3].map(tab => ({ atS: 0.9, tab, term: 1, leaderTab: 0, leaderTerm: 1 })),
-      { atS: 3.9, tab: 1, term: 2, leaderTab: 1, leaderTerm: 2, leadsIn: 7, rejectedIn: 3 },
+      { atS: 3.9, tab: 1, term: 2, leaderTab: 1, leaderTerm: 2, leadsIn: 7, unprovenLeadsIn: 2, unprovenCertificatesIn: 0, rejectedIn: 3 },
       ...[2, 3].map(tab => ({ atS: 3.9, tab, term: 2, leaderTab: 1, leaderTerm: 2 }))
     ])
   })

@@ -360,8 +360,19 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
     const wire = this.accepted.get(evt.detail)
     if (wire?.election == null || !this.running) return
     const msg = toElectionMessage(wire.sender, wire.election)
-    this.counters.received[msg.type] = (this.counters.received[msg.type] ?? 0) + 1
+    this.count(msg.type)
     this.apply(this.election.onMessage(msg))
+    if (msg.type === 'lead') {
+      // Why a tab keeps electing while a new leader's Leads arrive (seen at 20 tabs: six tabs 5 s behind the rest):
+      // Leads that carried a certificate, and Leads from a leader above ours that still left it unrecognised.
+      if (msg.certificate !== undefined) this.count('lead+certificate')
+      const known = this.election.leaderTerm
+      if (msg.term > (known ?? -1) && !this.election.accepts(msg.term, msg.from)) this.count(msg.certificate !== undefined ? 'lead-unproven+certificate' : 'lead-unproven')
+    }
+  }
+
+  private count (kind: string): void {
+    this.counters.received[kind] = (this.counters.received[kind] ?? 0) + 1
   }
 
   private onMembershipChange (): void {
