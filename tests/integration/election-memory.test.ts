@@ -28,6 +28,10 @@ describe('election service over memory links', () => {
       expect(s?.role).toBe(n.peerId === leader ? 'leader' : 'follower')
       expect(n.election.accepts(term, leader)).toBe(true)
       expect(s?.rejected).toEqual({})
+      // status() also shows the gossipsub mesh per topic: here every mesh peer is another live node
+      const mesh = n.status().gossipMesh?.[TOPICS.election] ?? []
+      expect(mesh.length).toBeGreaterThan(0)
+      for (const peer of mesh) expect(sim.live().map(x => x.peerId)).toContain(peer)
     }
   }, 90_000)
 

@@ -89,6 +89,16 @@ export class FedmeshNode {
 
   private learningStatus?: () => LearningStatus | undefined
 
+  private gossipMesh (): Record<string, string[]> {
+    const pubsub = this.libp2p.services.pubsub
+    // the implementation has getMeshPeers; @libp2p/gossipsub's public interface does not declare it
+    const meshPeers = (pubsub as unknown as { getMeshPeers?: (topic: string) => string[] }).getMeshPeers?.bind(pubsub)
+    const mesh: Record<string, string[]> = {}
+    if (meshPeers === undefined) return mesh
+    for (const topic of pubsub.getTopics()) mesh[topic] = [...meshPeers(topic)]
+    return mesh
+  }
+
   /** Include the tab's learner in status() (the app owns the learner; the node only reports it). */
   attachLearningStatus (source: () => LearningStatus | undefined): void {
     this.learningStatus = source
@@ -133,6 +143,7 @@ export class FedmeshNode {
       rejected: hb.rejected(),
       heartbeatRatePerSec: hb.receiveRate(),
       timeline: { ...this.marks },
+      gossipMesh: this.gossipMesh(),
       election: this.election.status(),
       training: this.training.status(),
       ...(peering.lastDialError != null ? { lastDialError: peering.lastDialError } : {}),

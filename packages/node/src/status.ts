@@ -35,6 +35,12 @@ export interface FedmeshStatus {
   metrics?: Record<string, number>
   /** The tab's learner, when one is attached (FedmeshNode.attachLearningStatus). */
   learning?: LearningStatus
+  /**
+   * Per subscribed gossipsub topic, the peers in this node's mesh for it (peer ids). Gossipsub forwards a message
+   * eagerly along these edges only; a topic whose meshes do not connect all nodes reaches the rest by gossip (IHAVE),
+   * seconds later and not for every message.
+   */
+  gossipMesh?: Record<string, string[]>
   /** Coordinator election (`fedmesh/election/1`): role, term, recognised leader, counters, rejections. */
   election?: ElectionServiceStatus
   /** Federated training (`fedmesh/updates/1`, `fedmesh/model/1`): session, round, version, coordinator, last round, verdicts. */

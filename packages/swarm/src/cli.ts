@@ -233,6 +233,9 @@ export function summaryLines (r: SwarmReport): string[] {
   }
   const l = r.linksAtEnd
   if (l !== undefined) lines.push(`links at end: direct ${l.directLinks} (per tab ${l.minDirectPerTab}..${l.maxDirectPerTab}), relayed ${l.relayedLinks}, heartbeat coverage ${Math.floor(l.heartbeatCoverage * 100)}%`)
+  for (const [topic, g] of Object.entries(r.gossipMeshAtEnd ?? {})) {
+    lines.push(`gossip mesh ${topic}: ${g.components === 1 ? 'connected' : `${g.components} components (${g.sizes.join(' + ')} tabs)`}, degree ${g.minDegree}..${g.maxDegree}`)
+  }
   const s = r.steady
   if (s?.cpu !== undefined) {
     lines.push(`steady ${secs(s.windowMs)}: Chromium ${s.cpu.chromium.cpuSeconds.toFixed(1)} CPU s = ${s.cpu.chromium.cores.toFixed(2)} cores` +

@@ -64,6 +64,7 @@ export interface SwarmReport {
   convergence?: RunAnalysis['convergence']
   linksAtConvergence?: RunAnalysis['linksAtConvergence']
   linksAtEnd?: RunAnalysis['linksAtEnd']
+  gossipMeshAtEnd?: RunAnalysis['gossipMeshAtEnd']
   steady?: NonNullable<RunAnalysis['steady']> & {
     afterConvergence: boolean
     cpu: { chromium: CpuFigures, relay?: CpuFigures, app?: CpuFigures, harness: CpuFigures }
@@ -777,6 +778,7 @@ class SwarmRun {
     r.convergence = analysis.convergence
     if (analysis.linksAtConvergence !== undefined) r.linksAtConvergence = analysis.linksAtConvergence
     if (analysis.linksAtEnd !== undefined) r.linksAtEnd = analysis.linksAtEnd
+    if (analysis.gossipMeshAtEnd !== undefined) r.gossipMeshAtEnd = analysis.gossipMeshAtEnd
     if (analysis.steady !== undefined && steady !== undefined) r.steady = { ...analysis.steady, ...steady }
     r.events = analysis.events
     r.rejected = analysis.rejected

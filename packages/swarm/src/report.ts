@@ -300,6 +300,8 @@ export interface RunAnalysis {
   }
   linksAtConvergence?: LinkFigures
   linksAtEnd?: LinkFigures
+  /** Per gossipsub topic, at the last poll that saw every open tab: see gossipMeshFigures. */
+  gossipMeshAtEnd?: Record<string, GossipMeshFigures>
   steady?: {
     start: number
     end: number
@@ -331,6 +333,64 @@ export function summarizeSeries (samples: PollSample[], heartbeatWindowMs: numbe
     for (const o of sample.observations) if (o.status.peerId !== '') ids.set(o.tab, o.status.peerId)
     return summarizeSample(sample, { heartbeatWindowMs, peerIdsByTab: ids })
   })
+}
+
+/**
+ * One gossipsub topic's meshes seen as a graph over the open tabs (an edge where either side lists the other as a
+ * mesh peer). More than one component means a message published in one reaches the others only by gossip (IHAVE,
+ * every gossipsub heartbeat, to a few random peers), seconds later and not for every message.
+ */
+export interface GossipMeshFigures {
+  tabs: number
+  components: number
+  /** Tabs per component, largest first. */
+  sizes: number[]
+  minDegree: number
+  maxDegree: number
+  meanDegree: number
+}
+
+/** gossipMeshFigures per topic from one observation per tab (tabs without gossipMesh are left out). */
+export function gossipMeshFigures (observations: readonly TabObservation[]): Record<string, GossipMeshFigures> {
+  const tabOf = new Map(observations.map(o => [o.status.peerId, o.tab]))
+  const topics = new Set(observations.flatMap(o => Object.keys(o.status.gossipMesh ?? {})))
+  const out: Record<string, GossipMeshFigures> = {}
+  for (const topic of [...topics].sort()) {
+    const members = observations.filter(o => o.status.gossipMesh?.[topic] !== undefined).map(o => o.tab)
+    const edges = new Map<number, Set<number>>(members.map(t => [t, new Set()]))
+    for (const o of observations) {
+      for (const peer of o.status.gossipMesh?.[topic] ?? []) {
+        const other = tabOf.get(peer)
+        if (other === undefined || other === o.tab || !edges.has(other)) continue
+        edges.get(o.tab)!.add(other)
+        edges.get(other)!.add(o.tab)
+      }
+    }
+    const seen = new Set<number>()
+    const sizes: number[] = []
+    for (const start of members) {
+      if (seen.has(start)) continue
+      let size = 0
+      const stack = [start]
+      seen.add(start)
+      while (stack.length > 0) {
+        const t = stack.pop()!
+        size++
+        for (const n of edges.get(t)!) if (!seen.has(n)) { seen.add(n); stack.push(n) }
+      }
+      sizes.push(size)
+    }
+    const degrees = members.map(t => edges.get(t)!.size)
+    out[topic] = {
+      tabs: members.length,
+      components: sizes.length,
+      sizes: sizes.sort((a, b) => b - a),
+      minDegree: degrees.length === 0 ? 0 : Math.min(...degrees),
+      maxDegree: degrees.length === 0 ? 0 : Math.max(...degrees),
+      meanDegree: degrees.length === 0 ? 0 : degrees.reduce((a, b) => a + b, 0) / degrees.length
+    }
+  }
+  return out
 }
 
 function linkFigures (s: MeshSummary): LinkFigures {
@@ -595,6 +655,12 @@ export function analyzeRun (record: RunRecord): RunAnalysis {
   // open tab (else the last that saw any), not a late poll of nobody reported as "0 links, 0 % coverage".
   const last = summaries.findLast(s => s.openTabs > 0 && s.observed === s.openTabs) ?? summaries.findLast(s => s.observed > 0)
   if (last !== undefined) analysis.linksAtEnd = linkFigures(last)
+  const full = samples.findLast(p => p.openTabs.length > 0 && p.openTabs.every(t => p.observations.some(o => o.tab === t)))
+  if (full !== undefined) {
+    const open = new Set(full.openTabs)
+    const mesh = gossipMeshFigures(full.observations.filter(o => open.has(o.tab)))
+    if (Object.keys(mesh).length > 0) analysis.gossipMeshAtEnd = mesh
+  }
 
   if (record.steady !== undefined) {
     const { start, end } = record.steady

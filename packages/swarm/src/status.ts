@@ -24,6 +24,8 @@ export interface FedmeshStatus {
   lastDialError?: string
   /** Start-up milestones (starting, relayConnected, reserved, firstDirectLink, ...) in ms after startedAt. */
   timeline?: Record<string, number>
+  /** Per gossipsub topic, this node's mesh peers (peer ids). */
+  gossipMesh?: Record<string, string[]>
   /** Coordinator election, when the node runs it (only the fields the harness reads). */
   election?: {
     role?: string, term?: number, leader?: string, leaderTerm?: number, electing?: number, excluded?: Array<{ peerId: string, reason: string }>
@@ -119,6 +121,13 @@ export function normalizeStatus (raw: unknown): FedmeshStatus | undefined {
     counters: Object.fromEntries(COUNTER_NAMES.map(k => [k, typeof counters[k] === 'number' ? counters[k] : 0])) as unknown as StatusCounters,
     rejected: isRecord(raw.rejected) ? raw.rejected as Record<string, number> : {},
     heartbeatRatePerSec: typeof raw.heartbeatRatePerSec === 'number' ? raw.heartbeatRatePerSec : 0
+  }
+  if (isRecord(raw.gossipMesh)) {
+    status.gossipMesh = Object.fromEntries(Object.entries(raw.gossipMesh)
+      .filter((e): e is [string, unknown[]] => Array.isArray(e[1]))
+      .map(([topic, peers]) => [topic, peers.filter((p): p is string => typeof p === 'string')]))
+  } else {
+    delete status.gossipMesh
   }
   if (isRecord(raw.timeline)) {
     status.timeline = Object.fromEntries(Object.entries(raw.timeline).filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1])))

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
-  analyzeRun, counterRates, findFailures, formatProgress, requiredDirectPeers, summarizeSample, summarizeSeries,
+  analyzeRun, counterRates, findFailures, formatProgress, gossipMeshFigures, requiredDirectPeers, summarizeSample, summarizeSeries,
   totalCounters, windowRates
 } from '../src/report.ts'
 import type { PollSample, RunRecord, TabObservation } from '../src/report.ts'
@@ -447,5 +447,33 @@ describe('summarizeSeries', () => {
     ], 3000)
     expect(series[1]!.directLinks).toBe(1)
     expect(series[1]!.heartbeatCoverage).toBe(1)
+  })
+})
+
+describe('gossipMeshFigures', () => {
+  const withMesh = (tab: number, mesh: Record<string, string[]>): TabObservation => obs(tab, 0, { ...status(`p${tab}`), gossipMesh: mesh })
+
+  it('finds the components of each topic\'s mesh graph, an edge where either side lists the other', () => {
+    const g = gossipMeshFigures([
+      // topic a: 0-1 (listed by 0 only), 1-2, and 3-4 apart; topic b: a ring 0-1-2-3-4
+      withMesh(0, { a: ['p1'], b: ['p1', 'p4'] }),
+      withMesh(1, { a: ['p2'], b: ['p0', 'p2'] }),
+      withMesh(2, { a: [], b: ['p1', 'p3'] }),
+      withMesh(3, { a: ['p4', 'stranger'], b: ['p2', 'p4'] }),
+      withMesh(4, { a: ['p3'], b: ['p3', 'p0'] })
+    ])
+    expect(g.a).toEqual({ tabs: 5, components: 2, sizes: [3, 2], minDegree: 1, maxDegree: 2, meanDegree: 6 / 5 })
+    expect(g.b).toMatchObject({ tabs: 5, components: 1, sizes: [5], minDegree: 2, maxDegree: 2 })
+  })
+
+  it('reports, at the end of a run, the last poll that saw every open tab', () => {
+    const run = growingRun()
+    const mesh = (at: number, connected: boolean): PollSample => ({
+      at, openTabs: [0, 1, 2], observations: [0, 1, 2].map(i => withMesh(i, { t: connected ? [`p${(i + 1) % 3}`] : (i === 2 ? [] : [`p${1 - i}`]) }))
+    })
+    run.samples.push(mesh(6500, false), mesh(7000, true), { at: 7500, openTabs: [0, 1, 2], observations: [withMesh(0, { t: [] })] })
+    expect(analyzeRun(run).gossipMeshAtEnd).toEqual({ t: { tabs: 3, components: 1, sizes: [3], minDegree: 2, maxDegree: 2, meanDegree: 2 } })
+    run.samples.push(mesh(8000, false))
+    expect(analyzeRun(run).gossipMeshAtEnd?.t).toMatchObject({ components: 2, sizes: [2, 1] })
   })
 })
