@@ -64,7 +64,8 @@ global model version --rounds, or --training-timeout s after the last tab loaded
                          stalling-coordinator)
   --close-coordinator-at S  at S s close the tab that is coordinator then; the report gives the failover time
   --close-coordinator-at-version V  close the coordinator's tab once every live honest tab holds model version V
-                         and the mesh has converged (or its --timeout passed)
+                         and the mesh has converged (or its --timeout passed); if the tabs are past V by then,
+                         once they hold the next version
                          (holds back any later scheduled event until then)
   --training-timeout S   training deadline after the last tab loaded (default ${DEFAULT_TRAINING.timeoutS})
   The JSON report gains "training": per round version, coordinator, term, selected/excluded tabs, round overhead;
