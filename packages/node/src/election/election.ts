@@ -121,6 +121,8 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
   private membershipDirty = true
   private leaderSince: number | undefined
   private leaderChanges = 0
+  /** The last leader recognised (kept through elections): its late Leads are not a new leader's unproven ones. */
+  private lastLeader: string | undefined
   private running = false
   /** A resign for the term this node leads, signed ahead of time so a closing tab can send it without awaiting. */
   private prepared?: { term: number, at: number, message: PreparedMessage }
@@ -367,7 +369,9 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
       // Leads that carried a certificate, and Leads from a leader above ours that still left it unrecognised.
       if (msg.certificate !== undefined) this.count('lead+certificate')
       const known = this.election.leaderTerm
-      if (msg.term > (known ?? -1) && !this.election.accepts(msg.term, msg.from)) this.count(msg.certificate !== undefined ? 'lead-unproven+certificate' : 'lead-unproven')
+      if (msg.from !== this.lastLeader && msg.term > (known ?? -1) && !this.election.accepts(msg.term, msg.from)) {
+        this.count(msg.certificate !== undefined ? 'lead-unproven+certificate' : 'lead-unproven')
+      }
     }
   }
 
@@ -446,6 +450,7 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
         case 'leader-changed':
           this.leaderChanges++
           this.leaderSince = event.leader === undefined ? undefined : this.clock.wallNow()
+          if (event.leader !== undefined) this.lastLeader = event.leader
           this.safeDispatchEvent('leader-changed', { detail: { term: event.term, leader: event.leader } })
           break
         case 'stepped-down':
