@@ -65,6 +65,20 @@ describe('Election: electing', () => {
     expect(bus.agreed()).toBe(winner)
   })
 
+  it('by default the certificate rides on the first 3 s of Leads, then on one a second', () => {
+    const bus = new Bus(ids)
+    bus.run(2_500)
+    const winner = bus.agreed() as string
+    bus.run(6_000)
+    const leads = bus.sent(winner, 'lead') as LeadMessage[]
+    expect(leads.slice(0, 10).every(l => l.certificate !== undefined)).toBe(true)
+    const later = leads.slice(10)
+    const withCertificate = later.filter(l => l.certificate !== undefined).length
+    // Leads every 300 ms: about one in three or four after the burst carries it
+    expect(withCertificate).toBeGreaterThanOrEqual(Math.floor(later.length / 4))
+    expect(withCertificate).toBeLessThanOrEqual(Math.ceil(later.length / 3))
+  })
+
   it('recognises the winner from the votes it saw even if every Lead is lost', () => {
     const bus = new Bus(ids)
     bus.deliver = (_from, _to, msg) => msg.type !== 'lead'

@@ -47,7 +47,7 @@ export function resolve (config: ElectionConfig): Settings {
   if (!Number.isInteger(faultTolerance) || faultTolerance < 0) throw new RangeError(`ElectionConfig.faultTolerance must be an integer >= 0, got ${faultTolerance}`)
   const persistedTerm = config.persistedTerm ?? 0
   if (!validTerm(persistedTerm)) throw new RangeError(`ElectionConfig.persistedTerm must be an integer in [0, ${MAX_TERM}], got ${persistedTerm}`)
-  const certificateBurst = config.certificateBurst ?? 5
+  const certificateBurst = config.certificateBurst ?? 10
   if (!Number.isInteger(certificateBurst) || certificateBurst < 1) throw new RangeError(`ElectionConfig.certificateBurst must be an integer >= 1, got ${certificateBurst}`)
   return {
     self: config.self,
@@ -60,7 +60,7 @@ export function resolve (config: ElectionConfig): Settings {
     preVote: config.preVote ?? true,
     memberTtlMs: nonNegative('memberTtlMs', config.memberTtlMs ?? 15_000),
     warmupMs: nonNegative('warmupMs', config.warmupMs ?? 2_000),
-    certificateEveryMs: positive('certificateEveryMs', config.certificateEveryMs ?? 2_000),
+    certificateEveryMs: positive('certificateEveryMs', config.certificateEveryMs ?? 1_000),
     certificateBurst,
     faultTolerance,
     persistedTerm,

@@ -145,9 +145,13 @@ export interface ElectionConfig {
   memberTtlMs?: number
   /** After start, only listen (no votes, no claims) for this long, to learn the membership first; default 2_000 ms. */
   warmupMs?: number
-  /** Leads carry the certificate this often after the first `certificateBurst`; default 2_000 ms. */
+  /** Leads carry the certificate this often after the first `certificateBurst`; default 1_000 ms. */
   certificateEveryMs?: number
-  /** The first this-many Leads of a term always carry the certificate; default 5. */
+  /**
+   * The first this-many Leads of a term always carry the certificate; default 10 (3 s at 300 ms). In 20-tab swarms some
+   * tabs got none of a new leader's first five Leads but did get later ones, and kept electing until the next
+   * certificate 2 s later (up to 5 s behind the rest); a longer burst and a certificate every second shorten that.
+   */
   certificateBurst?: number
   /**
    * How many Byzantine members to tolerate (f); default 0. Quorums become ⌊(n + f) / 2⌋ + 1 of n so that any two
