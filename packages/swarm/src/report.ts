@@ -653,9 +653,11 @@ export function analyzeRun (record: RunRecord): RunAnalysis {
   if (conv !== undefined) analysis.linksAtConvergence = linkFigures(conv)
   // A poll in which a busy tab did not answer in time says nothing about its links: take the last one that saw every
   // open tab (else the last that saw any), not a late poll of nobody reported as "0 links, 0 % coverage".
-  const last = summaries.findLast(s => s.openTabs > 0 && s.observed === s.openTabs) ?? summaries.findLast(s => s.observed > 0)
+  // The gossip meshes at the end come from that same poll (summaries are the samples, one to one).
+  const endIndex = summaries.findLastIndex(s => s.openTabs > 0 && s.observed === s.openTabs)
+  const last = summaries[endIndex] ?? summaries.findLast(s => s.observed > 0)
   if (last !== undefined) analysis.linksAtEnd = linkFigures(last)
-  const full = samples.findLast(p => p.openTabs.length > 0 && p.openTabs.every(t => p.observations.some(o => o.tab === t)))
+  const full = samples[endIndex]
   if (full !== undefined) {
     const open = new Set(full.openTabs)
     const mesh = gossipMeshFigures(full.observations.filter(o => open.has(o.tab)))
