@@ -7,7 +7,7 @@ import '../../../scripts/node-env.js'
 import { describe, expect, it } from 'vitest'
 import { streamPair } from '@libp2p/utils'
 import { RoundSession, UpdatePool } from '@fedmesh/rounds'
-import { decodeChunk, decodeGlobalModel, decodeModelUpdate, digestWeights, encodeGlobalModelChunks, quantizeDelta } from '@fedmesh/updates'
+import { decodeChunk, decodeGlobalModel, decodeModelUpdate, digestWeights, encodeGlobalModelChunks, globalModelHeader, quantizeDelta } from '@fedmesh/updates'
 import type { GlobalModel, ModelUpdate, Tensor } from '@fedmesh/updates'
 import { ConfigError, configFromSearchParams, resolveConfig, sessionOf } from '../src/config.ts'
 import { decodeModelRequest, encodeModelRequest, requestModel, serveModelRequest, MODEL_FETCH_PROTOCOL } from '../src/training/model-fetch.ts'
@@ -130,6 +130,28 @@ describe('attacker modes', () => {
     const middle = out.slice(1, -1).map(p => decodeChunk(p.data))
     expect(middle.every(c => c.ok && c.value.kind === 'global-model')).toBe(true)
     expect(new Attacker('none', seeded(3)).lie([before])).toEqual([before])
+  })
+
+  it('the lying coordinator lies about a gossiped header with the weights its session holds, and serves those', () => {
+    const tensors = model(256, 0.5)
+    const g: GlobalModel = { session: 's', round: 1, term: 1, version: 1, coordinator: 'c', includedDigests: [], scores: [], rule: 'krum', tensors, weightsDigest: digestWeights(tensors) }
+    const header = encodeGlobalModelChunks(globalModelHeader(g)).chunks.map(data => ({ topic: 'model' as const, data }))
+    // without the weights there is nothing consistent to lie with: the model is withheld and counted
+    const blind = new Attacker('lying-coordinator', seeded(3))
+    expect(blind.lie(header)).toEqual([])
+    expect(blind.counts.failures).toBe(1)
+    const liar = new Attacker('lying-coordinator', seeded(3))
+    const out = liar.lie(header, undefined, v => v === 1 ? tensors : undefined)
+    expect(out).toHaveLength(1)
+    const c = decodeChunk(out[0]!.data)
+    const gossiped = c.ok && c.value.kind === 'global-model' ? decodeGlobalModel(c.value.data) : undefined
+    if (gossiped?.ok !== true) throw new Error('the lie does not decode')
+    expect(gossiped.value.tensors).toEqual([])
+    const served = decodeGlobalModel(liar.lieAbout(1)!)
+    if (!served.ok) throw new Error('the served lie does not decode')
+    expect(served.value.weightsDigest).toBe(gossiped.value.weightsDigest)
+    expect(digestWeights(served.value.tensors)).toBe(served.value.weightsDigest)
+    expect(served.value.weightsDigest).not.toBe(g.weightsDigest)
   })
 
   it('the hidden-input coordinator also lists a phantom update, in sorted place with score 0', () => {

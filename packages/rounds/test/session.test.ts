@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { decodeChunk, decodeGlobalModel, digestWeights, encodeGlobalModelChunks } from '@fedmesh/updates'
+import { decodeChunk, decodeGlobalModel, digestWeights, encodeGlobalModel, encodeGlobalModelChunks, globalModelHeader } from '@fedmesh/updates'
 import { honest, Sim } from './helpers.ts'
 import { RoundSession } from '../src/index.ts'
 
@@ -26,6 +26,37 @@ describe('RoundSession on an in-memory network', () => {
     expect(sim.sessions[0]?.status().role).toBe('coordinator')
   })
 
+  it('the model is gossiped as a header: verifiers recompute its weights, hold them and serve them', () => {
+    const sim = new Sim({ nodes: 6, d: D, seed: 1, behaviours: () => honest(mean, 0.005, 0.002, 1), config: { ...KRUM_F1, maxRounds: 2 } })
+    const gossiped: Array<{ count: number, tensors: number, digest: string }> = []
+    sim.tamper = (node, topic, data) => {
+      const c = topic === 'model' ? decodeChunk(data) : undefined
+      if (c?.ok === true && c.value.kind === 'global-model') {
+        const m = decodeGlobalModel(c.value.data)
+        gossiped.push({ count: c.value.count, tensors: m.ok ? m.value.tensors.length : -1, digest: m.ok ? m.value.weightsDigest : '' })
+      }
+      return data
+    }
+    sim.membership()
+    sim.elect(1, 0)
+    expect(gossiped).toHaveLength(2)
+    expect(gossiped.every(g => g.count === 1 && g.tensors === 0)).toBe(true)
+    const coordinator = sim.sessions[0]!.model
+    for (let i = 1; i < 6; i++) {
+      const s = sim.sessions[i]!
+      expect(s.model).toMatchObject({ version: 2, verified: true, digest: gossiped[1]?.digest })
+      // what a node serves over /fedmesh/model/1.0.0 carries the weights it recomputed, which a fetcher checks
+      const served = s.modelPayload(2)!
+      expect(digestWeights(served.tensors)).toBe(gossiped[1]?.digest)
+      expect(served.tensors.map(t => [...t.data])).toEqual(coordinator.tensors.map(t => [...t.data]))
+      expect(() => encodeGlobalModel(served)).not.toThrow()
+    }
+    // a gossiped model that carries weights is dropped: the topic carries headers only
+    const full = sim.sessions[0]!.modelPayload(2)!
+    const late = sim.sessions[3]!.onModelMessage(encodeGlobalModelChunks({ ...full, version: 3, round: 3 }).chunks[0] as Uint8Array, sim.ids[0]!)
+    expect(late).toMatchObject({ verdict: 'reject', reason: 'shape-mismatch' })
+  })
+
   it('a lying coordinator\'s model is rejected by every honest verifier, which distrusts it', () => {
     const sim = new Sim({ nodes: 7, d: D, seed: 2, behaviours: () => honest(mean, 0.005, 0.002, 2), config: { ...KRUM_F1, maxRounds: 1 } })
     // node 0 publishes weights shifted by 0.5 with a digest that matches them (a consistent lie)
@@ -35,8 +66,9 @@ describe('RoundSession on an in-memory network', () => {
       if (!chunk.ok || chunk.value.kind !== 'global-model') return data
       const model = decodeGlobalModel(chunk.value.data)
       if (!model.ok) throw new Error('the test assumes single-chunk models')
-      const tensors = model.value.tensors.map(t => ({ ...t, data: t.data.map(x => x + 0.5) }))
-      return encodeGlobalModelChunks({ ...model.value, tensors, weightsDigest: digestWeights(tensors) }).chunks[0] as Uint8Array
+      // the gossiped model is a header; the coordinator already holds the weights it stands for
+      const tensors = sim.sessions[0]!.model.tensors.map(t => ({ ...t, data: t.data.map(x => x + 0.5) }))
+      return encodeGlobalModelChunks(globalModelHeader({ ...model.value, weightsDigest: digestWeights(tensors) })).chunks[0] as Uint8Array
     }
     sim.membership()
     sim.elect(1, 0)
@@ -456,9 +488,9 @@ describe('RoundSession on an in-memory network', () => {
     const decoded = decodeGlobalModel(chunk.value.data)
     if (!decoded.ok) throw new Error('the test assumes single-chunk models')
     const truth = decoded.value
-    const tensors = truth.tensors.map(t => ({ ...t, data: t.data.map(x => x + 0.5) }))
+    const tensors = sim.sessions[0]!.model.tensors.map(t => ({ ...t, data: t.data.map(x => x + 0.5) }))
     const lie = { ...truth, tensors, weightsDigest: digestWeights(tensors) }
-    sim.handle(5, sim.sessions[5]!.onModelMessage(encodeGlobalModelChunks(lie).chunks[0] as Uint8Array, sim.ids[0]!))
+    sim.handle(5, sim.sessions[5]!.onModelMessage(encodeGlobalModelChunks(globalModelHeader(lie)).chunks[0] as Uint8Array, sim.ids[0]!))
     sim.run()
     expect(sim.sessions[5]?.status().rejects.model['verification:digest-mismatch']).toBe(1)
     expect(sim.sessions[5]?.model.version).toBe(0)

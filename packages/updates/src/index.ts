@@ -16,7 +16,7 @@ export { sha256 } from './digest/sha256.ts'
 export type { UpdateHeader, ModelUpdate, GlobalModel, RoundOpen, AggregatorSpecWire, PayloadKind, ChunkRouting, ChunkMessage, DecodeResult } from './wire/types.ts'
 export { PAYLOAD_KINDS } from './wire/types.ts'
 export {
-  encodeModelUpdate, decodeModelUpdate, encodeGlobalModel, decodeGlobalModel, encodeRoundOpen, decodeRoundOpen, encodeChunk, decodeChunk, UpdateSchemaError
+  encodeModelUpdate, decodeModelUpdate, encodeGlobalModel, decodeGlobalModel, globalModelHeader, encodeRoundOpen, decodeRoundOpen, encodeChunk, decodeChunk, UpdateSchemaError
 } from './wire/codec.ts'
 export {
   UPDATES_WIRE_VERSION, DEFAULT_MAX_CHUNK_BYTES, DEFAULT_MAX_PAYLOAD_BYTES, MAX_SESSION_BYTES, MAX_TENSOR_NAME_BYTES,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
+  checkGlobalModel, globalModelHeader,
   chunkPayload, decodeChunk, decodeGlobalModel, decodeModelUpdate, decodeRoundOpen, digestUpdate, digestWeights, encodeChunk, encodeGlobalModel,
   encodeModelUpdate, encodeRoundOpen, encodeRoundOpenChunks, quantizeDelta, Reassembler, UPDATES_WIRE_VERSION
 } from '../src/index.ts'
@@ -145,6 +146,23 @@ describe('global model codec', () => {
     const model = makeGlobalModel()
     const r = decodeGlobalModel(encodeGlobalModel(model))
     expect(r).toEqual({ ok: true, value: model })
+  })
+
+  it('a header (globalModelHeader) carries the weights\' digest alone; checkGlobalModel tells the two forms apart', () => {
+    const model = makeGlobalModel()
+    const header = globalModelHeader(model)
+    const bytes = encodeGlobalModel(header)
+    expect(bytes.length).toBeLessThan(encodeGlobalModel(model).length / 4)
+    expect(decodeGlobalModel(bytes)).toEqual({ ok: true, value: { ...model, tensors: [] } })
+    const shapes = model.tensors.map(t => ({ name: t.name, shape: t.shape }))
+    // gossiped: a header, never weights
+    expect(checkGlobalModel(header, { session: model.session, header: true })).toBeUndefined()
+    expect(checkGlobalModel(model, { session: model.session, header: true })).toMatchObject({ reason: 'shape-mismatch', detail: expect.stringMatching(/digest only/) })
+    // fetched: the weights, never a header
+    expect(checkGlobalModel(model, { session: model.session, shapes })).toBeUndefined()
+    expect(checkGlobalModel(header, { session: model.session, shapes })).toMatchObject({ reason: 'shape-mismatch' })
+    // with weights, the encoder still insists on their digest
+    expect(() => encodeGlobalModel({ ...model, weightsDigest: 'ab'.repeat(32) })).toThrow(/weightsDigest/)
   })
 
   it('the encoder checks digests, scores, rule and values', () => {

@@ -11,7 +11,7 @@ import {
 } from '@fedmesh/attacks'
 import type { AttackName, AttackStage } from '@fedmesh/attacks'
 import {
-  chunkPayload, decodeChunk, decodeGlobalModel, digestWeights, encodeGlobalModel, encodeGlobalModelChunks, flattenTensors, float32PayloadBound, unflattenTensors
+  chunkPayload, decodeChunk, decodeGlobalModel, digestWeights, encodeGlobalModel, encodeGlobalModelChunks, flattenTensors, float32PayloadBound, globalModelHeader, unflattenTensors
 } from '@fedmesh/updates'
 import type { GlobalModel, ModelUpdate, Tensor, TensorSpec } from '@fedmesh/updates'
 import type { Publish } from '@fedmesh/rounds'
@@ -67,8 +67,9 @@ export class Attacker {
   /**
    * Lying coordinator: rewrites the global-model chunks among `publish` into a consistent lie (weights shifted, the
    * weights digest matching them), which verifiers detect as a digest mismatch. Other messages pass unchanged.
+   * Gossiped models are headers: `weightsOf` gives the honest weights of a version (the session's own model) to shift.
    */
-  lie (publish: readonly Publish[], maxChunkBytes?: number): Publish[] {
+  lie (publish: readonly Publish[], maxChunkBytes?: number, weightsOf: (version: number) => readonly Tensor[] | undefined = () => undefined): Publish[] {
     if (this.name === 'stalling-coordinator') {
       // keeps its lease (the election service still sends Leads) but never announces a round nor publishes a model
       const kept = publish.filter(p => p.topic !== 'model')
@@ -102,14 +103,17 @@ export class Attacker {
       const decoded = list.length === list[0]?.count ? decodeGlobalModel(payload) : undefined
       if (decoded?.ok !== true) { this.counts.failures++; continue }
       const model = decoded.value
-      const flat = lieAboutAggregate(flattenTensors(model.tensors), { kind: 'shift', norm: 1, random: this.random })
-      const tensors: Tensor[] = unflattenTensors(flat, model.tensors.map(t => ({ name: t.name, shape: t.shape })))
+      const honest = model.tensors.length > 0 ? model.tensors : weightsOf(model.version)
+      if (honest === undefined || honest.length === 0) { this.counts.failures++; continue }
+      const flat = lieAboutAggregate(flattenTensors(honest), { kind: 'shift', norm: 1, random: this.random })
+      const tensors: Tensor[] = unflattenTensors(flat, honest.map(t => ({ name: t.name, shape: t.shape })))
       const lie: GlobalModel = { ...model, tensors, weightsDigest: digestWeights(tensors), ...(this.name === 'hidden-input-coordinator' ? this.hiddenInput(model) : {}) }
       // a consistent liar serves the same lie to nodes that fetch the model
       this.lies.set(model.version, encodeGlobalModel(lie))
       for (const v of [...this.lies.keys()]) if (v < model.version - 2) this.lies.delete(v)
       this.counts.liedModels++
-      for (const data of encodeGlobalModelChunks(lie, maxChunkBytes === undefined ? {} : { maxChunkBytes }).chunks) out.push({ topic: 'model', data })
+      const gossiped = model.tensors.length > 0 ? lie : globalModelHeader(lie)
+      for (const data of encodeGlobalModelChunks(gossiped, maxChunkBytes === undefined ? {} : { maxChunkBytes }).chunks) out.push({ topic: 'model', data })
     }
     return out
   }

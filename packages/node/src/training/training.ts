@@ -539,7 +539,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
 
   private apply (out: Output | undefined): void {
     if (out === undefined) return
-    const publish = this.s?.isCoordinator === true ? this.attacker.lie(out.publish, this.init.maxChunkBytes) : out.publish
+    const publish = this.s?.isCoordinator === true ? this.attacker.lie(out.publish, this.init.maxChunkBytes, v => this.s?.model.version === v ? this.s.model.tensors : undefined) : out.publish
     for (const p of publish) this.publish(p.topic === 'updates' ? UPDATES_TOPIC : MODEL_TOPIC, p.data)
     for (const e of out.events) {
       try {

@@ -1,6 +1,6 @@
 import { checkPreconditions, AggregationError, AggregationInputError } from '@fedmesh/aggregation'
 import type { AggregatorSpec } from '@fedmesh/aggregation'
-import { encodeGlobalModelChunks, encodeRoundOpenChunks } from '@fedmesh/updates'
+import { encodeGlobalModelChunks, encodeRoundOpenChunks, globalModelHeader } from '@fedmesh/updates'
 import type { GlobalModel, RoundOpen, Tensor } from '@fedmesh/updates'
 import { aggregateRound } from '../aggregate/round-aggregate.ts'
 import type { HeldUpdate, RoundAggregate } from '../aggregate/round-aggregate.ts'
@@ -197,7 +197,8 @@ export class RoundCoordinator {
           tensors: aggregate.tensors,
           weightsDigest: aggregate.weightsDigest
         }
-        const encoded = encodeGlobalModelChunks(model, this.config.maxChunkBytes === undefined ? {} : { maxChunkBytes: this.config.maxChunkBytes })
+        // gossiped without its weights: verifiers recompute them (globalModelHeader)
+        const encoded = encodeGlobalModelChunks(globalModelHeader(model), this.config.maxChunkBytes === undefined ? {} : { maxChunkBytes: this.config.maxChunkBytes })
         this.current = undefined
         return {
           model,

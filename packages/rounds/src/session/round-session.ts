@@ -1,5 +1,5 @@
 import type { AggregatorSpec } from '@fedmesh/aggregation'
-import { checkGlobalModel, decodeGlobalModel, decodeRoundOpen, digestWeights, float32PayloadBound, Reassembler, UpdateRejectCounters } from '@fedmesh/updates'
+import { checkGlobalModel, decodeGlobalModel, decodeRoundOpen, digestWeights, Reassembler, UpdateRejectCounters } from '@fedmesh/updates'
 import type { ChunkAdmission, GlobalModel, ModelUpdate, Rejection, RoundOpen, Tensor, TensorSpec, UpdateRejectReason } from '@fedmesh/updates'
 import { aggregateRound } from '../aggregate/round-aggregate.ts'
 import type { HeldUpdate, RoundAggregate } from '../aggregate/round-aggregate.ts'
@@ -163,7 +163,8 @@ export class RoundSession {
     })
     this.pool = new UpdatePool({ session: config.session, shapes: this.shapes, clock: config.clock, maxNorm: config.maxNorm })
     this.pool.setWindow(Math.max(1, m.version))
-    const modelCap = float32PayloadBound(this.shapes) + 64 * 10_000 + 4096
+    // models are gossiped without their weights (globalModelHeader): digests and scores of up to 10,000 updates
+    const modelCap = 64 * 10_000 + 4096
     this.modelReassembler = new Reassembler({
       clock: config.clock,
       counters: new UpdateRejectCounters(),
@@ -456,7 +457,7 @@ export class RoundSession {
   // --- global models -----------------------------------------------------------------------------------------
 
   private handleModel (model: GlobalModel, from: string, out: Output): InboundResult {
-    const problem = checkGlobalModel(model, { session: this.config.session, shapes: this.shapes, term: this.participant.term }, from)
+    const problem = checkGlobalModel(model, { session: this.config.session, header: true, term: this.participant.term }, from)
     if (problem !== undefined) return this.drop(out, verdictOf(problem.reason), problem.reason, problem.detail)
     if (model.version !== model.round) return this.drop(out, 'reject', 'bad-version', `model v${model.version} of round ${model.round}`)
     this.progressed(from, model.term, 2 * model.version)
@@ -464,11 +465,7 @@ export class RoundSession {
     const replace = model.version === current.version && model.term > current.term && this.models.previous?.version === model.version - 1
     if (model.version <= current.version && !replace) return this.drop(out, 'ignore', 'stale-version', `v${model.version}, this node holds v${current.version}`)
     if (model.version > current.version + 1) {
-      // too far ahead to verify: a late joiner catches up from the leader's model (checked against its digest)
-      if (this.participant.leader === from && this.participant.leaderTerm === model.term && this.vouched(model.version, model.weightsDigest) && digestWeights(model.tensors) === model.weightsDigest) {
-        this.adoptFetched(model, out)
-        return { ...out, verdict: 'accept', reason: 'caught-up' }
-      }
+      // too far ahead to verify: a late joiner fetches the model (checked against this digest) once it is vouched for
       this.want(model.version, model.weightsDigest, from, out)
       return { ...out, verdict: 'accept', reason: 'behind' }
     }
@@ -522,7 +519,8 @@ export class RoundSession {
   }
 
   private acceptModel (model: GlobalModel, aggregate: RoundAggregate, inputs: HeldUpdate[], replace: boolean, verified: boolean, out: Output): void {
-    const held = heldModel(aggregate.tensors, model.version, model.term, true, model)
+    // the gossiped model is a header: keep the recomputed weights with it, to serve to nodes that fetch it
+    const held = heldModel(aggregate.tensors, model.version, model.term, true, model.tensors.length > 0 ? model : { ...model, tensors: aggregate.tensors })
     if (replace) this.models.replace(held)
     else this.models.advance(held)
     this.counters.modelsAccepted++

@@ -30,7 +30,8 @@ export type VerifyResult =
   | { ok: false, reason: Exclude<VerificationFailure, 'missing-update'>, detail: string }
 
 /**
- * Recomputes a coordinator's global model from the updates this node holds and compares bits (design step 4).
+ * Recomputes a coordinator's global model from the updates this node holds and compares its weights' digest (and the
+ * weights, if the model carries them) bit for bit (design step 4).
  * Cheap structural checks first, the aggregation last. Never throws.
  */
 export function verifyGlobalModel ({ model, base, open, lookup, aggregate: compute = aggregateRound }: VerifyInput): VerifyResult {
@@ -71,7 +72,8 @@ export function verifyGlobalModel ({ model, base, open, lookup, aggregate: compu
       return { ok: false, reason: 'score-mismatch', detail: `score of ${digests[i]?.slice(0, 12)}: recomputed ${aggregate.scores[i]}, announced ${model.scores[i]}` }
     }
   }
-  const mismatch = firstDifference(aggregate.tensors, model.tensors)
+  // a gossiped model is a header (the digest above stands for its weights); weights, where a model carries them, must match too
+  const mismatch = model.tensors.length === 0 ? undefined : firstDifference(aggregate.tensors, model.tensors)
   if (mismatch !== undefined) return { ok: false, reason: 'weights-mismatch', detail: mismatch }
   return { ok: true, aggregate, inputs }
 }

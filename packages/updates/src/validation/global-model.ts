@@ -14,6 +14,10 @@ export interface GlobalModelExpectation {
   shapes?: TensorSpec[]
   /** The coordinator this node recognises for `term`; another author is 'sender-mismatch'. */
   coordinator?: string
+  /**
+   * true: a header as gossiped (globalModelHeader), which must carry no weights; else the weights must match `shapes`.
+   */
+  header?: boolean
 }
 
 /**
@@ -29,6 +33,10 @@ export function checkGlobalModel (model: GlobalModel, expect: GlobalModelExpecta
     if (expect.minRound !== undefined && model.round < expect.minRound) return rejection('stale-round', `round ${model.round}, expected at least ${expect.minRound}`)
     if (expect.coordinator !== undefined && expect.term === model.term && model.coordinator !== expect.coordinator) {
       return rejection('sender-mismatch', `coordinator '${model.coordinator}', term ${model.term} belongs to '${expect.coordinator}'`)
+    }
+    if (expect.header === true) {
+      if (model.tensors.length > 0) return rejection('shape-mismatch', `${model.tensors.length} tensors in a gossiped model, which carries its weights' digest only`)
+      return undefined
     }
     if (expect.shapes !== undefined) {
       if (model.tensors.length !== expect.shapes.length) return rejection('shape-mismatch', `${model.tensors.length} tensors, the model has ${expect.shapes.length}`)

@@ -183,11 +183,14 @@ function quantizedFromWire (w: pb.TensorData, i: number): QuantizedTensor {
 
 // --- global models ----------------------------------------------------------------------------------------
 
-/** Also checks that weightsDigest is the digest of the tensors, so a coordinator cannot announce a wrong one by mistake. */
+/**
+ * Also checks that weightsDigest is the digest of the tensors, so a coordinator cannot announce a wrong one by mistake.
+ * A model without tensors is a header (globalModelHeader): its weights are announced by their digest alone.
+ */
 export function encodeGlobalModel (model: GlobalModel): Uint8Array {
   checkGlobalModelSchema(model)
   checkTensors(model.tensors, 'global model')
-  if (digestWeights(model.tensors) !== model.weightsDigest) throw new UpdateSchemaError('weightsDigest is not the digest of the tensors (digestWeights)')
+  if (model.tensors.length > 0 && digestWeights(model.tensors) !== model.weightsDigest) throw new UpdateSchemaError('weightsDigest is not the digest of the tensors (digestWeights)')
   return pb.GlobalModel.encode({
     version: UPDATES_WIRE_VERSION,
     session: model.session,
@@ -234,6 +237,16 @@ export function decodeGlobalModel (bytes: Uint8Array): DecodeResult<GlobalModel>
     checkGlobalModelSchema(model)
     return { ok: true, value: model }
   })
+}
+
+/**
+ * The model without its weights, as the coordinator gossips it: every verifier recomputes the weights from the updates
+ * it holds and compares their digest, so flooding them to every node would only add seconds to each round (a
+ * 100k-parameter model is 7 chunks of 60 KiB through every mesh link). A node that cannot recompute them fetches them
+ * over /fedmesh/model/1.0.0 from one that did.
+ */
+export function globalModelHeader (model: GlobalModel): GlobalModel {
+  return { ...model, tensors: [] }
 }
 
 function checkGlobalModelSchema (m: GlobalModel): void {
