@@ -64,7 +64,11 @@ export type RoundsEvent =
   /** `waitingFor`: expected members, alive and not quarantined, whose update this coordinator does not hold. */
   | { type: 'round-extended', round: number, reason: ExtensionReason, detail: string, have: number, need: number, waitingFor: string[] }
   /** As coordinator: the round closed and its model was published. */
-  | { type: 'round-closed', round: number, included: number, expected: number, stragglers: string[], durationMs: number }
+  /**
+   * lastFWaitMs: how long the coordinator waited for the last f expected members once the others had reported;
+   * aggregateMs: aggregating and encoding the model, on the session's clock.
+   */
+  | { type: 'round-closed', round: number, included: number, expected: number, stragglers: string[], durationMs: number, lastFWaitMs?: number, aggregateMs?: number }
   /** As coordinator: the aggregation rule refused the inputs (for example too few updates for f). */
   | { type: 'aggregation-error', round: number, message: string }
   /** Suspicion of `peer` crossed the quarantine threshold: its updates are left out of aggregates this node computes. */

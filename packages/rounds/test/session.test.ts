@@ -16,7 +16,7 @@ describe('RoundSession on an in-memory network', () => {
     expect(new Set(sim.sessions.map(s => s.model.digest)).size).toBe(1)
     expect(sim.eventsOf('model-rejected')).toHaveLength(0)
     // no deadline was needed: the clock never moved
-    expect(sim.eventsOf('round-closed', 0).every(e => e.durationMs === 0 && e.included === 6 && e.stragglers.length === 0)).toBe(true)
+    expect(sim.eventsOf('round-closed', 0).every(e => e.durationMs === 0 && e.included === 6 && e.stragglers.length === 0 && (e.lastFWaitMs ?? 0) === 0)).toBe(true)
     const accepted = sim.eventsOf('model-accepted', 3)
     expect(accepted).toHaveLength(4)
     expect(accepted.every(e => e.verified && e.included.length === 6 && e.selected.length === 1 && e.excluded.length === 5)).toBe(true)
@@ -220,14 +220,39 @@ describe('RoundSession on an in-memory network', () => {
     sim.tick(900)
     expect(sim.sessions[0]?.model.version).toBe(0)
     sim.tick(100)
-    expect(sim.eventsOf('round-closed', 0)).toEqual([expect.objectContaining({ round: 1, included: 6, stragglers: [sim.ids[6]], durationMs: 1_000 })])
+    expect(sim.eventsOf('round-closed', 0)).toEqual([expect.objectContaining({ round: 1, included: 6, stragglers: [sim.ids[6]], durationMs: 1_000, lastFWaitMs: 1_000, aggregateMs: 0 })])
     expect(sim.sessions.slice(1, 6).map(s => s.model.version)).toEqual([1, 1, 1, 1, 1])
     // a straggler, not a suspect
     expect(sim.sessions[1]?.suspicion.snapshot().find(p => p.peer === sim.ids[6])).toBeUndefined()
   })
 
+  it('a member that missed the last two rounds is not waited for at the end of the next', () => {
+    const sim = new Sim({ nodes: 7, d: D, seed: 21, behaviours: () => honest(mean, 0.005, 0.002, 21), config: { ...KRUM_F1, maxRounds: 3, deadlineMs: 10_000, graceMs: 2_000 } })
+    sim.slow.add(6) // one member (f = 1) never reports on its own
+    sim.membership()
+    sim.elect(1, 0)
+    for (let t = 0; t < 5_000 && sim.sessions[0]!.model.version < 3; t += 100) sim.tick(100)
+    // rounds 1 and 2 wait the 1 s floor for it; round 3 closes as soon as the others reported
+    expect(sim.eventsOf('round-closed', 0).map(e => [e.round, e.durationMs, e.stragglers])).toEqual([[1, 1_000, [sim.ids[6]]], [2, 1_000, [sim.ids[6]]], [3, 0, [sim.ids[6]]]])
+    expect(sim.sessions.map(s => s.model.version)).toEqual([3, 3, 3, 3, 3, 3, 3]) // it verifies, it just does not train
+    // every node counts it from the models it verified (a coordinator after failover would know too)
+    expect(sim.sessions.slice(1, 6).every(s => s.late.isLate(sim.ids[6]!))).toBe(true)
+    expect(sim.sessions[1]!.late.snapshot()).toEqual({ [sim.ids[6]!]: 3 })
+    // not suspected for it
+    expect(sim.sessions[1]?.suspicion.snapshot().find(p => p.peer === sim.ids[6])).toBeUndefined()
+  })
+
+  it('with notWaitedAfterMissedRounds 0 the last f are always waited for', () => {
+    const sim = new Sim({ nodes: 7, d: D, seed: 21, behaviours: () => honest(mean, 0.005, 0.002, 21), config: { ...KRUM_F1, maxRounds: 3, deadlineMs: 10_000, graceMs: 2_000, notWaitedAfterMissedRounds: 0 } })
+    sim.slow.add(6)
+    sim.membership()
+    sim.elect(1, 0)
+    for (let t = 0; t < 5_000 && sim.sessions[0]!.model.version < 3; t += 100) sim.tick(100)
+    expect(sim.eventsOf('round-closed', 0).map(e => e.durationMs)).toEqual([1_000, 1_000, 1_000])
+  })
+
   it('the wait for the last f is half the spread of the others\' arrivals, at most twice the grace', () => {
-    const run = (releaseAt: number): { closedAt: number | undefined, stragglers: string[] | undefined } => {
+    const run = (releaseAt: number): { closedAt: number | undefined, waited: number | undefined, stragglers: string[] | undefined } => {
       const sim = new Sim({ nodes: 7, d: D, seed: 22, behaviours: () => honest(mean, 0.005, 0.002, 22), config: { ...KRUM_F1, maxRounds: 1, deadlineMs: 60_000, graceMs: 3_000 } })
       sim.slow.add(5)
       sim.slow.add(6) // never reports
@@ -237,14 +262,14 @@ describe('RoundSession on an in-memory network', () => {
       sim.trainDeferred(node => node === 5) // node 5 reports at releaseAt: all but f = 1
       for (let t = 0; t < 20_000 && sim.sessions[0]?.model.version === 0; t += 100) sim.tick(100)
       const closed = sim.eventsOf('round-closed', 0)[0]
-      return { closedAt: closed?.durationMs, stragglers: closed?.stragglers }
+      return { closedAt: closed?.durationMs, waited: closed?.lastFWaitMs, stragglers: closed?.stragglers }
     }
     // arrivals spread over 4 s: node 6 is waited for 2 s more
-    expect(run(4_000)).toEqual({ closedAt: 6_000, stragglers: [expect.any(String)] })
+    expect(run(4_000)).toEqual({ closedAt: 6_000, waited: 2_000, stragglers: [expect.any(String)] })
     // spread over 1 s: the 1 s floor
-    expect(run(1_000)).toEqual({ closedAt: 2_000, stragglers: [expect.any(String)] })
+    expect(run(1_000)).toEqual({ closedAt: 2_000, waited: 1_000, stragglers: [expect.any(String)] })
     // spread over 16 s: capped at twice the grace
-    expect(run(16_000)).toEqual({ closedAt: 22_000, stragglers: [expect.any(String)] })
+    expect(run(16_000)).toEqual({ closedAt: 22_000, waited: 6_000, stragglers: [expect.any(String)] })
   })
 
   it('with many arrivals the wait for the last f is three mean gaps between them when that is less than half the spread', () => {

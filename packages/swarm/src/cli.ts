@@ -257,6 +257,9 @@ export function summaryLines (r: SwarmReport): string[] {
       `${t.honestAgreement.allVerified ? ' (verified)' : ` (${t.honestAgreement.verified} verified, ${t.honestAgreement.caughtUp} caught up on the leader's digest)`}; ${t.rounds.length} rounds seen`)
     const o = t.overhead
     if (o.medianMs !== undefined) lines.push(`round overhead (tabs' clocks): median ${o.medianMs.toFixed(0)} ms, max ${o.maxMs!.toFixed(0)} ms over ${o.rounds} rounds`)
+    if (o.steady !== undefined && o.steady.rounds < o.rounds) lines.push(`  without the taken-over round: median ${o.steady.medianMs.toFixed(0)} ms, max ${o.steady.maxMs.toFixed(0)} ms over ${o.steady.rounds} rounds`)
+    const waits = t.rounds.flatMap(x => x.closed?.lastFWaitMs === undefined ? [] : [x.closed.lastFWaitMs]).sort((x, y) => x - y)
+    if (waits.length > 0) lines.push(`coordinator's wait for the last f: ${waits.map(w => w.toFixed(0)).join(', ')} ms (${waits.length} of ${t.rounds.length} rounds)`)
     if (o.spreadMedianMs !== undefined) lines.push(`model spread (polls): median ${o.spreadMedianMs.toFixed(0)} ms, max ${o.spreadMaxMs!.toFixed(0)} ms`)
     const f = t.failover
     if (f !== undefined) {

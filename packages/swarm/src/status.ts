@@ -63,6 +63,8 @@ export interface TrainingView {
     included: Array<{ peer: string, selected: boolean }>
     excluded: string[]
     overheadMs: { updateToModel?: number, modelToVerified?: number, total?: number }
+    /** As its coordinator (see TrainingRoundReport.closed in @fedmesh/node). */
+    closed?: { expected: number, included: number, stragglers: number, durationMs: number, lastFWaitMs?: number, aggregateMs?: number }
   }
   models?: { accepted: number, verified: number, rejected: number, rejectReasons: Record<string, number> }
   updates?: { sent: number, received: number, resent?: number, rejected: Record<string, number> }

@@ -53,8 +53,12 @@ export interface RoundFigures {
   overheadMs?: number
   /** The same tab's two parts: last update received -> model arrived (the coordinator's wait, aggregation, publishing), model arrived -> verified. */
   overheadPartsMs?: { updateToModel?: number, modelToVerified?: number }
+  /** The coordinator tab's account of closing the round: expected, included, stragglers, its wait for the last f, aggregation time. */
+  closed?: NonNullable<NonNullable<TrainingView['lastRound']>['closed']>
   /** Poll times: first tab seen holding this version -> every live honest tab seen holding it, ms. */
   spreadMs?: number
+  /** Closed under a higher term than the round before it (another coordinator took over). */
+  takenOver?: true
   /** Harness clock when every live honest tab held this version. */
   allHeldAt?: number
 }
@@ -79,8 +83,12 @@ export interface FailoverFigures {
 
 export interface TrainingSummary {
   rounds: RoundFigures[]
-  /** Over rounds with a figure: median and max of overheadMs / spreadMs. */
-  overhead: { rounds: number, medianMs?: number, maxMs?: number, spreadMedianMs?: number, spreadMaxMs?: number }
+  /**
+   * Over rounds with a figure: median and max of overheadMs / spreadMs. `steady`: the same over rounds closed by the
+   * coordinator of the round before (no takeover), whose overhead is not also the failover's: a taken-over round's last
+   * update reached the tabs before the old coordinator went, so its overhead holds the election (see `failover`).
+   */
+  overhead: { rounds: number, medianMs?: number, maxMs?: number, spreadMedianMs?: number, spreadMaxMs?: number, steady?: { rounds: number, medianMs: number, maxMs: number } }
   failover?: FailoverFigures
   /** Summed over tabs (each tab's last status): global models rejected by reason, updates dropped by reason. */
   modelsRejected: Record<string, number>
@@ -278,6 +286,7 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
           rounds.set(lr.version, r)
         }
         // One count per tab per version: the first poll that shows it.
+        if (r.closed === undefined && lr.closed !== undefined && lr.coordinator === record.peerIds.get(o.tab)) r.closed = { ...lr.closed }
         if (!r.seen.has(o.tab)) {
           r.seen.add(o.tab)
           r.reportedBy++
@@ -323,10 +332,13 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
     if (first !== undefined && all !== undefined) out.spreadMs = Math.max(0, all - first)
     return out
   })
+  for (let i = 1; i < roundList.length; i++) if ((roundList[i] as RoundFigures).term > (roundList[i - 1] as RoundFigures).term) (roundList[i] as RoundFigures).takenOver = true
   const overheads = roundList.flatMap(r => r.overheadMs === undefined ? [] : [r.overheadMs])
+  const steady = roundList.flatMap(r => r.overheadMs === undefined || r.takenOver === true ? [] : [r.overheadMs])
   const spreads = roundList.flatMap(r => r.spreadMs === undefined ? [] : [r.spreadMs])
   const overhead: TrainingSummary['overhead'] = { rounds: overheads.length }
   if (overheads.length > 0) { overhead.medianMs = median(overheads)!; overhead.maxMs = Math.max(...overheads) }
+  if (steady.length > 0) overhead.steady = { rounds: steady.length, medianMs: median(steady)!, maxMs: Math.max(...steady) }
   if (spreads.length > 0) { overhead.spreadMedianMs = median(spreads)!; overhead.spreadMaxMs = Math.max(...spreads) }
 
   const lastOpen = new Set(record.samples.at(-1)?.openTabs ?? [])

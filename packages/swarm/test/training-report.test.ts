@@ -33,7 +33,9 @@ function ob (tab: number, at: number, t: Tr): TabObservation {
             verified: true,
             included: [...t.lastRound.selected.map(p => ({ peer: peer(p), selected: true })), ...(t.lastRound.notSelected ?? []).map(p => ({ peer: peer(p), selected: false }))],
             excluded: (t.lastRound.excluded ?? []).map(peer),
-            overheadMs: t.lastRound.total === undefined ? {} : { total: t.lastRound.total, updateToModel: t.lastRound.total - 100, modelToVerified: 100 }
+            overheadMs: t.lastRound.total === undefined ? {} : { total: t.lastRound.total, updateToModel: t.lastRound.total - 100, modelToVerified: 100 },
+            // only the round's coordinator reports how it closed the round
+            ...(t.lastRound.coordinator === tab ? { closed: { expected: 4, included: 3, stragglers: 1, durationMs: 2_000, lastFWaitMs: 100 * t.lastRound.version, aggregateMs: 5 } } : {})
           }
         }),
     models: { accepted: t.version, verified: t.version, rejected: 0, rejectReasons: t.models ?? {} },
@@ -98,9 +100,14 @@ describe('analyzeTraining', () => {
     expect(s.rounds.map(r => r.overheadMs)).toEqual([500, 600, 800])
     // and that tab's two parts: the wait for the model, then its verification
     expect(s.rounds.map(r => r.overheadPartsMs)).toEqual([500, 600, 800].map(t => ({ updateToModel: t - 100, modelToVerified: 100 })))
+    // the coordinator tab's account of closing each round: its wait for the last f
+    expect(s.rounds.map(r => r.closed?.lastFWaitMs)).toEqual([100, 200, 300])
+    // round 3 was taken over (term 2): its overhead holds the failover, so the steady figure leaves it out
+    expect(s.rounds.map(r => r.takenOver ?? false)).toEqual([false, false, true])
+    expect(s.overhead).toMatchObject({ rounds: 3, medianMs: 600, maxMs: 800, steady: { rounds: 2, medianMs: 550, maxMs: 600 } })
     // version 2: first seen at 1500, every live honest tab (1, 2) at 2500
     expect(s.rounds.map(r => r.spreadMs)).toEqual([0, 1000, 0])
-    expect(s.overhead).toEqual({ rounds: 3, medianMs: 600, maxMs: 800, spreadMedianMs: 0, spreadMaxMs: 1000 })
+    expect(s.overhead).toEqual({ rounds: 3, medianMs: 600, maxMs: 800, spreadMedianMs: 0, spreadMaxMs: 1000, steady: { rounds: 2, medianMs: 550, maxMs: 600 } })
   })
 
   it('logs each change of a tab\'s election view once, as tabs, relative to the last tab loaded, with the Leads accepted and messages refused so far', () => {

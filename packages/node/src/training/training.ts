@@ -137,6 +137,11 @@ export interface TrainingRoundReport {
   excluded: string[]
   /** last update received -> global model published (seen here) -> accepted (verified) here, ms. */
   overheadMs: { updateToModel?: number, modelToVerified?: number, total?: number }
+  /**
+   * As this round's coordinator: members expected, updates aggregated, stragglers left out, and how long it waited for
+   * the last f once the others had reported (the part of updateToModel spent waiting), ms.
+   */
+  closed?: { expected: number, included: number, stragglers: number, durationMs: number, lastFWaitMs?: number, aggregateMs?: number }
 }
 
 /** Plain JSON for status().training. */
@@ -228,6 +233,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
   private behindSince: number | undefined
   private servedCache: { version: number, bytes: Uint8Array } | undefined
   private lastUpdateAt = new Map<number, number>()
+  private lastClosed: ({ round: number } & NonNullable<TrainingRoundReport['closed']>) | undefined
   private modelSeenAt = new Map<number, number>()
   private lastRound: TrainingRoundReport | undefined
   /** Why rounds are not progressing, and after an extended round whose updates its coordinator lacks. */
@@ -586,6 +592,15 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
         break
       case 'round-closed':
         this.stall = undefined
+        this.lastClosed = {
+          round: e.round,
+          expected: e.expected,
+          included: e.included,
+          stragglers: e.stragglers.length,
+          durationMs: e.durationMs,
+          ...(e.lastFWaitMs !== undefined ? { lastFWaitMs: e.lastFWaitMs } : {}),
+          ...(e.aggregateMs !== undefined ? { aggregateMs: e.aggregateMs } : {})
+        }
         break
       case 'model-accepted':
         this.lastRoundActivity = now
@@ -668,6 +683,11 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
         ...(seen !== undefined ? { modelToVerified: round1(Math.max(0, now - seen)) } : {}),
         ...(lastUpdate !== undefined ? { total: round1(Math.max(0, now - lastUpdate)) } : {})
       }
+    }
+    const closed = this.lastClosed
+    if (e.coordinator === this.self && closed?.round === e.round) {
+      const { round: _round, ...figures } = closed
+      this.lastRound.closed = figures
     }
     for (const r of [...this.lastUpdateAt.keys()]) if (r <= e.round) this.lastUpdateAt.delete(r)
     for (const r of [...this.modelSeenAt.keys()]) if (r <= e.round) this.modelSeenAt.delete(r)

@@ -102,8 +102,9 @@ export class RoundCoordinator {
    * update (or sends garbage that never reaches this node: gossipsub drops it at the first hop) looks exactly like a
    * slow honest one. Waiting for it until the deadline would let f attackers hold every round that long; the cost of
    * the short wait is at most f honest stragglers per round, left out (not suspected), as at the deadline.
+   * If every one of those last f is `late` (missed the last rounds, LateMembers), the round closes without the wait.
    */
-  decide (held: readonly HeldUpdate[], alive: ReadonlySet<string>, quarantined: (peer: string) => boolean, now: number): CloseDecision {
+  decide (held: readonly HeldUpdate[], alive: ReadonlySet<string>, quarantined: (peer: string) => boolean, now: number, late: (peer: string) => boolean = () => false): CloseDecision {
     const c = this.current
     if (c === undefined) return { action: 'wait' }
     const inputs: HeldUpdate[] = []
@@ -117,6 +118,7 @@ export class RoundCoordinator {
     const need = this.config.minParticipants
     if (waitingFor.length === 0 && inputs.length >= need) return { action: 'close', inputs, stragglers: [] }
     if (waitingFor.length <= (this.config.aggregator.f ?? 0) && inputs.length >= need) {
+      if (waitingFor.every(late)) return { action: 'close', inputs, stragglers: waitingFor.sort() }
       if (c.mostReportedAt === undefined) {
         c.mostReportedAt = now
         c.lastFUntil = now + this.lastFWait(inputs, c.openedAt)
@@ -204,7 +206,15 @@ export class RoundCoordinator {
           model,
           aggregate,
           chunks: encoded.chunks,
-          events: [{ type: 'round-closed', round: c.open.round, included: remaining.length, expected: c.expected.size, stragglers, durationMs: now - c.openedAt }]
+          events: [{
+            type: 'round-closed',
+            round: c.open.round,
+            included: remaining.length,
+            expected: c.expected.size,
+            stragglers,
+            durationMs: now - c.openedAt,
+            ...(c.mostReportedAt !== undefined ? { lastFWaitMs: now - c.mostReportedAt } : {})
+          }]
         }
       } catch (err) {
         if (err instanceof AggregationInputError && err.updateId !== undefined) {

@@ -4,6 +4,7 @@ import type { ChunkAdmission, GlobalModel, ModelUpdate, Rejection, RoundOpen, Te
 import { aggregateRound } from '../aggregate/round-aggregate.ts'
 import type { HeldUpdate, RoundAggregate } from '../aggregate/round-aggregate.ts'
 import { Admission } from '../coordinator/admission.ts'
+import { LateMembers } from '../coordinator/late-members.ts'
 import { RoundCoordinator } from '../coordinator/coordinator.ts'
 import { heldModel, ModelState } from '../participant/model-state.ts'
 import type { HeldModel } from '../participant/model-state.ts'
@@ -76,6 +77,11 @@ export interface RoundSessionConfig {
    * deadlines. Not after maxRounds: a finished session has nothing to progress.
    */
   stallTimeoutMs?: number
+  /**
+   * Rounds in a row an expected member may miss (not an input of the models accepted here) before the coordinator's
+   * short wait for the last f is no longer spent on it (LateMembers); default 2, 0 to always wait.
+   */
+  notWaitedAfterMissedRounds?: number
 }
 
 export type AggregateFn = (base: readonly Tensor[], updates: readonly HeldUpdate[], spec: AggregatorSpec) => RoundAggregate
@@ -106,6 +112,8 @@ export class RoundSession {
   readonly participant = new RoundParticipant()
   readonly coordinator: RoundCoordinator
   readonly admission = new Admission()
+  /** Expected members that missed the last rounds: the coordinator does not wait for them at the end of a round. */
+  readonly late: LateMembers
   readonly models: ModelState
   /** Dropped model-topic messages and refused models, by reason. */
   readonly modelRejects = new ReasonCounters()
@@ -137,6 +145,7 @@ export class RoundSession {
       deadlineMs: config.deadlineMs ?? 30_000,
       graceMs: config.graceMs ?? 3_000,
       updateFetchAfterMs: config.updateFetchAfterMs ?? (config.graceMs ?? 3_000) / 3,
+      notWaitedAfterMissedRounds: config.notWaitedAfterMissedRounds ?? 2,
       ...(config.resendAfterMs !== undefined ? { resendAfterMs: config.resendAfterMs } : {}),
       maxChunkBytes: config.maxChunkBytes,
       maxRounds: config.maxRounds,
@@ -149,6 +158,7 @@ export class RoundSession {
     this.shapes = m.tensors.map(t => ({ name: t.name, shape: [...t.shape] }))
     this.models = new ModelState(heldModel(m.tensors, m.version, m.term ?? m.global?.term ?? 0, m.verified ?? true, m.global))
     this.suspicion = new SuspicionLedger(config.suspicion)
+    this.late = new LateMembers(this.config.notWaitedAfterMissedRounds)
     this.coordinator = new RoundCoordinator({
       self: config.self,
       session: config.session,
@@ -526,6 +536,7 @@ export class RoundSession {
     this.counters.modelsAccepted++
     if (verified) this.counters.modelsVerified++
     const senderOf = new Map(inputs.map(h => [h.digest, h.from]))
+    this.late.record(this.admission.expected(model.round, this.alive), new Set(inputs.map(h => h.from)))
     const excluded = aggregate.excluded.map(d => senderOf.get(d) as string)
     // weak evidence, computed by this node itself, never taken from the coordinator's word
     for (const peer of excluded) this.suspect(peer, 'excluded', `left out by ${model.rule} in round ${model.round}`, out)
@@ -636,7 +647,7 @@ export class RoundSession {
       this.handleOpen(open, out)
       return
     }
-    const decision = this.coordinator.decide(this.pool.updates(c.open.round), this.alive, p => this.suspicion.isQuarantined(p), now)
+    const decision = this.coordinator.decide(this.pool.updates(c.open.round), this.alive, p => this.suspicion.isQuarantined(p), now, p => this.late.isLate(p))
     if (decision.action === 'wait') return
     if (decision.action === 'extend') {
       this.counters.extensions++
@@ -646,6 +657,7 @@ export class RoundSession {
       return
     }
     const closed = this.coordinator.close(decision.inputs, this.model, now, decision.stragglers)
+    const aggregateMs = this.config.clock.now() - now
     if ('error' in closed) {
       this.counters.extensions++
       out.events.push({ type: 'aggregation-error', round: c.open.round, message: closed.error })
@@ -654,7 +666,7 @@ export class RoundSession {
     }
     this.counters.roundsClosed++
     for (const data of closed.chunks) out.publish.push({ topic: 'model', data })
-    out.events.push(...closed.events)
+    out.events.push(...closed.events.map(e => e.type === 'round-closed' ? { ...e, aggregateMs } : e))
     const used = new Set(closed.aggregate.includedDigests)
     this.acceptModel(closed.model, closed.aggregate, decision.inputs.filter(h => used.has(h.digest)), false, false, out)
   }
