@@ -68,8 +68,9 @@ global model version --rounds, or --training-timeout s after the last tab loaded
                          once they hold the next version
                          (holds back any later scheduled event until then)
   --training-timeout S   training deadline after the last tab loaded (default ${DEFAULT_TRAINING.timeoutS})
-  The JSON report gains "training": per round version, coordinator, term, selected/excluded tabs, round overhead;
-  failover; rejected models and updates by reason; quarantined tabs; final versions; loss.
+  The JSON report gains "training": per round version, coordinator, term, selected/excluded tabs, round overhead
+  (and its parts, the coordinator's account of closing it, whether it was taken over); the overhead without the
+  taken-over round; failover; rejected models and updates by reason; quarantined tabs; final versions; loss.
 
   --quiet                no progress lines (failures and the summary are still printed)
   --verbose              echo relay/app output and tab console errors

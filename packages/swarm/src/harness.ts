@@ -643,6 +643,8 @@ class SwarmRun {
             target = Math.min(target + 1, Math.max(closeAtVersion, o.training?.rounds ?? Infinity))
           }
           if (target !== closeAtVersion) this.note(`--close-coordinator-at-version ${closeAtVersion}: the tabs were past it when the mesh converged; closing at version ${target}`)
+          const rounds = o.training?.rounds
+          if (rounds !== undefined && target >= rounds) this.warn(`--close-coordinator-at-version: the session reaches its last version (${rounds}) before a close could be followed by another round, so no failover can be measured; raise --rounds`)
           const reached = await this.waitUntil(() => this.honestTabsAt(target), this.lastTabLoadedAt + (o.training?.timeoutS ?? o.timeoutS) * 1000)
           if (!reached) this.warn(`--close-coordinator-at-version ${target}: not every live honest tab reached it; closing the coordinator anyway`)
           return await this.closeTheCoordinator()
