@@ -57,6 +57,10 @@ describe('training service over the memory transport', () => {
       expect(s.lastRound?.rule).toBe('krum')
       expect(s.lastRound?.included.length).toBeGreaterThanOrEqual(5)
       expect(s.lastRound?.included.filter(i => i.selected).length).toBe(1)
+      // when it came to hold each version, on the wall clock, in order
+      const held = [1, 2, 3].map(v => s.heldAt[v])
+      expect(held.every(at => typeof at === 'number' && at > Date.now() - 120_000 && at <= Date.now())).toBe(true)
+      expect([...held].sort((a, b) => a! - b!)).toEqual(held)
       // status is plain JSON
       expect(JSON.parse(JSON.stringify(s))).toEqual(s)
     }

@@ -54,6 +54,8 @@ export interface TrainingView {
   /** Included updates a verifier lacked and asked its neighbours for (/fedmesh/updates/1.0.0). */
   updateFetch?: { asked?: number, recovered?: number, failed?: number, chunks?: number, servedChunks?: number }
   round?: number
+  /** Version -> when the tab came to hold it, epoch ms on its own (the machine's) clock. */
+  heldAt?: Record<string, number>
   lastRound?: {
     version: number
     round: number

@@ -77,6 +77,12 @@ export interface FailoverFigures {
   newTerm?: number
   /** Tab closed -> every live honest tab seen holding nextVersion (poll times), ms. */
   failoverMs?: number
+  /**
+   * The same from the tabs' own records (status().training.heldAt: when each came to hold nextVersion or a later one,
+   * on the machine's clock, which the harness's close time shares): not rounded up to the next poll that got through,
+   * which under load can take seconds. Absent if some live honest tab has no such record.
+   */
+  failoverTabClocksMs?: number
   /** Tab closed -> every live tab's election recognises another leader with a higher term (poll times), ms. */
   newLeaderMs?: number
 }
@@ -441,11 +447,25 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
       if (next.coordinatorTab !== undefined) f.newCoordinatorTab = next.coordinatorTab
       f.newTerm = next.term
       if (next.allHeldAt !== undefined) f.failoverMs = Math.max(0, next.allHeldAt - close.at)
+      const lastOpen = record.samples.at(-1)?.openTabs ?? []
+      const held = lastOpen.filter(tab => !attackers.has(tab)).map(tab => firstHeldAtOrAfter(latest.get(tab), next.version))
+      if (held.length > 0 && held.every((t): t is number => t !== undefined)) f.failoverTabClocksMs = Math.max(0, Math.max(...held) - close.at)
     }
     if (leaderChangedAt !== undefined) f.newLeaderMs = leaderChangedAt - close.at
     summary.failover = f
   }
   return summary
+}
+
+/** When a tab first held version `v` or a later one, by its own record (status().training.heldAt). */
+function firstHeldAtOrAfter (o: TabObservation | undefined, v: number): number | undefined {
+  const heldAt = o === undefined ? undefined : trainingOf(o)?.heldAt
+  if (heldAt === null || typeof heldAt !== 'object') return undefined
+  let first: number | undefined
+  for (const [version, at] of Object.entries(heldAt)) {
+    if (Number(version) >= v && typeof at === 'number' && Number.isFinite(at) && (first === undefined || at < first)) first = at
+  }
+  return first
 }
 
 /** Problems a training run shows, as failure messages (empty: fine). */

@@ -79,6 +79,8 @@ export interface TrainingInit {
   fetchTimeoutMs?: number
   maxChunkBytes?: number
   clock?: { now: () => number }
+  /** Epoch milliseconds for `heldAt` (default Date.now): comparable across the tabs and processes of one machine. */
+  wallClock?: { now: () => number }
   random?: () => number
 }
 
@@ -168,6 +170,11 @@ export interface TrainingStatus {
   round?: number
   participants?: { reported: number, expected?: number }
   lastRound?: TrainingRoundReport
+  /**
+   * When this node came to hold each of its last 32 model versions (computed, verified or fetched), epoch ms on its
+   * wall clock: a swarm on one machine compares them with the moment a tab was closed, free of polling delays.
+   */
+  heldAt: Record<string, number>
   models: { accepted: number, verified: number, coordinated: number, fetched: number, rejected: number, rejectReasons: Record<string, number> }
   /** resent: this node's update published again because its round stayed open a deadline after it was sent. */
   updates: { sent: number, received: number, resent: number, rejected: Record<string, number> }
@@ -209,6 +216,8 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
   private readonly log: Logger
   private readonly self: string
   private readonly clock: { now: () => number }
+  private readonly wallClock: { now: () => number }
+  private readonly heldAt = new Map<number, number>()
   private readonly attacker: Attacker
   private readonly cfg: { aggregator: AggregatorSpec, minParticipants: number, deadlineMs: number, maxRounds: number, paceMs: number, graceMs: number, maxNorm: number, stallTimeoutMs: number }
   private s: RoundSession | undefined
@@ -271,6 +280,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
     this.log = components.logger.forComponent('fedmesh:training')
     this.self = components.peerId.toString()
     this.clock = init.clock ?? { now: () => performance.now() }
+    this.wallClock = init.wallClock ?? { now: () => Date.now() }
     this.attacker = new Attacker(init.attack ?? 'none', init.random ?? Math.random)
     this.cfg = {
       aggregator: init.aggregator ?? { rule: 'krum', f: 0 },
@@ -701,6 +711,10 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
     const info = this.info
     if (s === undefined || info === undefined) return
     const m = s.model
+    if (source !== 'rolled-back') {
+      this.heldAt.set(m.version, this.wallClock.now())
+      for (const v of this.heldAt.keys()) if (v <= m.version - 32) this.heldAt.delete(v)
+    }
     // copies: listeners may hand the arrays to a worker (transfer detaches them); the session's model must stay intact
     const tensors = m.tensors.map(t => ({ name: t.name, shape: [...t.shape], data: t.data.slice() }))
     const model: TrainedModel = { session: info.session, version: m.version, round: m.version, term: m.term, tensors, source, ...(coordinator !== undefined ? { coordinator } : {}) }
@@ -879,6 +893,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
           }
         : {}),
       ...(this.lastRound !== undefined ? { lastRound: structuredCloneJson(this.lastRound) } : {}),
+      heldAt: Object.fromEntries(this.heldAt),
       models: {
         accepted: this.counters.modelsAccepted,
         verified: this.counters.modelsVerified,
