@@ -504,8 +504,8 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
 
   /**
    * Anti-entropy: the leader's heartbeat says which model it holds. Behind it for twice the verification grace (long
-   * enough for a model on its way to arrive and be verified; a round deadline more once some of its chunks are
-   * here), this node fetches that model instead.
+   * enough for a model on its way to arrive and be verified; a round deadline more once its header is here, since
+   * verifying it may wait for missing updates from neighbours), this node fetches that model instead.
    */
   private catchUp (s: RoundSession, now: number): void {
     const leader = this.init.election().leader()
@@ -515,7 +515,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
       return
     }
     this.behindSince ??= now
-    // a model whose chunks are arriving (a large one, on a loaded machine) gets a round deadline more before it is fetched
+    // a model whose header is here is being verified (perhaps asking neighbours for updates): a round deadline more
     const wait = 2 * this.cfg.graceMs + (this.modelSeenAt.has(head.version) ? this.cfg.deadlineMs : 0)
     if (now - this.behindSince < wait || this.wanted !== undefined) return
     const out = s.onLeaderHead(head.version, head.digest, leader)
