@@ -29,6 +29,8 @@ export interface FedmeshStatus {
   /** Coordinator election, when the node runs it (only the fields the harness reads). */
   election?: {
     role?: string, term?: number, leader?: string, leaderTerm?: number, electing?: number, excluded?: Array<{ peerId: string, reason: string }>
+    /** When this tab came to recognise its current leader, epoch ms. */
+    leaderSince?: number
     counters?: { received?: Record<string, number> }
     rejected?: Record<string, number>
   }

@@ -85,6 +85,8 @@ export interface FailoverFigures {
   failoverTabClocksMs?: number
   /** Tab closed -> every live tab's election recognises another leader with a higher term (poll times), ms. */
   newLeaderMs?: number
+  /** The same by the tabs' own records (election status leaderSince, the machine's clock). */
+  newLeaderTabClocksMs?: number
 }
 
 export interface TrainingSummary {
@@ -214,6 +216,8 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
   const firstLoss = new Map<number, number>()
   const lastLoss = new Map<number, number>()
   let leaderChangedAt: number | undefined
+  /** The same moment by the tabs' own records: the latest leaderSince among them then (undefined if one has none). */
+  let leaderChangedAtTabClocks: number | undefined
   const close = record.closeCoordinator
   const electionLog: TrainingSummary['electionLog'] = []
   const electionSeen = new Map<number, string>()
@@ -319,7 +323,11 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
       if (live.length > 0 && live.every(o => {
         const e = o.status.election
         return e?.leader !== undefined && e.leader !== close.peerId && (e.leaderTerm ?? e.term ?? -1) > close.term
-      })) leaderChangedAt = sample.at
+      })) {
+        leaderChangedAt = sample.at
+        const since = live.map(o => o.status.election?.leaderSince)
+        if (since.every((t): t is number => typeof t === 'number' && Number.isFinite(t))) leaderChangedAtTabClocks = Math.max(...since)
+      }
     }
   }
 
@@ -452,6 +460,7 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
       if (held.length > 0 && held.every((t): t is number => t !== undefined)) f.failoverTabClocksMs = Math.max(0, Math.max(...held) - close.at)
     }
     if (leaderChangedAt !== undefined) f.newLeaderMs = leaderChangedAt - close.at
+    if (leaderChangedAtTabClocks !== undefined) f.newLeaderTabClocksMs = Math.max(0, leaderChangedAtTabClocks - close.at)
     summary.failover = f
   }
   return summary
