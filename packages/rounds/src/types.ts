@@ -63,10 +63,9 @@ export type RoundsEvent =
   /** As coordinator: the deadline passed with too few updates, so the round stays open longer (re-announced). */
   /** `waitingFor`: expected members, alive and not quarantined, whose update this coordinator does not hold. */
   | { type: 'round-extended', round: number, reason: ExtensionReason, detail: string, have: number, need: number, waitingFor: string[] }
-  /** As coordinator: the round closed and its model was published. */
   /**
-   * lastFWaitMs: how long the coordinator waited for the last f expected members once the others had reported;
-   * aggregateMs: aggregating and encoding the model, on the session's clock.
+   * As coordinator: the round closed and its model was published. lastFWaitMs: how long it waited for the last f
+   * expected members once the others had reported; aggregateMs: aggregating and encoding the model (session clock).
    */
   | { type: 'round-closed', round: number, included: number, expected: number, stragglers: string[], durationMs: number, lastFWaitMs?: number, aggregateMs?: number }
   /** As coordinator: the aggregation rule refused the inputs (for example too few updates for f). */

@@ -10,12 +10,18 @@
  */
 export class LateMembers {
   private readonly missed = new Map<string, number>()
+  private lastRound = 0
 
   /** `after`: rounds missed in a row before a member is no longer waited for (0: always waited for). */
   constructor (private readonly after: number) {}
 
-  /** A model was accepted: `expected` are the members admitted to its round and alive now, `included` its inputs' senders. */
-  record (expected: ReadonlySet<string>, included: ReadonlySet<string>): void {
+  /**
+   * The model of `round` was accepted: `expected` are the members admitted to the round and alive now, `included` its
+   * inputs' senders. A round counts once: a model that replaces one of the same round (a higher term) is not a second miss.
+   */
+  record (round: number, expected: ReadonlySet<string>, included: ReadonlySet<string>): void {
+    if (round <= this.lastRound) return
+    this.lastRound = round
     // a member that left (or was never expected) starts over when it comes back
     for (const peer of [...this.missed.keys()]) if (!expected.has(peer)) this.missed.delete(peer)
     for (const peer of expected) {
@@ -29,7 +35,7 @@ export class LateMembers {
     return this.after > 0 && (this.missed.get(peer) ?? 0) >= this.after
   }
 
-  /** Members missed in a row, for status. */
+  /** Rounds missed in a row, per member that missed the last one (tests, diagnostics). */
   snapshot (): Record<string, number> {
     return Object.fromEntries(this.missed)
   }

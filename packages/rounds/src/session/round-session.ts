@@ -536,7 +536,7 @@ export class RoundSession {
     this.counters.modelsAccepted++
     if (verified) this.counters.modelsVerified++
     const senderOf = new Map(inputs.map(h => [h.digest, h.from]))
-    this.late.record(this.admission.expected(model.round, this.alive), new Set(inputs.map(h => h.from)))
+    this.late.record(model.round, this.admission.expected(model.round, this.alive), new Set(inputs.map(h => h.from)))
     const excluded = aggregate.excluded.map(d => senderOf.get(d) as string)
     // weak evidence, computed by this node itself, never taken from the coordinator's word
     for (const peer of excluded) this.suspect(peer, 'excluded', `left out by ${model.rule} in round ${model.round}`, out)
