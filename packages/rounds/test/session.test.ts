@@ -426,6 +426,11 @@ describe('RoundSession on an in-memory network', () => {
     sim.filter = (m) => m.to === 5 && m.topic === 'updates' && m.from === sim.ids[1]
     sim.membership()
     sim.elect(1, 0)
+    // while the model waits here for that update it is being verified: the leader's head does not make node 5 fetch it
+    expect(sim.sessions[5]!.status().pendingVerifications).toBe(1)
+    const early = sim.sessions[5]!.onLeaderHead(1, sim.sessions[0]!.model.digest, sim.ids[0]!)
+    expect(early.events.filter(e => e.type === 'fetch-model')).toHaveLength(0)
+    expect(sim.sessions[5]!.status().fetching).toBeUndefined()
     sim.tick(3_000) // past the 2 s grace
     expect(sim.sessions[5]?.model.version).toBe(0)
     expect(sim.sessions[5]?.status().rejects.model['verification:missing-update']).toBe(1)

@@ -504,8 +504,8 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
 
   /**
    * Anti-entropy: the leader's heartbeat says which model it holds. Behind it for twice the verification grace (long
-   * enough for a model on its way to arrive and be verified; a round deadline more once its header is here, since
-   * verifying it may wait for missing updates from neighbours), this node fetches that model instead.
+   * enough for a model on its way to arrive and be verified), this node fetches that model instead; a model of that
+   * version still being verified here (waiting for updates asked of neighbours) is not fetched (onLeaderHead).
    */
   private catchUp (s: RoundSession, now: number): void {
     const leader = this.init.election().leader()
@@ -515,9 +515,9 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
       return
     }
     this.behindSince ??= now
-    // a model whose header is here is being verified (perhaps asking neighbours for updates): a round deadline more
-    const wait = 2 * this.cfg.graceMs + (this.modelSeenAt.has(head.version) ? this.cfg.deadlineMs : 0)
-    if (now - this.behindSince < wait || this.wanted !== undefined) return
+    // No extra wait once the model's header is here (there was a round deadline more, for large models whose chunks
+    // trickled in): a header is one message, and while it is being verified onLeaderHead leaves it to the verification.
+    if (now - this.behindSince < 2 * this.cfg.graceMs || this.wanted !== undefined) return
     const out = s.onLeaderHead(head.version, head.digest, leader)
     if (out.events.some(e => e.type === 'fetch-model')) {
       this.counters.catchUps++
