@@ -139,9 +139,10 @@ export interface TrainingSummary {
    * while leaderless), seconds after the last tab loaded: how an election after a close went, tab by tab. `leadsIn`
    * and `rejectedIn`: the tab's running counts of Leads accepted and of election messages refused, at that poll (so a
    * tab still electing while Leads reach it shows apart from one the Leads do not reach); `unprovenLeadsIn` (of them
-   * `unprovenCertificatesIn` with a certificate): Leads of a term above the tab's leader that left it unconvinced.
+   * `unprovenCertificatesIn` with a certificate): Leads of a term above the tab's leader that left it unconvinced;
+   * `resignsIn`: resigns received so far (did a closed leader's resign reach the tab?).
    */
-  electionLog: Array<{ atS: number, tab: number, role?: string, term?: number, leaderTab?: number, leaderTerm?: number, electing?: number, leadsIn?: number, unprovenLeadsIn?: number, unprovenCertificatesIn?: number, rejectedIn?: number }>
+  electionLog: Array<{ atS: number, tab: number, role?: string, term?: number, leaderTab?: number, leaderTerm?: number, electing?: number, leadsIn?: number, unprovenLeadsIn?: number, unprovenCertificatesIn?: number, resignsIn?: number, rejectedIn?: number }>
   /** Version every live honest tab held at the end (0 if they disagree or none is known), and the target. */
   reachedVersion: number
   targetRounds: number
@@ -250,6 +251,7 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
             ...entry,
             ...(typeof leadsIn === 'number' ? { leadsIn } : {}),
             ...(unproven > 0 ? { unprovenLeadsIn: unproven, unprovenCertificatesIn: received?.['lead-unproven+certificate'] ?? 0 } : {}),
+            ...(typeof received?.resign === 'number' ? { resignsIn: received.resign } : {}),
             ...(e.rejected === undefined ? {} : { rejectedIn: rejected })
           })
         }

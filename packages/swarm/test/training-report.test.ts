@@ -45,7 +45,7 @@ function ob (tab: number, at: number, t: Tr): TabObservation {
     quarantined: (t.quarantined ?? []).map(peer)
   }
   const counts = {
-    ...(t.leadsIn === undefined ? {} : { counters: { received: { lead: t.leadsIn, vote: 3, ...(t.unproven === undefined ? {} : { 'lead-unproven': t.unproven }) } } }),
+    ...(t.leadsIn === undefined ? {} : { counters: { received: { lead: t.leadsIn, vote: 3, ...(t.unproven === undefined ? {} : { 'lead-unproven': t.unproven, resign: 1 }) } } }),
     ...(t.electionRejected === undefined ? {} : { rejected: t.electionRejected })
   }
   const raw = { peerId: peer(tab), state: 'running', training, ...(t.leader === undefined ? {} : { election: { leader: peer(t.leader[0]), leaderTerm: t.leader[1], term: t.leader[1], ...(t.leader[2] === undefined ? {} : { leaderSince: t.leader[2] }), ...counts } }) }
@@ -114,7 +114,7 @@ describe('analyzeTraining', () => {
   it('logs each change of a tab\'s election view once, as tabs, relative to the last tab loaded, with the Leads accepted and messages refused so far', () => {
     expect(s.electionLog).toEqual([
       ...[0, 1, 2, 3].map(tab => ({ atS: 0.9, tab, term: 1, leaderTab: 0, leaderTerm: 1 })),
-      { atS: 3.9, tab: 1, term: 2, leaderTab: 1, leaderTerm: 2, leadsIn: 7, unprovenLeadsIn: 2, unprovenCertificatesIn: 0, rejectedIn: 3 },
+      { atS: 3.9, tab: 1, term: 2, leaderTab: 1, leaderTerm: 2, leadsIn: 7, unprovenLeadsIn: 2, unprovenCertificatesIn: 0, resignsIn: 1, rejectedIn: 3 },
       ...[2, 3].map(tab => ({ atS: 3.9, tab, term: 2, leaderTab: 1, leaderTerm: 2 }))
     ])
   })
