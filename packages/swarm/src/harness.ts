@@ -636,14 +636,14 @@ class SwarmRun {
           // Close right as a version lands everywhere, as at 9 tabs: if the session is already past V by now, at the next
           // one. Closing mid-round instead lets the old coordinator's model for that round get out as it goes, and the
           // failover then includes a whole round more (seen: 14.3 s at 20 tabs with mnist).
+          const rounds = o.training?.rounds
           let target = closeAtVersion
           if (this.honestTabsAt(closeAtVersion)) {
             while (this.honestTabsAt(target + 1)) target++
             // past the session's last round nothing follows: close now (the report then says no failover was seen)
-            target = Math.min(target + 1, Math.max(closeAtVersion, o.training?.rounds ?? Infinity))
+            target = Math.min(target + 1, Math.max(closeAtVersion, rounds ?? Infinity))
           }
           if (target !== closeAtVersion) this.note(`--close-coordinator-at-version ${closeAtVersion}: the tabs were past it when the mesh converged; closing at version ${target}`)
-          const rounds = o.training?.rounds
           if (rounds !== undefined && target >= rounds) this.warn(`--close-coordinator-at-version: the session reaches its last version (${rounds}) before a close could be followed by another round, so no failover can be measured; raise --rounds`)
           const reached = await this.waitUntil(() => this.honestTabsAt(target), this.lastTabLoadedAt + (o.training?.timeoutS ?? o.timeoutS) * 1000)
           if (!reached) this.warn(`--close-coordinator-at-version ${target}: not every live honest tab reached it; closing the coordinator anyway`)

@@ -242,7 +242,8 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
   private behindSince: number | undefined
   private servedCache: { version: number, bytes: Uint8Array } | undefined
   private lastUpdateAt = new Map<number, number>()
-  private lastClosed: ({ round: number } & NonNullable<TrainingRoundReport['closed']>) | undefined
+  /** The last round this node closed as coordinator: reported with that round's model (lastRound.closed). */
+  private lastClosed: Extract<RoundsEvent, { type: 'round-closed' }> | undefined
   private modelSeenAt = new Map<number, number>()
   private lastRound: TrainingRoundReport | undefined
   /** Why rounds are not progressing, and after an extended round whose updates its coordinator lacks. */
@@ -602,15 +603,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
         break
       case 'round-closed':
         this.stall = undefined
-        this.lastClosed = {
-          round: e.round,
-          expected: e.expected,
-          included: e.included,
-          stragglers: e.stragglers.length,
-          durationMs: e.durationMs,
-          ...(e.lastFWaitMs !== undefined ? { lastFWaitMs: e.lastFWaitMs } : {}),
-          ...(e.aggregateMs !== undefined ? { aggregateMs: e.aggregateMs } : {})
-        }
+        this.lastClosed = e
         break
       case 'model-accepted':
         this.lastRoundActivity = now
@@ -696,8 +689,8 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
     }
     const closed = this.lastClosed
     if (e.coordinator === this.self && closed?.round === e.round) {
-      const { round: _round, ...figures } = closed
-      this.lastRound.closed = figures
+      const { type: _type, round: _round, stragglers, ...figures } = closed
+      this.lastRound.closed = { ...figures, stragglers: stragglers.length }
     }
     for (const r of [...this.lastUpdateAt.keys()]) if (r <= e.round) this.lastUpdateAt.delete(r)
     for (const r of [...this.modelSeenAt.keys()]) if (r <= e.round) this.modelSeenAt.delete(r)
