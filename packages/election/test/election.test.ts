@@ -385,6 +385,87 @@ describe('Election: losing the leader', () => {
     expect(bus.now - t0).toBeLessThan(1_500)
   })
 
+  it('on a resign, the others vote for the next term\'s preferred member at once, without waiting for its claim', () => {
+    const members = ['s1', 's2', 's3', 's4', 's5']
+    const leader = preferred(1, members) as string
+    const next = preferred(2, members.filter(m => m !== leader)) as string
+    // whom term 2 prefers when `next` is out of view
+    const other = preferred(2, members.filter(m => m !== leader && m !== next)) as string
+    const voter = members.find(m => m !== leader && m !== next && m !== other) as string
+    const signers = members.filter(m => m !== leader).slice(0, 2)
+    for (const ending of ['resign', 'lapse', 'promised'] as const) {
+      const { e, clock } = single(voter)
+      e.onMembership(members)
+      e.onMessage(leadWithCertificate(leader, 1, signers, 5))
+      let out: Output
+      if (ending === 'lapse') {
+        // a lapsed lease is this node's own view: its vote waits for a claim (which asks first)
+        clock.t += 1_600
+        out = e.tick()
+      } else {
+        if (ending === 'promised') {
+          // term 2 already promised to `other` (voted while `next` was out of its view): no second vote
+          e.onMembership(members.filter(m => m !== next))
+          clock.t += 1_600
+          e.tick()
+          expect(votesIn(e.onMessage({ type: 'claim', term: 2, from: other, electorate: 5 }))).toEqual([vote(voter, other, 2, 5)])
+          e.onMembership(members)
+        }
+        out = e.onMessage({ type: 'resign', term: 1, from: leader })
+      }
+      expect(votesIn(out), ending).toEqual(ending === 'resign' ? [vote(voter, next, 2, 5)] : [])
+    }
+  })
+
+  it('the resign failover takes two message delays (resign, votes), not three (resign, claim, votes)', () => {
+    const delay = 500
+    for (let seed = 1; seed <= 10; seed++) {
+      const c = new Cluster({ size: 9, seed, link: { loss: 0, delayMs: [delay, delay], duplicate: 0 } })
+      c.settle()
+      c.runFor(2_000)
+      const before = c.settle()
+      c.close(before.leader)
+      const took = c.runUntilAgreement(10_000, a => a.term > before.term) as number
+      // two delays plus tick granularity (100 ms); the claim's round would make it at least three
+      expect(took).toBeGreaterThanOrEqual(2 * delay)
+      expect(took).toBeLessThan(2 * delay + 250)
+    }
+  })
+
+  it('each term that passes without a leader gets a longer timeout (doubling, at most 4x), reset once a leader is known', () => {
+    const members = ['t1', 't2', 't3', 't4', 't5']
+    const { e, clock } = single('t1')
+    e.onMembership(members)
+    // nobody answers: the terms pass one timeout each
+    const moves: number[] = []
+    let term = e.status().electing as number
+    let since = clock.t
+    while (moves.length < 5) {
+      clock.t += 10
+      e.tick()
+      const now = e.status().electing as number
+      if (now !== term) {
+        moves.push(clock.t - since)
+        term = now
+        since = clock.t
+      }
+    }
+    const within = (ms: number, [lo, hi]: [number, number]): boolean => ms >= lo && ms <= hi + 10
+    expect(moves.map((ms, i) => within(ms, ([[1_000, 1_500], [2_000, 3_000]] as Array<[number, number]>)[i] ?? [4_000, 6_000]))).toEqual([true, true, true, true, true])
+    // a leader is recognised, then lost: the next election starts from the shortest timeout again
+    const leader = 't2'
+    e.onMessage(leadWithCertificate(leader, term + 1, ['t3', 't4'], 5))
+    expect(e.leader).toBe(leader)
+    e.onMessage({ type: 'resign', term: term + 1, from: leader })
+    const restart = clock.t
+    const first = e.status().electing
+    while (e.status().electing === first) {
+      clock.t += 10
+      e.tick()
+    }
+    expect(within(clock.t - restart, [1_000, 1_500])).toBe(true)
+  })
+
   it('after the leader goes silent, the lease lapses and the next term elects someone else', () => {
     const bus = new Bus(ids)
     bus.run(2_500)
@@ -430,7 +511,7 @@ describe('Election: a leader this node distrusts while others keep it', () => {
   const [self, leader] = members as [string, string]
   const lead: LeadMessage = { type: 'lead', term: 3, from: leader, electorate: 5 }
 
-  /** `self` follows `leader` (term 3), then distrusts it while its Leads keep coming for 30 s: its election runs ahead. */
+  /** `self` follows `leader` (term 3), then distrusts it while its Leads keep coming for 60 s: its election runs ahead. */
   function runaway (): { e: Election, clock: { t: number }, step: (ms: number, leads: boolean) => void } {
     const { e, clock } = single(self)
     e.onMembership(members)
@@ -444,9 +525,10 @@ describe('Election: a leader this node distrusts while others keep it', () => {
         e.tick()
       }
     }
-    step(30_000, true)
+    step(60_000, true)
     expect(e.leader).toBeUndefined()
-    expect(e.status().electing).toBeGreaterThan(3 + 15)
+    // a term per timeout, the timeouts doubling to 4-6 s from the third term on
+    expect(e.status().electing).toBeGreaterThan(3 + 10)
     return { e, clock, step }
   }
 
@@ -490,7 +572,7 @@ describe('Election: a leader this node distrusts while others keep it', () => {
     // The high term's candidate asks again: the same answer, but that election is no longer this node's.
     expect(votesIn(e.onMessage(high))).toHaveLength(1)
     expect(e.status().electing).toBe(term)
-    step(1_600, true) // that attempt timed out
+    step(6_100, true) // that attempt timed out (joining keeps the lengthened timeout: 4-6 s)
     expect(e.status().electing).toBe(term + 1)
     // One term behind its target: it already is where that election goes next.
     expect(votesIn(e.onMessage(low))).toEqual([vote(self, low.from, term, 5)])
