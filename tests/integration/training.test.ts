@@ -65,6 +65,8 @@ describe('training service over the memory transport', () => {
       expect(JSON.parse(JSON.stringify(s))).toEqual(s)
     }
     expect(statuses.filter(s => s.models.verified >= 1).length).toBeGreaterThanOrEqual(9)
+    // verifiers computed aggregates while the headers were on their way (the service settles after each message)
+    expect(statuses.reduce((n, s) => n + s.models.verifiedAhead, 0)).toBeGreaterThanOrEqual(1)
     // the learners trained real weights: the model moved away from version 0
     expect(t.digests(nodes)[0]).not.toBe(digestWeights(initialWeights(LINK_HEALTH_SPEC)))
     const coordinator = statuses[0]?.lastRound?.coordinator

@@ -57,6 +57,69 @@ describe('RoundSession on an in-memory network', () => {
     expect(late).toMatchObject({ verdict: 'reject', reason: 'shape-mismatch' })
   })
 
+  it('verifiers compute the round\'s aggregate while the header is on its way, and verify the header with it', () => {
+    const sim = new Sim({ nodes: 6, d: D, seed: 1, behaviours: () => honest(mean, 0.005, 0.002, 1), config: { ...KRUM_F1, maxRounds: 3 } })
+    sim.membership()
+    sim.elect(1, 0)
+    expect(sim.sessions.map(s => s.model.version)).toEqual([3, 3, 3, 3, 3, 3])
+    expect(new Set(sim.sessions.map(s => s.model.digest)).size).toBe(1)
+    // every participant held all six updates before the header came: one aggregation per round, done ahead
+    for (let i = 1; i < 6; i++) expect(sim.sessions[i]!.counters).toMatchObject({ aggregatesAhead: 3, verifiedAhead: 3, modelsVerified: 3 })
+    // the coordinator aggregates when it closes
+    expect(sim.sessions[0]!.counters).toMatchObject({ aggregatesAhead: 0, verifiedAhead: 0 })
+  })
+
+  it('an aggregate computed ahead does not vouch for a header that differs from it: a lie is still rejected', () => {
+    const sim = new Sim({ nodes: 6, d: D, seed: 3, behaviours: () => honest(mean, 0.005, 0.002, 3), config: { ...KRUM_F1, maxRounds: 1 } })
+    sim.tamper = (node, topic, data) => {
+      const chunk = topic === 'model' && node === 0 ? decodeChunk(data) : undefined
+      if (chunk?.ok !== true || chunk.value.kind !== 'global-model') return data
+      const model = decodeGlobalModel(chunk.value.data)
+      if (!model.ok) throw new Error('the test assumes single-chunk models')
+      return encodeGlobalModelChunks(globalModelHeader({ ...model.value, weightsDigest: 'f'.repeat(64) })).chunks[0] as Uint8Array
+    }
+    sim.membership()
+    sim.elect(1, 0)
+    expect(sim.eventsOf('model-rejected').map(e => e.reason)).toEqual(Array(5).fill('digest-mismatch'))
+    for (let i = 1; i < 6; i++) expect(sim.sessions[i]!.counters).toMatchObject({ verifiedAhead: 1, modelsAccepted: 0 })
+  })
+
+  it('a header naming other inputs than the aggregate computed ahead is verified from its own inputs', () => {
+    // node 5 reports only after the others (f = 1: not waited for past the short wait, so the round closes without it)
+    const sim = new Sim({ nodes: 6, d: D, seed: 4, behaviours: () => honest(mean, 0.005, 0.002, 4), config: { ...KRUM_F1, maxRounds: 1, deadlineMs: 10_000, graceMs: 2_000 } })
+    sim.slow.add(5)
+    sim.membership()
+    sim.elect(1, 0)
+    // nobody computes ahead: node 5 is expected and has not missed earlier rounds, so it is waited for
+    expect(sim.sessions.map(s => s.counters.aggregatesAhead)).toEqual([0, 0, 0, 0, 0, 0])
+    sim.tick(1_000) // the short wait ends: the coordinator closes with five
+    expect(sim.sessions.map(s => s.model.version)).toEqual([1, 1, 1, 1, 1, 1]) // node 5 verifies too: it only trains slowly
+    expect(sim.sessions.slice(1).every(s => s.counters.modelsVerified === 1 && s.counters.verifiedAhead === 0)).toBe(true)
+  })
+
+  it('with settleLater, a message is only taken in: verification and the coordinator\'s close wait for settle()', () => {
+    const sim = new Sim({ nodes: 6, d: D, seed: 1, behaviours: () => honest(mean, 0.005, 0.002, 1), config: { ...KRUM_F1, maxRounds: 1, settleLater: true } })
+    sim.membership()
+    sim.elect(1, 0)
+    // every update arrived (the clock never moved, so no tick did the work either)
+    expect(sim.sessions.map(s => s.model.version)).toEqual([0, 0, 0, 0, 0, 0])
+    expect(sim.sessions.every(s => s.unsettledWork)).toBe(true)
+    // the participants' work: the aggregate ahead (nothing to verify yet)
+    for (let i = 1; i < 6; i++) expect(sim.sessions[i]!.settle()).toEqual({ publish: [], events: [] })
+    expect(sim.sessions.map(s => s.counters.aggregatesAhead)).toEqual([0, 1, 1, 1, 1, 1])
+    sim.handle(0, sim.sessions[0]!.settle())
+    expect(sim.sessions[0]!.model.version).toBe(1)
+    expect(sim.sessions[0]!.unsettledWork).toBe(false)
+    sim.run() // the header reaches the others, who park it
+    expect(sim.sessions.slice(1).map(s => s.model.version)).toEqual([0, 0, 0, 0, 0])
+    for (let i = 1; i < 6; i++) sim.handle(i, sim.sessions[i]!.settle())
+    expect(sim.sessions.map(s => s.model.version)).toEqual([1, 1, 1, 1, 1, 1])
+    expect(new Set(sim.sessions.map(s => s.model.digest)).size).toBe(1)
+    expect(sim.sessions.slice(1).every(s => s.counters.verifiedAhead === 1)).toBe(true)
+    // nothing left: a second settle() does nothing
+    expect(sim.sessions[1]!.settle()).toEqual({ publish: [], events: [] })
+  })
+
   it('a lying coordinator\'s model is rejected by every honest verifier, which distrusts it', () => {
     const sim = new Sim({ nodes: 7, d: D, seed: 2, behaviours: () => honest(mean, 0.005, 0.002, 2), config: { ...KRUM_F1, maxRounds: 1 } })
     // node 0 publishes weights shifted by 0.5 with a digest that matches them (a consistent lie)

@@ -27,6 +27,7 @@ import type { UpdateFetchStatus } from './update-fetcher.ts'
 import type { TrainingLearner } from './learner.ts'
 import type { Heartbeat } from '../heartbeat/heartbeat.ts'
 import type { Ticker } from '../timers/ticker.ts'
+import { createNextTask } from '../timers/next-task.ts'
 import type { GossipSub, Message } from '@libp2p/gossipsub'
 import type { ComponentLogger, Connection, Logger, PeerId, PrivateKey, Startable, Stream } from '@libp2p/interface'
 import type { ModelHead } from '@fedmesh/protocol'
@@ -175,7 +176,8 @@ export interface TrainingStatus {
    * wall clock: a swarm on one machine compares them with the moment a tab was closed, free of polling delays.
    */
   heldAt: Record<string, number>
-  models: { accepted: number, verified: number, coordinated: number, fetched: number, rejected: number, rejectReasons: Record<string, number> }
+  /** verifiedAhead: models verified with the aggregate this node computed before their header came (of aggregatesAhead computed). */
+  models: { accepted: number, verified: number, verifiedAhead: number, aggregatesAhead: number, coordinated: number, fetched: number, rejected: number, rejectReasons: Record<string, number> }
   /** resent: this node's update published again because its round stayed open a deadline after it was sent. */
   updates: { sent: number, received: number, resent: number, rejected: Record<string, number> }
   training: { runs: number, skipped: Record<string, number>, lastLoss?: number, lastLossBefore?: number, lastTrainMs?: number, lastError?: string }
@@ -227,6 +229,8 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
   private running = false
   private sessionRunning = false
   private lastRoundActivity = -Infinity
+  private readonly nextTask = createNextTask()
+  private settleQueued = false
   private membershipDirty = true
   private sending: Promise<void> = Promise.resolve()
   private pendingTrain: PendingTrain | undefined
@@ -307,6 +311,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
         if (s === undefined || !this.running) return 'no-session'
         const r = s.onUpdateMessage(data, from)
         this.apply(r)
+        this.settleSoon()
         return r.verdict === 'accept' && r.reason === undefined ? undefined : r.reason ?? r.verdict
       },
       // a chunk's data is at most maxChunkBytes (plus the signed envelope); an update at most its float32 bound
@@ -370,6 +375,8 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
       graceMs: this.cfg.graceMs,
       stallTimeoutMs: this.cfg.stallTimeoutMs,
       vouched: (version, digest) => this.vouchers(version, digest) >= this.vouchersNeeded,
+      // messages arrive in gossipsub's topic validator: forward first, verify and aggregate right after (settle)
+      settleLater: true,
       ...(this.init.maxChunkBytes !== undefined ? { maxChunkBytes: this.init.maxChunkBytes } : {}),
       ...(this.cfg.maxRounds > 0 ? { maxRounds: this.cfg.maxRounds } : {})
     })
@@ -437,12 +444,24 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
         }
       }
       this.apply(r)
+      this.settleSoon()
       // the session counts its own reasons (status().training.updates.rejected / models.rejectReasons)
       return VERDICT[r.verdict]
     } catch (err) {
       this.log.error('training %s message handling failed - %e', topic, err)
       return this.drop(topic, 'internal-error')
     }
+  }
+
+  /** The session's work left by the messages just handled (settleLater), in the next task: after gossipsub forwarded them. */
+  private settleSoon (): void {
+    const s = this.s
+    if (s === undefined || !s.unsettledWork || this.settleQueued) return
+    this.settleQueued = true
+    this.nextTask(() => {
+      this.settleQueued = false
+      if (this.running && this.s === s) this.apply(s.settle())
+    })
   }
 
   private drop (topic: 'updates' | 'model', reason: string, verdict: Verdict = 'ignore'): TopicValidatorResult {
@@ -890,6 +909,8 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
       models: {
         accepted: this.counters.modelsAccepted,
         verified: this.counters.modelsVerified,
+        verifiedAhead: rs?.counters.verifiedAhead ?? 0,
+        aggregatesAhead: rs?.counters.aggregatesAhead ?? 0,
         coordinated: this.counters.modelsCoordinated,
         fetched: this.counters.modelsFetched,
         rejected: this.counters.modelsRejected,

@@ -107,18 +107,10 @@ export class RoundCoordinator {
   decide (held: readonly HeldUpdate[], alive: ReadonlySet<string>, quarantined: (peer: string) => boolean, now: number, late: (peer: string) => boolean = () => false): CloseDecision {
     const c = this.current
     if (c === undefined) return { action: 'wait' }
-    const inputs: HeldUpdate[] = []
-    const senders = new Set<string>()
-    for (const h of held) {
-      if (senders.has(h.from) || quarantined(h.from)) continue
-      senders.add(h.from)
-      inputs.push(h)
-    }
-    const waitingFor = [...c.expected].filter(p => alive.has(p) && !senders.has(p) && !quarantined(p))
+    const { inputs, waitingFor } = roundInputs(held, c.expected, alive, quarantined)
     const need = this.config.minParticipants
-    if (waitingFor.length === 0 && inputs.length >= need) return { action: 'close', inputs, stragglers: [] }
+    if (closesWithoutWait(inputs, waitingFor, need, this.config.aggregator.f ?? 0, late)) return { action: 'close', inputs, stragglers: waitingFor.sort() }
     if (waitingFor.length <= (this.config.aggregator.f ?? 0) && inputs.length >= need) {
-      if (waitingFor.every(late)) return { action: 'close', inputs, stragglers: waitingFor.sort() }
       if (c.mostReportedAt === undefined) {
         c.mostReportedAt = now
         c.lastFUntil = now + this.lastFWait(inputs, c.openedAt)
@@ -230,4 +222,24 @@ export class RoundCoordinator {
   private announce (open: RoundOpen): Uint8Array[] {
     return encodeRoundOpenChunks(open, this.config.maxChunkBytes === undefined ? {} : { maxChunkBytes: this.config.maxChunkBytes }).chunks
   }
+}
+
+/**
+ * A round's inputs as a coordinator counts them: the first update of each sender not quarantined, in arrival order;
+ * and the expected members still alive and not quarantined that have not reported (`waitingFor`).
+ */
+export function roundInputs (held: readonly HeldUpdate[], expected: ReadonlySet<string>, alive: ReadonlySet<string>, quarantined: (peer: string) => boolean): { inputs: HeldUpdate[], waitingFor: string[] } {
+  const inputs: HeldUpdate[] = []
+  const senders = new Set<string>()
+  for (const h of held) {
+    if (senders.has(h.from) || quarantined(h.from)) continue
+    senders.add(h.from)
+    inputs.push(h)
+  }
+  return { inputs, waitingFor: [...expected].filter(p => alive.has(p) && !senders.has(p) && !quarantined(p)) }
+}
+
+/** Close at once: enough inputs, and nobody is missing but at most f members that all missed the last rounds. */
+export function closesWithoutWait (inputs: readonly HeldUpdate[], waitingFor: readonly string[], minParticipants: number, f: number, late: (peer: string) => boolean): boolean {
+  return inputs.length >= minParticipants && waitingFor.length <= f && waitingFor.every(late)
 }

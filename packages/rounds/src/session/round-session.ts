@@ -5,7 +5,7 @@ import { aggregateRound } from '../aggregate/round-aggregate.ts'
 import type { HeldUpdate, RoundAggregate } from '../aggregate/round-aggregate.ts'
 import { Admission } from '../coordinator/admission.ts'
 import { LateMembers } from '../coordinator/late-members.ts'
-import { RoundCoordinator } from '../coordinator/coordinator.ts'
+import { closesWithoutWait, roundInputs, RoundCoordinator } from '../coordinator/coordinator.ts'
 import { heldModel, ModelState } from '../participant/model-state.ts'
 import type { HeldModel } from '../participant/model-state.ts'
 import { RoundParticipant } from '../participant/participant.ts'
@@ -16,7 +16,7 @@ import type { RoundsStatus } from '../status/status.ts'
 import { SuspicionLedger } from '../suspicion/suspicion.ts'
 import type { EvidenceKind, SuspicionChange, SuspicionConfig } from '../suspicion/suspicion.ts'
 import type { Clock, InboundResult, Output, RoundsEvent, VerificationFailure } from '../types.ts'
-import { verifyGlobalModel } from '../verification/verify.ts'
+import { toSpec, verifyGlobalModel } from '../verification/verify.ts'
 
 export interface RoundSessionConfig {
   /** This node's peer id. */
@@ -82,6 +82,15 @@ export interface RoundSessionConfig {
    * short wait for the last f is no longer spent on it (LateMembers); default 2, 0 to always wait.
    */
   notWaitedAfterMissedRounds?: number
+  /**
+   * Leave the work a message makes due (verifying parked models, closing the round as coordinator, the aggregate
+   * ahead) to settle(), instead of doing it inside onUpdateMessage / onModelMessage. A service that calls those from
+   * gossipsub's topic validator sets it and calls settle() once the validator has returned: the message is then
+   * forwarded before this node spends tens of milliseconds (hundreds, when the tabs wait for a core) aggregating, so
+   * the last update and the model's header cross the mesh at the speed of message handling, not of verification.
+   * Default false (the work happens inline, as simulations and tests expect).
+   */
+  settleLater?: boolean
 }
 
 export type AggregateFn = (base: readonly Tensor[], updates: readonly HeldUpdate[], spec: AggregatorSpec) => RoundAggregate
@@ -117,7 +126,8 @@ export class RoundSession {
   readonly models: ModelState
   /** Dropped model-topic messages and refused models, by reason. */
   readonly modelRejects = new ReasonCounters()
-  readonly counters = { roundsOpened: 0, roundsClosed: 0, extensions: 0, modelsAccepted: 0, modelsVerified: 0, modelsRejected: 0, modelsFetched: 0, rollbacks: 0, updatesAccepted: 0, updateFetches: 0, updatesResent: 0 }
+  /** aggregatesAhead: computed before the model's header came (computeAhead); verifiedAhead: of those, used to verify it. */
+  readonly counters = { roundsOpened: 0, roundsClosed: 0, extensions: 0, modelsAccepted: 0, modelsVerified: 0, modelsRejected: 0, modelsFetched: 0, rollbacks: 0, updatesAccepted: 0, updateFetches: 0, updatesResent: 0, aggregatesAhead: 0, verifiedAhead: 0 }
   private readonly modelReassembler: Reassembler
   private alive = new Set<string>()
   private pending: PendingModel[] = []
@@ -133,6 +143,10 @@ export class RoundSession {
   /** This node's update for the open round, as published, and when last: published again while the round stays open. */
   private submitted: { round: number, chunks: Uint8Array[], at: number } | undefined
   private lastModel: { version: number, round: number, term: number, coordinator: string, included: string[], selected: string[], excluded: string[], verified: boolean } | undefined
+  /** Work a message made due, left for settle() (config.settleLater). */
+  private unsettled = false
+  /** The open round's aggregate, computed before its model's header arrived (computeAhead), and what it was computed from. */
+  private ahead: { base: readonly Tensor[], digests: string, spec: string, result: RoundAggregate } | undefined
 
   constructor (config: RoundSessionConfig) {
     this.config = {
@@ -146,6 +160,7 @@ export class RoundSession {
       graceMs: config.graceMs ?? 3_000,
       updateFetchAfterMs: config.updateFetchAfterMs ?? (config.graceMs ?? 3_000) / 3,
       notWaitedAfterMissedRounds: config.notWaitedAfterMissedRounds ?? 2,
+      settleLater: config.settleLater ?? false,
       ...(config.resendAfterMs !== undefined ? { resendAfterMs: config.resendAfterMs } : {}),
       maxChunkBytes: config.maxChunkBytes,
       maxRounds: config.maxRounds,
@@ -241,8 +256,7 @@ export class RoundSession {
     if (!r.complete) return { ...out, verdict: 'accept' }
     this.counters.updatesAccepted++
     if (r.equivocation) this.suspect(r.held.from, 'equivocation', `two updates for round ${r.held.update.round}`, out)
-    this.retryPending(out)
-    if (this.coordinating) this.coordinate(out)
+    this.work(out)
     return { ...out, verdict: 'accept' }
   }
 
@@ -291,6 +305,71 @@ export class RoundSession {
     this.submitted = { round: update.round, chunks, at: this.config.clock.now() }
     if (this.coordinating) this.coordinate(out)
     return out
+  }
+
+  /** Whether a message left work for settle() (config.settleLater). */
+  get unsettledWork (): boolean {
+    return this.unsettled
+  }
+
+  /** With config.settleLater: the work the messages since the last call made due (see there). */
+  settle (): Output {
+    const out = this.output()
+    if (!this.unsettled) return out
+    this.unsettled = false
+    this.doWork(out)
+    return out
+  }
+
+  private work (out: Output): void {
+    if (this.config.settleLater) this.unsettled = true
+    else this.doWork(out)
+  }
+
+  private doWork (out: Output): void {
+    if (!this.coordinating) this.computeAhead()
+    this.retryPending(out)
+    if (this.coordinating) this.coordinate(out)
+  }
+
+  /**
+   * Every node recomputes each global model to verify it, and that used to start when the model's header arrived.
+   * Once this node holds what the coordinator closes with when it does not wait (an update from every expected member
+   * it sees alive, or all but at most f that missed the last rounds: closesWithoutWait, from the same LateMembers
+   * every node keeps), it computes that aggregate now, while the header is on its way; verification reuses it if the
+   * header names the same inputs (verifyAggregate), and computes afresh otherwise. One aggregation per round either
+   * way, unless the coordinator closes with another set (a late update after this, another view of who is alive).
+   */
+  private computeAhead (): void {
+    const open = this.participant.active?.open
+    if (open === undefined || open.coordinator === this.config.self) return
+    const base = this.models.current
+    if (open.round !== base.version + 1 || open.baseDigest !== base.digest) return
+    const quarantined = (p: string): boolean => this.suspicion.isQuarantined(p)
+    const expected = this.admission.expected(open.round, this.alive)
+    expected.add(open.coordinator)
+    const { inputs, waitingFor } = roundInputs(this.pool.updates(open.round), expected, this.alive, quarantined)
+    if (!closesWithoutWait(inputs, waitingFor, open.minParticipants, open.aggregator.f ?? 0, p => this.late.isLate(p))) return
+    const spec = toSpec(open)
+    const key = { base: base.tensors, digests: digestList(inputs), spec: JSON.stringify(spec) }
+    const a = this.ahead
+    if (a !== undefined && a.base === key.base && a.digests === key.digests && a.spec === key.spec) return
+    try {
+      this.ahead = { ...key, result: this.config.aggregate(base.tensors, inputs, spec) }
+      this.counters.aggregatesAhead++
+    } catch {
+      this.ahead = undefined // the same error comes back when the header is verified, and is reported there
+    }
+  }
+
+  /** The verifier's aggregation: the aggregate computed ahead when it was computed from the same inputs. */
+  private readonly verifyAggregate: AggregateFn = (base, updates, spec) => {
+    const a = this.ahead
+    if (a !== undefined && a.base === base && a.digests === digestList(updates) && a.spec === JSON.stringify(spec)) {
+      this.counters.verifiedAhead++
+      return a.result
+    }
+    return this.config.aggregate(base, updates, spec)
   }
 
   /** Timers: round deadlines (as coordinator) and verification grace periods. */
@@ -480,7 +559,7 @@ export class RoundSession {
       return { ...out, verdict: 'accept', reason: 'behind' }
     }
     this.pending.push({ model, from, since: this.config.clock.now(), replace })
-    this.retryPending(out)
+    this.work(out)
     return { ...out, verdict: 'accept' }
   }
 
@@ -502,7 +581,7 @@ export class RoundSession {
         else keep.push(p)
         continue
       }
-      const result = verifyGlobalModel({ model: p.model, base, open, lookup: d => this.pool.get(p.model.round, d), aggregate: this.config.aggregate })
+      const result = verifyGlobalModel({ model: p.model, base, open, lookup: d => this.pool.get(p.model.round, d), aggregate: this.verifyAggregate })
       if (result.ok) {
         this.acceptModel(p.model, result.aggregate, result.inputs, p.replace, true, out)
         continue
@@ -578,6 +657,7 @@ export class RoundSession {
 
   private afterNewModel (out: Output): void {
     const v = this.model.version
+    this.ahead = undefined
     if (this.progress !== undefined) this.progressed(this.progress.leader, this.progress.term, 2 * v)
     for (const key of [...this.openSeenAt.keys()]) if (Number(key.split('/')[0]) <= v) this.openSeenAt.delete(key)
     this.participant.roundDone(v)
@@ -738,3 +818,7 @@ function verdictOf (reason: UpdateRejectReason | string): 'ignore' | 'reject' {
   return IGNORABLE.has(reason) ? 'ignore' : 'reject'
 }
 
+/** The inputs' digests in the aggregation's canonical order (ascending), as one string. */
+function digestList (updates: readonly HeldUpdate[]): string {
+  return updates.map(u => u.digest).sort().join(',')
+}
