@@ -28,6 +28,9 @@ describe('election service over memory links', () => {
       expect(s?.role).toBe(n.peerId === leader ? 'leader' : 'follower')
       expect(n.election.accepts(term, leader)).toBe(true)
       expect(s?.rejected).toEqual({})
+      // how long election messages took, by type (here: memory transport, one process)
+      if (n.peerId !== leader) expect(s?.delaysMs.lead).toMatchObject({ n: expect.any(Number), p50: expect.any(Number) })
+      if (n.peerId !== leader) expect(s?.delaysMs.lead?.n).toBeGreaterThan(0)
       // status() also shows the gossipsub mesh per topic: here every mesh peer is another live node
       const mesh = n.status().gossipMesh?.[TOPICS.election] ?? []
       expect(mesh.length).toBeGreaterThan(0)

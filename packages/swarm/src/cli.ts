@@ -269,6 +269,8 @@ export function summaryLines (r: SwarmReport): string[] {
         `${f.failoverTabClocksMs !== undefined ? ` (${secs(f.failoverTabClocksMs)} by the tabs' clocks)` : ''}; new leader everywhere after ${secs(f.newLeaderMs)}` +
         `${f.newLeaderTabClocksMs !== undefined ? ` (${secs(f.newLeaderTabClocksMs)} by the tabs' clocks)` : ''}`)
     }
+    const d = t.electionDelaysMs
+    if (d !== undefined) lines.push(`election message delay (tabs' clocks, median of the tabs' medians / max): ${Object.entries(d).map(([kind, x]) => `${kind} ${x.p50.toFixed(0)} / ${x.max.toFixed(0)} ms`).join(', ')}`)
     const counts = (m: Record<string, number>): string => Object.entries(m).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'
     lines.push(`models rejected: ${counts(t.modelsRejected)}; updates rejected: ${counts(t.updatesRejected)}`)
     lines.push(`quarantined tabs: ${t.quarantinedTabs.join(',') || 'none'} (honest: ${t.honestQuarantined})`)

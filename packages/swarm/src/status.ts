@@ -33,6 +33,8 @@ export interface FedmeshStatus {
     leaderSince?: number
     counters?: { received?: Record<string, number> }
     rejected?: Record<string, number>
+    /** By message type: delay of the tab's last accepted messages (its receipt minus the sender's sentAtMs), ms. */
+    delaysMs?: Record<string, { n: number, p50: number, max: number }>
   }
   /** Federated training (packages/node TrainingStatus; only the fields the harness reads). Check before trusting. */
   training?: TrainingView

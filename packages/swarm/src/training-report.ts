@@ -143,6 +143,12 @@ export interface TrainingSummary {
    * `resignsIn`: resigns received so far (did a closed leader's resign reach the tab?).
    */
   electionLog: Array<{ atS: number, tab: number, role?: string, term?: number, leaderTab?: number, leaderTerm?: number, electing?: number, leadsIn?: number, unprovenLeadsIn?: number, unprovenCertificatesIn?: number, resignsIn?: number, rejectedIn?: number }>
+  /**
+   * Election messages' delay at the end, by type, over the live tabs' last status (each keeps its last 64 of a type):
+   * the median of the tabs' medians and the largest delay. Votes and claims come only in elections, so theirs are the
+   * last election's (the failover's, unless another followed); Leads cover the last ~20 s. By the machine's clock.
+   */
+  electionDelaysMs?: Record<string, { tabs: number, p50: number, max: number }>
   /** Version every live honest tab held at the end (0 if they disagree or none is known), and the target. */
   reachedVersion: number
   targetRounds: number
@@ -401,6 +407,7 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
     }
   }
   const quarantinedTabs = [...quarantinedBy.keys()].sort((a, b) => a - b)
+  const electionDelaysMs = summariseDelays([...latest].filter(([tab]) => lastOpen.has(tab)).map(([, o]) => o.status.election?.delaysMs))
   const honestFinal = final.filter(f => f.honest)
   const versions = [...new Set(honestFinal.map(f => f.version))].sort((a, b) => a - b)
   const sameVersion = honestFinal.length > 0 && versions.length === 1
@@ -433,6 +440,7 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
     final,
     honestAgreement: { tabs: honestFinal.length, versions, sameVersion, sameModel, allVerified: honestFinal.length > 0 && verified === honestFinal.length, verified, caughtUp },
     electionLog,
+    ...(Object.keys(electionDelaysMs).length > 0 ? { electionDelaysMs } : {}),
     reachedVersion: sameVersion ? versions[0]! : 0,
     targetRounds: record.rounds
   }
@@ -511,4 +519,23 @@ export function formatTrainingProgress (latest: ReadonlyMap<number, TabObservati
   const msg = ts.find(t => t.message !== undefined)?.message
   if (msg !== undefined) parts.push(`"${msg}"`)
   return parts.join(' | ')
+}
+
+/** Per message type across tabs: how many tabs reported it, the median of their medians, and the largest delay. */
+function summariseDelays (perTab: ReadonlyArray<Record<string, { n: number, p50: number, max: number }> | undefined>): Record<string, { tabs: number, p50: number, max: number }> {
+  const byKind = new Map<string, Array<{ p50: number, max: number }>>()
+  for (const delays of perTab) {
+    for (const [kind, d] of Object.entries(delays ?? {})) {
+      if (!(d.n > 0) || !Number.isFinite(d.p50) || !Number.isFinite(d.max)) continue
+      let list = byKind.get(kind)
+      if (list === undefined) byKind.set(kind, list = [])
+      list.push(d)
+    }
+  }
+  const out: Record<string, { tabs: number, p50: number, max: number }> = {}
+  for (const [kind, list] of byKind) {
+    const medians = list.map(d => d.p50).sort((a, b) => a - b)
+    out[kind] = { tabs: list.length, p50: medians[medians.length >> 1] as number, max: Math.max(...list.map(d => d.max)) }
+  }
+  return out
 }

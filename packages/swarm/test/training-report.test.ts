@@ -8,7 +8,7 @@ import type { TrainingRecord } from '../src/training-report.ts'
 const peer = (tab: number): string => `p${tab}`
 const peerIds = new Map([0, 1, 2, 3].map(t => [t, peer(t)]))
 
-interface Tr { version: number, term?: number, coordinator?: number, lastRound?: { version: number, term: number, coordinator: number, selected: number[], notSelected?: number[], excluded?: number[], total?: number }, models?: Record<string, number>, updates?: Record<string, number>, quarantined?: number[], lossBefore?: number, leader?: [number, number, number?], state?: string, message?: string, waitingFor?: number[], verified?: boolean, digest?: string, catchUps?: number, updateFetch?: Record<string, number>, leadsIn?: number, unproven?: number, electionRejected?: Record<string, number>, heldAt?: Record<number, number> }
+interface Tr { version: number, term?: number, coordinator?: number, lastRound?: { version: number, term: number, coordinator: number, selected: number[], notSelected?: number[], excluded?: number[], total?: number }, models?: Record<string, number>, updates?: Record<string, number>, quarantined?: number[], lossBefore?: number, leader?: [number, number, number?], state?: string, message?: string, waitingFor?: number[], verified?: boolean, digest?: string, catchUps?: number, updateFetch?: Record<string, number>, leadsIn?: number, unproven?: number, electionRejected?: Record<string, number>, heldAt?: Record<number, number>, delays?: Record<string, { n: number, p50: number, max: number }> }
 
 function ob (tab: number, at: number, t: Tr): TabObservation {
   const training: TrainingView = {
@@ -46,7 +46,8 @@ function ob (tab: number, at: number, t: Tr): TabObservation {
   }
   const counts = {
     ...(t.leadsIn === undefined ? {} : { counters: { received: { lead: t.leadsIn, vote: 3, ...(t.unproven === undefined ? {} : { 'lead-unproven': t.unproven, resign: 1 }) } } }),
-    ...(t.electionRejected === undefined ? {} : { rejected: t.electionRejected })
+    ...(t.electionRejected === undefined ? {} : { rejected: t.electionRejected }),
+    ...(t.delays === undefined ? {} : { delaysMs: t.delays })
   }
   const raw = { peerId: peer(tab), state: 'running', training, ...(t.leader === undefined ? {} : { election: { leader: peer(t.leader[0]), leaderTerm: t.leader[1], term: t.leader[1], ...(t.leader[2] === undefined ? {} : { leaderSince: t.leader[2] }), ...counts } }) }
   return { tab, at, status: normalizeStatus(raw)! }
@@ -71,9 +72,9 @@ const samples: PollSample[] = [
   { at: 2500, openTabs: [1, 2, 3], observations: [
     ob(2, 2500, { version: 2, coordinator: 0, lastRound: v2(600) })] },
   { at: 4000, openTabs: [1, 2, 3], observations: [
-    ob(1, 4000, { version: 3, term: 2, coordinator: 1, lastRound: v3(700), lossBefore: 1, leader: [1, 2, 3500], heldAt: { 2: 1400, 3: 3000 }, models: { 'digest-mismatch': 1 }, updates: { garbage: 2 }, leadsIn: 7, unproven: 2, electionRejected: { replayed: 2, 'bad-vote-signature': 1 } }),
-    ob(2, 4000, { version: 3, term: 2, coordinator: 1, lastRound: v3(800), lossBefore: 1.5, leader: [1, 2, 3700], heldAt: { 3: 3200 }, updates: { garbage: 3 }, quarantined: [3], updateFetch: { asked: 2, recovered: 1, failed: 1, chunks: 3 } }),
-    ob(3, 4000, { version: 3, term: 2, coordinator: 1, lastRound: v3(5), leader: [1, 2, 3800], heldAt: { 3: 3900 }, quarantined: [1] })] }
+    ob(1, 4000, { version: 3, term: 2, coordinator: 1, lastRound: v3(700), lossBefore: 1, leader: [1, 2, 3500], heldAt: { 2: 1400, 3: 3000 }, models: { 'digest-mismatch': 1 }, updates: { garbage: 2 }, leadsIn: 7, unproven: 2, electionRejected: { replayed: 2, 'bad-vote-signature': 1 }, delays: { vote: { n: 5, p50: 300, max: 900 }, lead: { n: 9, p50: 40, max: 80 } } }),
+    ob(2, 4000, { version: 3, term: 2, coordinator: 1, lastRound: v3(800), lossBefore: 1.5, leader: [1, 2, 3700], heldAt: { 3: 3200 }, updates: { garbage: 3 }, quarantined: [3], updateFetch: { asked: 2, recovered: 1, failed: 1, chunks: 3 }, delays: { vote: { n: 3, p50: 500, max: 1200 } } }),
+    ob(3, 4000, { version: 3, term: 2, coordinator: 1, lastRound: v3(5), leader: [1, 2, 3800], heldAt: { 3: 3900 }, quarantined: [1], delays: { vote: { n: 2, p50: 100, max: 150 }, claim: { n: 0, p50: 0, max: 0 } } })] }
 ]
 
 const record: TrainingRecord = {
@@ -117,6 +118,10 @@ describe('analyzeTraining', () => {
       { atS: 3.9, tab: 1, term: 2, leaderTab: 1, leaderTerm: 2, leadsIn: 7, unprovenLeadsIn: 2, unprovenCertificatesIn: 0, resignsIn: 1, rejectedIn: 3 },
       ...[2, 3].map(tab => ({ atS: 3.9, tab, term: 2, leaderTab: 1, leaderTerm: 2 }))
     ])
+  })
+
+  it('sums up the election messages\' delays over the live tabs: the median of their medians, the largest delay', () => {
+    expect(s.electionDelaysMs).toEqual({ vote: { tabs: 3, p50: 300, max: 1200 }, lead: { tabs: 1, p50: 40, max: 80 } })
   })
 
   it('times the failover from the close to the first model of another coordinator held by every live honest tab', () => {

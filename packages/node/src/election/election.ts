@@ -75,7 +75,16 @@ export interface ElectionServiceStatus {
   excluded: Array<{ peerId: string, reason: string, at: number }>
   counters: { messagesIn: number, messagesOut: number, bytesIn: number, bytesOut: number, publishErrors: number, signaturesChecked: number, sent: Record<string, number>, received: Record<string, number> }
   rejected: Record<string, number>
+  /**
+   * By message type, the last DELAY_SAMPLES accepted messages' delay: handed to the state machine (after gossip and the
+   * signature checks) minus the sender's sentAtMs. Only meaningful where the clocks agree (tabs on one machine): how
+   * long an election's exchanges take under load.
+   */
+  delaysMs: Record<string, { n: number, p50: number, max: number }>
 }
+
+/** Delays kept per election message type (status().delaysMs). */
+const DELAY_SAMPLES = 64
 
 /** After publishing a resign on the way down, let it leave before the links close. */
 const RESIGN_LINGER_MS = 150
@@ -120,6 +129,7 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
   private sending: Promise<void> = Promise.resolve()
   private membershipDirty = true
   private leaderSince: number | undefined
+  private readonly delays = new Map<string, number[]>()
   private leaderChanges = 0
   /** The last leader recognised (kept through elections): its late Leads are not a new leader's unproven ones. */
   private lastLeader: string | undefined
@@ -275,7 +285,11 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
         sent: { ...this.counters.sent },
         received: { ...this.counters.received }
       },
-      rejected: this.rejected()
+      rejected: this.rejected(),
+      delaysMs: Object.fromEntries([...this.delays].map(([kind, list]) => {
+        const sorted = [...list].sort((a, b) => a - b)
+        return [kind, { n: sorted.length, p50: sorted[sorted.length >> 1] ?? 0, max: sorted.at(-1) ?? 0 }]
+      }))
     }
   }
 
@@ -363,6 +377,7 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
     if (wire?.election == null || !this.running) return
     const msg = toElectionMessage(wire.sender, wire.election)
     this.count(msg.type)
+    this.noteDelay(msg.type, this.clock.wallNow() - wire.sentAtMs)
     this.apply(this.election.onMessage(msg))
     if (msg.type === 'lead') {
       // Why a tab keeps electing while a new leader's Leads arrive (seen at 20 tabs: six tabs 5 s behind the rest):
@@ -373,6 +388,13 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
         this.count(msg.certificate !== undefined ? 'lead-unproven+certificate' : 'lead-unproven')
       }
     }
+  }
+
+  private noteDelay (kind: string, ms: number): void {
+    let list = this.delays.get(kind)
+    if (list === undefined) this.delays.set(kind, list = [])
+    list.push(ms)
+    if (list.length > DELAY_SAMPLES) list.shift()
   }
 
   private count (kind: string): void {
