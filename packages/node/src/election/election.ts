@@ -78,7 +78,8 @@ export interface ElectionServiceStatus {
   /**
    * By message type, the last DELAY_SAMPLES accepted messages' delay: handed to the state machine (after gossip and the
    * signature checks) minus the sender's sentAtMs. Only meaningful where the clocks agree (tabs on one machine): how
-   * long an election's exchanges take under load.
+   * long an election's exchanges take under load. A resign's includes how long before it was sent it was signed
+   * (leaveNow() sends one kept ready), so it is no delivery time.
    */
   delaysMs: Record<string, { n: number, p50: number, max: number }>
 }
