@@ -42,6 +42,13 @@ export interface FedmeshConfig {
    * least time between two trainings of this node, which paces the rounds.
    */
   learnEveryMs: number
+  /**
+   * In a federated session, the least time between coming to hold a model and training on it (0 = at once). For tabs
+   * that share a machine: the model's header is still crossing the mesh when the first tabs hold it, and their
+   * training then competes for the cores with the tabs that forward and verify it (20 tabs on 2 cores: election
+   * messages took 0.5-0.9 s instead of 0.3-0.5 s). Rounds get longer by up to this much. docs/benchmarks.md.
+   */
+  trainAfterModelMs: number
   /** Run as an attacker for tests and demos (`none` = honest). Used by the training service. */
   attack: AttackName
   /** Federated session id; empty = `<task>/1` (every tab of a task joins the same session). */
@@ -80,6 +87,7 @@ export const defaultConfig: FedmeshConfig = {
   task: 'link-health',
   learn: true,
   learnEveryMs: 15_000,
+  trainAfterModelMs: 0,
   attack: 'none',
   session: '',
   rounds: 0,
@@ -96,7 +104,7 @@ export class ConfigError extends Error {
 const NUMERIC: Array<keyof FedmeshConfig> = ['heartbeatMs', 'targetPeers', 'maxPeers', 'dialConcurrency', 'dialTimeoutMs',
   'backoffBaseMs', 'backoffMaxMs', 'relayBackoffMaxMs', 'discoveryIntervalMs', 'pingIntervalMs', 'learnEveryMs', 'roundDeadlineMs', 'minParticipants']
 /** Counts that may be 0. */
-const COUNTS: Array<keyof FedmeshConfig> = ['rounds', 'f']
+const COUNTS: Array<keyof FedmeshConfig> = ['rounds', 'f', 'trainAfterModelMs']
 
 /** Merge partial settings over defaults and check them; errors say which setting and what is allowed. */
 export function resolveConfig (partial: Partial<FedmeshConfig> = {}): FedmeshConfig {

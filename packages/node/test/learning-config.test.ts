@@ -10,6 +10,7 @@ describe('learning configuration', () => {
     expect(c.learn).toBe(true)
     expect(c.attack).toBe('none')
     expect(c.learnEveryMs).toBe(15_000)
+    expect(c.trainAfterModelMs).toBe(0)
   })
 
   it('reads task, learn, learnEveryMs and attack from URL parameters', () => {
@@ -17,6 +18,8 @@ describe('learning configuration', () => {
     expect(c).toMatchObject({ task: 'mnist', learn: false, learnEveryMs: 2000, attack: 'label-flip' })
     expect(fromUrl('learn=1').learn).toBe(true)
     expect(fromUrl('attack=alie').attack).toBe('alie')
+    expect(fromUrl('trainAfterModelMs=1000').trainAfterModelMs).toBe(1000)
+    expect(fromUrl('trainAfterModelMs=0').trainAfterModelMs).toBe(0)
   })
 
   it('names the valid values when a value is unknown', () => {
@@ -25,6 +28,7 @@ describe('learning configuration', () => {
     expect(() => fromUrl('attack=evil')).toThrow("unknown attack 'evil'; expected one of none, sign-flip, gaussian, alie, ipm, label-flip, nan, inf, garbage, oversized, lying-coordinator, hidden-input-coordinator, stalling-coordinator")
     expect(() => fromUrl('learn=maybe')).toThrow("learn must be 0 or 1 (or true/false), got 'maybe'")
     expect(() => fromUrl('learnEveryMs=-5')).toThrow('learnEveryMs must be a positive number, got -5')
+    expect(() => fromUrl('trainAfterModelMs=-1')).toThrow('trainAfterModelMs must be an integer >= 0, got -1')
     expect(() => fromUrl('attack=label-flip')).toThrow('attack \'label-flip\' flips digit labels: it needs task=mnist, got task=link-health')
   })
 })

@@ -13,6 +13,7 @@ import { ConfigError, configFromSearchParams, resolveConfig, sessionOf } from '.
 import { decodeModelRequest, encodeModelRequest, requestModel, serveModelRequest, MODEL_FETCH_PROTOCOL } from '../src/training/model-fetch.ts'
 import { Attacker } from '../src/training/attacker.ts'
 import { learnerTrainer } from '../src/training/learner.ts'
+import { trainNotBefore } from '../src/training/training.ts'
 
 function seeded (seed: number): () => number {
   let a = seed >>> 0
@@ -206,5 +207,18 @@ describe('RoundSession verdicts reach the topic validator', () => {
       expect(s.onUpdateMessage(bytes, '12D3KooWother').verdict).not.toBe('accept')
       expect(s.onModelMessage(bytes, '12D3KooWother').verdict).not.toBe('accept')
     }
+  })
+})
+
+describe('when a node asked to train starts', () => {
+  const at = { lastTrainAt: 10_000, paceMs: 3_000, modelHeldAt: 14_000, trainAfterModelMs: 0, deadlineAt: 44_000, deadlineMs: 30_000 }
+  it('paced from its last training, and trainAfterModelMs after it came to hold the model, whichever is later', () => {
+    expect(trainNotBefore(at)).toBe(14_000) // the pace ran out before the model came: at once (the train event comes with the model)
+    expect(trainNotBefore({ ...at, trainAfterModelMs: 1_000 })).toBe(15_000) // a second after the model
+    expect(trainNotBefore({ ...at, modelHeldAt: 11_000, trainAfterModelMs: 1_000 })).toBe(13_000) // the pace is later
+  })
+  it('by half the round\'s deadline whatever the pacing says, so it never misses the round', () => {
+    expect(trainNotBefore({ ...at, trainAfterModelMs: 60_000 })).toBe(29_000)
+    expect(trainNotBefore({ ...at, paceMs: 60_000 })).toBe(29_000)
   })
 })

@@ -58,6 +58,7 @@ global model version --rounds, or --training-timeout s after the last tab loaded
   --min-participants N   updates a coordinator needs at the deadline (must satisfy the rule with f; Krum: > 2f+2)
   --round-deadline-ms MS round deadline the coordinator announces
   --learn-every-ms MS    least time between two trainings of a tab (paces the rounds)
+  --train-after-model-ms MS  least time between a tab holding a model and training on it (tabs sharing cores)
   --attackers K          the last K tabs attack ...
   --attack A[,B...]      ... with these attacks, in turn (sign-flip, gaussian, alie, ipm, label-flip, nan, inf,
                          garbage, oversized, lying-coordinator, hidden-input-coordinator,
@@ -106,7 +107,7 @@ export function parseUrlParam (spec: string): [string, string] {
 /** The training options, or undefined when none is given (a pure mesh run). */
 function parseTraining (values: Record<string, string | boolean | string[] | undefined>): TrainingSpec | undefined {
   const str = (k: string): string | undefined => typeof values[k] === 'string' ? values[k] : undefined
-  const keys = ['task', 'rounds', 'rule', 'f', 'min-participants', 'round-deadline-ms', 'learn-every-ms', 'attackers', 'attack', 'close-coordinator-at', 'close-coordinator-at-version', 'training-timeout']
+  const keys = ['task', 'rounds', 'rule', 'f', 'min-participants', 'round-deadline-ms', 'learn-every-ms', 'train-after-model-ms', 'attackers', 'attack', 'close-coordinator-at', 'close-coordinator-at-version', 'training-timeout']
   if (keys.every(k => str(k) === undefined)) return undefined
   const t: TrainingSpec = { ...DEFAULT_TRAINING, attacks: [] }
   const task = str('task')
@@ -124,6 +125,8 @@ function parseTraining (values: Record<string, string | boolean | string[] | und
   if (deadline !== undefined) t.roundDeadlineMs = deadline
   const every = n('learn-every-ms')
   if (every !== undefined) t.learnEveryMs = every
+  const afterModel = n('train-after-model-ms')
+  if (afterModel !== undefined) t.trainAfterModelMs = afterModel
   const attackers = n('attackers')
   if (attackers !== undefined) t.attackers = attackers
   const attack = str('attack')
@@ -178,6 +181,7 @@ export function parseCli (argv: string[]): CliConfig {
       'min-participants': { type: 'string' },
       'round-deadline-ms': { type: 'string' },
       'learn-every-ms': { type: 'string' },
+      'train-after-model-ms': { type: 'string' },
       attackers: { type: 'string' },
       attack: { type: 'string' },
       'close-coordinator-at': { type: 'string' },

@@ -25,6 +25,8 @@ export interface TrainingSpec {
   roundDeadlineMs?: number
   /** Least time between two trainings of one tab: paces the rounds. */
   learnEveryMs?: number
+  /** Least time between a tab coming to hold a model and training on it (the tabs' trainAfterModelMs). */
+  trainAfterModelMs?: number
   /** The last `attackers` tabs run as attackers, the i-th one with attacks[i % attacks.length]. */
   attackers: number
   attacks: string[]
@@ -135,6 +137,7 @@ export function trainingParams (index: number, tabs: number, training: TrainingS
   if (training.minParticipants !== undefined) out.push(['minParticipants', String(training.minParticipants)])
   if (training.roundDeadlineMs !== undefined) out.push(['roundDeadlineMs', String(training.roundDeadlineMs)])
   if (training.learnEveryMs !== undefined) out.push(['learnEveryMs', String(training.learnEveryMs)])
+  if (training.trainAfterModelMs !== undefined) out.push(['trainAfterModelMs', String(training.trainAfterModelMs)])
   const attackers = attackerTabs(tabs, training)
   const i = attackers.indexOf(index)
   if (i >= 0 && training.attacks.length > 0) out.push(['attack', training.attacks[i % training.attacks.length]!])
@@ -183,6 +186,7 @@ function validateTraining (t: TrainingSpec, tabs: number): string[] {
   if (!(TASKS as readonly string[]).includes(t.task)) problems.push(`--task must be one of ${TASKS.join(', ')}, got "${t.task}"`)
   if (!Number.isInteger(t.rounds) || t.rounds < 1) problems.push(`--rounds must be an integer >= 1 (the run ends when every live honest tab holds that version), got ${t.rounds}`)
   if (t.f !== undefined && (!Number.isInteger(t.f) || t.f < 0)) problems.push(`--f must be an integer >= 0, got ${t.f}`)
+  if (t.trainAfterModelMs !== undefined && (!Number.isInteger(t.trainAfterModelMs) || t.trainAfterModelMs < 0)) problems.push(`--train-after-model-ms must be an integer >= 0, got ${t.trainAfterModelMs}`)
   for (const [v, name] of [[t.minParticipants, '--min-participants'], [t.roundDeadlineMs, '--round-deadline-ms'], [t.learnEveryMs, '--learn-every-ms']] as const) {
     if (v !== undefined && (!Number.isInteger(v) || v < 1)) problems.push(`${name} must be an integer >= 1, got ${v}`)
   }

@@ -6,10 +6,10 @@ import type { TrainingSpec } from '../src/options.ts'
 describe('training options', () => {
   it('maps the training flags onto a TrainingSpec', () => {
     const c = parseCli(['--tabs', '9', '--task', 'mnist', '--rounds', '6', '--rule', 'krum', '--f', '2', '--min-participants', '7',
-      '--round-deadline-ms', '20000', '--learn-every-ms', '3000', '--attackers', '2', '--attack', 'sign-flip, garbage',
+      '--round-deadline-ms', '20000', '--learn-every-ms', '3000', '--train-after-model-ms', '1000', '--attackers', '2', '--attack', 'sign-flip, garbage',
       '--close-coordinator-at', '45', '--training-timeout', '240'])
     expect(c.options.training).toEqual({
-      task: 'mnist', rounds: 6, rule: 'krum', f: 2, minParticipants: 7, roundDeadlineMs: 20000, learnEveryMs: 3000,
+      task: 'mnist', rounds: 6, rule: 'krum', f: 2, minParticipants: 7, roundDeadlineMs: 20000, learnEveryMs: 3000, trainAfterModelMs: 1000,
       attackers: 2, attacks: ['sign-flip', 'garbage'], closeCoordinatorAtS: 45, timeoutS: 240
     })
   })
@@ -44,6 +44,8 @@ describe('training options', () => {
     expect(problems(9, { rounds: 6, closeCoordinatorAtVersion: 0 })[0]).toMatch(/--close-coordinator-at-version must be an integer >= 1/)
     expect(problems(9, { rounds: 6, closeCoordinatorAtVersion: 2, closeCoordinatorAtS: 10 })).toEqual(['give --close-coordinator-at or --close-coordinator-at-version, not both'])
     expect(problems(4, { f: -1, minParticipants: 0 })).toEqual(['--f must be an integer >= 0, got -1', '--min-participants must be an integer >= 1, got 0'])
+    expect(problems(4, { trainAfterModelMs: 0 })).toEqual([])
+    expect(problems(4, { trainAfterModelMs: -5 })).toEqual(['--train-after-model-ms must be an integer >= 0, got -5'])
   })
 
   it('makes the last K tabs attackers, cycling through the attacks', () => {
@@ -54,6 +56,7 @@ describe('training options', () => {
     expect([0, 4, 5, 6, 7].map(attackOf)).toEqual([undefined, undefined, 'sign-flip', 'garbage', 'sign-flip'])
     expect(trainingParams(0, 8, t)).toEqual([['task', 'link-health'], ['rounds', '10'], ['rule', 'krum'], ['f', '2'], ['minParticipants', '7'], ['learnEveryMs', '3000']])
     expect(trainingParams(0, 8, undefined)).toEqual([])
+    expect(trainingParams(0, 8, { ...t, trainAfterModelMs: 1000 }).at(-1)).toEqual(['trainAfterModelMs', '1000'])
   })
 
   it('puts the per-tab parameters in the URL, under the user\'s own --url-param', () => {

@@ -171,6 +171,7 @@ export async function createFedmeshLibp2p (options: AssemblyOptions) {
         deadlineMs: config.roundDeadlineMs,
         maxRounds: config.rounds,
         paceMs: config.learnEveryMs,
+        trainAfterModelMs: config.trainAfterModelMs,
         ...options.training
       })
     }

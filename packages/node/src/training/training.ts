@@ -70,6 +70,8 @@ export interface TrainingInit {
   stallTimeoutMs?: number
   /** Least time between two trainings of this node, ms (paces rounds); default 0. */
   paceMs?: number
+  /** Least time between coming to hold a model and training on it, ms (FedmeshConfig.trainAfterModelMs); default 0. */
+  trainAfterModelMs?: number
   /** Verification grace, ms; default 3000. */
   graceMs?: number
   /** L2 bound on a dequantised update; default 100. */
@@ -221,7 +223,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
   private readonly wallClock: { now: () => number }
   private readonly heldAt = new Map<number, number>()
   private readonly attacker: Attacker
-  private readonly cfg: { aggregator: AggregatorSpec, minParticipants: number, deadlineMs: number, maxRounds: number, paceMs: number, graceMs: number, maxNorm: number, stallTimeoutMs: number }
+  private readonly cfg: { aggregator: AggregatorSpec, minParticipants: number, deadlineMs: number, maxRounds: number, paceMs: number, trainAfterModelMs: number, graceMs: number, maxNorm: number, stallTimeoutMs: number }
   private s: RoundSession | undefined
   private info: TrainingSession | undefined
   private shapes: TensorSpec[] = []
@@ -237,6 +239,8 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
   private pendingSubmit: PendingSubmit | undefined
   private trainingNow = false
   private lastTrainAt = -Infinity
+  /** When this node came to hold its current model (the service's clock). */
+  private modelHeldAt = -Infinity
   private wanted: { version: number, from: string } | undefined
   private fetching = false
   /** Leaders given up on, for a while: nobody could vouch for their model (model-unvouched), or they made no progress. */
@@ -293,6 +297,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
       deadlineMs: init.deadlineMs ?? 30_000,
       maxRounds: init.maxRounds ?? 0,
       paceMs: init.paceMs ?? 0,
+      trainAfterModelMs: init.trainAfterModelMs ?? 0,
       graceMs: init.graceMs ?? 3_000,
       maxNorm: init.maxNorm ?? 100,
       stallTimeoutMs: init.stallTimeoutMs ?? 4 * (init.deadlineMs ?? 30_000)
@@ -606,7 +611,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
     switch (e.type) {
       case 'train': {
         this.lastRoundActivity = now
-        const notBefore = Math.min(this.lastTrainAt + this.cfg.paceMs, e.deadlineAt - this.cfg.deadlineMs / 2)
+        const notBefore = trainNotBefore({ lastTrainAt: this.lastTrainAt, paceMs: this.cfg.paceMs, modelHeldAt: this.modelHeldAt, trainAfterModelMs: this.cfg.trainAfterModelMs, deadlineAt: e.deadlineAt, deadlineMs: this.cfg.deadlineMs })
         this.pendingTrain = { round: e.round, term: e.term, baseVersion: e.baseVersion, deadlineAt: e.deadlineAt, notBefore }
         break
       }
@@ -724,6 +729,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
     if (s === undefined || info === undefined) return
     const m = s.model
     if (source !== 'rolled-back') {
+      this.modelHeldAt = this.clock.now()
       this.heldAt.set(m.version, this.wallClock.now())
       for (const v of this.heldAt.keys()) if (v <= m.version - 32) this.heldAt.delete(v)
     }
@@ -968,4 +974,13 @@ function structuredCloneJson<T> (v: T): T {
 
 export function training (init: TrainingInit): (components: TrainingComponents) => TrainingService {
   return (components) => new TrainingService(components, init)
+}
+
+/**
+ * When a node asked to train may start: `paceMs` after its last training started, and `trainAfterModelMs` after it
+ * came to hold the model it trains from (which may still be crossing the mesh); by half the round's deadline in any
+ * case, so that pacing never makes it miss the round.
+ */
+export function trainNotBefore (t: { lastTrainAt: number, paceMs: number, modelHeldAt: number, trainAfterModelMs: number, deadlineAt: number, deadlineMs: number }): number {
+  return Math.min(Math.max(t.lastTrainAt + t.paceMs, t.modelHeldAt + t.trainAfterModelMs), t.deadlineAt - t.deadlineMs / 2)
 }
