@@ -143,6 +143,11 @@ export class UpdatePool {
     return [...(this.held.get(round)?.values() ?? [])]
   }
 
+  /** How many updates of `round` are held (without copying them). */
+  heldCount (round: number): number {
+    return this.held.get(round)?.size ?? 0
+  }
+
   get (round: number, digest: string): HeldUpdate | undefined {
     return this.held.get(round)?.get(digest)
   }

@@ -147,6 +147,8 @@ export class RoundSession {
   private unsettled = false
   /** The open round's aggregate, computed before its model's header arrived (computeAhead), and what it was computed from. */
   private ahead: { base: readonly Tensor[], digests: string, spec: string, result: RoundAggregate } | undefined
+  /** computeAhead's members expected in the open round, for the alive view they were worked out from. */
+  private aheadExpected: { round: number, alive: ReadonlySet<string>, members: Set<string> } | undefined
 
   constructor (config: RoundSessionConfig) {
     this.config = {
@@ -345,9 +347,16 @@ export class RoundSession {
     if (open === undefined || open.coordinator === this.config.self) return
     const base = this.models.current
     if (open.round !== base.version + 1 || open.baseDigest !== base.digest) return
+    // called on every update: the members expected are worked out once per round and view, and nothing more is done
+    // while fewer updates are held than all but f of them
+    if (this.aheadExpected?.round !== open.round || this.aheadExpected.alive !== this.alive) {
+      const members = this.admission.expected(open.round, this.alive)
+      members.add(open.coordinator)
+      this.aheadExpected = { round: open.round, alive: this.alive, members }
+    }
+    const expected = this.aheadExpected.members
+    if (this.pool.heldCount(open.round) + (open.aggregator.f ?? 0) < expected.size) return
     const quarantined = (p: string): boolean => this.suspicion.isQuarantined(p)
-    const expected = this.admission.expected(open.round, this.alive)
-    expected.add(open.coordinator)
     const { inputs, waitingFor } = roundInputs(this.pool.updates(open.round), expected, this.alive, quarantined)
     if (!closesWithoutWait(inputs, waitingFor, open.minParticipants, open.aggregator.f ?? 0, p => this.late.isLate(p))) return
     const spec = toSpec(open)
