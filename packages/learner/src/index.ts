@@ -23,7 +23,7 @@ export type { Random } from './random.ts'
 
 export type { BackendReport, BackendFallback, SelectBackendOptions, WasmPaths } from './backend.ts'
 export type { TrainerOptions, TrainOptions, TrainResult, EvaluateResult, NetworkLoss, MonotonicClock } from './trainer.ts'
-export { SliceScheduler, sharedScheduler } from './scheduler.ts'
+export { SliceScheduler, sharedScheduler, nextMacrotask } from './scheduler.ts'
 export { taskExamples } from './data.ts'
 export type { LocalData, LinkHealthData, MnistData, NetworkExamples, TaskExamples } from './data.ts'
 

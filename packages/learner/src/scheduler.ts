@@ -80,10 +80,11 @@ export class SliceScheduler {
 }
 
 /**
- * Run `fn` in a later macrotask, after pending I/O: setImmediate in Node (check phase, after the poll phase), a
- * MessageChannel in browsers and workers (setTimeout(0) is clamped to 4 ms there once nested), setTimeout otherwise.
+ * Run `fn` in a later macrotask, after pending I/O and the current task's microtasks: setImmediate in Node (check
+ * phase, after the poll phase), a MessageChannel in browsers and workers (setTimeout(0) is clamped to 4 ms there once
+ * nested, and aligned to whole seconds in background tabs), setTimeout otherwise.
  */
-function nextMacrotask (fn: () => void): void {
+export function nextMacrotask (fn: () => void): void {
   const g = globalThis as { setImmediate?: (fn: () => void) => unknown }
   if (typeof g.setImmediate === 'function') {
     g.setImmediate(fn)

@@ -12,6 +12,7 @@
  */
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { TypedEventEmitter } from 'main-event'
+import { nextMacrotask } from '@fedmesh/learner'
 import { RoundSession, flatDelta } from '@fedmesh/rounds'
 import type { Output, RoundsEvent, RoundsStatus, Verdict } from '@fedmesh/rounds'
 import { DEFAULT_MAX_CHUNK_BYTES, decodeChunk, encodeGlobalModel, flattenTensors, float32PayloadBound, quantizeDelta, unflattenTensors } from '@fedmesh/updates'
@@ -27,7 +28,6 @@ import type { UpdateFetchStatus } from './update-fetcher.ts'
 import type { TrainingLearner } from './learner.ts'
 import type { Heartbeat } from '../heartbeat/heartbeat.ts'
 import type { Ticker } from '../timers/ticker.ts'
-import { createNextTask } from '../timers/next-task.ts'
 import type { GossipSub, Message } from '@libp2p/gossipsub'
 import type { ComponentLogger, Connection, Logger, PeerId, PrivateKey, Startable, Stream } from '@libp2p/interface'
 import type { ModelHead } from '@fedmesh/protocol'
@@ -231,7 +231,6 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
   private running = false
   private sessionRunning = false
   private lastRoundActivity = -Infinity
-  private readonly nextTask = createNextTask()
   private settleQueued = false
   private membershipDirty = true
   private sending: Promise<void> = Promise.resolve()
@@ -463,7 +462,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
     const s = this.s
     if (s === undefined || !s.unsettledWork || this.settleQueued) return
     this.settleQueued = true
-    this.nextTask(() => {
+    nextMacrotask(() => {
       this.settleQueued = false
       if (this.running && this.s === s) this.apply(s.settle())
     })

@@ -360,25 +360,27 @@ export class RoundSession {
     const { inputs, waitingFor } = roundInputs(this.pool.updates(open.round), expected, this.alive, quarantined)
     if (!closesWithoutWait(inputs, waitingFor, open.minParticipants, open.aggregator.f ?? 0, p => this.late.isLate(p))) return
     const spec = toSpec(open)
-    const key = { base: base.tensors, digests: digestList(inputs), spec: JSON.stringify(spec) }
-    const a = this.ahead
-    if (a !== undefined && a.base === key.base && a.digests === key.digests && a.spec === key.spec) return
+    if (this.aheadFor(base.tensors, inputs, spec) !== undefined) return
     try {
-      this.ahead = { ...key, result: this.config.aggregate(base.tensors, inputs, spec) }
+      this.ahead = { base: base.tensors, digests: digestList(inputs), spec: JSON.stringify(spec), result: this.config.aggregate(base.tensors, inputs, spec) }
       this.counters.aggregatesAhead++
     } catch {
       this.ahead = undefined // the same error comes back when the header is verified, and is reported there
     }
   }
 
+  /** The aggregate computed ahead, if it was computed from exactly these inputs. */
+  private aheadFor (base: readonly Tensor[], updates: readonly HeldUpdate[], spec: AggregatorSpec): RoundAggregate | undefined {
+    const a = this.ahead
+    return a !== undefined && a.base === base && a.digests === digestList(updates) && a.spec === JSON.stringify(spec) ? a.result : undefined
+  }
+
   /** The verifier's aggregation: the aggregate computed ahead when it was computed from the same inputs. */
   private readonly verifyAggregate: AggregateFn = (base, updates, spec) => {
-    const a = this.ahead
-    if (a !== undefined && a.base === base && a.digests === digestList(updates) && a.spec === JSON.stringify(spec)) {
-      this.counters.verifiedAhead++
-      return a.result
-    }
-    return this.config.aggregate(base, updates, spec)
+    const ahead = this.aheadFor(base, updates, spec)
+    if (ahead === undefined) return this.config.aggregate(base, updates, spec)
+    this.counters.verifiedAhead++
+    return ahead
   }
 
   /** Timers: round deadlines (as coordinator) and verification grace periods. */
