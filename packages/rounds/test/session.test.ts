@@ -529,6 +529,31 @@ describe('RoundSession on an in-memory network', () => {
     expect(sim.sessions.map(s => s.status().counters.updatesResent)).toEqual(resent)
   })
 
+  it('a model whose round announcement this node missed is rejected without suspecting the coordinator', () => {
+    const sim = new Sim({ nodes: 6, d: D, seed: 16, behaviours: () => honest(mean, 0.005, 0.002, 16), config: { ...KRUM_F1, maxRounds: 4 } })
+    // node 5 never hears the announcements of rounds 1 and 3 (gossip loss, or a tab too busy to take them in time)
+    sim.filter = (m) => {
+      if (m.to !== 5 || m.topic !== 'model') return false
+      const c = decodeChunk(m.data)
+      return c.ok && c.value.kind === 'round-open' && (c.value.round === 1 || c.value.round === 3)
+    }
+    // every node trains when the test says: a round's model then waits out node 5's grace before the next one comes
+    for (let i = 0; i < 6; i++) sim.slow.add(i)
+    sim.membership()
+    sim.elect(1, 0)
+    for (let i = 0; i < 12 && sim.sessions.some(s => s.model.version < 4); i++) {
+      sim.trainDeferred()
+      sim.tick(1_500) // the coordinator's wait for the last f (node 5, which did not train)
+      sim.tick(2_500) // past node 5's grace for a model it cannot verify
+    }
+    expect(sim.sessions.map(s => s.model.version)).toEqual([4, 4, 4, 4, 4, 4])
+    // two honest models it could not check: before, each was 0.5 of evidence, and two quarantined the coordinator
+    expect(sim.sessions[5]!.status().rejects.model['verification:unknown-round']).toBe(2)
+    expect(sim.sessions[5]!.suspicion.isQuarantined(sim.ids[0]!)).toBe(false)
+    expect(sim.sessions[5]!.suspicion.snapshot().find(p => p.peer === sim.ids[0])?.reasons['unverifiable-model']).toBeUndefined()
+    expect(sim.eventsOf('quarantined')).toHaveLength(0)
+  })
+
   it('a model missing an update asks for it once (fetch-updates) and verifies when it is handed over', () => {
     const sim = new Sim({ nodes: 6, d: D, seed: 14, behaviours: () => honest(mean, 0.005, 0.002, 14), config: { ...KRUM_F1, maxRounds: 1, graceMs: 3_000 } })
     // node 1's update never reaches node 5 by gossip; keep what was lost, as a neighbour would hold it

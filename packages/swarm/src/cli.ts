@@ -279,6 +279,7 @@ export function summaryLines (r: SwarmReport): string[] {
     lines.push(`models rejected: ${counts(t.modelsRejected)}; updates rejected: ${counts(t.updatesRejected)}`)
     lines.push(`quarantined tabs: ${t.quarantinedTabs.join(',') || 'none'} (honest: ${t.honestQuarantined})`)
     if (t.loss !== undefined) lines.push(`loss before local training, mean over ${t.loss.tabs} honest tabs: first ${t.loss.first.toFixed(4)}, last ${t.loss.last.toFixed(4)}`)
+    if (t.localTrainingMs !== undefined) lines.push(`local training runs (wall, as the pages saw them): median ${Math.round(t.localTrainingMs.medianMs)} ms, p90 ${Math.round(t.localTrainingMs.p90Ms)} ms, max ${Math.round(t.localTrainingMs.maxMs)} ms over ${t.localTrainingMs.runs} runs`)
     // what each tab's election and session said last: enough to tell a stalled leader from a split electorate
     if (!r.ok) {
       const tabOf = new Map(r.tabs.map(x => [x.peerId, x.tab]))

@@ -74,7 +74,7 @@ export interface TrainingView {
   }
   models?: { accepted: number, verified: number, rejected: number, rejectReasons: Record<string, number> }
   updates?: { sent: number, received: number, resent?: number, rejected: Record<string, number> }
-  training?: { runs: number, skipped?: Record<string, number>, lastLoss?: number, lastLossBefore?: number }
+  training?: { runs: number, skipped?: Record<string, number>, lastLoss?: number, lastLossBefore?: number, lastTrainMs?: number }
   quarantined?: string[]
   /** Leaders this tab gave up on for making no progress. */
   coordinatorStalls?: number

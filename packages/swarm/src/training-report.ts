@@ -125,7 +125,7 @@ export interface TrainingSummary {
      * What the tab itself sent: learner runs, updates sent and resent, and why a training was skipped (by reason).
      * Names the members whose update a stalled coordinator lacks when its `waitingFor` cannot (it does not expect them).
      */
-    sent: { runs: number, updates: number, resent: number, skipped: Record<string, number> }
+    sent: { runs: number, updates: number, resent: number, skipped: Record<string, number>, lastTrainMs?: number }
   }>
   /**
    * Live honest tabs: do they all hold the same version and weights, and did each verify it (recompute it) itself.
@@ -134,6 +134,11 @@ export interface TrainingSummary {
   honestAgreement: { tabs: number, versions: number[], sameVersion: boolean, sameModel: boolean, allVerified: boolean, verified: number, caughtUp: number }
   /** Mean over honest tabs of the loss of the global model on local data before training (first and last seen). */
   loss?: { first: number, last: number, tabs: number }
+  /**
+   * Wall time of honest tabs' local training runs (the worker's train call as the page saw it), one per run the polls
+   * saw: on cores shared by every tab it shows the contention (a 600-image mnist epoch is ~50 ms of wasm CPU alone).
+   */
+  localTrainingMs?: { runs: number, medianMs: number, p90Ms: number, maxMs: number }
   /**
    * Every change of a tab's election view seen by the polls (role, recognised leader and its term, term being elected
    * while leaderless), seconds after the last tab loaded: how an election after a close went, tab by tab. `leadsIn`
@@ -221,6 +226,7 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
   const firstHeldAt = new Map<number, number>()
   const allHeldAt = new Map<number, number>()
   const firstLoss = new Map<number, number>()
+  const trainMs = new Map<string, number>()
   const lastLoss = new Map<number, number>()
   let leaderChangedAt: number | undefined
   /** The same moment by the tabs' own records: the latest leaderSince among them then (undefined if one has none). */
@@ -270,6 +276,8 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
           if (!firstLoss.has(o.tab)) firstLoss.set(o.tab, before)
           lastLoss.set(o.tab, before)
         }
+        const ms = t.training?.lastTrainMs
+        if (typeof ms === 'number' && Number.isFinite(ms)) trainMs.set(`${o.tab}:${t.training?.runs ?? 0}`, ms)
       }
       const lr = t.lastRound
       if (lr !== undefined && typeof lr.version === 'number') {
@@ -388,7 +396,7 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
       final.push({
         tab, honest: !attackers.has(tab), version: t.version, verifiedModel: t.verifiedModel, catchUps: t.fetch?.catchUps ?? 0, state: t.state, term: t.term,
         coordinatorStalls: t.coordinatorStalls ?? 0,
-        sent: { runs: t.training?.runs ?? 0, updates: t.updates?.sent ?? 0, resent: t.updates?.resent ?? 0, skipped: { ...(t.training?.skipped ?? {}) } },
+        sent: { runs: t.training?.runs ?? 0, updates: t.updates?.sent ?? 0, resent: t.updates?.resent ?? 0, skipped: { ...(t.training?.skipped ?? {}) }, ...(t.training?.lastTrainMs === undefined ? {} : { lastTrainMs: t.training.lastTrainMs }) },
         ...(e === undefined
           ? {}
           : {
@@ -448,6 +456,10 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
   if (lossTabs.length > 0) {
     const mean = (m: Map<number, number>): number => lossTabs.reduce((s, t) => s + m.get(t)!, 0) / lossTabs.length
     summary.loss = { first: mean(firstLoss), last: mean(lastLoss), tabs: lossTabs.length }
+  }
+  if (trainMs.size > 0) {
+    const ms = [...trainMs.values()].sort((a, b) => a - b)
+    summary.localTrainingMs = { runs: ms.length, medianMs: median(ms)!, p90Ms: ms[Math.min(ms.length - 1, Math.floor(0.9 * ms.length))]!, maxMs: ms[ms.length - 1]! }
   }
 
   if (close !== undefined) {

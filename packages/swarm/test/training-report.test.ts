@@ -8,7 +8,7 @@ import type { TrainingRecord } from '../src/training-report.ts'
 const peer = (tab: number): string => `p${tab}`
 const peerIds = new Map([0, 1, 2, 3].map(t => [t, peer(t)]))
 
-interface Tr { version: number, term?: number, coordinator?: number, lastRound?: { version: number, term: number, coordinator: number, selected: number[], notSelected?: number[], excluded?: number[], total?: number }, models?: Record<string, number>, updates?: Record<string, number>, quarantined?: number[], lossBefore?: number, leader?: [number, number, number?], state?: string, message?: string, waitingFor?: number[], verified?: boolean, digest?: string, catchUps?: number, updateFetch?: Record<string, number>, leadsIn?: number, unproven?: number, electionRejected?: Record<string, number>, heldAt?: Record<number, number>, delays?: Record<string, { n: number, p50: number, max: number }> }
+interface Tr { version: number, term?: number, coordinator?: number, lastRound?: { version: number, term: number, coordinator: number, selected: number[], notSelected?: number[], excluded?: number[], total?: number }, models?: Record<string, number>, updates?: Record<string, number>, quarantined?: number[], lossBefore?: number, trainMs?: number, leader?: [number, number, number?], state?: string, message?: string, waitingFor?: number[], verified?: boolean, digest?: string, catchUps?: number, updateFetch?: Record<string, number>, leadsIn?: number, unproven?: number, electionRejected?: Record<string, number>, heldAt?: Record<number, number>, delays?: Record<string, { n: number, p50: number, max: number }> }
 
 function ob (tab: number, at: number, t: Tr): TabObservation {
   const training: TrainingView = {
@@ -41,7 +41,7 @@ function ob (tab: number, at: number, t: Tr): TabObservation {
         }),
     models: { accepted: t.version, verified: t.version, rejected: 0, rejectReasons: t.models ?? {} },
     updates: { sent: t.version, received: 0, resent: t.version === 3 ? 1 : 0, rejected: t.updates ?? {} },
-    training: { runs: t.version, ...(t.version === 3 && t.term === 2 ? { skipped: { 'no-data': 2 } } : {}), ...(t.lossBefore === undefined ? {} : { lastLossBefore: t.lossBefore }) },
+    training: { runs: t.version, ...(t.version === 3 && t.term === 2 ? { skipped: { 'no-data': 2 } } : {}), ...(t.lossBefore === undefined ? {} : { lastLossBefore: t.lossBefore }), ...(t.trainMs === undefined ? {} : { lastTrainMs: t.trainMs }) },
     quarantined: (t.quarantined ?? []).map(peer)
   }
   const counts = {
@@ -61,9 +61,9 @@ const v3 = (total: number) => ({ version: 3, term: 2, coordinator: 1, selected: 
 const samples: PollSample[] = [
   { at: 1000, openTabs: [0, 1, 2, 3], observations: [
     ob(0, 1000, { version: 1, coordinator: 0, lastRound: v1(300), leader: [0, 1] }),
-    ob(1, 1000, { version: 1, coordinator: 0, lastRound: v1(500), lossBefore: 2, leader: [0, 1] }),
-    ob(2, 1000, { version: 1, coordinator: 0, lastRound: v1(400), lossBefore: 3, leader: [0, 1] }),
-    ob(3, 1000, { version: 1, coordinator: 0, lastRound: v1(900), lossBefore: 99, leader: [0, 1] })] },
+    ob(1, 1000, { version: 1, coordinator: 0, lastRound: v1(500), lossBefore: 2, trainMs: 300, leader: [0, 1] }),
+    ob(2, 1000, { version: 1, coordinator: 0, lastRound: v1(400), lossBefore: 3, trainMs: 500, leader: [0, 1] }),
+    ob(3, 1000, { version: 1, coordinator: 0, lastRound: v1(900), lossBefore: 99, trainMs: 9_999, leader: [0, 1] })] },
   { at: 1500, openTabs: [0, 1, 2, 3], observations: [
     ob(0, 1500, { version: 2, coordinator: 0, lastRound: v2(200), updates: { garbage: 1 } })] },
   { at: 2000, openTabs: [1, 2, 3], observations: [
@@ -72,8 +72,8 @@ const samples: PollSample[] = [
   { at: 2500, openTabs: [1, 2, 3], observations: [
     ob(2, 2500, { version: 2, coordinator: 0, lastRound: v2(600) })] },
   { at: 4000, openTabs: [1, 2, 3], observations: [
-    ob(1, 4000, { version: 3, term: 2, coordinator: 1, lastRound: v3(700), lossBefore: 1, leader: [1, 2, 3500], heldAt: { 2: 1400, 3: 3000 }, models: { 'digest-mismatch': 1 }, updates: { garbage: 2 }, leadsIn: 7, unproven: 2, electionRejected: { replayed: 2, 'bad-vote-signature': 1 }, delays: { vote: { n: 5, p50: 300, max: 900 }, lead: { n: 9, p50: 40, max: 80 } } }),
-    ob(2, 4000, { version: 3, term: 2, coordinator: 1, lastRound: v3(800), lossBefore: 1.5, leader: [1, 2, 3700], heldAt: { 3: 3200 }, updates: { garbage: 3 }, quarantined: [3], updateFetch: { asked: 2, recovered: 1, failed: 1, chunks: 3 }, delays: { vote: { n: 3, p50: 500, max: 1200 } } }),
+    ob(1, 4000, { version: 3, term: 2, coordinator: 1, lastRound: v3(700), lossBefore: 1, trainMs: 700, leader: [1, 2, 3500], heldAt: { 2: 1400, 3: 3000 }, models: { 'digest-mismatch': 1 }, updates: { garbage: 2 }, leadsIn: 7, unproven: 2, electionRejected: { replayed: 2, 'bad-vote-signature': 1 }, delays: { vote: { n: 5, p50: 300, max: 900 }, lead: { n: 9, p50: 40, max: 80 } } }),
+    ob(2, 4000, { version: 3, term: 2, coordinator: 1, lastRound: v3(800), lossBefore: 1.5, trainMs: 1_100, leader: [1, 2, 3700], heldAt: { 3: 3200 }, updates: { garbage: 3 }, quarantined: [3], updateFetch: { asked: 2, recovered: 1, failed: 1, chunks: 3 }, delays: { vote: { n: 3, p50: 500, max: 1200 } } }),
     ob(3, 4000, { version: 3, term: 2, coordinator: 1, lastRound: v3(5), leader: [1, 2, 3800], heldAt: { 3: 3900 }, quarantined: [1], delays: { vote: { n: 2, p50: 100, max: 150 }, claim: { n: 0, p50: 0, max: 0 } } })] }
 ]
 
@@ -149,10 +149,12 @@ describe('analyzeTraining', () => {
   it('reports the final versions of the open tabs, their agreement and the honest tabs\' loss', () => {
     expect(s.final.map(f => [f.tab, f.honest, f.version])).toEqual([[1, true, 3], [2, true, 3], [3, false, 3]])
     // what each tab sent itself: names members a stalled coordinator lacks without expecting them
-    expect(s.final.find(f => f.tab === 1)?.sent).toEqual({ runs: 3, updates: 3, resent: 1, skipped: { 'no-data': 2 } })
+    expect(s.final.find(f => f.tab === 1)?.sent).toEqual({ runs: 3, updates: 3, resent: 1, skipped: { 'no-data': 2 }, lastTrainMs: 700 })
     expect(s.honestAgreement).toEqual({ tabs: 2, versions: [3], sameVersion: true, sameModel: true, allVerified: true, verified: 2, caughtUp: 0 })
     expect(s.reachedVersion).toBe(3)
     expect(s.loss).toEqual({ first: 2.5, last: 1.25, tabs: 2 })
+    // one figure per (tab, run) seen, honest tabs only: the attacker's 9999 ms is not among them
+    expect(s.localTrainingMs).toEqual({ runs: 4, medianMs: 600, p90Ms: 1_100, maxMs: 1_100 })
     expect(trainingFailures(s)).toEqual([])
   })
 

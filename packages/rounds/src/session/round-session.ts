@@ -588,7 +588,10 @@ export class RoundSession {
       // a model whose missing updates were asked for gets a second grace for the answers
       const expired = now - p.since >= this.config.graceMs * (p.asked === true ? 2 : 1)
       if (open === undefined) {
-        if (expired) this.reject(p, 'unknown-round', `no announcement of round ${p.model.round} term ${p.model.term} by ${p.model.coordinator}`, 'unverifiable-model', out)
+        // not evidence against the coordinator: the announcement went to everyone, so this node most likely lost it or
+        // took it in too late (20 tabs on 2 cores), and two such misses quarantined an honest coordinator. A coordinator
+        // that publishes models for rounds it never announced gets no updates for them and stalls, which is handled
+        if (expired) this.reject(p, 'unknown-round', `no announcement of round ${p.model.round} term ${p.model.term} by ${p.model.coordinator}`, undefined, out)
         else keep.push(p)
         continue
       }
@@ -611,11 +614,11 @@ export class RoundSession {
     this.pending.push(...keep)
   }
 
-  private reject (p: PendingModel, reason: VerificationFailure, detail: string, evidence: EvidenceKind, out: Output): void {
+  private reject (p: PendingModel, reason: VerificationFailure, detail: string, evidence: EvidenceKind | undefined, out: Output): void {
     this.counters.modelsRejected++
     this.modelRejects.count(`verification:${reason}`)
     out.events.push({ type: 'model-rejected', version: p.model.version, round: p.model.round, term: p.model.term, coordinator: p.model.coordinator, reason, detail })
-    this.suspect(p.model.coordinator, evidence, `${reason}: ${detail}`, out)
+    if (evidence !== undefined) this.suspect(p.model.coordinator, evidence, `${reason}: ${detail}`, out)
   }
 
   private acceptModel (model: GlobalModel, aggregate: RoundAggregate, inputs: HeldUpdate[], replace: boolean, verified: boolean, out: Output): void {
