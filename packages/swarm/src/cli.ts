@@ -73,6 +73,12 @@ global model version --rounds, or --training-timeout s after the last tab loaded
   (and its parts, the coordinator's account of closing it, whether it was taken over); the overhead without the
   taken-over round; failover; rejected models and updates by reason; quarantined tabs; final versions; loss.
 
+  --cpu-profile TAB      profile tab TAB's main thread (V8 sampling profiler) and write a .cpuprofile file (DevTools,
+                         Performance panel); the report names the functions with the most self time
+  --cpu-profile-after S  start S s after the mesh converged (default 5)
+  --cpu-profile-s S      profile for S s (default 20)
+  --cpu-profile-out FILE where to write it (default swarm-tab<TAB>.cpuprofile)
+
   --quiet                no progress lines (failures and the summary are still printed)
   --verbose              echo relay/app output and tab console errors
   -h, --help             this help
@@ -187,6 +193,10 @@ export function parseCli (argv: string[]): CliConfig {
       'close-coordinator-at': { type: 'string' },
       'close-coordinator-at-version': { type: 'string' },
       'training-timeout': { type: 'string' },
+      'cpu-profile': { type: 'string' },
+      'cpu-profile-after': { type: 'string' },
+      'cpu-profile-s': { type: 'string' },
+      'cpu-profile-out': { type: 'string' },
       quiet: { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false }
@@ -217,6 +227,17 @@ export function parseCli (argv: string[]): CliConfig {
   if (values['app-command'] !== undefined) options.appCommand = splitCommand(values['app-command'])
   const training = parseTraining(values)
   if (training !== undefined) options.training = training
+  const profileTab = num(values['cpu-profile'], '--cpu-profile')
+  if (profileTab !== undefined) {
+    options.cpuProfile = {
+      tab: profileTab,
+      afterS: num(values['cpu-profile-after'], '--cpu-profile-after') ?? 5,
+      durationS: num(values['cpu-profile-s'], '--cpu-profile-s') ?? 20,
+      file: values['cpu-profile-out'] ?? `swarm-tab${profileTab}.cpuprofile`
+    }
+  } else if (values['cpu-profile-after'] !== undefined || values['cpu-profile-s'] !== undefined || values['cpu-profile-out'] !== undefined) {
+    throw new UsageError('--cpu-profile-after, --cpu-profile-s and --cpu-profile-out need --cpu-profile TAB')
+  }
   options.quiet = values.quiet
   options.verbose = values.verbose
   const config: CliConfig = { options, help: values.help, noNetns: values['no-netns'], allowHostNetwork: values['allow-host-network'] }
@@ -272,6 +293,7 @@ export function summaryLines (r: SwarmReport): string[] {
         `(term ${f.newTerm ?? '-'}) held by every live honest tab after ${secs(f.failoverMs)}` +
         `${f.failoverTabClocksMs !== undefined ? ` (${secs(f.failoverTabClocksMs)} by the tabs' clocks)` : ''}; new leader everywhere after ${secs(f.newLeaderMs)}` +
         `${f.newLeaderTabClocksMs !== undefined ? ` (${secs(f.newLeaderTabClocksMs)} by the tabs' clocks)` : ''}`)
+      if (f.roundTabClocksMs !== undefined) lines.push(`  a round took ${secs(f.roundTabClocksMs)} (median version to version, tabs' clocks, the failover's round left out)`)
     }
     const d = t.electionDelaysMs
     if (d !== undefined) lines.push(`election message delay (tabs' clocks, median of the tabs' medians / max): ${Object.entries(d).map(([kind, x]) => `${kind} ${x.p50.toFixed(0)} / ${x.max.toFixed(0)} ms`).join(', ')}`)
@@ -284,6 +306,15 @@ export function summaryLines (r: SwarmReport): string[] {
     if (!r.ok) {
       const tabOf = new Map(r.tabs.map(x => [x.peerId, x.tab]))
       for (const f of t.final) lines.push(`  ${formatFinalTab(f, tabOf)}`)
+    }
+  }
+  const p = r.cpuProfile
+  if (p !== undefined) {
+    if ('error' in p) lines.push(`cpu profile of tab ${p.tab}: none (${p.error})`)
+    else {
+      const pct = (ms: number): string => `${(100 * ms / Math.max(1, p.sampledMs)).toFixed(0)}%`
+      lines.push(`cpu profile of tab ${p.tab}'s main thread (${p.file}): ${secs(p.sampledMs)} sampled (wall time), idle ${pct(p.idleMs)}, native ${pct(p.programMs)}, GC ${pct(p.garbageCollectorMs)}`)
+      lines.push(`  most self time: ${p.top.slice(0, 10).map(e => `${e.fn}${e.file === '' ? '' : ` (${e.file}:${e.line})`} ${(100 * e.selfShare).toFixed(1)}%`).join(', ')}`)
     }
   }
   const rejected = Object.entries(r.rejected)

@@ -13,11 +13,13 @@
  */
 import { setMaxListeners } from 'node:events'
 import { existsSync, readFileSync } from 'node:fs'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { availableParallelism, loadavg, tmpdir, totalmem } from 'node:os'
-import { join } from 'node:path'
+import { join, resolve } from 'node:path'
 import type { Page } from 'playwright-core'
 import { findChromium, launchChromium, openTab, sharedContext } from './chromium.ts'
+import { captureCpuProfile, summarizeCpuProfile } from './cpu-profile.ts'
+import type { CpuProfileSummary } from './cpu-profile.ts'
 import type { ChromiumLocation, LaunchedChromium, Tab } from './chromium.ts'
 import { networkInterfaces } from './netns.ts'
 import { assertPortFree, pickFreePort, relayMultiaddr, ServiceProcess } from './processes.ts'
@@ -81,6 +83,8 @@ export interface SwarmReport {
   samples: number
   /** Training runs only (--task/--rounds ...): per-round figures, failover, rejections, quarantines, loss. */
   training?: TrainingSummary
+  /** --cpu-profile: the file written and its summary, or why there is none. */
+  cpuProfile?: { tab: number, file: string, afterConvergenceS: number, durationS: number } & (CpuProfileSummary | { error: string })
 }
 
 /** Evaluated in every tab each poll; a string, so no bundler helper (tsx's keepNames) leaks into the page. */
@@ -261,11 +265,13 @@ class SwarmRun {
       await this.openTabs(appUrl)
       const eventsSettled = this.runScheduledEvents()
       eventsSettled.catch(() => {}) // awaited below; an abort meanwhile must not surface as unhandled
+      const profiled = this.runCpuProfile()
       const converged = await this.waitForConvergence()
       steady = await this.measureSteadyWindow(converged)
       if (this.abort.signal.aborted) throw new Aborted()
       await eventsSettled
       await this.waitForTraining()
+      await profiled
     } catch (err) {
       if (!(err instanceof Aborted)) this.fail(errorMessage(err))
     } finally {
@@ -589,6 +595,29 @@ class SwarmRun {
       },
       loadAverage: loadavg(),
       ...(systemStart === undefined || systemEnd === undefined ? {} : { machineCpu: systemCpuCores(systemStart, systemEnd, wall) })
+    }
+  }
+
+  // --- CPU profile -----------------------------------------------------------------------------------------------
+
+  /** --cpu-profile: never rejects; what went wrong goes into the report (a profiled tab that got closed, ...). */
+  private async runCpuProfile (): Promise<void> {
+    const spec = this.o.cpuProfile
+    if (spec === undefined) return
+    const entry = { tab: spec.tab, file: resolve(spec.file), afterConvergenceS: spec.afterS, durationS: spec.durationS }
+    try {
+      await this.waitUntil(() => this.report.timestamps.convergedAt !== undefined, this.lastTabLoadedAt + this.o.timeoutS * 1000)
+      await sleep(spec.afterS * 1000, this.abort.signal)
+      const page = this.tabs[spec.tab]?.tab?.page
+      if (page === undefined || this.tabs[spec.tab]?.closed === true) throw new Error(`tab ${spec.tab} is not open`)
+      this.note(`profiling tab ${spec.tab} for ${spec.durationS} s`)
+      const profile = await captureCpuProfile(page, spec.durationS * 1000, this.abort.signal)
+      await writeFile(entry.file, JSON.stringify(profile))
+      this.report.cpuProfile = { ...entry, ...summarizeCpuProfile(profile) }
+    } catch (err) {
+      if (this.abort.signal.aborted && this.report.cpuProfile !== undefined) return
+      this.report.cpuProfile = { ...entry, error: errorMessage(err) }
+      this.warn(`--cpu-profile: ${errorMessage(err)}`)
     }
   }
 

@@ -38,6 +38,14 @@ export interface TrainingSpec {
   timeoutS: number
 }
 
+/** `--cpu-profile`: which tab, when (seconds after the mesh converged, or after its timeout) and for how long; where to write it. */
+export interface CpuProfileSpec {
+  tab: number
+  afterS: number
+  durationS: number
+  file: string
+}
+
 /** The attack names a tab accepts (@fedmesh/attacks ATTACK_NAMES, minus 'none'); repeated so the harness depends on no node package. */
 export const ATTACKS = ['sign-flip', 'gaussian', 'alie', 'ipm', 'label-flip', 'nan', 'inf', 'garbage', 'oversized', 'lying-coordinator', 'hidden-input-coordinator', 'stalling-coordinator'] as const
 export const TASKS = ['link-health', 'mnist'] as const
@@ -71,6 +79,8 @@ export interface SwarmOptions {
   chromiumPath?: string
   /** Run a training session in the tabs (absent: a pure mesh run). */
   training?: TrainingSpec
+  /** Profile one tab's main thread (src/cpu-profile.ts). */
+  cpuProfile?: CpuProfileSpec
   /** Extra URL parameters for every tab (override the harness's own). */
   urlParams: Array<[string, string]>
   /** Replace the relay command (the harness appends --host --port --key-file --json). */
@@ -178,6 +188,13 @@ export function validateOptions (o: SwarmOptions): string[] {
     problems.push(`--restart-relay (${o.restartRelayAtS} s) must not come before --stop-relay (${o.stopRelayAtS} s)`)
   }
   if (o.training !== undefined) problems.push(...validateTraining(o.training, o.tabs))
+  const p = o.cpuProfile
+  if (p !== undefined) {
+    if (!Number.isInteger(p.tab) || p.tab < 0 || p.tab >= o.tabs) problems.push(`--cpu-profile: tab ${p.tab} does not exist (tabs are 0..${o.tabs - 1})`)
+    if (!(p.durationS > 0)) problems.push(`--cpu-profile-s must be > 0 seconds, got ${p.durationS}`)
+    if (!(p.afterS >= 0)) problems.push(`--cpu-profile-after must be >= 0 seconds, got ${p.afterS}`)
+    if (p.file === '') problems.push('--cpu-profile-out needs a file name')
+  }
   return problems
 }
 

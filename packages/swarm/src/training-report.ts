@@ -87,6 +87,12 @@ export interface FailoverFigures {
   newLeaderMs?: number
   /** The same by the tabs' own records (election status leaderSince, the machine's clock). */
   newLeaderTabClocksMs?: number
+  /**
+   * Median time from one version held by every live honest tab to the next (tabs' clocks), the failover's own round
+   * left out: a close as a version lands is followed by a whole round of training, so failoverTabClocksMs minus this
+   * is what the failover itself cost.
+   */
+  roundTabClocksMs?: number
 }
 
 export interface TrainingSummary {
@@ -480,12 +486,30 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
       const lastOpen = record.samples.at(-1)?.openTabs ?? []
       const held = lastOpen.filter(tab => !attackers.has(tab)).map(tab => firstHeldAtOrAfter(latest.get(tab), next.version))
       if (held.length > 0 && held.every((t): t is number => t !== undefined)) f.failoverTabClocksMs = Math.max(0, Math.max(...held) - close.at)
+      const honestOpen = lastOpen.filter(tab => !attackers.has(tab))
+      const allHeld = (v: number): number | undefined => {
+        const at = honestOpen.map(tab => heldAtOf(latest.get(tab), v))
+        return at.length > 0 && at.every((t): t is number => t !== undefined) ? Math.max(...at) : undefined
+      }
+      const gaps: number[] = []
+      for (let v = 2; v <= Math.max(...honestOpen.map(tab => trainingOf(latest.get(tab)!)?.version ?? 0), 0); v++) {
+        const [a, b] = [allHeld(v - 1), allHeld(v)]
+        if (v !== next.version && a !== undefined && b !== undefined) gaps.push(b - a)
+      }
+      const m = median(gaps)
+      if (m !== undefined) f.roundTabClocksMs = Math.round(m)
     }
     if (leaderChangedAt !== undefined) f.newLeaderMs = leaderChangedAt - close.at
     if (leaderChangedAtTabClocks !== undefined) f.newLeaderTabClocksMs = Math.max(0, leaderChangedAtTabClocks - close.at)
     summary.failover = f
   }
   return summary
+}
+
+/** When a tab came to hold version `v`, by its own record (status().training.heldAt). */
+function heldAtOf (o: TabObservation | undefined, v: number): number | undefined {
+  const at = o === undefined ? undefined : (trainingOf(o)?.heldAt as Record<string, unknown> | undefined)?.[String(v)]
+  return typeof at === 'number' && Number.isFinite(at) ? at : undefined
 }
 
 /** When a tab first held version `v` or a later one, by its own record (status().training.heldAt). */

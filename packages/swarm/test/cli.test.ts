@@ -22,6 +22,16 @@ describe('parseCli', () => {
     })
   })
 
+  it('--cpu-profile names the tab; when, how long and where default to 5 s after convergence, 20 s, swarm-tab<N>.cpuprofile', () => {
+    expect(parseCli(['--cpu-profile', '3']).options.cpuProfile).toEqual({ tab: 3, afterS: 5, durationS: 20, file: 'swarm-tab3.cpuprofile' })
+    expect(parseCli(['--cpu-profile', '0', '--cpu-profile-after', '0', '--cpu-profile-s', '2.5', '--cpu-profile-out', '/tmp/p.cpuprofile']).options.cpuProfile)
+      .toEqual({ tab: 0, afterS: 0, durationS: 2.5, file: '/tmp/p.cpuprofile' })
+    expect(() => parseCli(['--cpu-profile-s', '5'])).toThrow(/need --cpu-profile TAB/)
+    expect(validateOptions({ ...DEFAULT_OPTIONS, tabs: 2, cpuProfile: { tab: 2, afterS: -1, durationS: 0, file: 'x' } })).toEqual([
+      '--cpu-profile: tab 2 does not exist (tabs are 0..1)', '--cpu-profile-s must be > 0 seconds, got 0', '--cpu-profile-after must be >= 0 seconds, got -1'
+    ])
+  })
+
   it('leaves unset options to the defaults', () => {
     expect(parseCli([]).options).toEqual({ quiet: false, verbose: false })
   })

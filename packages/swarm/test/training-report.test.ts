@@ -72,8 +72,8 @@ const samples: PollSample[] = [
   { at: 2500, openTabs: [1, 2, 3], observations: [
     ob(2, 2500, { version: 2, coordinator: 0, lastRound: v2(600) })] },
   { at: 4000, openTabs: [1, 2, 3], observations: [
-    ob(1, 4000, { version: 3, term: 2, coordinator: 1, lastRound: v3(700), lossBefore: 1, trainMs: 700, leader: [1, 2, 3500], heldAt: { 2: 1400, 3: 3000 }, models: { 'digest-mismatch': 1 }, updates: { garbage: 2 }, leadsIn: 7, unproven: 2, electionRejected: { replayed: 2, 'bad-vote-signature': 1 }, delays: { vote: { n: 5, p50: 300, max: 900 }, lead: { n: 9, p50: 40, max: 80 } } }),
-    ob(2, 4000, { version: 3, term: 2, coordinator: 1, lastRound: v3(800), lossBefore: 1.5, trainMs: 1_100, leader: [1, 2, 3700], heldAt: { 3: 3200 }, updates: { garbage: 3 }, quarantined: [3], updateFetch: { asked: 2, recovered: 1, failed: 1, chunks: 3 }, delays: { vote: { n: 3, p50: 500, max: 1200 } } }),
+    ob(1, 4000, { version: 3, term: 2, coordinator: 1, lastRound: v3(700), lossBefore: 1, trainMs: 700, leader: [1, 2, 3500], heldAt: { 1: 900, 2: 1400, 3: 3000 }, models: { 'digest-mismatch': 1 }, updates: { garbage: 2 }, leadsIn: 7, unproven: 2, electionRejected: { replayed: 2, 'bad-vote-signature': 1 }, delays: { vote: { n: 5, p50: 300, max: 900 }, lead: { n: 9, p50: 40, max: 80 } } }),
+    ob(2, 4000, { version: 3, term: 2, coordinator: 1, lastRound: v3(800), lossBefore: 1.5, trainMs: 1_100, leader: [1, 2, 3700], heldAt: { 1: 1000, 2: 1450, 3: 3200 }, updates: { garbage: 3 }, quarantined: [3], updateFetch: { asked: 2, recovered: 1, failed: 1, chunks: 3 }, delays: { vote: { n: 3, p50: 500, max: 1200 } } }),
     ob(3, 4000, { version: 3, term: 2, coordinator: 1, lastRound: v3(5), leader: [1, 2, 3800], heldAt: { 3: 3900 }, quarantined: [1], delays: { vote: { n: 2, p50: 100, max: 150 }, claim: { n: 0, p50: 0, max: 0 } } })] }
 ]
 
@@ -131,7 +131,9 @@ describe('analyzeTraining', () => {
       // by the tabs' own records: tab 2 held v3 last among the live honest tabs (the attacker's 3900 does not count)
       failoverTabClocksMs: 1600,
       // every live tab's own record of when it recognised the new leader (the attacker's election counts here too)
-      newLeaderTabClocksMs: 2200
+      newLeaderTabClocksMs: 2200,
+      // v1 -> v2 held by every live honest tab (1, 2): 1000 -> 1450; v2 -> v3 is the failover's round, left out
+      roundTabClocksMs: 450
     })
   })
 

@@ -1,5 +1,8 @@
+import { mkdtempSync, readFileSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { Server } from 'node:http'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, it } from 'vitest'
 import { runSwarm } from '../../src/harness.ts'
@@ -21,7 +24,8 @@ describe('runSwarm against stand-in relay and app', () => {
 
   it('measures convergence and a steady window, and prints progress', async () => {
     const lines: string[] = []
-    const report = await runSwarm({ ...fakes, tabs: 4, durationS: 2, timeoutS: 120, quiet: false, log: line => { lines.push(line) } })
+    const profileFile = join(mkdtempSync(join(tmpdir(), 'swarm-profile-')), 'tab1.cpuprofile')
+    const report = await runSwarm({ ...fakes, tabs: 4, durationS: 2, timeoutS: 120, quiet: false, log: line => { lines.push(line) }, cpuProfile: { tab: 1, afterS: 0, durationS: 1, file: profileFile } })
     expect(report.failures).toEqual([])
     expect(report.ok).toBe(true)
 
@@ -50,6 +54,17 @@ describe('runSwarm against stand-in relay and app', () => {
     expect(lines.some(l => /^\[\s*\d+\.\ds\] tabs 4\/4 up \| direct links 6 \(min\/tab 3\) \| heartbeat coverage 100% \| relayed 0/.test(l))).toBe(true)
     expect(lines.some(l => /converged [\d.]+ s after the last tab loaded/.test(l))).toBe(true)
     expect(JSON.parse(JSON.stringify(report))).toEqual(report)
+
+    // --cpu-profile: a DevTools profile of tab 1's main thread, written and summed up
+    const p = report.cpuProfile
+    if (p === undefined || 'error' in p) throw new Error(`no profile: ${JSON.stringify(p)}`)
+    expect(p).toMatchObject({ tab: 1, file: profileFile, durationS: 1 })
+    expect(p.sampledMs).toBeGreaterThan(500)
+    expect(p.idleMs).toBeGreaterThan(0)
+    const written = JSON.parse(readFileSync(profileFile, 'utf8')) as { nodes: unknown[], samples: unknown[] }
+    expect(written.nodes.length).toBeGreaterThan(1)
+    expect(written.samples.length).toBeGreaterThan(0)
+    expect(lines.some(l => l.includes('profiling tab 1 for 1 s'))).toBe(true)
   })
 
   it('measures tab closing, a relay outage and a relay restart', async () => {
