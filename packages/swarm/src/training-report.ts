@@ -483,18 +483,19 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
       if (next.coordinatorTab !== undefined) f.newCoordinatorTab = next.coordinatorTab
       f.newTerm = next.term
       if (next.allHeldAt !== undefined) f.failoverMs = Math.max(0, next.allHeldAt - close.at)
-      const lastOpen = record.samples.at(-1)?.openTabs ?? []
-      const held = lastOpen.filter(tab => !attackers.has(tab)).map(tab => firstHeldAtOrAfter(latest.get(tab), next.version))
+      const honestOpen = (record.samples.at(-1)?.openTabs ?? []).filter(tab => !attackers.has(tab))
+      const held = honestOpen.map(tab => firstHeldAtOrAfter(latest.get(tab), next.version))
       if (held.length > 0 && held.every((t): t is number => t !== undefined)) f.failoverTabClocksMs = Math.max(0, Math.max(...held) - close.at)
-      const honestOpen = lastOpen.filter(tab => !attackers.has(tab))
       const allHeld = (v: number): number | undefined => {
-        const at = honestOpen.map(tab => heldAtOf(latest.get(tab), v))
-        return at.length > 0 && at.every((t): t is number => t !== undefined) ? Math.max(...at) : undefined
+        const at = honestOpen.map(tab => heldAtRecord(latest.get(tab))?.[String(v)])
+        return at.length > 0 && at.every((t): t is number => typeof t === 'number' && Number.isFinite(t)) ? Math.max(...at) : undefined
       }
       const gaps: number[] = []
-      for (let v = 2; v <= Math.max(...honestOpen.map(tab => trainingOf(latest.get(tab)!)?.version ?? 0), 0); v++) {
-        const [a, b] = [allHeld(v - 1), allHeld(v)]
-        if (v !== next.version && a !== undefined && b !== undefined) gaps.push(b - a)
+      let previous = allHeld(1)
+      for (let v = 2, last = Math.max(0, ...summary.honestAgreement.versions); v <= last; v++) {
+        const current = allHeld(v)
+        if (v !== next.version && previous !== undefined && current !== undefined) gaps.push(current - previous)
+        previous = current
       }
       const m = median(gaps)
       if (m !== undefined) f.roundTabClocksMs = Math.round(m)
@@ -506,16 +507,16 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
   return summary
 }
 
-/** When a tab came to hold version `v`, by its own record (status().training.heldAt). */
-function heldAtOf (o: TabObservation | undefined, v: number): number | undefined {
-  const at = o === undefined ? undefined : (trainingOf(o)?.heldAt as Record<string, unknown> | undefined)?.[String(v)]
-  return typeof at === 'number' && Number.isFinite(at) ? at : undefined
+/** A tab's own record of when it came to hold each version (status().training.heldAt), if it has one. */
+function heldAtRecord (o: TabObservation | undefined): Record<string, unknown> | undefined {
+  const heldAt = o === undefined ? undefined : trainingOf(o)?.heldAt
+  return isRecord(heldAt) ? heldAt : undefined
 }
 
-/** When a tab first held version `v` or a later one, by its own record (status().training.heldAt). */
+/** When a tab first held version `v` or a later one, by its own record. */
 function firstHeldAtOrAfter (o: TabObservation | undefined, v: number): number | undefined {
-  const heldAt = o === undefined ? undefined : trainingOf(o)?.heldAt
-  if (heldAt === null || typeof heldAt !== 'object') return undefined
+  const heldAt = heldAtRecord(o)
+  if (heldAt === undefined) return undefined
   let first: number | undefined
   for (const [version, at] of Object.entries(heldAt)) {
     if (Number(version) >= v && typeof at === 'number' && Number.isFinite(at) && (first === undefined || at < first)) first = at
