@@ -21,6 +21,10 @@ describe('election service over memory links', () => {
   it('elects exactly one leader that every node recognises, and reports it in status()', async () => {
     const { leader, term } = await agreed()
     expect(sim.leaders().map(n => n.peerId)).toEqual([leader])
+    // A follower can recognise the leader from the votes it saw before any Lead reaches it (CI saw this once), so the
+    // Lead delays below are read once every follower has had one; Leads repeat every few hundred ms.
+    const heardLead = (): boolean => sim.live().every(n => n.peerId === leader || (n.status().election?.delaysMs.lead?.n ?? 0) > 0)
+    expect(await until(heardLead, 10_000)).toBeDefined()
     for (const n of sim.live()) {
       const s = n.status().election
       expect(s?.leader).toBe(leader)
