@@ -113,8 +113,8 @@ describe('bad input from a connected peer', () => {
     expect(rogueView?.heartbeats).toBe(1)
     // and the honest neighbour is still alive, heartbeats still flowing
     const before = victim.status().counters.heartbeatsReceived
-    await new Promise(r => setTimeout(r, 1500))
-    expect(victim.status().counters.heartbeatsReceived).toBeGreaterThan(before)
-    expect(victim.status().membership.find(m => m.peerId === honest.peerId)?.state).toBe('alive')
-  })
+    const healthy = (): boolean => victim.status().counters.heartbeatsReceived > before && victim.status().membership.find(m => m.peerId === honest.peerId)?.state === 'alive'
+    await waitFor(healthy, 10_000, () => JSON.stringify(victim.status().membership))
+    // (each rogue may need a reservation and WebRTC dial retries of up to 30 s each on a loaded machine)
+  }, 300_000)
 })

@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { encodeElection, TOPICS } from '@fedmesh/protocol'
+import type { FedmeshNode } from '@fedmesh/node'
 import { Simulation, until } from '../../packages/sim/src/index.ts'
 
 describe('election service over memory links', () => {
@@ -91,8 +92,10 @@ describe('election service over memory links', () => {
 
   it('counts Leads that carried a certificate, and Leads of a higher term that left the node unconvinced', async () => {
     const { leader, term } = await agreed()
-    // the leader's first Leads carry its certificate (certificateBurst)
-    for (const n of sim.live()) if (n.peerId !== leader) expect(n.status().election?.counters.received['lead+certificate']).toBeGreaterThan(0)
+    // the leader's first Leads carry its certificate (certificateBurst); a follower that recognised the leader from the
+    // votes alone may not have had a Lead yet when all agree, so wait for one (the burst, then one a second)
+    const certified = (n: FedmeshNode): boolean => (n.status().election?.counters.received['lead+certificate'] ?? 0) > 0
+    expect(await until(() => sim.live().every(n => n.peerId === leader || certified(n)), 10_000)).toBeDefined()
     // a member claims to lead a far higher term, with no certificate: counted, and nobody follows it
     const [liar, ...others] = sim.live().filter(n => n.peerId !== leader)
     const before = others.map(n => n.status().election?.counters.received['lead-unproven'] ?? 0)

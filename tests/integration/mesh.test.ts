@@ -62,7 +62,9 @@ describe('mesh of Node.js nodes over WebRTC through the real relay', () => {
     const before = nodes.map(n => n.status().counters.heartbeatsReceived)
     await new Promise(r => setTimeout(r, 4000))
     nodes.forEach((n, i) => { expect(n.status().counters.heartbeatsReceived).toBeGreaterThan((before[i] ?? 0) + 4) })
-    expect(coverage(nodes)).toBe(true)
+    // every pair alive, relay still down (a loaded machine can hold one heartbeat back long enough for a brief 'suspect')
+    await waitFor(() => coverage(nodes), 10_000, () => describeAll(nodes))
+    expect(nodes.every(n => !n.status().relay.connected)).toBe(true)
 
     const port = relay.port
     relay = await startRelayProcess({ keyFile, port })
@@ -74,6 +76,6 @@ describe('mesh of Node.js nodes over WebRTC through the real relay', () => {
     const gone = nodes.pop()!
     await gone.stop()
     await waitFor(() => nodes.every(n => n.status().membership.find(m => m.peerId === gone.peerId)?.state === 'dead'), 30_000, () => describeAll(nodes))
-    expect(coverage(nodes)).toBe(true)
+    await waitFor(() => coverage(nodes), 10_000, () => describeAll(nodes))
   })
 })

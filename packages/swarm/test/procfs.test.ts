@@ -44,8 +44,9 @@ describe('process trees', () => {
   })
 
   it('measures real CPU and memory of a child process tree, keeping the CPU of a process that exits', async () => {
-    // sh -> node busy for ~800 ms, then sh sleeps: the busy grandchild exits mid-window.
-    const child = spawn('sh', ['-c', `${JSON.stringify(process.execPath)} -e "const e=Date.now()+800;while(Date.now()<e);" ; sleep 30`], { stdio: 'ignore' })
+    // sh -> node busy for 0.6 CPU s (counted in CPU, not wall time: a loaded machine would give a wall-clock loop less
+    // than the 0.2 s checked below), then sh sleeps: the busy grandchild exits mid-window.
+    const child = spawn('sh', ['-c', `${JSON.stringify(process.execPath)} -e "const u=()=>{const c=process.cpuUsage();return c.user+c.system};const s=u();while(u()-s<600000);" ; sleep 30`], { stdio: 'ignore' })
     const waitFor = async (what: string, ok: () => boolean): Promise<void> => {
       const deadline = Date.now() + 15_000
       while (!ok()) {

@@ -191,6 +191,9 @@ export async function runScenario (options: ScenarioOptions): Promise<ScenarioRe
   } finally {
     clearInterval(watch)
     report.sameTermLeaders = [...leadersByTerm.values()].filter(s => s.size > 1).length
+    // the final view once every node names the same leader again: at 100 nodes on 2 cores one node's Leads can
+    // stall past its lease for a moment, and a single sample would report that blink rather than the outcome
+    await until(() => sim.agreedLeader() !== undefined, 30_000, 100)
     const agreed = sim.agreedLeader()
     report.final = { coverage: round(sim.coverage()), leaders: sim.leaders().length, ...(agreed !== undefined ? { agreed } : {}) }
     for (const s of sim.statuses()) {
