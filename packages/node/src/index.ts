@@ -1,5 +1,5 @@
 export { FedmeshNode, type CreateNodeOptions } from './node.ts'
-export type { FedmeshStatus, LearningStatus } from './status.ts'
+export type { FedmeshStatus, GossipCopies, LearningStatus } from './status.ts'
 export {
   resolveConfig, configFromSearchParams, defaultConfig, ConfigError, LEARNING_TASKS, ATTACK_NAMES, sessionOf,
   type FedmeshConfig, type LearningTask, type AttackName

@@ -4,7 +4,7 @@
 import { createFedmeshLibp2p, type FedmeshLibp2p } from './libp2p/create.ts'
 import { resolveConfig, type FedmeshConfig } from './config.ts'
 import { createTicker, type Ticker } from './timers/ticker.ts'
-import type { FedmeshStatus, LearningStatus } from './status.ts'
+import type { FedmeshStatus, GossipCopies, LearningStatus } from './status.ts'
 import { isDirect } from './libp2p/connections.ts'
 import type { PrivateKey } from '@libp2p/interface'
 import type { MemoryNetwork } from './memory/memory-network.ts'
@@ -89,6 +89,12 @@ export class FedmeshNode {
 
   private learningStatus?: () => LearningStatus | undefined
 
+  private gossipCopies (): Record<string, GossipCopies> | undefined {
+    // a field of the patched gossipsub (patches/@libp2p__gossipsub@17.1.1.patch)
+    const copies = (this.libp2p.services.pubsub as unknown as { receivedCopies?: Map<string, GossipCopies> }).receivedCopies
+    return copies === undefined ? undefined : Object.fromEntries([...copies].map(([topic, c]) => [topic, { ...c }]))
+  }
+
   private gossipMesh (): Record<string, string[]> {
     const pubsub = this.libp2p.services.pubsub
     // the implementation has getMeshPeers; @libp2p/gossipsub's public interface does not declare it
@@ -110,6 +116,7 @@ export class FedmeshNode {
     const peering = this.peering
     const now = performance.now() // membership times come from the monotonic system clock
     const relay = this.relayLink.status()
+    const copies = this.gossipCopies()
     return {
       peerId: this.peerId,
       startedAt: this.startedAt,
@@ -144,6 +151,7 @@ export class FedmeshNode {
       heartbeatRatePerSec: hb.receiveRate(),
       timeline: { ...this.marks },
       gossipMesh: this.gossipMesh(),
+      ...(copies !== undefined ? { gossipCopies: copies } : {}),
       election: this.election.status(),
       training: this.training.status(),
       ...(peering.lastDialError != null ? { lastDialError: peering.lastDialError } : {}),

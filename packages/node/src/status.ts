@@ -41,6 +41,12 @@ export interface FedmeshStatus {
    * seconds later and not for every message.
    */
   gossipMesh?: Record<string, string[]>
+  /**
+   * Per subscribed gossipsub topic, since start: messages received (first copies and duplicates, with their data
+   * bytes), forwarded to mesh peers, and forwards an IDONTWANT saved (patched gossipsub). (first + duplicates) / first
+   * is how many times each message reached this node: the cost of gossip beyond the one copy it needs.
+   */
+  gossipCopies?: Record<string, GossipCopies>
   /** Coordinator election (`fedmesh/election/1`): role, term, recognised leader, counters, rejections. */
   election?: ElectionServiceStatus
   /** Federated training (`fedmesh/updates/1`, `fedmesh/model/1`): session, round, version, coordinator, last round, verdicts. */
@@ -91,4 +97,15 @@ export interface LearningStatus {
   lastLagMs?: number
   /** Newest link-health prediction. */
   anomaly?: { atMs: number, node: number, links: Record<string, number>, topFeature: string, calibrated: boolean, anomalousLinks: string[] }
+}
+
+/** Copies of gossipsub messages on one topic at one node (FedmeshStatus.gossipCopies). */
+export interface GossipCopies {
+  first: number
+  firstBytes: number
+  duplicates: number
+  duplicateBytes: number
+  forwarded: number
+  forwardedBytes: number
+  idontwantSkipped: number
 }

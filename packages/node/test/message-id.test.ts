@@ -1,7 +1,7 @@
 import { generateKeyPair } from '@libp2p/crypto/keys'
 import { peerIdFromPrivateKey, peerIdFromString } from '@libp2p/peer-id'
 import { describe, expect, it } from 'vitest'
-import { fastMessageId, MESSAGE_ID_BYTES, messageId } from '../src/libp2p/message-id.ts'
+import { fastMessageId, idontwantMessageId, MESSAGE_ID_BYTES, messageId } from '../src/libp2p/message-id.ts'
 
 async function author (): Promise<ReturnType<typeof peerIdFromPrivateKey>> {
   return peerIdFromPrivateKey(await generateKeyPair('Ed25519'))
@@ -39,5 +39,22 @@ describe('gossipsub message ids', () => {
     expect(fastMessageId({ from, seqno: new Uint8Array([9]) })).toBe(fastMessageId({ from, seqno: new Uint8Array([9]) }))
     expect(fastMessageId({ from, seqno: new Uint8Array([9]) })).not.toBe(fastMessageId({ from, seqno: new Uint8Array([10]) }))
     expect(fastMessageId({ data: new Uint8Array(4) })).not.toBe(fastMessageId({ data: new Uint8Array(4) }))
+  })
+
+  it('can be read from the raw message before validation, and agree with the validated id (IDONTWANT on receipt)', async () => {
+    const hex = (id: Uint8Array | undefined): string => Buffer.from(id ?? new Uint8Array(0)).toString('hex')
+    for (const keyType of ['Ed25519', 'secp256k1'] as const) {
+      const from = peerIdFromPrivateKey(await generateKeyPair(keyType))
+      const seqno = Uint8Array.from([0xff, 1, 2, 3, 4, 5, 6, 0x80])
+      // on the wire: the author's peer id multihash and the seqno's 8 big-endian bytes
+      const raw = idontwantMessageId({ from: from.toMultihash().bytes, seqno })
+      // gossipsub's validated message: the seqno as a bigint (validateToRawMessage)
+      const validated = messageId({ type: 'signed', from, sequenceNumber: BigInt(`0x${Buffer.from(seqno).toString('hex')}`) })
+      expect(hex(raw), keyType).toBe(hex(validated))
+    }
+    // not the shape it can read: the IDONTWANT waits for validation
+    expect(idontwantMessageId({ from: new Uint8Array(38) })).toBeUndefined()
+    expect(idontwantMessageId({ from: new Uint8Array(38), seqno: new Uint8Array(4) })).toBeUndefined()
+    expect(idontwantMessageId({ from: new Uint8Array(3), seqno: new Uint8Array(8) })).toBeUndefined()
   })
 })

@@ -263,6 +263,10 @@ export function summaryLines (r: SwarmReport): string[] {
   for (const [topic, g] of Object.entries(r.gossipMeshAtEnd ?? {})) {
     lines.push(`gossip mesh ${topic}: ${g.components === 1 ? 'connected' : `${g.components} components (${g.sizes.join(' + ')} tabs)`}, degree ${g.minDegree}..${g.maxDegree}`)
   }
+  for (const [topic, c] of Object.entries(r.gossipCopiesAtEnd ?? {})) {
+    if (c.first === 0) continue
+    lines.push(`gossip copies ${topic}: ${c.copiesPerMessage.toFixed(2)} per message received (${c.tabs} tabs, ${(c.firstBytes / 1e6).toFixed(1)} MB first, ${(c.duplicateBytes / 1e6).toFixed(1)} MB duplicate), ${c.idontwantSkipped} forwards saved by IDONTWANT`)
+  }
   const s = r.steady
   if (s?.cpu !== undefined) {
     lines.push(`steady ${secs(s.windowMs)}: Chromium ${s.cpu.chromium.cpuSeconds.toFixed(1)} CPU s = ${s.cpu.chromium.cores.toFixed(2)} cores` +

@@ -67,6 +67,7 @@ export interface SwarmReport {
   linksAtConvergence?: RunAnalysis['linksAtConvergence']
   linksAtEnd?: RunAnalysis['linksAtEnd']
   gossipMeshAtEnd?: RunAnalysis['gossipMeshAtEnd']
+  gossipCopiesAtEnd?: RunAnalysis['gossipCopiesAtEnd']
   steady?: NonNullable<RunAnalysis['steady']> & {
     afterConvergence: boolean
     cpu: { chromium: CpuFigures, relay?: CpuFigures, app?: CpuFigures, harness: CpuFigures }
@@ -826,6 +827,7 @@ class SwarmRun {
     if (analysis.linksAtConvergence !== undefined) r.linksAtConvergence = analysis.linksAtConvergence
     if (analysis.linksAtEnd !== undefined) r.linksAtEnd = analysis.linksAtEnd
     if (analysis.gossipMeshAtEnd !== undefined) r.gossipMeshAtEnd = analysis.gossipMeshAtEnd
+    if (analysis.gossipCopiesAtEnd !== undefined) r.gossipCopiesAtEnd = analysis.gossipCopiesAtEnd
     if (analysis.steady !== undefined && steady !== undefined) r.steady = { ...analysis.steady, ...steady }
     r.events = analysis.events
     r.rejected = analysis.rejected

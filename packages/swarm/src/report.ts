@@ -3,8 +3,8 @@
  * compute convergence times, link counts, heartbeat coverage, per-tab rates and the outcome of scheduled events.
  * No I/O and no clock: every time comes from the samples, so it is unit-tested on hand-built series.
  */
-import { COUNTER_NAMES } from './status.ts'
-import type { FedmeshStatus, StatusCounters } from './status.ts'
+import { COUNTER_NAMES, GOSSIP_COPY_FIELDS } from './status.ts'
+import type { FedmeshStatus, GossipCopies, StatusCounters } from './status.ts'
 
 /** One tab's status as read in one poll. */
 export interface TabObservation {
@@ -302,6 +302,8 @@ export interface RunAnalysis {
   linksAtEnd?: LinkFigures
   /** Per gossipsub topic, at the last poll that saw every open tab: see gossipMeshFigures. */
   gossipMeshAtEnd?: Record<string, GossipMeshFigures>
+  /** Per gossipsub topic, copies received and forwarded by the tabs of that same poll: see gossipCopyFigures. */
+  gossipCopiesAtEnd?: Record<string, GossipCopyFigures>
   steady?: {
     start: number
     end: number
@@ -390,6 +392,29 @@ export function gossipMeshFigures (observations: readonly TabObservation[]): Rec
       meanDegree: degrees.length === 0 ? 0 : degrees.reduce((a, b) => a + b, 0) / degrees.length
     }
   }
+  return out
+}
+
+export interface GossipCopyFigures extends GossipCopies {
+  tabs: number
+  /** (first + duplicates) / first: how many times a message reached a tab, on average (1 = no duplicates). */
+  copiesPerMessage: number
+}
+
+/**
+ * gossipCopies per topic summed over one observation per tab (each tab's counts since it started). Tabs that closed
+ * before that poll are not in it; the ratio is what matters.
+ */
+export function gossipCopyFigures (observations: readonly TabObservation[]): Record<string, GossipCopyFigures> {
+  const out: Record<string, GossipCopyFigures> = {}
+  for (const o of observations) {
+    for (const [topic, c] of Object.entries(o.status.gossipCopies ?? {})) {
+      const sum = out[topic] ??= { tabs: 0, copiesPerMessage: 0, ...Object.fromEntries(GOSSIP_COPY_FIELDS.map(k => [k, 0])) as unknown as GossipCopies }
+      sum.tabs++
+      for (const k of GOSSIP_COPY_FIELDS) sum[k] += c[k]
+    }
+  }
+  for (const sum of Object.values(out)) sum.copiesPerMessage = sum.first === 0 ? 0 : (sum.first + sum.duplicates) / sum.first
   return out
 }
 
@@ -662,6 +687,8 @@ export function analyzeRun (record: RunRecord): RunAnalysis {
     const open = new Set(full.openTabs)
     const mesh = gossipMeshFigures(full.observations.filter(o => open.has(o.tab)))
     if (Object.keys(mesh).length > 0) analysis.gossipMeshAtEnd = mesh
+    const copies = gossipCopyFigures(full.observations.filter(o => open.has(o.tab)))
+    if (Object.keys(copies).length > 0) analysis.gossipCopiesAtEnd = copies
   }
 
   if (record.steady !== undefined) {

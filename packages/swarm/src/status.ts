@@ -3,6 +3,18 @@
  * (packages/node) owns the shape and may add fields. Declared here (only the fields the harness uses) so the harness
  * type-checks without importing browser code.
  */
+/** Copies of gossipsub messages on one topic at one tab (packages/node GossipCopies). */
+export interface GossipCopies {
+  first: number
+  firstBytes: number
+  duplicates: number
+  duplicateBytes: number
+  forwarded: number
+  forwardedBytes: number
+  idontwantSkipped: number
+}
+export const GOSSIP_COPY_FIELDS = ['first', 'firstBytes', 'duplicates', 'duplicateBytes', 'forwarded', 'forwardedBytes', 'idontwantSkipped'] as const
+
 export type NeighbourTransport = 'webrtc' | 'relayed' | 'websocket' | 'memory' | 'other'
 export type MembershipState = 'alive' | 'suspect' | 'dead'
 
@@ -26,6 +38,8 @@ export interface FedmeshStatus {
   timeline?: Record<string, number>
   /** Per gossipsub topic, this node's mesh peers (peer ids). */
   gossipMesh?: Record<string, string[]>
+  /** Per gossipsub topic, since the tab started: copies received (first, duplicates) and forwarded, with data bytes. */
+  gossipCopies?: Record<string, GossipCopies>
   /** Coordinator election, when the node runs it (only the fields the harness reads). */
   election?: {
     role?: string, term?: number, leader?: string, leaderTerm?: number, electing?: number, excluded?: Array<{ peerId: string, reason: string }>
@@ -137,6 +151,12 @@ export function normalizeStatus (raw: unknown): FedmeshStatus | undefined {
   } else {
     delete status.gossipMesh
   }
+  const copies = isRecord(raw.gossipCopies)
+    ? Object.entries(raw.gossipCopies).filter((e): e is [string, Record<string, unknown>] => isRecord(e[1]))
+      .map(([topic, c]) => [topic, Object.fromEntries(GOSSIP_COPY_FIELDS.map(k => [k, typeof c[k] === 'number' && Number.isFinite(c[k]) ? c[k] : 0])) as unknown as GossipCopies] as [string, GossipCopies])
+    : []
+  if (copies.length > 0) status.gossipCopies = Object.fromEntries(copies)
+  else delete status.gossipCopies
   if (isRecord(raw.timeline)) {
     status.timeline = Object.fromEntries(Object.entries(raw.timeline).filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1])))
   } else {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
-  analyzeRun, counterRates, findFailures, formatProgress, gossipMeshFigures, requiredDirectPeers, summarizeSample, summarizeSeries,
+  analyzeRun, counterRates, findFailures, formatProgress, gossipCopyFigures, gossipMeshFigures, requiredDirectPeers, summarizeSample, summarizeSeries,
   totalCounters, windowRates
 } from '../src/report.ts'
 import type { PollSample, RunRecord, TabObservation } from '../src/report.ts'
@@ -475,5 +475,23 @@ describe('gossipMeshFigures', () => {
     expect(analyzeRun(run).gossipMeshAtEnd).toEqual({ t: { tabs: 3, components: 1, sizes: [3], minDegree: 2, maxDegree: 2, meanDegree: 2 } })
     run.samples.push(mesh(8000, false))
     expect(analyzeRun(run).gossipMeshAtEnd?.t).toMatchObject({ components: 2, sizes: [2, 1] })
+  })
+})
+
+describe('gossipCopyFigures', () => {
+  const copies = (first: number, duplicates: number, bytes = 100) => ({ first, firstBytes: first * bytes, duplicates, duplicateBytes: duplicates * bytes, forwarded: first, forwardedBytes: first * bytes, idontwantSkipped: 1 })
+  const withCopies = (tab: number, c: FedmeshStatus['gossipCopies']): TabObservation => obs(tab, 0, { ...status(`p${tab}`), ...(c !== undefined ? { gossipCopies: c } : {}) })
+
+  it('sums each topic over the tabs and gives the copies per message received', () => {
+    const g = gossipCopyFigures([withCopies(0, { u: copies(10, 10), h: copies(5, 0) }), withCopies(1, { u: copies(30, 10) }), withCopies(2, undefined)])
+    expect(g.u).toEqual({ tabs: 2, first: 40, firstBytes: 4000, duplicates: 20, duplicateBytes: 2000, forwarded: 40, forwardedBytes: 4000, idontwantSkipped: 2, copiesPerMessage: 1.5 })
+    expect(g.h).toMatchObject({ tabs: 1, copiesPerMessage: 1 })
+    expect(gossipCopyFigures([withCopies(0, { z: copies(0, 0) })]).z?.copiesPerMessage).toBe(0)
+  })
+
+  it('is reported at the end of a run from the last poll that saw every open tab', () => {
+    const run = growingRun()
+    run.samples.push({ at: 7000, openTabs: [0, 1, 2], observations: [0, 1, 2].map(i => withCopies(i, { t: copies(10, 5) })) })
+    expect(analyzeRun(run).gossipCopiesAtEnd?.t).toMatchObject({ tabs: 3, first: 30, duplicates: 15, copiesPerMessage: 1.5 })
   })
 })

@@ -34,6 +34,12 @@ describe('normalizeStatus', () => {
     expect(normalizeStatus({ state: 'running', timeline: [1, 2] })).not.toHaveProperty('timeline')
   })
 
+  it('keeps gossip copy counters per topic as numbers, zero where a field is missing or not a number', () => {
+    const s = normalizeStatus({ state: 'running', gossipCopies: { u: { first: 4, firstBytes: 400, duplicates: 2, duplicateBytes: 'x', forwarded: 3, forwardedBytes: 300, idontwantSkipped: 1 }, bad: 7 } })
+    expect(s!.gossipCopies).toEqual({ u: { first: 4, firstBytes: 400, duplicates: 2, duplicateBytes: 0, forwarded: 3, forwardedBytes: 300, idontwantSkipped: 1 } })
+    expect(normalizeStatus({ state: 'running', gossipCopies: [] })).not.toHaveProperty('gossipCopies')
+  })
+
   it('rejects what is not a status', () => {
     for (const raw of [null, undefined, 42, 'running', [], {}, { state: 'flying' }]) expect(normalizeStatus(raw)).toBeUndefined()
   })

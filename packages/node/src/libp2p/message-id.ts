@@ -41,3 +41,18 @@ export function fastMessageId (msg: { from?: Uint8Array, seqno?: Uint8Array, dat
   if (msg.from == null || msg.seqno == null) return `nosig:${msg.data?.byteLength ?? 0}:${Math.random()}`
   return toString(msg.from, 'base64') + toString(msg.seqno, 'base16')
 }
+
+/**
+ * The id `messageId` will give a received message, read from the raw RPC message before its signature is checked:
+ * the author field is the peer id's multihash, which ends with the public key (Ed25519 and secp256k1 ids embed it;
+ * an RSA id is a hash, and messageId then uses its tail too), and the seqno is 8 big-endian bytes.
+ * Gossipsub (patched) uses it to send a large message's IDONTWANT on receipt. Undefined when the fields do not have
+ * that shape: the IDONTWANT then waits for validation as usual.
+ */
+export function idontwantMessageId (msg: { from?: Uint8Array, seqno?: Uint8Array }): Uint8Array | undefined {
+  if (msg.from == null || msg.seqno == null || msg.from.length < KEY_TAIL_BYTES || msg.seqno.length !== 8) return undefined
+  const id = new Uint8Array(MESSAGE_ID_BYTES)
+  id.set(msg.from.subarray(msg.from.length - KEY_TAIL_BYTES), 0)
+  id.set(msg.seqno, KEY_TAIL_BYTES)
+  return id
+}
