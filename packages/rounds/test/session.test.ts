@@ -554,6 +554,37 @@ describe('RoundSession on an in-memory network', () => {
     expect(sim.eventsOf('quarantined')).toHaveLength(0)
   })
 
+  it('a model whose announcement waits for this node\'s election is verified once the election names the coordinator', () => {
+    const sim = new Sim({ nodes: 6, d: D, seed: 17, behaviours: () => honest(mean, 0.005, 0.002, 17), config: { ...KRUM_F1, maxRounds: 1 } })
+    sim.membership()
+    // node 5's election lags: the others follow node 0 in term 1, node 5 parks its announcement (unconfirmed leader)
+    for (let i = 0; i < 5; i++) sim.handle(i, sim.sessions[i]!.onLeader(1, sim.ids[0]))
+    sim.run()
+    sim.tick(1_500) // the coordinator's short wait for node 5, which did not train: the round closes without it
+    expect(sim.sessions[0]!.model.version).toBe(1)
+    expect(sim.sessions[5]!.model.version).toBe(0)
+    sim.tick(2_500) // past the 2 s grace: before, node 5 rejected the model as unknown-round here and had to fetch it
+    expect(sim.sessions[5]!.status().rejects.model['verification:unknown-round']).toBeUndefined()
+    // the election reaches node 5: the parked announcement is followed and the model it held verifies
+    sim.handle(5, sim.sessions[5]!.onLeader(1, sim.ids[0]))
+    sim.run()
+    expect(sim.sessions[5]!.model).toMatchObject({ version: 1, digest: sim.sessions[0]!.model.digest, verified: true })
+    expect(sim.eventsOf('fetch-model', 5)).toHaveLength(0)
+  })
+
+  it('a model whose parked announcement is never confirmed is still rejected, after three grace periods', () => {
+    const sim = new Sim({ nodes: 6, d: D, seed: 18, behaviours: () => honest(mean, 0.005, 0.002, 18), config: { ...KRUM_F1, maxRounds: 1 } })
+    sim.membership()
+    for (let i = 0; i < 5; i++) sim.handle(i, sim.sessions[i]!.onLeader(1, sim.ids[0]))
+    sim.run()
+    sim.tick(1_500)
+    sim.tick(3_000)
+    expect(sim.sessions[5]!.status().rejects.model['verification:unknown-round']).toBeUndefined()
+    sim.tick(3_100) // 6.1 s after the model came: past 3 x 2 s
+    expect(sim.sessions[5]!.status().rejects.model['verification:unknown-round']).toBe(1)
+    expect(sim.sessions[5]!.model.version).toBe(0)
+  })
+
   it('a model missing an update asks for it once (fetch-updates) and verifies when it is handed over', () => {
     const sim = new Sim({ nodes: 6, d: D, seed: 14, behaviours: () => honest(mean, 0.005, 0.002, 14), config: { ...KRUM_F1, maxRounds: 1, graceMs: 3_000 } })
     // node 1's update never reaches node 5 by gossip; keep what was lost, as a neighbour would hold it

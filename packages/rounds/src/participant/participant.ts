@@ -63,6 +63,11 @@ export class RoundParticipant {
     return out.sort((a, b) => a.term - b.term || a.round - b.round)
   }
 
+  /** Whether an announcement of (round, term) by `coordinator` is parked here. */
+  isParked (round: number, term: number, coordinator: string): boolean {
+    return this.parked.some(p => p.round === round && p.term === term && p.coordinator === coordinator)
+  }
+
   get parkedCount (): number {
     return this.parked.length
   }

@@ -106,6 +106,11 @@ interface PendingModel {
 }
 
 const ROUND_OPEN_MAX_BYTES = 4096
+/**
+ * How many grace periods a model waits for the election to confirm the coordinator of its round, when this node holds
+ * that round's announcement parked (unconfirmed leader): an election after a failover took up to 4 s at 20 tabs.
+ */
+const PARKED_OPEN_GRACE_FACTOR = 3
 
 /**
  * One node's part in a federated-learning session: participant, verifier and (while the election names it)
@@ -588,11 +593,18 @@ export class RoundSession {
       // a model whose missing updates were asked for gets a second grace for the answers
       const expired = now - p.since >= this.config.graceMs * (p.asked === true ? 2 : 1)
       if (open === undefined) {
+        // The announcement may be here, parked until this node's election names its sender: a new coordinator's first
+        // round after a failover can open, and even close, before the votes that elected it reach every node (20 tabs:
+        // 7 rejections, and the failover took a second round while those nodes fetched the model). Wait for the election.
+        const parked = this.participant.isParked(p.model.round, p.model.term, p.model.coordinator)
         // not evidence against the coordinator: the announcement went to everyone, so this node most likely lost it or
         // took it in too late (20 tabs on 2 cores), and two such misses quarantined an honest coordinator. A coordinator
         // that publishes models for rounds it never announced gets no updates for them and stalls, which is handled
-        if (expired) this.reject(p, 'unknown-round', `no announcement of round ${p.model.round} term ${p.model.term} by ${p.model.coordinator}`, undefined, out)
-        else keep.push(p)
+        if (now - p.since >= this.config.graceMs * (parked ? PARKED_OPEN_GRACE_FACTOR : 1)) {
+          this.reject(p, 'unknown-round', `no ${parked ? 'confirmed ' : ''}announcement of round ${p.model.round} term ${p.model.term} by ${p.model.coordinator}`, undefined, out)
+        } else {
+          keep.push(p)
+        }
         continue
       }
       const result = verifyGlobalModel({ model: p.model, base, open, lookup: d => this.pool.get(p.model.round, d), aggregate: this.verifyAggregate })
