@@ -681,7 +681,14 @@ class SwarmRun {
           }
           if (target !== closeAtVersion) this.note(`--close-coordinator-at-version ${closeAtVersion}: the tabs were past it when the mesh converged; closing at version ${target}`)
           if (rounds !== undefined && target >= rounds) this.warn(`--close-coordinator-at-version: the session reaches its last version (${rounds}) before a close could be followed by another round, so no failover can be measured; raise --rounds`)
-          const reached = await this.waitUntil(() => this.honestTabsAt(target), this.lastTabLoadedAt + (o.training?.timeoutS ?? o.timeoutS) * 1000)
+          // One tab that lags a round (it fetched a model it missed) would hold the close back past the next model's
+          // publication, and the failover would then include that model's spread and a whole round more (seen: 8.1 s
+          // at 20 tabs). Once any honest tab holds the next version, the close waits for that one to land instead.
+          const reached = await this.waitUntil(() => {
+            target = closeTarget(target, rounds, v => this.anyLiveHonestTab(t => t.version >= v))
+            return this.honestTabsAt(target)
+          }, this.lastTabLoadedAt + (o.training?.timeoutS ?? o.timeoutS) * 1000)
+          if (target !== closeAtVersion) this.note(`--close-coordinator-at-version ${closeAtVersion}: closing as version ${target} lands everywhere`)
           if (!reached) this.warn(`--close-coordinator-at-version ${target}: not every live honest tab reached it; closing the coordinator anyway`)
           return await this.closeTheCoordinator()
         },
@@ -761,6 +768,15 @@ class SwarmRun {
     return live.length > 0 && live.every(o => {
       const t = o === undefined ? undefined : trainingOf(o)
       return t !== undefined && holds(t)
+    })
+  }
+
+  private anyLiveHonestTab (holds: (t: TrainingView) => boolean): boolean {
+    const attackers = new Set(attackerTabs(this.o.tabs, this.o.training))
+    return [...this.openSet()].some(t => {
+      const o = attackers.has(t) ? undefined : this.latestObs.get(t)
+      const v = o === undefined ? undefined : trainingOf(o)
+      return v !== undefined && holds(v)
     })
   }
 
@@ -854,4 +870,14 @@ class SwarmRun {
 function reportableOptions (o: SwarmOptions): SwarmReport['options'] {
   const { log: _log, signal: _signal, ...rest } = o
   return rest
+}
+
+/**
+ * The version whose landing on every live honest tab closes the coordinator (--close-coordinator-at-version): `target`,
+ * or the highest later one some honest tab already holds (`anyHolds`), so that a tab lagging a round does not hold the
+ * close back past the next model's publication. Never the session's last version (`rounds`): a round must follow.
+ */
+export function closeTarget (target: number, rounds: number | undefined, anyHolds: (version: number) => boolean): number {
+  while (target + 1 < (rounds ?? Infinity) && anyHolds(target + 1)) target++
+  return target
 }

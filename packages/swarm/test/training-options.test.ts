@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { parseCli, UsageError } from '../src/cli.ts'
 import { attackerTabs, DEFAULT_OPTIONS, DEFAULT_TRAINING, tabUrl, trainingParams, validateOptions } from '../src/options.ts'
 import type { TrainingSpec } from '../src/options.ts'
+import { closeTarget } from '../src/harness.ts'
 
 describe('training options', () => {
   it('maps the training flags onto a TrainingSpec', () => {
@@ -65,3 +66,15 @@ describe('training options', () => {
     expect(url.searchParams.get('rounds')).toBe('2')
   })
 })
+
+describe('closeTarget (--close-coordinator-at-version)', () => {
+  it('moves to the latest version some honest tab holds, so one lagging tab does not delay the close into a later round', () => {
+    const held = (highest: number) => (v: number): boolean => v <= highest
+    expect(closeTarget(2, 20, held(1))).toBe(2) // nobody past 2 yet: close as 2 lands everywhere
+    expect(closeTarget(2, 20, held(2))).toBe(2)
+    expect(closeTarget(2, 20, held(4))).toBe(4) // version 4 is out: close as it lands everywhere
+    expect(closeTarget(2, 5, held(9))).toBe(4) // a round must follow the close: never the last version
+    expect(closeTarget(2, undefined, held(7))).toBe(7)
+  })
+})
+
