@@ -684,11 +684,12 @@ class SwarmRun {
           // One tab that lags a round (it fetched a model it missed) would hold the close back past the next model's
           // publication, and the failover would then include that model's spread and a whole round more (seen: 8.1 s
           // at 20 tabs). Once any honest tab holds the next version, the close waits for that one to land instead.
+          const first = target
           const reached = await this.waitUntil(() => {
             target = closeTarget(target, rounds, v => this.anyLiveHonestTab(t => t.version >= v))
             return this.honestTabsAt(target)
           }, this.lastTabLoadedAt + (o.training?.timeoutS ?? o.timeoutS) * 1000)
-          if (target !== closeAtVersion) this.note(`--close-coordinator-at-version ${closeAtVersion}: closing as version ${target} lands everywhere`)
+          if (target !== first) this.note(`--close-coordinator-at-version ${closeAtVersion}: a tab lagged behind version ${first}; closing as version ${target} lands everywhere`)
           if (!reached) this.warn(`--close-coordinator-at-version ${target}: not every live honest tab reached it; closing the coordinator anyway`)
           return await this.closeTheCoordinator()
         },
@@ -762,22 +763,22 @@ class SwarmRun {
   }
 
   /** Whether every live honest tab has been observed and its training status satisfies `holds` (false if none is live). */
-  private everyLiveHonestTab (holds: (t: TrainingView) => boolean): boolean {
+  /** The training view of each live honest tab in its latest poll (undefined: not polled yet, or no training). */
+  private liveHonestViews (): Array<TrainingView | undefined> {
     const attackers = new Set(attackerTabs(this.o.tabs, this.o.training))
-    const live = [...this.openSet()].filter(t => !attackers.has(t)).map(t => this.latestObs.get(t))
-    return live.length > 0 && live.every(o => {
-      const t = o === undefined ? undefined : trainingOf(o)
-      return t !== undefined && holds(t)
+    return [...this.openSet()].filter(t => !attackers.has(t)).map(t => {
+      const o = this.latestObs.get(t)
+      return o === undefined ? undefined : trainingOf(o)
     })
   }
 
+  private everyLiveHonestTab (holds: (t: TrainingView) => boolean): boolean {
+    const views = this.liveHonestViews()
+    return views.length > 0 && views.every(t => t !== undefined && holds(t))
+  }
+
   private anyLiveHonestTab (holds: (t: TrainingView) => boolean): boolean {
-    const attackers = new Set(attackerTabs(this.o.tabs, this.o.training))
-    return [...this.openSet()].some(t => {
-      const o = attackers.has(t) ? undefined : this.latestObs.get(t)
-      const v = o === undefined ? undefined : trainingOf(o)
-      return v !== undefined && holds(v)
-    })
+    return this.liveHonestViews().some(t => t !== undefined && holds(t))
   }
 
   /** Every live honest tab holds model version >= `version`. */
