@@ -32,11 +32,12 @@ describe('IDONTWANT on receipt (gossipsub patch)', () => {
 
   beforeAll(async () => {
     await sim.add(5)
-    // a receiver with the author and at least one more node in its heartbeat mesh
-    const found = await until(() => sim.live().some(n => meshOf(n).length >= 2 && meshOf(n).some(p => meshOf(sim.byId(p)!).includes(n.peerId))), 60_000)
-    expect(found).toBeDefined()
-    receiver = sim.live().find(n => meshOf(n).length >= 2 && meshOf(n).some(p => meshOf(sim.byId(p)!).includes(n.peerId)))!
-    author = sim.byId(meshOf(receiver).find(p => meshOf(sim.byId(p)!).includes(receiver.peerId))!)!
+    // a receiver with the author (a peer whose mesh has the receiver too) and at least one more node in its heartbeat mesh
+    const mutual = (n: FedmeshNode): string | undefined => meshOf(n).find(p => meshOf(sim.byId(p)!).includes(n.peerId))
+    const pick = (): FedmeshNode | undefined => sim.live().find(n => meshOf(n).length >= 2 && mutual(n) !== undefined)
+    expect(await until(() => pick() !== undefined, 60_000)).toBeDefined()
+    receiver = pick()!
+    author = sim.byId(mutual(receiver)!)!
     others = meshOf(receiver).filter(p => p !== author.peerId).map(p => sim.byId(p)!)
     const g = gossip(receiver)
     const send = g.sendIDontWants.bind(g)

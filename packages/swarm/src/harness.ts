@@ -762,7 +762,6 @@ class SwarmRun {
     return e
   }
 
-  /** Whether every live honest tab has been observed and its training status satisfies `holds` (false if none is live). */
   /** The training view of each live honest tab in its latest poll (undefined: not polled yet, or no training). */
   private liveHonestViews (): Array<TrainingView | undefined> {
     const attackers = new Set(attackerTabs(this.o.tabs, this.o.training))
@@ -772,11 +771,13 @@ class SwarmRun {
     })
   }
 
+  /** Whether every live honest tab has been observed and its training status satisfies `holds` (false if none is live). */
   private everyLiveHonestTab (holds: (t: TrainingView) => boolean): boolean {
     const views = this.liveHonestViews()
     return views.length > 0 && views.every(t => t !== undefined && holds(t))
   }
 
+  /** Whether some live honest tab's training status satisfies `holds`. */
   private anyLiveHonestTab (holds: (t: TrainingView) => boolean): boolean {
     return this.liveHonestViews().some(t => t !== undefined && holds(t))
   }

@@ -590,8 +590,6 @@ export class RoundSession {
       const base = p.replace ? this.models.previous : this.models.current
       if (base === undefined || p.model.version !== base.version + 1) continue // overtaken by another model
       const open = this.participant.followedOpen(p.model.round, p.model.term, p.model.coordinator)
-      // a model whose missing updates were asked for gets a second grace for the answers
-      const expired = now - p.since >= this.config.graceMs * (p.asked === true ? 2 : 1)
       if (open === undefined) {
         // The announcement may be here, parked until this node's election names its sender: a new coordinator's first
         // round after a failover can open, and even close, before the votes that elected it reach every node (20 tabs:
@@ -607,6 +605,8 @@ export class RoundSession {
         }
         continue
       }
+      // a model whose missing updates were asked for gets a second grace for the answers
+      const expired = now - p.since >= this.config.graceMs * (p.asked === true ? 2 : 1)
       const result = verifyGlobalModel({ model: p.model, base, open, lookup: d => this.pool.get(p.model.round, d), aggregate: this.verifyAggregate })
       if (result.ok) {
         this.acceptModel(p.model, result.aggregate, result.inputs, p.replace, true, out)
