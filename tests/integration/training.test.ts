@@ -61,10 +61,22 @@ describe('training service over the memory transport', () => {
       const held = [1, 2, 3].map(v => s.heldAt[v])
       expect(held.every(at => typeof at === 'number' && at > Date.now() - 120_000 && at <= Date.now())).toBe(true)
       expect([...held].sort((a, b) => a! - b!)).toEqual(held)
+      // each under the term of the coordinator that made it (one coordinator throughout here)
+      expect([1, 2, 3].map(v => s.heldTerm[v])).toEqual([1, 2, 3].map(() => s.lastRound?.term))
+      // its own steps in round 3, each recorded once and in order: held v2 (the round's base), followed the
+      // announcement, trained, sent, held v3 (a node that fetched v2 follows without the event, so openedAt may lack)
+      const r3 = s.roundTimes[3]
+      if (r3 !== undefined) {
+        expect(r3.reopenedAt).toBeUndefined()
+        const steps = [s.heldAt[2], r3.openedAt, r3.trainAt, r3.sentAt, s.heldAt[3]].filter((x): x is number => x !== undefined)
+        expect([...steps].sort((a, b) => a - b)).toEqual(steps)
+      }
       // status is plain JSON
       expect(JSON.parse(JSON.stringify(s))).toEqual(s)
     }
     expect(statuses.filter(s => s.models.verified >= 1).length).toBeGreaterThanOrEqual(9)
+    // most nodes recorded the whole of round 3 (minParticipants 5 of 10: a slow one may be left out)
+    expect(statuses.filter(s => s.roundTimes[3]?.trainAt !== undefined && s.roundTimes[3]?.sentAt !== undefined).length).toBeGreaterThanOrEqual(5)
     // verifiers computed aggregates while the headers were on their way (the service settles after each message)
     expect(statuses.reduce((n, s) => n + s.models.verifiedAhead, 0)).toBeGreaterThanOrEqual(1)
     // the learners trained real weights: the model moved away from version 0

@@ -8,7 +8,7 @@ import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import { runSwarm } from './harness.ts'
 import type { SwarmReport } from './harness.ts'
-import type { TrainingSummary } from './training-report.ts'
+import type { RoundSteps, TrainingSummary } from './training-report.ts'
 import { DEFAULT_OPTIONS, DEFAULT_TRAINING, validateOptions } from './options.ts'
 import type { CloseTabsSpec, SwarmOptions, TrainingSpec } from './options.ts'
 import { decideNetns, NETNS_ENV, probeUnshare, reexecInNetns } from './netns.ts'
@@ -298,6 +298,8 @@ export function summaryLines (r: SwarmReport): string[] {
         `${f.failoverTabClocksMs !== undefined ? ` (${secs(f.failoverTabClocksMs)} by the tabs' clocks)` : ''}; new leader everywhere after ${secs(f.newLeaderMs)}` +
         `${f.newLeaderTabClocksMs !== undefined ? ` (${secs(f.newLeaderTabClocksMs)} by the tabs' clocks)` : ''}`)
       if (f.roundTabClocksMs !== undefined) lines.push(`  a round took ${secs(f.roundTabClocksMs)} (median version to version, tabs' clocks, the failover's round left out)`)
+      if (f.closeLagTabClocksMs !== undefined) lines.push(`  the close came ${secs(f.closeLagTabClocksMs)} after version ${f.versionAtClose} was held everywhere (tabs' clocks)`)
+      if (f.takeover !== undefined) lines.push(`  the taken-over round after the close (tabs' clocks, median / last tab): ${stepsLine(f.takeover)}`)
     }
     const d = t.electionDelaysMs
     if (d !== undefined) lines.push(`election message delay (tabs' clocks, median of the tabs' medians / max): ${Object.entries(d).map(([kind, x]) => `${kind} ${x.p50.toFixed(0)} / ${x.max.toFixed(0)} ms`).join(', ')}`)
@@ -305,6 +307,7 @@ export function summaryLines (r: SwarmReport): string[] {
     lines.push(`models rejected: ${counts(t.modelsRejected)}; updates rejected: ${counts(t.updatesRejected)}`)
     lines.push(`quarantined tabs: ${t.quarantinedTabs.join(',') || 'none'} (honest: ${t.honestQuarantined})`)
     if (t.loss !== undefined) lines.push(`loss before local training, mean over ${t.loss.tabs} honest tabs: first ${t.loss.first.toFixed(4)}, last ${t.loss.last.toFixed(4)}`)
+    if (t.roundSteps !== undefined) lines.push(`a round's steps after its base model was published (tabs' clocks, median over ${t.roundSteps.rounds} rounds of the median / last tab): ${stepsLine(t.roundSteps)}`)
     if (t.localTrainingMs !== undefined) lines.push(`local training runs (wall, as the pages saw them): median ${Math.round(t.localTrainingMs.medianMs)} ms, p90 ${Math.round(t.localTrainingMs.p90Ms)} ms, max ${Math.round(t.localTrainingMs.maxMs)} ms over ${t.localTrainingMs.runs} runs`)
     // what each tab's election and session said last: enough to tell a stalled leader from a split electorate
     if (!r.ok) {
@@ -325,6 +328,17 @@ export function summaryLines (r: SwarmReport): string[] {
   if (rejected.length > 0) lines.push(`rejected: ${rejected.map(([k, v]) => `${k} ${v}`).join(', ')}`)
   lines.push(r.ok ? 'ok' : `FAILED:\n  ${r.failures.join('\n  ')}`)
   return lines
+}
+
+/** "train 0.4 / 1.2 s, sent ..." for each step some tab recorded, in the order they happen. */
+function stepsLine (steps: RoundSteps): string {
+  const names = { leader: 'new leader recognised', reopened: 're-announcement followed', opened: 'announcement followed', train: 'training started', sent: 'update sent', held: 'model held' } as const
+  const parts: string[] = []
+  for (const step of ['opened', 'train', 'sent', 'leader', 'reopened', 'held'] as const) {
+    const x = steps[step]
+    if (x !== undefined) parts.push(`${names[step]} ${(x.medianMs / 1000).toFixed(1)} / ${(x.maxMs / 1000).toFixed(1)} s`)
+  }
+  return parts.join(', ') || 'no tab recorded its steps'
 }
 
 function formatFinalTab (f: TrainingSummary['final'][number], tabOf: ReadonlyMap<string | undefined, number>): string {

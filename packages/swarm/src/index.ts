@@ -7,7 +7,7 @@ export type { SwarmReport, CpuFigures } from './harness.ts'
 export { DEFAULT_OPTIONS, DEFAULT_TRAINING, ATTACKS, TASKS, attackerTabs, tabUrl, trainingParams, validateOptions } from './options.ts'
 export type { SwarmOptions, CloseTabsSpec, TrainingSpec } from './options.ts'
 export { analyzeTraining, trainingFailures, findCoordinator, formatTrainingProgress, trainingOf } from './training-report.ts'
-export type { TrainingRecord, TrainingSummary, RoundFigures, FailoverFigures, CloseCoordinatorEvent } from './training-report.ts'
+export type { TrainingRecord, TrainingSummary, RoundFigures, RoundSteps, FailoverFigures, CloseCoordinatorEvent } from './training-report.ts'
 export {
   analyzeRun, eventOutcome, findFailures, formatProgress, requiredDirectPeers, summarizeSample, summarizeSeries,
   totalCounters, windowRates, counterRates

@@ -74,6 +74,10 @@ export interface TrainingView {
   round?: number
   /** Version -> when the tab came to hold it, epoch ms on its own (the machine's) clock. */
   heldAt?: Record<string, number>
+  /** Version -> the term of the coordinator that made the model the tab holds (absent in older builds). */
+  heldTerm?: Record<string, number>
+  /** Round -> when the tab followed its announcement (re-announcement after a takeover), trained, sent its update. */
+  roundTimes?: Record<string, { openedAt?: number, reopenedAt?: number, trainAt?: number, sentAt?: number }>
   lastRound?: {
     version: number
     round: number

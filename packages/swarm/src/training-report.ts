@@ -93,6 +93,30 @@ export interface FailoverFigures {
    * is what the failover itself cost.
    */
   roundTabClocksMs?: number
+  /**
+   * versionAtClose held by every live honest tab -> the close, by the tabs' own records: how far into the next round
+   * the close came (the polls that show a version everywhere come late under load). A later close leaves less of the
+   * round to the new coordinator, so failoverTabClocksMs + this is the time from that version everywhere to the next.
+   */
+  closeLagTabClocksMs?: number
+  /**
+   * The taken-over round (nextVersion's) step by step, ms after the close by the tabs' own records (status().training
+   * roundTimes and heldAt), median and max over the live honest tabs that recorded the step: the new coordinator's
+   * re-announcement followed, training started, update sent (negative: before the close), nextVersion held.
+   */
+  takeover?: RoundSteps
+}
+
+/** Median and max over tabs of each step's time from a reference moment, ms; a step no tab recorded is absent. */
+export interface RoundSteps {
+  tabs: number
+  /** A takeover's only: every live tab's recognition of the new leader (election leaderSince). */
+  leader?: { medianMs: number, maxMs: number }
+  reopened?: { medianMs: number, maxMs: number }
+  opened?: { medianMs: number, maxMs: number }
+  train?: { medianMs: number, maxMs: number }
+  sent?: { medianMs: number, maxMs: number }
+  held?: { medianMs: number, maxMs: number }
 }
 
 export interface TrainingSummary {
@@ -146,6 +170,12 @@ export interface TrainingSummary {
    */
   localTrainingMs?: { runs: number, medianMs: number, p90Ms: number, maxMs: number }
   /**
+   * Where a round's time goes, by the tabs' own records: for each round after the first that no takeover ended, each
+   * step's time after the round's base model was first held anywhere (its coordinator publishing it), median and max
+   * over the honest tabs; then the median over those rounds of each figure. `held.maxMs` is the round's length.
+   */
+  roundSteps?: RoundSteps & { rounds: number }
+  /**
    * Every change of a tab's election view seen by the polls (role, recognised leader and its term, term being elected
    * while leaderless), seconds after the last tab loaded: how an election after a close went, tab by tab. `leadsIn`
    * and `rejectedIn`: the tab's running counts of Leads accepted and of election messages refused, at that poll (so a
@@ -174,6 +204,41 @@ export function trainingOf (o: TabObservation): TrainingView | undefined {
   const t = (o.status as { training?: unknown }).training
   if (!isRecord(t) || typeof t.version !== 'number' || typeof t.term !== 'number') return undefined
   return t as unknown as TrainingView
+}
+
+/** A tab's own record of its steps in each round (status().training.roundTimes), if it has one. */
+function roundTimesRecord (o: TabObservation | undefined): Record<string, unknown> | undefined {
+  const t = o === undefined ? undefined : trainingOf(o)?.roundTimes
+  return isRecord(t) ? t : undefined
+}
+
+const STEP_FIELDS = { reopened: 'reopenedAt', opened: 'openedAt', train: 'trainAt', sent: 'sentAt' } as const
+
+/**
+ * Round `round`'s steps on each of `tabs` (their roundTimes, and heldAt of version `round`, which that round makes), ms after `from`:
+ * median and max over the tabs that recorded each step.
+ */
+function roundSteps (tabs: ReadonlyArray<TabObservation | undefined>, round: number, from: number): RoundSteps {
+  const out: RoundSteps = { tabs: tabs.length }
+  const stat = (xs: number[]): { medianMs: number, maxMs: number } | undefined => xs.length === 0 ? undefined : { medianMs: Math.round(median(xs)!), maxMs: Math.round(Math.max(...xs)) }
+  for (const [step, field] of Object.entries(STEP_FIELDS) as Array<[keyof typeof STEP_FIELDS, string]>) {
+    const xs: number[] = []
+    for (const o of tabs) {
+      const r = roundTimesRecord(o)?.[String(round)]
+      const at = isRecord(r) ? r[field] : undefined
+      if (typeof at === 'number' && Number.isFinite(at)) xs.push(at - from)
+    }
+    const s = stat(xs)
+    if (s !== undefined) out[step] = s
+  }
+  const held: number[] = []
+  for (const o of tabs) {
+    const at = heldAtRecord(o)?.[String(round)]
+    if (typeof at === 'number' && Number.isFinite(at)) held.push(at - from)
+  }
+  const h = stat(held)
+  if (h !== undefined) out.held = h
+  return out
 }
 
 function median (xs: number[]): number | undefined {
@@ -237,6 +302,8 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
   let leaderChangedAt: number | undefined
   /** The same moment by the tabs' own records: the latest leaderSince among them then (undefined if one has none). */
   let leaderChangedAtTabClocks: number | undefined
+  /** Each live tab's leaderSince in that poll. */
+  let leaderSinceTabClocks: number[] = []
   const close = record.closeCoordinator
   const electionLog: TrainingSummary['electionLog'] = []
   const electionSeen = new Map<number, string>()
@@ -348,7 +415,8 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
       })) {
         leaderChangedAt = sample.at
         const since = live.map(o => o.status.election?.leaderSince)
-        if (since.every((t): t is number => typeof t === 'number' && Number.isFinite(t))) leaderChangedAtTabClocks = Math.max(...since)
+        leaderSinceTabClocks = since.filter((t): t is number => typeof t === 'number' && Number.isFinite(t))
+        if (leaderSinceTabClocks.length === since.length) leaderChangedAtTabClocks = Math.max(...leaderSinceTabClocks)
       }
     }
   }
@@ -467,9 +535,28 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
     const ms = [...trainMs.values()].sort((a, b) => a - b)
     summary.localTrainingMs = { runs: ms.length, medianMs: median(ms)!, p90Ms: ms[Math.min(ms.length - 1, Math.floor(0.9 * ms.length))]!, maxMs: ms[ms.length - 1]! }
   }
+  {
+    const honest = (record.samples.at(-1)?.openTabs ?? []).filter(tab => !attackers.has(tab)).map(tab => latest.get(tab))
+    const perRound: RoundSteps[] = []
+    for (const r of roundList) {
+      if (r.version < 2 || r.takenOver === true) continue
+      const base = honest.map(o => heldAtRecord(o)?.[String(r.version - 1)]).filter((t): t is number => typeof t === 'number' && Number.isFinite(t))
+      if (base.length === 0) continue
+      perRound.push(roundSteps(honest, r.version, Math.min(...base)))
+    }
+    if (perRound.length > 0) {
+      const steps: RoundSteps & { rounds: number } = { rounds: perRound.length, tabs: honest.length }
+      for (const step of ['opened', 'train', 'sent', 'held'] as const) {
+        const have = perRound.map(p => p[step]).filter((x): x is { medianMs: number, maxMs: number } => x !== undefined)
+        if (have.length > 0) steps[step] = { medianMs: Math.round(median(have.map(x => x.medianMs))!), maxMs: Math.round(median(have.map(x => x.maxMs))!) }
+      }
+      summary.roundSteps = steps
+    }
+  }
 
   if (close !== undefined) {
-    const next = roundList.find(r => r.version > close.version && r.coordinator !== close.peerId)
+    const honestOpen = (record.samples.at(-1)?.openTabs ?? []).filter(tab => !attackers.has(tab))
+    const next = nextCoordinatedVersion(roundList, honestOpen.map(tab => latest.get(tab)), close)
     const f: FailoverFigures = {
       closedTab: close.tab,
       closedPeer: close.peerId,
@@ -482,8 +569,8 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
       f.nextVersion = next.version
       if (next.coordinatorTab !== undefined) f.newCoordinatorTab = next.coordinatorTab
       f.newTerm = next.term
-      if (next.allHeldAt !== undefined) f.failoverMs = Math.max(0, next.allHeldAt - close.at)
-      const honestOpen = (record.samples.at(-1)?.openTabs ?? []).filter(tab => !attackers.has(tab))
+      const allPolled = allHeldAt.get(next.version)
+      if (allPolled !== undefined) f.failoverMs = Math.max(0, allPolled - close.at)
       const held = honestOpen.map(tab => firstHeldAtOrAfter(latest.get(tab), next.version))
       if (held.length > 0 && held.every((t): t is number => t !== undefined)) f.failoverTabClocksMs = Math.max(0, Math.max(...held) - close.at)
       const allHeld = (v: number): number | undefined => {
@@ -499,12 +586,44 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
       }
       const m = median(gaps)
       if (m !== undefined) f.roundTabClocksMs = Math.round(m)
+      f.takeover = roundSteps(honestOpen.map(tab => latest.get(tab)), next.version, close.at)
+      if (leaderSinceTabClocks.length > 0) {
+        const after = leaderSinceTabClocks.map(t => t - close.at)
+        f.takeover.leader = { medianMs: Math.round(median(after)!), maxMs: Math.round(Math.max(...after)) }
+      }
+      const atClose = close.version >= 0 ? allHeld(close.version) : undefined
+      if (atClose !== undefined) f.closeLagTabClocksMs = close.at - atClose
     }
     if (leaderChangedAt !== undefined) f.newLeaderMs = leaderChangedAt - close.at
     if (leaderChangedAtTabClocks !== undefined) f.newLeaderTabClocksMs = Math.max(0, leaderChangedAtTabClocks - close.at)
     summary.failover = f
   }
   return summary
+}
+
+/**
+ * The first version after the close made by another coordinator: the first polled round whose coordinator is not the
+ * closed tab, or an earlier version the tabs' own records (heldTerm) show under a higher term than the closed
+ * coordinator's, which the polls missed because the next one replaced it within a poll (seen at 20 tabs).
+ */
+function nextCoordinatedVersion (rounds: readonly RoundFigures[], tabs: ReadonlyArray<TabObservation | undefined>, close: CloseCoordinatorEvent):
+{ version: number, term: number, coordinatorTab?: number } | undefined {
+  const polled = rounds.find(r => r.version > close.version && r.coordinator !== close.peerId)
+  let recorded: { version: number, term: number } | undefined
+  for (const o of tabs) {
+    const terms = o === undefined ? undefined : trainingOf(o)?.heldTerm
+    if (!isRecord(terms)) continue
+    for (const [key, term] of Object.entries(terms)) {
+      const version = Number(key)
+      if (typeof term !== 'number' || version <= close.version || term <= close.term) continue
+      if (recorded === undefined || version < recorded.version) recorded = { version, term }
+    }
+  }
+  if (recorded !== undefined && (polled === undefined || recorded.version < polled.version)) {
+    const tab = rounds.find(r => r.version === recorded.version)?.coordinatorTab
+    return { ...recorded, ...(tab === undefined ? {} : { coordinatorTab: tab }) }
+  }
+  return polled === undefined ? undefined : { version: polled.version, term: polled.term, ...(polled.coordinatorTab === undefined ? {} : { coordinatorTab: polled.coordinatorTab }) }
 }
 
 /** A tab's own record of when it came to hold each version (status().training.heldAt), if it has one. */

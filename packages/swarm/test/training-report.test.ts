@@ -8,7 +8,7 @@ import type { TrainingRecord } from '../src/training-report.ts'
 const peer = (tab: number): string => `p${tab}`
 const peerIds = new Map([0, 1, 2, 3].map(t => [t, peer(t)]))
 
-interface Tr { version: number, term?: number, coordinator?: number, lastRound?: { version: number, term: number, coordinator: number, selected: number[], notSelected?: number[], excluded?: number[], total?: number }, models?: Record<string, number>, updates?: Record<string, number>, quarantined?: number[], lossBefore?: number, trainMs?: number, leader?: [number, number, number?], state?: string, message?: string, waitingFor?: number[], verified?: boolean, digest?: string, catchUps?: number, updateFetch?: Record<string, number>, leadsIn?: number, unproven?: number, electionRejected?: Record<string, number>, heldAt?: Record<number, number>, delays?: Record<string, { n: number, p50: number, max: number }> }
+interface Tr { version: number, term?: number, coordinator?: number, lastRound?: { version: number, term: number, coordinator: number, selected: number[], notSelected?: number[], excluded?: number[], total?: number }, models?: Record<string, number>, updates?: Record<string, number>, quarantined?: number[], lossBefore?: number, trainMs?: number, leader?: [number, number, number?], state?: string, message?: string, waitingFor?: number[], verified?: boolean, digest?: string, catchUps?: number, updateFetch?: Record<string, number>, leadsIn?: number, unproven?: number, electionRejected?: Record<string, number>, heldAt?: Record<number, number>, heldTerm?: Record<number, number>, roundTimes?: Record<number, { openedAt?: number, reopenedAt?: number, trainAt?: number, sentAt?: number }>, delays?: Record<string, { n: number, p50: number, max: number }> }
 
 function ob (tab: number, at: number, t: Tr): TabObservation {
   const training: TrainingView = {
@@ -22,6 +22,8 @@ function ob (tab: number, at: number, t: Tr): TabObservation {
     verifiedModel: t.verified ?? true,
     fetch: { catchUps: t.catchUps ?? 0 },
     ...(t.heldAt === undefined ? {} : { heldAt: Object.fromEntries(Object.entries(t.heldAt)) }),
+    ...(t.heldTerm === undefined ? {} : { heldTerm: Object.fromEntries(Object.entries(t.heldTerm)) }),
+    ...(t.roundTimes === undefined ? {} : { roundTimes: Object.fromEntries(Object.entries(t.roundTimes)) }),
     ...(t.updateFetch === undefined ? {} : { updateFetch: t.updateFetch }),
     ...(t.lastRound === undefined
       ? {}
@@ -72,8 +74,8 @@ const samples: PollSample[] = [
   { at: 2500, openTabs: [1, 2, 3], observations: [
     ob(2, 2500, { version: 2, coordinator: 0, lastRound: v2(600) })] },
   { at: 4000, openTabs: [1, 2, 3], observations: [
-    ob(1, 4000, { version: 3, term: 2, coordinator: 1, lastRound: v3(700), lossBefore: 1, trainMs: 700, leader: [1, 2, 3500], heldAt: { 1: 900, 2: 1400, 3: 3000 }, models: { 'digest-mismatch': 1 }, updates: { garbage: 2 }, leadsIn: 7, unproven: 2, electionRejected: { replayed: 2, 'bad-vote-signature': 1 }, delays: { vote: { n: 5, p50: 300, max: 900 }, lead: { n: 9, p50: 40, max: 80 } } }),
-    ob(2, 4000, { version: 3, term: 2, coordinator: 1, lastRound: v3(800), lossBefore: 1.5, trainMs: 1_100, leader: [1, 2, 3700], heldAt: { 1: 1000, 2: 1450, 3: 3200 }, updates: { garbage: 3 }, quarantined: [3], updateFetch: { asked: 2, recovered: 1, failed: 1, chunks: 3 }, delays: { vote: { n: 3, p50: 500, max: 1200 } } }),
+    ob(1, 4000, { version: 3, term: 2, coordinator: 1, lastRound: v3(700), lossBefore: 1, trainMs: 700, leader: [1, 2, 3500], heldAt: { 1: 900, 2: 1400, 3: 3000 }, roundTimes: { 2: { openedAt: 950, trainAt: 1000, sentAt: 1200 }, 3: { openedAt: 1500, reopenedAt: 3400, trainAt: 1700, sentAt: 2600 } }, models: { 'digest-mismatch': 1 }, updates: { garbage: 2 }, leadsIn: 7, unproven: 2, electionRejected: { replayed: 2, 'bad-vote-signature': 1 }, delays: { vote: { n: 5, p50: 300, max: 900 }, lead: { n: 9, p50: 40, max: 80 } } }),
+    ob(2, 4000, { version: 3, term: 2, coordinator: 1, lastRound: v3(800), lossBefore: 1.5, trainMs: 1_100, leader: [1, 2, 3700], heldAt: { 1: 1000, 2: 1450, 3: 3200 }, roundTimes: { 2: { openedAt: 1050, trainAt: 1100, sentAt: 1300 }, 3: { openedAt: 1550, reopenedAt: 3600, trainAt: 1800, sentAt: 3000 } }, updates: { garbage: 3 }, quarantined: [3], updateFetch: { asked: 2, recovered: 1, failed: 1, chunks: 3 }, delays: { vote: { n: 3, p50: 500, max: 1200 } } }),
     ob(3, 4000, { version: 3, term: 2, coordinator: 1, lastRound: v3(5), leader: [1, 2, 3800], heldAt: { 3: 3900 }, quarantined: [1], delays: { vote: { n: 2, p50: 100, max: 150 }, claim: { n: 0, p50: 0, max: 0 } } })] }
 ]
 
@@ -133,7 +135,33 @@ describe('analyzeTraining', () => {
       // every live tab's own record of when it recognised the new leader (the attacker's election counts here too)
       newLeaderTabClocksMs: 2200,
       // v1 -> v2 held by every live honest tab (1, 2): 1000 -> 1450; v2 -> v3 is the failover's round, left out
-      roundTabClocksMs: 450
+      roundTabClocksMs: 450,
+      // v2 was held by every live honest tab at 1450, the close came at 1600
+      closeLagTabClocksMs: 150,
+      // round 3 on tabs 1 and 2 after the close at 1600: both trained before it, tab 2 followed the re-announcement
+      // last (3600) and held v3 last (3200, 1600 after the close)
+      takeover: {
+        tabs: 2,
+        // every live tab's leaderSince (3500, 3700, 3800; the attacker's election counts, as for newLeaderTabClocksMs)
+        leader: { medianMs: 2100, maxMs: 2200 },
+        opened: { medianMs: -75, maxMs: -50 },
+        reopened: { medianMs: 1900, maxMs: 2000 },
+        train: { medianMs: 150, maxMs: 200 },
+        sent: { medianMs: 1200, maxMs: 1400 },
+        held: { medianMs: 1500, maxMs: 1600 }
+      }
+    })
+  })
+
+  it('times a round\'s steps from its base model\'s publication, leaving out the first round and the taken-over one', () => {
+    // only round 2 qualifies: v1 was first held at 900 (tab 1); tabs 1 and 2 followed, trained, sent and held v2 after
+    expect(s.roundSteps).toEqual({
+      rounds: 1,
+      tabs: 2,
+      opened: { medianMs: 100, maxMs: 150 },
+      train: { medianMs: 150, maxMs: 200 },
+      sent: { medianMs: 350, maxMs: 400 },
+      held: { medianMs: 525, maxMs: 550 }
     })
   })
 
@@ -206,6 +234,30 @@ describe('analyzeTraining', () => {
     })
     expect(forked.honestAgreement.sameModel).toBe(false)
     expect(trainingFailures(forked)).toEqual(['training: live honest tabs hold version 3 with different weights'])
+  })
+
+  it('finds the takeover\'s first model by the tabs\' own records when the polls saw only the one after it', () => {
+    // the new coordinator's v3 was replaced by its v4 within one poll: no poll showed v3 as a tab's last round
+    const v4 = { version: 4, term: 2, coordinator: 1, selected: [1, 2], total: 500 }
+    const missed = analyzeTraining({
+      ...record,
+      samples: [...samples.slice(0, 4), { at: 4000, openTabs: [1, 2, 3], observations: [
+        ob(1, 4000, { version: 4, term: 2, coordinator: 1, lastRound: v4, leader: [1, 2, 3500], heldAt: { 1: 900, 2: 1400, 3: 3000, 4: 3800 }, heldTerm: { 1: 1, 2: 1, 3: 2, 4: 2 } }),
+        ob(2, 4000, { version: 4, term: 2, coordinator: 1, lastRound: v4, leader: [1, 2, 3700], heldAt: { 1: 1000, 2: 1450, 3: 3200, 4: 3900 }, heldTerm: { 1: 1, 2: 1, 3: 2, 4: 2 } }),
+        ob(3, 4000, { version: 4, term: 2, coordinator: 1, lastRound: v4, leader: [1, 2, 3800] })] }]
+    })
+    expect(missed.rounds.map(r => r.version)).toEqual([1, 2, 4])
+    expect(missed.failover).toMatchObject({ nextVersion: 3, newTerm: 2, failoverMs: 2400, failoverTabClocksMs: 1600 })
+    // which tab made it is not known: no poll saw the round
+    expect(missed.failover?.newCoordinatorTab).toBeUndefined()
+    // without the records the failover would be timed to v4, a round later
+    const unrecorded = analyzeTraining({
+      ...record,
+      samples: [...samples.slice(0, 4), { at: 4000, openTabs: [1, 2, 3], observations: [
+        ob(1, 4000, { version: 4, term: 2, coordinator: 1, lastRound: v4, leader: [1, 2, 3500], heldAt: { 3: 3000, 4: 3800 } }),
+        ob(2, 4000, { version: 4, term: 2, coordinator: 1, lastRound: v4, leader: [1, 2, 3700], heldAt: { 3: 3200, 4: 3900 } })] }]
+    })
+    expect(unrecorded.failover).toMatchObject({ nextVersion: 4, newCoordinatorTab: 1, failoverTabClocksMs: 2300 })
   })
 
   it('ignores tabs that have no training status', () => {

@@ -149,6 +149,9 @@ export interface TrainingRoundReport {
   closed?: { expected: number, included: number, stragglers: number, durationMs: number, lastFWaitMs?: number, aggregateMs?: number }
 }
 
+/** TrainingStatus.roundTimes: epoch ms of this node's steps in one round, each the first time it happened. */
+export interface RoundTimes { openedAt?: number, reopenedAt?: number, trainAt?: number, sentAt?: number }
+
 /** Plain JSON for status().training. */
 export interface TrainingStatus {
   state: 'idle' | 'waiting' | 'running' | 'stopped'
@@ -178,6 +181,15 @@ export interface TrainingStatus {
    * wall clock: a swarm on one machine compares them with the moment a tab was closed, free of polling delays.
    */
   heldAt: Record<string, number>
+  /** The coordinator term of each model in heldAt: which versions a takeover made, even those no poll saw held. */
+  heldTerm: Record<string, number>
+  /**
+   * This node's part in each of its last 32 rounds, epoch ms on the same clock as heldAt: when it first followed the
+   * round's announcement (and a taken-over round's re-announcement), started training for it, and first published
+   * its update. With heldAt and the moment a tab
+   * was closed, a swarm can tell which step a slow round (a failover's, say) waited on.
+   */
+  roundTimes: Record<string, RoundTimes>
   /** verifiedAhead: models verified with the aggregate this node computed before their header came (of aggregatesAhead computed). */
   models: { accepted: number, verified: number, verifiedAhead: number, aggregatesAhead: number, coordinated: number, fetched: number, rejected: number, rejectReasons: Record<string, number> }
   /** resent: this node's update published again because its round stayed open a deadline after it was sent. */
@@ -222,6 +234,8 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
   private readonly clock: { now: () => number }
   private readonly wallClock: { now: () => number }
   private readonly heldAt = new Map<number, number>()
+  private readonly heldTerm = new Map<number, number>()
+  private readonly roundTimes = new Map<number, RoundTimes>()
   private readonly attacker: Attacker
   private readonly cfg: { aggregator: AggregatorSpec, minParticipants: number, deadlineMs: number, maxRounds: number, paceMs: number, trainAfterModelMs: number, graceMs: number, maxNorm: number, stallTimeoutMs: number }
   private s: RoundSession | undefined
@@ -616,6 +630,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
       }
       case 'round-opened':
         this.lastRoundActivity = now
+        this.markRound(e.round, e.failover ? 'reopenedAt' : 'openedAt')
         this.stall = undefined
         break
       case 'round-extended':
@@ -730,7 +745,8 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
     if (source !== 'rolled-back') {
       this.modelHeldAt = this.clock.now()
       this.heldAt.set(m.version, this.wallClock.now())
-      for (const v of this.heldAt.keys()) if (v <= m.version - 32) this.heldAt.delete(v)
+      this.heldTerm.set(m.version, m.term)
+      for (const v of this.heldAt.keys()) if (v <= m.version - 32) { this.heldAt.delete(v); this.heldTerm.delete(v) }
     }
     // copies: listeners may hand the arrays to a worker (transfer detaches them); the session's model must stay intact
     const tensors = m.tensors.map(t => ({ name: t.name, shape: [...t.shape], data: t.data.slice() }))
@@ -754,6 +770,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
     if (s.model.version !== p.baseVersion) { this.skip('stale-round'); return }
     this.trainingNow = true
     this.lastTrainAt = this.clock.now()
+    this.markRound(p.round, 'trainAt')
     const from = s.model.tensors
     try {
       const result = await learner.train(from, { session: info.session, round: p.round, attack: this.attacker.name })
@@ -808,11 +825,23 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
         return
       }
       this.lastUpdateAt.set(update.round, now)
+      this.markRound(update.round, 'sentAt')
       this.apply(s.submitUpdate(update))
     } catch (err) {
       this.lastTrain = { ...this.lastTrain, error: err instanceof Error ? err.message : String(err) }
       this.skip('submit-error')
     }
+  }
+
+  /** Records the first time of `step` in `round` (roundTimes), keeping the last 32 rounds. */
+  private markRound (round: number, step: keyof RoundTimes): void {
+    let t = this.roundTimes.get(round)
+    if (t === undefined) {
+      t = {}
+      this.roundTimes.set(round, t)
+      for (const r of this.roundTimes.keys()) if (r <= round - 32) this.roundTimes.delete(r)
+    }
+    t[step] ??= this.wallClock.now()
   }
 
   private skip (reason: string): void {
@@ -911,6 +940,8 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
         : {}),
       ...(this.lastRound !== undefined ? { lastRound: structuredCloneJson(this.lastRound) } : {}),
       heldAt: Object.fromEntries(this.heldAt),
+      heldTerm: Object.fromEntries(this.heldTerm),
+      roundTimes: Object.fromEntries([...this.roundTimes].map(([r, t]) => [r, { ...t }])),
       models: {
         accepted: this.counters.modelsAccepted,
         verified: this.counters.modelsVerified,
