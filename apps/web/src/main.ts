@@ -19,9 +19,18 @@ declare global {
       status: () => FedmeshStatus | { state: 'starting' | 'error', error?: string }
       /** Link-health predictions for the MAPE-K loop: `latest()` and `onScore(listener)` (returns unsubscribe). */
       predictions: Predictions
+      /**
+       * Call `listener` each time this tab comes to hold a global model (verified, coordinated, fetched or rolled
+       * back); returns unsubscribe. Automation (the swarm harness) learns of a version the moment it lands instead of
+       * at its next status poll.
+       */
+      onModel: (listener: (model: HeldModelInfo) => void) => () => void
     }
   }
 }
+
+/** What window.fedmesh.onModel listeners get. */
+export interface HeldModelInfo { version: number, term: number, source: string }
 
 /** A random id kept in sessionStorage: it survives reloads of this tab and differs between tabs. */
 function tabId (): string {
@@ -129,7 +138,12 @@ async function boot (): Promise<void> {
   const element = document.querySelector<FedmeshNodeElement>('fedmesh-node')
   let failure: string | undefined
   const predictions = new Predictions()
-  window.fedmesh = { status: () => ({ state: failure == null ? 'starting' : 'error', ...(failure != null ? { error: failure } : {}) }), predictions }
+  const modelListeners = new Set<(model: HeldModelInfo) => void>()
+  const onModel = (listener: (model: HeldModelInfo) => void): (() => void) => {
+    modelListeners.add(listener)
+    return () => { modelListeners.delete(listener) }
+  }
+  window.fedmesh = { status: () => ({ state: failure == null ? 'starting' : 'error', ...(failure != null ? { error: failure } : {}) }), predictions, onModel }
   try {
     const params = new URLSearchParams(location.search)
     const config = await loadConfig()
@@ -142,7 +156,13 @@ async function boot (): Promise<void> {
     let learning: LocalLearning | undefined
     const waiting: LearningStatus = { task: node.config.task, state: node.config.learn ? 'starting' : 'disabled', modelVersion: 0, samples: 0, runs: 0, losses: [] }
     node.attachLearningStatus(() => learning?.status() ?? waiting)
-    window.fedmesh = { status: () => node.status(), predictions }
+    node.training.addEventListener('model', (evt) => {
+      const info: HeldModelInfo = { version: evt.detail.version, term: evt.detail.term, source: evt.detail.source }
+      for (const listener of modelListeners) {
+        try { listener(info) } catch (err) { console.error('fedmesh: onModel listener failed:', err) }
+      }
+    })
+    window.fedmesh = { status: () => node.status(), predictions, onModel }
     // ?ui=0 leaves the page blank (headless swarms, or to measure the node without its rendering)
     if (params.get('ui') !== '0') element?.attach(node)
     addEventListener('pagehide', () => { void learning?.stop(); void node.stop() })

@@ -298,7 +298,7 @@ export function summaryLines (r: SwarmReport): string[] {
         `${f.failoverTabClocksMs !== undefined ? ` (${secs(f.failoverTabClocksMs)} by the tabs' clocks)` : ''}; new leader everywhere after ${secs(f.newLeaderMs)}` +
         `${f.newLeaderTabClocksMs !== undefined ? ` (${secs(f.newLeaderTabClocksMs)} by the tabs' clocks)` : ''}`)
       if (f.roundTabClocksMs !== undefined) lines.push(`  a round took ${secs(f.roundTabClocksMs)} (median version to version, tabs' clocks, the failover's round left out)`)
-      if (f.closeLagTabClocksMs !== undefined) lines.push(`  the close came ${secs(f.closeLagTabClocksMs)} after version ${f.versionAtClose} was held everywhere (tabs' clocks)`)
+      if (f.closeLagTabClocksMs !== undefined) lines.push(`  the close came ${secs(f.closeLagTabClocksMs)} after version ${f.heldEverywhereAtClose ?? '-'} was held everywhere (tabs' clocks)`)
       if (f.takeover !== undefined) lines.push(`  the taken-over round after the close (tabs' clocks, median / last tab): ${stepsLine(f.takeover)}`)
     }
     const d = t.electionDelaysMs

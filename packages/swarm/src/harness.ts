@@ -102,13 +102,14 @@ const STATUS_SCRIPT = `(async () => {
   return JSON.stringify({ at: Date.now(), status, heap })
 })()`
 
-/** The global model version a tab holds now (null: no node or no training): a fresh read before a close. */
-const VERSION_SCRIPT = `(async () => {
+/** The binding a tab calls with each version it comes to hold (HELD_SCRIPT), when a close waits on versions. */
+const HELD_BINDING = 'fedmeshHarnessHeld'
+/** Subscribes the tab's window.fedmesh.onModel to HELD_BINDING; false where the app has no onModel (older builds). */
+const HELD_SCRIPT = `(() => {
   const f = globalThis.fedmesh
-  if (f === undefined || f === null || typeof f.status !== 'function') return null
-  const status = await f.status()
-  const v = status && status.training ? status.training.version : undefined
-  return typeof v === 'number' ? v : null
+  if (f === undefined || f === null || typeof f.onModel !== 'function') return false
+  f.onModel(m => { void globalThis.${HELD_BINDING}(m.version) })
+  return true
 })()`
 
 interface TabHandle {
@@ -118,6 +119,8 @@ interface TabHandle {
   loaded: boolean
   closed: boolean
   polling: boolean
+  /** The highest version the tab reported holding through HELD_BINDING (pushed, not polled). */
+  heldVersion?: number
 }
 
 class Aborted extends Error {}
@@ -409,7 +412,11 @@ class SwarmRun {
       try {
         h.tab = await openTab(browser, context)
         this.listenToPage(h, h.tab.page)
+        // a close at a version acts as the version lands, not at the next poll (which at 20 tabs can come seconds later)
+        const pushHeld = this.o.training?.closeCoordinatorAtVersion !== undefined
+        if (pushHeld) await h.tab.page.exposeBinding(HELD_BINDING, (_source, version: unknown) => { this.onTabHeld(h, version) })
         await h.tab.page.goto(url, { waitUntil: 'load', timeout: 60_000 })
+        if (pushHeld && await h.tab.page.evaluate(HELD_SCRIPT) !== true) this.warn(`tab ${h.index} has no window.fedmesh.onModel: the close waits for its status polls`)
         h.times.loadedAt = Date.now()
         h.loaded = true
       } catch (err) {
@@ -488,11 +495,23 @@ class SwarmRun {
       }
     }
     this.wasConverged = summary.converged
+    this.checkWaiters()
+  }
+
+  /** Resolve the waitUntil()s whose condition now holds. */
+  private checkWaiters (): void {
     for (const w of [...this.waiters]) {
       if (!w.check()) continue
       this.waiters.splice(this.waiters.indexOf(w), 1)
       w.resolve()
     }
+  }
+
+  /** HELD_BINDING: tab `h` came to hold `version`. */
+  private onTabHeld (h: TabHandle, version: unknown): void {
+    if (typeof version !== 'number' || !Number.isFinite(version) || h.closed) return
+    if (version > (h.heldVersion ?? -Infinity)) h.heldVersion = version
+    this.checkWaiters()
   }
 
   private async pollTab (h: TabHandle): Promise<TabObservation | undefined> {
@@ -517,7 +536,7 @@ class SwarmRun {
     }
   }
 
-  /** Resolves true as soon as `check` holds after a poll, false at `deadline`; throws Aborted if the run is aborted. */
+  /** Resolves true as soon as `check` holds after a poll or a pushed version, false at `deadline`; throws Aborted if the run is aborted. */
   private async waitUntil (check: () => boolean, deadline: number): Promise<boolean> {
     if (check()) return true
     let waiter: { check: () => boolean, resolve: () => void } | undefined
@@ -695,22 +714,11 @@ class SwarmRun {
           // at 20 tabs). Once any honest tab holds the next version, the close waits for that one to land instead.
           const first = target
           const reached = await this.waitUntil(() => {
-            target = closeTarget(target, rounds, v => this.anyLiveHonestTab(t => t.version >= v))
+            target = closeTarget(target, rounds, v => this.liveHonestVersions().some(x => x !== undefined && x >= v))
             return this.honestTabsAt(target)
           }, this.lastTabLoadedAt + (o.training?.timeoutS ?? o.timeoutS) * 1000)
           if (target !== first) this.note(`--close-coordinator-at-version ${closeAtVersion}: a tab lagged behind version ${first}; closing as version ${target} lands everywhere`)
           if (!reached) this.warn(`--close-coordinator-at-version ${target}: not every live honest tab reached it; closing the coordinator anyway`)
-          // A poll of 20 loaded tabs ends when the slowest answers, seconds after it began: by then the coordinator may
-          // have published the next version, and closing it then would measure that model's spread and a whole round
-          // more (seen: v2 -> v4, 5.6 s). Its own version, read just before the close, says whether it did.
-          for (let tries = 0; reached && tries < 3; tries++) {
-            const coordinator = findCoordinator(this.latestObs, this.openSet(), this.peerIds)
-            const now = coordinator === undefined ? undefined : await this.freshVersion(coordinator.tab)
-            if (now === undefined || now <= target) break
-            this.note(`--close-coordinator-at-version: the coordinator already holds version ${now}; closing as it lands everywhere`)
-            target = now
-            await this.waitUntil(() => this.honestTabsAt(target), this.lastTabLoadedAt + (o.training?.timeoutS ?? o.timeoutS) * 1000)
-          }
           return await this.closeTheCoordinator()
         },
         settle: failedOver
@@ -757,16 +765,6 @@ class SwarmRun {
     return { kind: 'close-tabs', at, tabs: indices }
   }
 
-  /** The version `tab` holds, read now (VERSION_SCRIPT); undefined if it does not answer within 2 s. */
-  private async freshVersion (tab: number): Promise<number | undefined> {
-    const h = this.tabs[tab]
-    const page = h?.tab?.page
-    if (h === undefined || page === undefined || h.closed) return undefined
-    const read = (page.evaluate(VERSION_SCRIPT) as Promise<number | null>).catch(() => null)
-    const v = await Promise.race([read, sleep(2000).then(() => null)])
-    return typeof v === 'number' ? v : undefined
-  }
-
   private openSet (): Set<number> {
     return new Set(this.tabs.filter(h => !h.closed).map(h => h.index))
   }
@@ -786,9 +784,11 @@ class SwarmRun {
       this.fail('--close-coordinator-at: no tab was coordinator (no training.coordinator nor election leader seen)')
       return { kind: 'close-tabs', at: Date.now(), tabs: [] }
     }
-    this.note(`closing the coordinator: tab ${found.tab} (term ${found.term}, version ${found.version}, found by ${found.foundBy})`)
+    const pushed = this.tabs.filter(h => !h.closed && h.heldVersion !== undefined)
+    this.note(`closing the coordinator: tab ${found.tab} (term ${found.term}, version ${found.version}, found by ${found.foundBy}; ` +
+      `${pushed.length} tabs pushed the versions they hold: ${pushed.map(h => h.heldVersion).join(",")})`)
     const e = await this.closeTabs([found.tab])
-    this.closeCoordinator = { at: e.at, tab: found.tab, peerId: found.peerId, term: found.term, version: found.version, foundBy: found.foundBy }
+    this.closeCoordinator = { at: e.at, tab: found.tab, peerId: found.peerId, term: found.term, version: found.version, foundBy: found.foundBy, pushedTabs: pushed.length }
     return e
   }
 
@@ -807,14 +807,21 @@ class SwarmRun {
     return views.length > 0 && views.every(t => t !== undefined && holds(t))
   }
 
-  /** Whether some live honest tab's training status satisfies `holds`. */
-  private anyLiveHonestTab (holds: (t: TrainingView) => boolean): boolean {
-    return this.liveHonestViews().some(t => t !== undefined && holds(t))
+  /** The version each live honest tab holds: the later of its last poll and what it pushed (HELD_BINDING). */
+  private liveHonestVersions (): Array<number | undefined> {
+    const attackers = new Set(attackerTabs(this.o.tabs, this.o.training))
+    return [...this.openSet()].filter(t => !attackers.has(t)).map(t => {
+      const o = this.latestObs.get(t)
+      const polled = o === undefined ? undefined : trainingOf(o)?.version
+      const pushed = this.tabs[t]?.heldVersion
+      return polled === undefined ? pushed : Math.max(polled, pushed ?? -Infinity)
+    })
   }
 
   /** Every live honest tab holds model version >= `version`. */
   private honestTabsAt (version: number): boolean {
-    return this.everyLiveHonestTab(t => t.version >= version)
+    const versions = this.liveHonestVersions()
+    return versions.length > 0 && versions.every(v => v !== undefined && v >= version)
   }
 
   /** After the coordinator's tab closed: a model coordinated by another tab is held by every live honest tab. */

@@ -32,6 +32,8 @@ export interface CloseCoordinatorEvent {
   version: number
   /** How the coordinator was identified: training.coordinator agreed by the live tabs, or the election leader. */
   foundBy: 'training' | 'election'
+  /** Open tabs that had reported the versions they hold the moment they held them (window.fedmesh.onModel). */
+  pushedTabs?: number
 }
 
 export interface RoundFigures {
@@ -67,6 +69,8 @@ export interface FailoverFigures {
   closedTab: number
   closedPeer: string
   foundBy: CloseCoordinatorEvent['foundBy']
+  /** CloseCoordinatorEvent.pushedTabs: the close acted on versions as they landed in that many tabs, else on polls. */
+  pushedTabs?: number
   /** Seconds after the last tab loaded. */
   atS: number
   oldTerm: number
@@ -94,11 +98,13 @@ export interface FailoverFigures {
    */
   roundTabClocksMs?: number
   /**
-   * versionAtClose held by every live honest tab -> the close, by the tabs' own records: how far into the next round
+   * heldEverywhereAtClose held by every live honest tab -> the close, by the tabs' own records: how far into the next round
    * the close came (the polls that show a version everywhere come late under load). A later close leaves less of the
    * round to the new coordinator, so failoverTabClocksMs + this is the time from that version everywhere to the next.
    */
   closeLagTabClocksMs?: number
+  /** The version closeLagTabClocksMs counts from: the latest one every live honest tab held at the close. */
+  heldEverywhereAtClose?: number
   /**
    * The taken-over round (nextVersion's) step by step, ms after the close by the tabs' own records (status().training
    * roundTimes and heldAt), median and max over the live honest tabs that recorded the step: the new coordinator's
@@ -563,7 +569,8 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
       foundBy: close.foundBy,
       atS: (close.at - record.lastTabLoadedAt) / 1000,
       oldTerm: close.term,
-      versionAtClose: close.version
+      versionAtClose: close.version,
+      ...(close.pushedTabs === undefined ? {} : { pushedTabs: close.pushedTabs })
     }
     if (next !== undefined) {
       f.nextVersion = next.version
@@ -591,8 +598,14 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
         const after = leaderSinceTabClocks.map(t => t - close.at)
         f.takeover.leader = { medianMs: Math.round(median(after)!), maxMs: Math.round(Math.max(...after)) }
       }
-      const atClose = close.version >= 0 ? allHeld(close.version) : undefined
-      if (atClose !== undefined) f.closeLagTabClocksMs = close.at - atClose
+      // the latest version every live honest tab held when the close came
+      for (let v = next.version - 1; v >= 1; v--) {
+        const at = allHeld(v)
+        if (at === undefined || at > close.at) continue
+        f.closeLagTabClocksMs = close.at - at
+        f.heldEverywhereAtClose = v
+        break
+      }
     }
     if (leaderChangedAt !== undefined) f.newLeaderMs = leaderChangedAt - close.at
     if (leaderChangedAtTabClocks !== undefined) f.newLeaderTabClocksMs = Math.max(0, leaderChangedAtTabClocks - close.at)
@@ -620,7 +633,8 @@ function nextCoordinatedVersion (rounds: readonly RoundFigures[], tabs: Readonly
     }
   }
   if (recorded !== undefined && (polled === undefined || recorded.version < polled.version)) {
-    const tab = rounds.find(r => r.version === recorded.version)?.coordinatorTab
+    // one coordinator per term: a later polled round of the same term names it
+    const tab = rounds.find(r => r.version >= recorded.version && r.term === recorded.term)?.coordinatorTab
     return { ...recorded, ...(tab === undefined ? {} : { coordinatorTab: tab }) }
   }
   return polled === undefined ? undefined : { version: polled.version, term: polled.term, ...(polled.coordinatorTab === undefined ? {} : { coordinatorTab: polled.coordinatorTab }) }
