@@ -412,7 +412,8 @@ class SwarmRun {
       try {
         h.tab = await openTab(browser, context)
         this.listenToPage(h, h.tab.page)
-        // a close at a version acts as the version lands, not at the next poll (which at 20 tabs can come seconds later)
+        // a close at a version acts as the version lands, not at the next poll (which at 20 tabs can come seconds
+        // later); on a saturated machine the pushes can lag too (docs/benchmarks.md, fifteenth session)
         const pushHeld = this.o.training?.closeCoordinatorAtVersion !== undefined
         if (pushHeld) await h.tab.page.exposeBinding(HELD_BINDING, (_source, version: unknown) => { this.onTabHeld(h, version) })
         await h.tab.page.goto(url, { waitUntil: 'load', timeout: 60_000 })

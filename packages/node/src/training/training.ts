@@ -186,8 +186,8 @@ export interface TrainingStatus {
   /**
    * This node's part in each of its last 32 rounds, epoch ms on the same clock as heldAt: when it first followed the
    * round's announcement (and a taken-over round's re-announcement), started training for it, and first published
-   * its update. With heldAt and the moment a tab
-   * was closed, a swarm can tell which step a slow round (a failover's, say) waited on.
+   * its update. With heldAt and the moment a tab was closed, a swarm can tell which step a slow round (a failover's,
+   * say) waited on.
    */
   roundTimes: Record<string, RoundTimes>
   /** verifiedAhead: models verified with the aggregate this node computed before their header came (of aggregatesAhead computed). */
