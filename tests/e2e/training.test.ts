@@ -71,6 +71,8 @@ for (const { task, rounds, closeAt } of [{ task: 'link-health', rounds: 6, close
       expect(f.newTerm).toBeGreaterThan(f.oldTerm)
       // the close acted on versions as every tab reported them (window.fedmesh.onModel), not on the next status poll
       expect(f.pushedTabs).toBe(TABS)
+      // what the closed tab did in its pagehide handler was read back (or that it left no record)
+      expect(f.closedTabLeft?.resign).toBeDefined()
       const after = t.rounds.filter(r => r.version >= f.nextVersion!)
       expect(after.length).toBeGreaterThan(0)
       for (const r of after) expect(r.coordinatorTab).not.toBe(f.closedTab)

@@ -70,7 +70,10 @@ describe('election service over memory links', () => {
     const pubsub = leaving.libp2p.services.pubsub as unknown as { publishConfig: { privateKey: { sign: () => Promise<Uint8Array> } } }
     pubsub.publishConfig.privateKey.sign = async () => await new Promise<Uint8Array>(() => {})
     const before = others.map(n => n.status().election?.counters.received.resign ?? 0)
-    leaving.election.leaveNow()
+    // it says what it did: the resign signed ahead went out at once, to the peers on the topic
+    const left = leaving.election.leaveNow()
+    expect(left).toMatchObject({ role: 'leader', resign: 'prepared' })
+    expect(left.recipients).toBeGreaterThan(0)
     expect(leaving.status().election?.counters.sent.resign).toBeGreaterThan(0)
     expect(await until(() => others.every((n, i) => (n.status().election?.counters.received.resign ?? 0) > (before[i] ?? 0)), 10_000)).toBeDefined()
     await sim.kill(leaving, 'crash')

@@ -165,7 +165,14 @@ async function boot (): Promise<void> {
     window.fedmesh = { status: () => node.status(), predictions, onModel }
     // ?ui=0 leaves the page blank (headless swarms, or to measure the node without its rendering)
     if (params.get('ui') !== '0') element?.attach(node)
-    addEventListener('pagehide', () => { void learning?.stop(); void node.stop() })
+    addEventListener('pagehide', () => {
+      const left = node.election.leaveNow()
+      void learning?.stop()
+      void node.stop()
+      // A closed tab's status goes with it: what it did on the way out is left where its other tabs (and automation)
+      // can read it, under its peer id.
+      try { localStorage.setItem(`fedmesh:left:${node.peerId}`, JSON.stringify({ at: Date.now(), ...left })) } catch {}
+    })
     await node.start()
     if (node.config.learn) {
       await meshStarted(node, LEARNER_START_WAIT_MS)

@@ -13,7 +13,7 @@ export { Backoff } from './metrics/backoff.ts'
 export { LinkStats } from './metrics/link-stats.ts'
 export {
   election, ElectionService, toElectionMessage, toBody,
-  type ElectionInit, type ElectionTimings, type ElectionServiceStatus, type ElectionServiceEvents, type LeaderChange, type ElectionRejectReason
+  type ElectionInit, type ElectionTimings, type ElectionServiceStatus, type ElectionServiceEvents, type LeaderChange, type LeaveOutcome, type ElectionRejectReason
 } from './election/election.ts'
 export { MemoryNetwork, type MemoryNetworkOptions } from './memory/memory-network.ts'
 export { memoryDirectory, MemoryDirectory } from './memory/memory-directory.ts'

@@ -298,6 +298,11 @@ export function summaryLines (r: SwarmReport): string[] {
         `${f.failoverTabClocksMs !== undefined ? ` (${secs(f.failoverTabClocksMs)} by the tabs' clocks)` : ''}; new leader everywhere after ${secs(f.newLeaderMs)}` +
         `${f.newLeaderTabClocksMs !== undefined ? ` (${secs(f.newLeaderTabClocksMs)} by the tabs' clocks)` : ''}`)
       if (f.roundTabClocksMs !== undefined) lines.push(`  a round took ${secs(f.roundTabClocksMs)} (median version to version, tabs' clocks, the failover's round left out)`)
+      const left = f.closedTabLeft
+      if (left !== undefined) {
+        lines.push(`  the closed tab on its way out: ${left.afterCloseMs === undefined ? '' : `pagehide ${secs(left.afterCloseMs)} after the close request, `}` +
+          `role ${left.role ?? '-'}, resign ${left.resign}${left.resign === 'prepared' ? ` (written to ${left.recipients ?? 0} peers)` : ''}`)
+      }
       if (f.closeLagTabClocksMs !== undefined) lines.push(`  the close came ${secs(f.closeLagTabClocksMs)} after version ${f.heldEverywhereAtClose ?? '-'} was held everywhere (tabs' clocks)`)
       if (f.takeover !== undefined) lines.push(`  the taken-over round after the close (tabs' clocks, median / last tab): ${stepsLine(f.takeover)}`)
     }

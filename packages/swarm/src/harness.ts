@@ -674,6 +674,7 @@ class SwarmRun {
     const failedOver = async (e: RunEvent): Promise<void> => {
       await settledWhen(r => r.kind !== 'close-tabs' || r.allDeadMs !== undefined)(e)
       await this.waitUntil(() => this.failoverDone(), e.at + timeoutMs)
+      await this.readHowTheCoordinatorLeft()
     }
     for (const c of o.closeTabs) {
       planned.push({
@@ -791,6 +792,33 @@ class SwarmRun {
     const e = await this.closeTabs([found.tab])
     this.closeCoordinator = { at: e.at, tab: found.tab, peerId: found.peerId, term: found.term, version: found.version, foundBy: found.foundBy, pushedTabs: pushed.length }
     return e
+  }
+
+  /**
+   * What the closed coordinator's tab did on its way out (its pagehide handler writes it to localStorage, shared by
+   * the tabs of this browser context, under its peer id): read from an open tab into the close event.
+   */
+  private async readHowTheCoordinatorLeft (): Promise<void> {
+    const c = this.closeCoordinator
+    const page = this.tabs.find(h => !h.closed && h.loaded)?.tab?.page
+    if (c === undefined || page === undefined) return
+    try {
+      const text = await page.evaluate(key => localStorage.getItem(key), `fedmesh:left:${c.peerId}`)
+      const left = text === null ? undefined : JSON.parse(text) as unknown
+      if (left !== null && typeof left === 'object') {
+        const { at, role, resign, recipients } = left as Record<string, unknown>
+        c.left = {
+          ...(typeof at === 'number' ? { afterCloseMs: at - c.at } : {}),
+          role: String(role),
+          resign: String(resign),
+          recipients: typeof recipients === 'number' ? recipients : 0
+        }
+      } else {
+        c.left = { resign: 'no record: its pagehide handler did not run, or ran without the node' }
+      }
+    } catch (err) {
+      this.warn(`cannot read how the closed coordinator left: ${errorMessage(err)}`)
+    }
   }
 
   /** The training view of each live honest tab in its latest poll (undefined: not polled yet, or no training). */

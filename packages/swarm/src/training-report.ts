@@ -34,6 +34,12 @@ export interface CloseCoordinatorEvent {
   foundBy: 'training' | 'election'
   /** Open tabs that had reported the versions they hold the moment they held them (window.fedmesh.onModel). */
   pushedTabs?: number
+  /**
+   * What the closed tab recorded in its pagehide handler (the election's leaveNow()): how long after the close
+   * request it ran, the role it left, whether its resign went out at once ('prepared', to `recipients` peers), still
+   * needed signing ('signed-later') or was not due ('none'). `resign` says so if no record was found.
+   */
+  left?: { afterCloseMs?: number, role?: string, resign: string, recipients?: number }
 }
 
 export interface RoundFigures {
@@ -71,6 +77,8 @@ export interface FailoverFigures {
   foundBy: CloseCoordinatorEvent['foundBy']
   /** CloseCoordinatorEvent.pushedTabs: the close acted on versions as they landed in that many tabs, else on polls. */
   pushedTabs?: number
+  /** CloseCoordinatorEvent.left: what the closed tab did in its pagehide handler. */
+  closedTabLeft?: CloseCoordinatorEvent['left']
   /** Seconds after the last tab loaded. */
   atS: number
   oldTerm: number
@@ -570,7 +578,8 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
       atS: (close.at - record.lastTabLoadedAt) / 1000,
       oldTerm: close.term,
       versionAtClose: close.version,
-      ...(close.pushedTabs === undefined ? {} : { pushedTabs: close.pushedTabs })
+      ...(close.pushedTabs === undefined ? {} : { pushedTabs: close.pushedTabs }),
+      ...(close.left === undefined ? {} : { closedTabLeft: { ...close.left } })
     }
     if (next !== undefined) {
       f.nextVersion = next.version

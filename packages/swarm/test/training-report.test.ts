@@ -261,6 +261,13 @@ describe('analyzeTraining', () => {
     expect(unrecorded.failover).toMatchObject({ nextVersion: 4, newCoordinatorTab: 1, failoverTabClocksMs: 2300 })
   })
 
+  it('carries what the closed tab recorded on its way out into the failover figures', () => {
+    const left = { afterCloseMs: 120, role: 'leader', resign: 'prepared', recipients: 6 }
+    const s = analyzeTraining({ ...record, closeCoordinator: { ...record.closeCoordinator!, left } })
+    expect(s.failover?.closedTabLeft).toEqual(left)
+    expect(analyzeTraining(record).failover?.closedTabLeft).toBeUndefined()
+  })
+
   it('ignores tabs that have no training status', () => {
     const none = analyzeTraining({ ...record, closeCoordinator: undefined as never, samples: [{ at: 1, openTabs: [0], observations: [{ tab: 0, at: 1, status: normalizeStatus({ state: 'running', training: { version: 'x' } })! }] }] })
     expect(none.rounds).toEqual([])

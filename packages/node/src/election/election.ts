@@ -46,6 +46,12 @@ export interface ElectionComponents {
 
 export interface LeaderChange { term: number, leader: string | undefined }
 
+/**
+ * What leaveNow() did: the role it left, and whether its resign went out at once (the one signed ahead, written to
+ * `recipients` peers), must still be signed (a closing tab may never get to send it), or was not due (not leading).
+ */
+export interface LeaveOutcome { role: Role, resign: 'prepared' | 'signed-later' | 'none', recipients: number }
+
 export interface ElectionServiceEvents {
   /** The recognised leader changed (undefined while an election runs). */
   'leader-changed': CustomEvent<LeaderChange>
@@ -184,23 +190,26 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
    * resolves in a later one). So the resign that goes out here was signed ahead of time (tick() keeps one ready while
    * leading) and is written synchronously. Without a ready one it is signed and published as usual.
    */
-  leaveNow (): void {
-    if (!this.running) return
+  leaveNow (): LeaveOutcome {
+    if (!this.running) return { role: this.election.role, resign: 'none', recipients: 0 }
+    const role = this.election.role
     const out = this.election.resign()
     const resign = out.send.find(m => m.type === 'resign')
     if (resign == null) {
       this.apply(out)
-      return
+      return { role, resign: 'none', recipients: 0 }
     }
     this.resigning = true
     const prepared = this.prepared
     const pubsub = this.components.pubsub
+    let outcome: LeaveOutcome = { role, resign: 'signed-later', recipients: 0 }
     if (prepared != null && prepared.term === resign.term && pubsub.publishPrepared != null) {
       try {
         const result = pubsub.publishPrepared(prepared.message)
         this.counters.sent.resign = (this.counters.sent.resign ?? 0) + 1
         this.traffic.messagesOut += result.recipients.length
         out.send = out.send.filter(m => m !== resign)
+        outcome = { role, resign: 'prepared', recipients: result.recipients.length }
       } catch (err: any) {
         this.counters.publishErrors++
         this.log('prepared resign failed: %s', err?.message ?? err)
@@ -208,6 +217,7 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
     }
     this.prepared = undefined
     this.apply(out)
+    return outcome
   }
 
   /** Stopping: resign (see leaveNow) and let the resign leave before the links close. */
