@@ -821,10 +821,15 @@ class SwarmRun {
     }
   }
 
+  /** The open tabs that are not attackers. */
+  private liveHonestTabs (): number[] {
+    const attackers = new Set(attackerTabs(this.o.tabs, this.o.training))
+    return [...this.openSet()].filter(t => !attackers.has(t))
+  }
+
   /** The training view of each live honest tab in its latest poll (undefined: not polled yet, or no training). */
   private liveHonestViews (): Array<TrainingView | undefined> {
-    const attackers = new Set(attackerTabs(this.o.tabs, this.o.training))
-    return [...this.openSet()].filter(t => !attackers.has(t)).map(t => {
+    return this.liveHonestTabs().map(t => {
       const o = this.latestObs.get(t)
       return o === undefined ? undefined : trainingOf(o)
     })
@@ -838,8 +843,7 @@ class SwarmRun {
 
   /** The version each live honest tab holds: the later of its last poll and what it pushed (HELD_BINDING). */
   private liveHonestVersions (): Array<number | undefined> {
-    const attackers = new Set(attackerTabs(this.o.tabs, this.o.training))
-    return [...this.openSet()].filter(t => !attackers.has(t)).map(t => {
+    return this.liveHonestTabs().map(t => {
       const o = this.latestObs.get(t)
       const polled = o === undefined ? undefined : trainingOf(o)?.version
       const pushed = this.tabs[t]?.heldVersion

@@ -1,23 +1,15 @@
+/** The counters of packages/node GossipCopies (copies of gossipsub messages on one topic at one tab). */
+export const GOSSIP_COPY_FIELDS = ['first', 'firstBytes', 'duplicates', 'duplicateBytes', 'forwarded', 'forwardedBytes', 'idontwantSkipped'] as const
+export type GossipCopies = Record<typeof GOSSIP_COPY_FIELDS[number], number>
+
+export type NeighbourTransport = 'webrtc' | 'relayed' | 'websocket' | 'memory' | 'other'
+export type MembershipState = 'alive' | 'suspect' | 'dead'
+
 /**
  * The read-only snapshot every tab exposes as `window.fedmesh.status()`. The harness only reads it; the tab node
  * (packages/node) owns the shape and may add fields. Declared here (only the fields the harness uses) so the harness
  * type-checks without importing browser code.
  */
-/** Copies of gossipsub messages on one topic at one tab (packages/node GossipCopies). */
-export interface GossipCopies {
-  first: number
-  firstBytes: number
-  duplicates: number
-  duplicateBytes: number
-  forwarded: number
-  forwardedBytes: number
-  idontwantSkipped: number
-}
-export const GOSSIP_COPY_FIELDS = ['first', 'firstBytes', 'duplicates', 'duplicateBytes', 'forwarded', 'forwardedBytes', 'idontwantSkipped'] as const
-
-export type NeighbourTransport = 'webrtc' | 'relayed' | 'websocket' | 'memory' | 'other'
-export type MembershipState = 'alive' | 'suspect' | 'dead'
-
 export interface FedmeshStatus {
   peerId: string
   startedAt: number

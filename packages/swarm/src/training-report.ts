@@ -549,8 +549,10 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
     const ms = [...trainMs.values()].sort((a, b) => a - b)
     summary.localTrainingMs = { runs: ms.length, medianMs: median(ms)!, p90Ms: ms[Math.min(ms.length - 1, Math.floor(0.9 * ms.length))]!, maxMs: ms[ms.length - 1]! }
   }
+  // the honest tabs still open at the end, whose own records (heldAt, roundTimes, heldTerm) time rounds and the failover
+  const honestOpen = (record.samples.at(-1)?.openTabs ?? []).filter(tab => !attackers.has(tab))
   {
-    const honest = (record.samples.at(-1)?.openTabs ?? []).filter(tab => !attackers.has(tab)).map(tab => latest.get(tab))
+    const honest = honestOpen.map(tab => latest.get(tab))
     const perRound: RoundSteps[] = []
     for (const r of roundList) {
       if (r.version < 2 || r.takenOver === true) continue
@@ -569,7 +571,6 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
   }
 
   if (close !== undefined) {
-    const honestOpen = (record.samples.at(-1)?.openTabs ?? []).filter(tab => !attackers.has(tab))
     const next = nextCoordinatedVersion(roundList, honestOpen.map(tab => latest.get(tab)), close)
     const f: FailoverFigures = {
       closedTab: close.tab,

@@ -332,7 +332,7 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
       : body.certificate
     // All at once: each check is a WebCrypto call that resolves in a later task, and on a loaded tab every task waits
     // for a core, so a certificate of 9 votes checked one after another held a Lead (and its forwarding) for 9 turns.
-    const checks = await Promise.all(votes.map(async vote => await this.verifySignature(vote)))
+    const checks = await Promise.all(votes.map(vote => this.verifySignature(vote)))
     const failed = checks.find(check => check !== 'ok')
     if (failed !== undefined) return this.reject(failed)
     this.accepted.set(msg, result.message)

@@ -233,8 +233,8 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
   private readonly self: string
   private readonly clock: { now: () => number }
   private readonly wallClock: { now: () => number }
-  private readonly heldAt = new Map<number, number>()
-  private readonly heldTerm = new Map<number, number>()
+  /** Version -> when this node came to hold it (wall clock) and the term it was made under; the last 32. */
+  private readonly held = new Map<number, { at: number, term: number }>()
   private readonly roundTimes = new Map<number, RoundTimes>()
   private readonly attacker: Attacker
   private readonly cfg: { aggregator: AggregatorSpec, minParticipants: number, deadlineMs: number, maxRounds: number, paceMs: number, trainAfterModelMs: number, graceMs: number, maxNorm: number, stallTimeoutMs: number }
@@ -744,9 +744,8 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
     const m = s.model
     if (source !== 'rolled-back') {
       this.modelHeldAt = this.clock.now()
-      this.heldAt.set(m.version, this.wallClock.now())
-      this.heldTerm.set(m.version, m.term)
-      for (const v of this.heldAt.keys()) if (v <= m.version - 32) { this.heldAt.delete(v); this.heldTerm.delete(v) }
+      this.held.set(m.version, { at: this.wallClock.now(), term: m.term })
+      for (const v of this.held.keys()) if (v <= m.version - 32) this.held.delete(v)
     }
     // copies: listeners may hand the arrays to a worker (transfer detaches them); the session's model must stay intact
     const tensors = m.tensors.map(t => ({ name: t.name, shape: [...t.shape], data: t.data.slice() }))
@@ -939,8 +938,8 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
           }
         : {}),
       ...(this.lastRound !== undefined ? { lastRound: structuredCloneJson(this.lastRound) } : {}),
-      heldAt: Object.fromEntries(this.heldAt),
-      heldTerm: Object.fromEntries(this.heldTerm),
+      heldAt: Object.fromEntries([...this.held].map(([v, h]) => [v, h.at])),
+      heldTerm: Object.fromEntries([...this.held].map(([v, h]) => [v, h.term])),
       roundTimes: Object.fromEntries([...this.roundTimes].map(([r, t]) => [r, { ...t }])),
       models: {
         accepted: this.counters.modelsAccepted,
