@@ -57,6 +57,10 @@ for (const { task, rounds, closeAt } of [{ task: 'link-health', rounds: 6, close
       // each tab recomputed the model itself, or (having missed it) fetched it once f + 1 peers advertised it as verified
       for (const f of t.final.filter(f => f.honest)) expect(f.verifiedModel || f.catchUps > 0, JSON.stringify(f)).toBe(true)
       expect(t.reachedVersion).toBeGreaterThanOrEqual(rounds)
+      // update and model chunks came over WebRTC on the bulk lane (a data channel of their own) in every open tab
+      const lanes = report.gossipLanesAtEnd!
+      expect(lanes.tabs).toBeGreaterThan(0)
+      expect(lanes.tabsReadingBulk).toBe(lanes.tabs)
       // every honest tab but the closed coordinator's (the coordinator may have been an attacker's tab)
       const closedHonest = t.failover !== undefined && t.failover.closedTab < TABS - ATTACKS.length ? 1 : 0
       expect(t.honestAgreement.tabs).toBe(TABS - ATTACKS.length - closedHonest)

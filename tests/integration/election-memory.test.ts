@@ -71,11 +71,19 @@ describe('election service over memory links', () => {
     pubsub.publishConfig.privateKey.sign = async () => await new Promise<Uint8Array>(() => {})
     const before = others.map(n => n.status().election?.counters.received.resign ?? 0)
     // it says what it did: the resign signed ahead went out at once, to the peers on the topic
+    const leftAt = Date.now()
     const left = leaving.election.leaveNow()
     expect(left).toMatchObject({ role: 'leader', resign: 'prepared' })
     expect(left.recipients).toBeGreaterThan(0)
     expect(leaving.status().election?.counters.sent.resign).toBeGreaterThan(0)
     expect(await until(() => others.every((n, i) => (n.status().election?.counters.received.resign ?? 0) > (before[i] ?? 0)), 10_000)).toBeDefined()
+    // each says whose resign it got and when: the moment the followers learnt the leader left
+    for (const n of others) {
+      const r = n.status().election?.lastResign
+      expect(r).toMatchObject({ from: leaving.peerId, term: old.term })
+      expect(r!.at).toBeGreaterThanOrEqual(leftAt)
+      expect(r!.at).toBeLessThanOrEqual(Date.now())
+    }
     await sim.kill(leaving, 'crash')
     expect(await until(() => { const a = sim.agreedLeader(); return a !== undefined && a.term > old.term }, 30_000)).toBeDefined()
   }, 60_000)

@@ -1,5 +1,6 @@
 export { FedmeshNode, type CreateNodeOptions } from './node.ts'
-export type { FedmeshStatus, GossipCopies, LearningStatus } from './status.ts'
+export type { FedmeshStatus, GossipCopies, GossipLanes, LearningStatus } from './status.ts'
+export { BULK_LANE_PROTOCOL } from './libp2p/create.ts'
 export {
   resolveConfig, configFromSearchParams, defaultConfig, ConfigError, LEARNING_TASKS, ATTACK_NAMES, sessionOf,
   type FedmeshConfig, type LearningTask, type AttackName

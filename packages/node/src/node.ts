@@ -4,7 +4,7 @@
 import { createFedmeshLibp2p, type FedmeshLibp2p } from './libp2p/create.ts'
 import { resolveConfig, type FedmeshConfig } from './config.ts'
 import { createTicker, type Ticker } from './timers/ticker.ts'
-import type { FedmeshStatus, GossipCopies, LearningStatus } from './status.ts'
+import type { FedmeshStatus, GossipCopies, GossipLanes, LearningStatus } from './status.ts'
 import { isDirect } from './libp2p/connections.ts'
 import type { PrivateKey } from '@libp2p/interface'
 import type { MemoryNetwork } from './memory/memory-network.ts'
@@ -95,6 +95,12 @@ export class FedmeshNode {
     return copies === undefined ? undefined : Object.fromEntries([...copies].map(([topic, c]) => [topic, { ...c }]))
   }
 
+  private gossipLanes (): GossipLanes | undefined {
+    // a field of the patched gossipsub, like receivedCopies
+    const lanes = (this.libp2p.services.pubsub as unknown as { laneCounts?: GossipLanes }).laneCounts
+    return lanes === undefined ? undefined : { ...lanes }
+  }
+
   private gossipMesh (): Record<string, string[]> {
     const pubsub = this.libp2p.services.pubsub
     // the implementation has getMeshPeers; @libp2p/gossipsub's public interface does not declare it
@@ -117,6 +123,7 @@ export class FedmeshNode {
     const now = performance.now() // membership times come from the monotonic system clock
     const relay = this.relayLink.status()
     const copies = this.gossipCopies()
+    const lanes = this.gossipLanes()
     return {
       peerId: this.peerId,
       startedAt: this.startedAt,
@@ -152,6 +159,7 @@ export class FedmeshNode {
       timeline: { ...this.marks },
       gossipMesh: this.gossipMesh(),
       ...(copies !== undefined ? { gossipCopies: copies } : {}),
+      ...(lanes !== undefined ? { gossipLanes: lanes } : {}),
       election: this.election.status(),
       training: this.training.status(),
       ...(peering.lastDialError != null ? { lastDialError: peering.lastDialError } : {}),

@@ -47,6 +47,11 @@ export interface FedmeshStatus {
    * is how many times each message reached this node: the cost of gossip beyond the one copy it needs.
    */
   gossipCopies?: Record<string, GossipCopies>
+  /**
+   * RPCs this node wrote and read on gossipsub's main stream (`control`: every topic but the bulk ones, and gossip
+   * control) and on the bulk lane (update and model chunks, a stream of their own per peer; patched gossipsub).
+   */
+  gossipLanes?: GossipLanes
   /** Coordinator election (`fedmesh/election/1`): role, term, recognised leader, counters, rejections. */
   election?: ElectionServiceStatus
   /** Federated training (`fedmesh/updates/1`, `fedmesh/model/1`): session, round, version, coordinator, last round, verdicts. */
@@ -97,6 +102,14 @@ export interface LearningStatus {
   lastLagMs?: number
   /** Newest link-health prediction. */
   anomaly?: { atMs: number, node: number, links: Record<string, number>, topFeature: string, calibrated: boolean, anomalousLinks: string[] }
+}
+
+/** RPCs per gossipsub lane at one node, since start (FedmeshStatus.gossipLanes). */
+export interface GossipLanes {
+  controlOut: number
+  bulkOut: number
+  controlIn: number
+  bulkIn: number
 }
 
 /** Copies of gossipsub messages on one topic at one node (FedmeshStatus.gossipCopies). */

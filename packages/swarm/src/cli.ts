@@ -267,6 +267,10 @@ export function summaryLines (r: SwarmReport): string[] {
     if (c.first === 0) continue
     lines.push(`gossip copies ${topic}: ${c.copiesPerMessage.toFixed(2)} per message received (${c.tabs} tabs, ${(c.firstBytes / 1e6).toFixed(1)} MB first, ${(c.duplicateBytes / 1e6).toFixed(1)} MB duplicate), ${c.idontwantSkipped} forwards saved by IDONTWANT`)
   }
+  const lanes = r.gossipLanesAtEnd
+  if (lanes !== undefined) {
+    lines.push(`gossip lanes: bulk lane read by ${lanes.tabsReadingBulk} of ${lanes.tabs} tabs, ${lanes.bulkIn} RPCs in; main stream ${lanes.controlIn} RPCs in`)
+  }
   const s = r.steady
   if (s?.cpu !== undefined) {
     lines.push(`steady ${secs(s.windowMs)}: Chromium ${s.cpu.chromium.cpuSeconds.toFixed(1)} CPU s = ${s.cpu.chromium.cores.toFixed(2)} cores` +
@@ -337,11 +341,11 @@ export function summaryLines (r: SwarmReport): string[] {
 
 /** "train 0.4 / 1.2 s, sent ..." for each step some tab recorded, in the order they happen. */
 function stepsLine (steps: RoundSteps): string {
-  const names = { leader: 'new leader recognised', reopened: 're-announcement followed', opened: 'announcement followed', train: 'training started', sent: 'update sent', held: 'model held' } as const
+  const names = { resign: 'resign received', leader: 'new leader recognised', reopened: 're-announcement followed', opened: 'announcement followed', train: 'training started', sent: 'update sent', held: 'model held' } as const
   const parts: string[] = []
-  for (const step of ['opened', 'train', 'sent', 'leader', 'reopened', 'held'] as const) {
+  for (const step of ['opened', 'train', 'sent', 'resign', 'leader', 'reopened', 'held'] as const) {
     const x = steps[step]
-    if (x !== undefined) parts.push(`${names[step]} ${(x.medianMs / 1000).toFixed(1)} / ${(x.maxMs / 1000).toFixed(1)} s`)
+    if (x !== undefined) parts.push(`${names[step]} ${(x.medianMs / 1000).toFixed(1)} / ${(x.maxMs / 1000).toFixed(1)} s${step === 'resign' && steps.resign !== undefined ? ` (${steps.resign.tabs} tabs)` : ''}`)
   }
   return parts.join(', ') || 'no tab recorded its steps'
 }

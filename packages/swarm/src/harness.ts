@@ -68,6 +68,7 @@ export interface SwarmReport {
   linksAtEnd?: RunAnalysis['linksAtEnd']
   gossipMeshAtEnd?: RunAnalysis['gossipMeshAtEnd']
   gossipCopiesAtEnd?: RunAnalysis['gossipCopiesAtEnd']
+  gossipLanesAtEnd?: RunAnalysis['gossipLanesAtEnd']
   steady?: NonNullable<RunAnalysis['steady']> & {
     afterConvergence: boolean
     cpu: { chromium: CpuFigures, relay?: CpuFigures, app?: CpuFigures, harness: CpuFigures }
@@ -916,6 +917,7 @@ class SwarmRun {
     if (analysis.linksAtEnd !== undefined) r.linksAtEnd = analysis.linksAtEnd
     if (analysis.gossipMeshAtEnd !== undefined) r.gossipMeshAtEnd = analysis.gossipMeshAtEnd
     if (analysis.gossipCopiesAtEnd !== undefined) r.gossipCopiesAtEnd = analysis.gossipCopiesAtEnd
+    if (analysis.gossipLanesAtEnd !== undefined) r.gossipLanesAtEnd = analysis.gossipLanesAtEnd
     if (analysis.steady !== undefined && steady !== undefined) r.steady = { ...analysis.steady, ...steady }
     r.events = analysis.events
     r.rejected = analysis.rejected

@@ -3,8 +3,8 @@
  * compute convergence times, link counts, heartbeat coverage, per-tab rates and the outcome of scheduled events.
  * No I/O and no clock: every time comes from the samples, so it is unit-tested on hand-built series.
  */
-import { COUNTER_NAMES, GOSSIP_COPY_FIELDS } from './status.ts'
-import type { FedmeshStatus, GossipCopies, StatusCounters } from './status.ts'
+import { COUNTER_NAMES, GOSSIP_COPY_FIELDS, GOSSIP_LANE_FIELDS } from './status.ts'
+import type { FedmeshStatus, GossipCopies, GossipLanes, StatusCounters } from './status.ts'
 
 /** One tab's status as read in one poll. */
 export interface TabObservation {
@@ -304,6 +304,8 @@ export interface RunAnalysis {
   gossipMeshAtEnd?: Record<string, GossipMeshFigures>
   /** Per gossipsub topic, copies received and forwarded by the tabs of that same poll: see gossipCopyFigures. */
   gossipCopiesAtEnd?: Record<string, GossipCopyFigures>
+  /** gossipsub RPCs per lane, summed over the tabs of that same poll: see gossipLaneFigures. */
+  gossipLanesAtEnd?: GossipLaneFigures
   steady?: {
     start: number
     end: number
@@ -416,6 +418,24 @@ export function gossipCopyFigures (observations: readonly TabObservation[]): Rec
   }
   for (const sum of Object.values(out)) sum.copiesPerMessage = sum.first === 0 ? 0 : (sum.first + sum.duplicates) / sum.first
   return out
+}
+
+export interface GossipLaneFigures extends GossipLanes {
+  /** Tabs that reported lane counts, and the ones among them that read anything on the bulk lane. */
+  tabs: number
+  tabsReadingBulk: number
+}
+
+/** gossipLanes summed over one observation per tab (each tab's counts since it started). */
+export function gossipLaneFigures (observations: readonly TabObservation[]): GossipLaneFigures | undefined {
+  const reporting = observations.flatMap(o => o.status.gossipLanes !== undefined ? [o.status.gossipLanes] : [])
+  if (reporting.length === 0) return undefined
+  const sum: GossipLaneFigures = { tabs: reporting.length, tabsReadingBulk: 0, ...Object.fromEntries(GOSSIP_LANE_FIELDS.map(k => [k, 0])) as unknown as GossipLanes }
+  for (const lanes of reporting) {
+    for (const k of GOSSIP_LANE_FIELDS) sum[k] += lanes[k]
+    if (lanes.bulkIn > 0) sum.tabsReadingBulk++
+  }
+  return sum
 }
 
 function linkFigures (s: MeshSummary): LinkFigures {
@@ -689,6 +709,8 @@ export function analyzeRun (record: RunRecord): RunAnalysis {
     if (Object.keys(mesh).length > 0) analysis.gossipMeshAtEnd = mesh
     const copies = gossipCopyFigures(full.observations.filter(o => open.has(o.tab)))
     if (Object.keys(copies).length > 0) analysis.gossipCopiesAtEnd = copies
+    const lanes = gossipLaneFigures(full.observations.filter(o => open.has(o.tab)))
+    if (lanes !== undefined) analysis.gossipLanesAtEnd = lanes
   }
 
   if (record.steady !== undefined) {

@@ -1,6 +1,9 @@
 /** The counters of packages/node GossipCopies (copies of gossipsub messages on one topic at one tab). */
 export const GOSSIP_COPY_FIELDS = ['first', 'firstBytes', 'duplicates', 'duplicateBytes', 'forwarded', 'forwardedBytes', 'idontwantSkipped'] as const
 export type GossipCopies = Record<typeof GOSSIP_COPY_FIELDS[number], number>
+/** The counters of packages/node GossipLanes (RPCs on gossipsub's main stream and on the bulk lane at one tab). */
+export const GOSSIP_LANE_FIELDS = ['controlOut', 'bulkOut', 'controlIn', 'bulkIn'] as const
+export type GossipLanes = Record<typeof GOSSIP_LANE_FIELDS[number], number>
 
 export type NeighbourTransport = 'webrtc' | 'relayed' | 'websocket' | 'memory' | 'other'
 export type MembershipState = 'alive' | 'suspect' | 'dead'
@@ -32,11 +35,15 @@ export interface FedmeshStatus {
   gossipMesh?: Record<string, string[]>
   /** Per gossipsub topic, since the tab started: copies received (first, duplicates) and forwarded, with data bytes. */
   gossipCopies?: Record<string, GossipCopies>
+  /** Since the tab started: gossipsub RPCs written and read on the main stream and on the bulk lane. */
+  gossipLanes?: GossipLanes
   /** Coordinator election, when the node runs it (only the fields the harness reads). */
   election?: {
     role?: string, term?: number, leader?: string, leaderTerm?: number, electing?: number, excluded?: Array<{ peerId: string, reason: string }>
     /** When this tab came to recognise its current leader, epoch ms. */
     leaderSince?: number
+    /** The last resign the tab accepted: whose, for which term, and when (epoch ms). */
+    lastResign?: { from: string, term: number, at: number }
     counters?: { received?: Record<string, number> }
     rejected?: Record<string, number>
     /** By message type: delay of the tab's last accepted messages (its receipt minus the sender's sentAtMs), ms. */
@@ -153,6 +160,12 @@ export function normalizeStatus (raw: unknown): FedmeshStatus | undefined {
     : []
   if (copies.length > 0) status.gossipCopies = Object.fromEntries(copies)
   else delete status.gossipCopies
+  const lanes = raw.gossipLanes
+  if (isRecord(lanes)) {
+    status.gossipLanes = Object.fromEntries(GOSSIP_LANE_FIELDS.map(k => [k, typeof lanes[k] === 'number' && Number.isFinite(lanes[k]) ? lanes[k] : 0])) as unknown as GossipLanes
+  } else {
+    delete status.gossipLanes
+  }
   if (isRecord(raw.timeline)) {
     status.timeline = Object.fromEntries(Object.entries(raw.timeline).filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1])))
   } else {

@@ -126,6 +126,8 @@ export interface RoundSteps {
   tabs: number
   /** A takeover's only: every live tab's recognition of the new leader (election leaderSince). */
   leader?: { medianMs: number, maxMs: number }
+  /** A takeover's only: the closed coordinator's resign reaching the live tabs that got it (election lastResign). */
+  resign?: { tabs: number, medianMs: number, maxMs: number }
   reopened?: { medianMs: number, maxMs: number }
   opened?: { medianMs: number, maxMs: number }
   train?: { medianMs: number, maxMs: number }
@@ -608,6 +610,11 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
         const after = leaderSinceTabClocks.map(t => t - close.at)
         f.takeover.leader = { medianMs: Math.round(median(after)!), maxMs: Math.round(Math.max(...after)) }
       }
+      const resigned = honestOpen.flatMap(tab => {
+        const r = latest.get(tab)?.status.election?.lastResign
+        return r !== undefined && r.from === close.peerId && r.term >= close.term && Number.isFinite(r.at) ? [r.at - close.at] : []
+      })
+      if (resigned.length > 0) f.takeover.resign = { tabs: resigned.length, medianMs: Math.round(median(resigned)!), maxMs: Math.round(Math.max(...resigned)) }
       // the latest version every live honest tab held when the close came
       for (let v = next.version - 1; v >= 1; v--) {
         const at = allHeld(v)

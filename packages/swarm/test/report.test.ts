@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import {
-  analyzeRun, counterRates, findFailures, formatProgress, gossipCopyFigures, gossipMeshFigures, requiredDirectPeers, summarizeSample, summarizeSeries,
+  analyzeRun, counterRates, findFailures, formatProgress, gossipCopyFigures, gossipLaneFigures, gossipMeshFigures, requiredDirectPeers, summarizeSample, summarizeSeries,
   totalCounters, windowRates
 } from '../src/report.ts'
 import type { PollSample, RunRecord, TabObservation } from '../src/report.ts'
@@ -475,6 +475,25 @@ describe('gossipMeshFigures', () => {
     expect(analyzeRun(run).gossipMeshAtEnd).toEqual({ t: { tabs: 3, components: 1, sizes: [3], minDegree: 2, maxDegree: 2, meanDegree: 2 } })
     run.samples.push(mesh(8000, false))
     expect(analyzeRun(run).gossipMeshAtEnd?.t).toMatchObject({ components: 2, sizes: [2, 1] })
+  })
+})
+
+describe('gossipLaneFigures', () => {
+  const withLanes = (tab: number, l: FedmeshStatus['gossipLanes']): TabObservation => obs(tab, 0, { ...status(`p${tab}`), ...(l !== undefined ? { gossipLanes: l } : {}) })
+
+  it('sums the lanes over the tabs that report them and counts the tabs reading the bulk lane', () => {
+    expect(gossipLaneFigures([
+      withLanes(0, { controlOut: 10, bulkOut: 4, controlIn: 12, bulkIn: 3 }),
+      withLanes(1, { controlOut: 5, bulkOut: 0, controlIn: 6, bulkIn: 0 }),
+      withLanes(2, undefined)
+    ])).toEqual({ tabs: 2, tabsReadingBulk: 1, controlOut: 15, bulkOut: 4, controlIn: 18, bulkIn: 3 })
+    expect(gossipLaneFigures([withLanes(0, undefined)])).toBeUndefined()
+  })
+
+  it('is reported at the end of a run from the last poll that saw every open tab', () => {
+    const run = growingRun()
+    run.samples.push({ at: 7000, openTabs: [0, 1], observations: [0, 1].map(i => withLanes(i, { controlOut: 1, bulkOut: 1, controlIn: 2, bulkIn: i })) })
+    expect(analyzeRun(run).gossipLanesAtEnd).toEqual({ tabs: 2, tabsReadingBulk: 1, controlOut: 2, bulkOut: 2, controlIn: 4, bulkIn: 1 })
   })
 })
 

@@ -40,6 +40,12 @@ describe('normalizeStatus', () => {
     expect(normalizeStatus({ state: 'running', gossipCopies: [] })).not.toHaveProperty('gossipCopies')
   })
 
+  it('keeps gossip lane counters as numbers, zero where a field is missing or not a number', () => {
+    expect(normalizeStatus({ state: 'running', gossipLanes: { controlOut: 5, bulkOut: 'x', controlIn: 7, bulkIn: 2, extra: 1 } })!.gossipLanes)
+      .toEqual({ controlOut: 5, bulkOut: 0, controlIn: 7, bulkIn: 2 })
+    expect(normalizeStatus({ state: 'running', gossipLanes: 3 })).not.toHaveProperty('gossipLanes')
+  })
+
   it('rejects what is not a status', () => {
     for (const raw of [null, undefined, 42, 'running', [], {}, { state: 'flying' }]) expect(normalizeStatus(raw)).toBeUndefined()
   })

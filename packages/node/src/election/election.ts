@@ -77,6 +77,8 @@ export interface ElectionServiceStatus {
   leaderSince?: number
   /** How often the recognised leader changed. */
   leaderChanges: number
+  /** The last resign this node accepted: whose, for which term, and when it reached the state machine (wall ms). */
+  lastResign?: { from: string, term: number, at: number }
   /** Peers this node refuses to follow or vote for, and why. */
   excluded: Array<{ peerId: string, reason: string, at: number }>
   counters: { messagesIn: number, messagesOut: number, bytesIn: number, bytesOut: number, publishErrors: number, signaturesChecked: number, sent: Record<string, number>, received: Record<string, number> }
@@ -136,6 +138,7 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
   private sending: Promise<void> = Promise.resolve()
   private membershipDirty = true
   private leaderSince: number | undefined
+  private lastResign: { from: string, term: number, at: number } | undefined
   private readonly delays = new Map<string, number[]>()
   private leaderChanges = 0
   /** The last leader recognised (kept through elections): its late Leads are not a new leader's unproven ones. */
@@ -285,6 +288,7 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
       alive: s.alive,
       ...(s.leader !== undefined && this.leaderSince !== undefined ? { leaderSince: this.leaderSince } : {}),
       leaderChanges: this.leaderChanges,
+      ...(this.lastResign !== undefined ? { lastResign: { ...this.lastResign } } : {}),
       excluded: [...this.excludedPeers].map(([peerId, e]) => ({ peerId, ...e })),
       counters: {
         messagesIn: this.traffic.messagesIn,
@@ -390,6 +394,8 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
     const msg = toElectionMessage(wire.sender, wire.election)
     this.count(msg.type)
     this.noteDelay(msg.type, this.clock.wallNow() - wire.sentAtMs)
+    // its delay says little (a resign is signed ahead), its arrival does: how soon followers learn the leader left
+    if (msg.type === 'resign') this.lastResign = { from: msg.from, term: msg.term, at: this.clock.wallNow() }
     this.apply(this.election.onMessage(msg))
     if (msg.type === 'lead') {
       // Why a tab keeps electing while a new leader's Leads arrive (seen at 20 tabs: six tabs 5 s behind the rest):

@@ -24,13 +24,16 @@ import { peering, type Peering } from '../peering/peering.ts'
 import { heartbeat, type Heartbeat } from '../heartbeat/heartbeat.ts'
 import { linkProbe, type LinkProbe } from '../link-probe/link-probe.ts'
 import { election, type ElectionService, type ElectionTimings } from '../election/election.ts'
-import { training, type TrainingService, type TrainingTuning } from '../training/training.ts'
+import { training, MODEL_TOPIC, UPDATES_TOPIC, type TrainingService, type TrainingTuning } from '../training/training.ts'
 import { memoryDirectory } from '../memory/memory-directory.ts'
 import { MemoryNetwork, yieldBetweenGossipHops } from '../memory/memory-network.ts'
 import type { PeerDirectory } from '../peering/peering.ts'
 import type { FedmeshConfig } from '../config.ts'
 import type { Ticker } from '../timers/ticker.ts'
 import type { PrivateKey } from '@libp2p/interface'
+
+/** gossipsub's second stream per peer, for update and model chunks only (the bulk lane; docs/protocol.md). */
+export const BULK_LANE_PROTOCOL = '/fedmesh/meshsub-bulk/1.2.0'
 
 export interface AssemblyOptions {
   config: FedmeshConfig
@@ -133,6 +136,10 @@ export async function createFedmeshLibp2p (options: AssemblyOptions) {
         // (6 s), so at 20 tabs it carried several KiB of ids. (mcacheGossip 1 would advertise each id once instead of
         // three times; it was only tried together with Dhi 3, so it is left at the default.)
         msgIdFn: messageId,
+        // (patched) Update and model chunks go to each peer on a stream of their own. Sharing one stream (one data
+        // channel) with everything else, a resign or vote waited behind megabytes of chunks: at 20 tabs election
+        // messages took 0.5-2.3 s (median) to arrive, a resign 1.2-2.3 s (docs/benchmarks.md, sixteenth session).
+        bulkLane: { protocol: BULK_LANE_PROTOCOL, topics: [UPDATES_TOPIC, MODEL_TOPIC] },
         fastMsgIdFn: fastMessageId
       }),
       // the peer directory: the relay link in a tab, the in-process network in memory mode
