@@ -78,15 +78,32 @@ describe('the bulk lane (gossipsub patch)', () => {
 
   it('falls back to the main stream when the lane is gone, and keeps the peer', async () => {
     gossip(author).streamsOutboundBulk.get(receiver.peerId)!.rawStream.abort(new Error('test: lane lost'))
-    expect(await until(() => !gossip(author).streamsOutboundBulk.has(receiver.peerId), 10_000)).toBeDefined()
+    expect(await until(() => !gossip(author).streamsOutboundBulk.has(receiver.peerId), 20_000)).toBeDefined()
     const chunk = await gossip(author).prepareMessage(UPDATES_TOPIC, new Uint8Array(1024))
     const before = receiver.status().gossipLanes!
     arrivals.length = 0
     expect(gossip(author).sendRpc(receiver.peerId, { subscriptions: [], messages: [chunk.rawMsg] })).toBe(true)
-    expect(await until(() => arrivals.some(a => a.topic === UPDATES_TOPIC), 10_000)).toBeDefined()
+    expect(await until(() => arrivals.some(a => a.topic === UPDATES_TOPIC), 20_000)).toBeDefined()
     expect(receiver.status().gossipLanes!.bulkIn).toBe(before.bulkIn)
     // a broken lane is not a broken peer
     expect(gossip(author).peers.has(receiver.peerId)).toBe(true)
     expect(gossip(receiver).peers.has(author.peerId)).toBe(true)
   }, 30_000)
+})
+
+describe('without the bulk lane (bulkLane=0)', () => {
+  const sim = new Simulation({ heartbeatMs: 500, targetPeers: 2, latencyMs: 10, config: { bulkLane: false } })
+  afterAll(async () => { await sim.stop() })
+
+  it('opens no second stream and carries chunks on the main stream', async () => {
+    const [author, receiver] = await sim.add(2) as [FedmeshNode, FedmeshNode]
+    expect(await until(() => receiver.status().counters.heartbeatsReceived > 2, 30_000)).toBeDefined()
+    expect(gossip(author).streamsOutboundBulk.size).toBe(0)
+    expect(author.libp2p.getProtocols()).not.toContain(BULK_LANE_PROTOCOL)
+    const chunk = await gossip(author).prepareMessage(UPDATES_TOPIC, new Uint8Array(1024))
+    const before = receiver.status().gossipLanes!
+    expect(gossip(author).sendRpc(receiver.peerId, { subscriptions: [], messages: [chunk.rawMsg] })).toBe(true)
+    expect(await until(() => receiver.status().gossipLanes!.controlIn > before.controlIn, 10_000)).toBeDefined()
+    expect(receiver.status().gossipLanes!.bulkIn).toBe(0)
+  }, 60_000)
 })

@@ -38,6 +38,11 @@ export interface FedmeshConfig {
   /** Run the learner at all (`learn=0` turns learning off: a pure mesh node). */
   learn: boolean
   /**
+   * Send update and model chunks on gossipsub's bulk lane, a stream of their own per peer (docs/protocol.md). On by
+   * default; `bulkLane=0` puts everything on one stream, as unpatched gossipsub does (for comparisons).
+   */
+  bulkLane: boolean
+  /**
    * Local training period in ms (each run trains on the samples collected so far). In a federated session it is the
    * least time between two trainings of this node, which paces the rounds.
    */
@@ -86,6 +91,7 @@ export const defaultConfig: FedmeshConfig = {
   pingIntervalMs: 5_000,
   task: 'link-health',
   learn: true,
+  bulkLane: true,
   learnEveryMs: 15_000,
   trainAfterModelMs: 0,
   attack: 'none',
@@ -130,6 +136,7 @@ export function resolveConfig (partial: Partial<FedmeshConfig> = {}): FedmeshCon
     throw new ConfigError(`attack 'label-flip' flips digit labels: it needs task=mnist, got task=${config.task}`)
   }
   if (typeof config.learn !== 'boolean') throw new ConfigError(`learn must be true or false, got ${String(config.learn)}`)
+  if (typeof config.bulkLane !== 'boolean') throw new ConfigError(`bulkLane must be true or false, got ${String(config.bulkLane)}`)
   checkSession(config)
   for (const addr of config.relayAddrs) {
     if (!/^\/(ip4|ip6|dns4|dns6|dns)\/[^/]+\/tcp\/\d+\/(ws|wss|tls\/ws)(\/p2p\/\w+)?$/.test(addr)) {
@@ -181,6 +188,8 @@ export function configFromSearchParams (params: URLSearchParams): Partial<Fedmes
   if (attack != null) out.attack = attack as AttackName
   const learn = params.get('learn')
   if (learn != null) out.learn = parseSwitch('learn', learn)
+  const bulkLane = params.get('bulkLane')
+  if (bulkLane != null) out.bulkLane = parseSwitch('bulkLane', bulkLane)
   for (const key of COUNTS) {
     const raw = params.get(key)
     if (raw != null) (out as Record<string, number>)[key] = Number(raw)

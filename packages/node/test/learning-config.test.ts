@@ -32,3 +32,12 @@ describe('learning configuration', () => {
     expect(() => fromUrl('attack=label-flip')).toThrow('attack \'label-flip\' flips digit labels: it needs task=mnist, got task=link-health')
   })
 })
+
+describe('gossip configuration', () => {
+  it('puts chunks on the bulk lane unless bulkLane=0', () => {
+    expect(resolveConfig().bulkLane).toBe(true)
+    expect(fromUrl('bulkLane=0').bulkLane).toBe(false)
+    expect(fromUrl('bulkLane=1').bulkLane).toBe(true)
+    expect(() => fromUrl('bulkLane=maybe')).toThrow("bulkLane must be 0 or 1 (or true/false), got 'maybe'")
+  })
+})

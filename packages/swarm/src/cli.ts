@@ -305,7 +305,8 @@ export function summaryLines (r: SwarmReport): string[] {
       const left = f.closedTabLeft
       if (left !== undefined) {
         lines.push(`  the closed tab on its way out: ${left.afterCloseMs === undefined ? '' : `pagehide ${secs(left.afterCloseMs)} after the close request, `}` +
-          `role ${left.role ?? '-'}, resign ${left.resign}${left.resign === 'prepared' ? ` (written to ${left.recipients ?? 0} peers)` : ''}`)
+          `role ${left.role ?? '-'}, resign ${left.resign}${left.resign === 'prepared' ? ` (written to ${left.recipients ?? 0} peers)` : ''}` +
+          (f.closedAfterMs === undefined ? '' : `; Chromium reported the page closed ${secs(f.closedAfterMs)} after the request`))
       }
       if (f.closeLagTabClocksMs !== undefined) lines.push(`  the close came ${secs(f.closeLagTabClocksMs)} after version ${f.heldEverywhereAtClose ?? '-'} was held everywhere (tabs' clocks)`)
       if (f.takeover !== undefined) lines.push(`  the taken-over round after the close (tabs' clocks, median / last tab): ${stepsLine(f.takeover)}`)

@@ -791,7 +791,10 @@ class SwarmRun {
     this.note(`closing the coordinator: tab ${found.tab} (term ${found.term}, version ${found.version}, found by ${found.foundBy}; ` +
       `${pushed.length} tabs pushed the versions they hold: ${pushed.map(h => h.heldVersion).join(",")})`)
     const e = await this.closeTabs([found.tab])
-    this.closeCoordinator = { at: e.at, tab: found.tab, peerId: found.peerId, term: found.term, version: found.version, foundBy: found.foundBy, pushedTabs: pushed.length }
+    this.closeCoordinator = {
+      at: e.at, tab: found.tab, peerId: found.peerId, term: found.term, version: found.version, foundBy: found.foundBy, pushedTabs: pushed.length,
+      closedAfterMs: Date.now() - e.at
+    }
     return e
   }
 

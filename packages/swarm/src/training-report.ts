@@ -35,6 +35,11 @@ export interface CloseCoordinatorEvent {
   /** Open tabs that had reported the versions they hold the moment they held them (window.fedmesh.onModel). */
   pushedTabs?: number
   /**
+   * The close request -> Chromium reporting the page closed (Playwright's page.close() resolved). Until then the tab
+   * may still run, and lead: a busy renderer takes seconds to go.
+   */
+  closedAfterMs?: number
+  /**
    * What the closed tab recorded in its pagehide handler (the election's leaveNow()): how long after the close
    * request it ran, the role it left, whether its resign went out at once ('prepared', to `recipients` peers), still
    * needed signing ('signed-later') or was not due ('none'). `resign` says so if no record was found.
@@ -77,6 +82,8 @@ export interface FailoverFigures {
   foundBy: CloseCoordinatorEvent['foundBy']
   /** CloseCoordinatorEvent.pushedTabs: the close acted on versions as they landed in that many tabs, else on polls. */
   pushedTabs?: number
+  /** CloseCoordinatorEvent.closedAfterMs: how long Chromium took to close the tab. */
+  closedAfterMs?: number
   /** CloseCoordinatorEvent.left: what the closed tab did in its pagehide handler. */
   closedTabLeft?: CloseCoordinatorEvent['left']
   /** Seconds after the last tab loaded. */
@@ -582,6 +589,7 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
       oldTerm: close.term,
       versionAtClose: close.version,
       ...(close.pushedTabs === undefined ? {} : { pushedTabs: close.pushedTabs }),
+      ...(close.closedAfterMs === undefined ? {} : { closedAfterMs: close.closedAfterMs }),
       ...(close.left === undefined ? {} : { closedTabLeft: { ...close.left } })
     }
     if (next !== undefined) {

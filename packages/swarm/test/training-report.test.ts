@@ -264,11 +264,14 @@ describe('analyzeTraining', () => {
     expect(unrecorded.failover).toMatchObject({ nextVersion: 4, newCoordinatorTab: 1, failoverTabClocksMs: 2300 })
   })
 
-  it('carries what the closed tab recorded on its way out into the failover figures', () => {
+  it('carries what the closed tab recorded on its way out, and how long its close took, into the failover figures', () => {
     const left = { afterCloseMs: 120, role: 'leader', resign: 'prepared', recipients: 6 }
-    const s = analyzeTraining({ ...record, closeCoordinator: { ...record.closeCoordinator!, left } })
+    const s = analyzeTraining({ ...record, closeCoordinator: { ...record.closeCoordinator!, left, closedAfterMs: 2300 } })
     expect(s.failover?.closedTabLeft).toEqual(left)
+    // and how long Chromium took to close it
+    expect(s.failover?.closedAfterMs).toBe(2300)
     expect(analyzeTraining(record).failover?.closedTabLeft).toBeUndefined()
+    expect(analyzeTraining(record).failover).not.toHaveProperty('closedAfterMs')
   })
 
   it('ignores tabs that have no training status', () => {

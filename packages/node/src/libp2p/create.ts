@@ -139,7 +139,7 @@ export async function createFedmeshLibp2p (options: AssemblyOptions) {
         // (patched) Update and model chunks go to each peer on a stream of their own. Sharing one stream (one data
         // channel) with everything else, a resign or vote waited behind megabytes of chunks: at 20 tabs election
         // messages took 0.5-2.3 s (median) to arrive, a resign 1.2-2.3 s (docs/benchmarks.md, sixteenth session).
-        bulkLane: { protocol: BULK_LANE_PROTOCOL, topics: [UPDATES_TOPIC, MODEL_TOPIC] },
+        ...(config.bulkLane ? { bulkLane: { protocol: BULK_LANE_PROTOCOL, topics: [UPDATES_TOPIC, MODEL_TOPIC] } } : {}),
         fastMsgIdFn: fastMessageId
       }),
       // the peer directory: the relay link in a tab, the in-process network in memory mode
