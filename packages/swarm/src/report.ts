@@ -705,11 +705,12 @@ export function analyzeRun (record: RunRecord): RunAnalysis {
   const full = samples[endIndex]
   if (full !== undefined) {
     const open = new Set(full.openTabs)
-    const mesh = gossipMeshFigures(full.observations.filter(o => open.has(o.tab)))
+    const openObservations = full.observations.filter(o => open.has(o.tab))
+    const mesh = gossipMeshFigures(openObservations)
     if (Object.keys(mesh).length > 0) analysis.gossipMeshAtEnd = mesh
-    const copies = gossipCopyFigures(full.observations.filter(o => open.has(o.tab)))
+    const copies = gossipCopyFigures(openObservations)
     if (Object.keys(copies).length > 0) analysis.gossipCopiesAtEnd = copies
-    const lanes = gossipLaneFigures(full.observations.filter(o => open.has(o.tab)))
+    const lanes = gossipLaneFigures(openObservations)
     if (lanes !== undefined) analysis.gossipLanesAtEnd = lanes
   }
 
