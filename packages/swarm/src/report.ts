@@ -3,7 +3,7 @@
  * compute convergence times, link counts, heartbeat coverage, per-tab rates and the outcome of scheduled events.
  * No I/O and no clock: every time comes from the samples, so it is unit-tested on hand-built series.
  */
-import { COUNTER_NAMES, GOSSIP_COPY_FIELDS, GOSSIP_LANE_FIELDS } from './status.ts'
+import { COUNTER_NAMES, GOSSIP_COPY_FIELDS, GOSSIP_LANE_FIELDS, numbersOf } from './status.ts'
 import type { FedmeshStatus, GossipCopies, GossipLanes, StatusCounters } from './status.ts'
 
 /** One tab's status as read in one poll. */
@@ -411,7 +411,7 @@ export function gossipCopyFigures (observations: readonly TabObservation[]): Rec
   const out: Record<string, GossipCopyFigures> = {}
   for (const o of observations) {
     for (const [topic, c] of Object.entries(o.status.gossipCopies ?? {})) {
-      const sum = out[topic] ??= { tabs: 0, copiesPerMessage: 0, ...Object.fromEntries(GOSSIP_COPY_FIELDS.map(k => [k, 0])) as unknown as GossipCopies }
+      const sum = out[topic] ??= { tabs: 0, copiesPerMessage: 0, ...numbersOf({}, GOSSIP_COPY_FIELDS) }
       sum.tabs++
       for (const k of GOSSIP_COPY_FIELDS) sum[k] += c[k]
     }
@@ -430,7 +430,7 @@ export interface GossipLaneFigures extends GossipLanes {
 export function gossipLaneFigures (observations: readonly TabObservation[]): GossipLaneFigures | undefined {
   const reporting = observations.flatMap(o => o.status.gossipLanes !== undefined ? [o.status.gossipLanes] : [])
   if (reporting.length === 0) return undefined
-  const sum: GossipLaneFigures = { tabs: reporting.length, tabsReadingBulk: 0, ...Object.fromEntries(GOSSIP_LANE_FIELDS.map(k => [k, 0])) as unknown as GossipLanes }
+  const sum: GossipLaneFigures = { tabs: reporting.length, tabsReadingBulk: 0, ...numbersOf({}, GOSSIP_LANE_FIELDS) }
   for (const lanes of reporting) {
     for (const k of GOSSIP_LANE_FIELDS) sum[k] += lanes[k]
     if (lanes.bulkIn > 0) sum.tabsReadingBulk++

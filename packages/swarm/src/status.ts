@@ -5,6 +5,11 @@ export type GossipCopies = Record<typeof GOSSIP_COPY_FIELDS[number], number>
 export const GOSSIP_LANE_FIELDS = ['controlOut', 'bulkOut', 'controlIn', 'bulkIn'] as const
 export type GossipLanes = Record<typeof GOSSIP_LANE_FIELDS[number], number>
 
+/** `fields` of `raw` as finite numbers, 0 where missing or not a number (numbersOf({}, fields) is all zeros). */
+export function numbersOf<K extends string> (raw: Record<string, unknown>, fields: readonly K[]): Record<K, number> {
+  return Object.fromEntries(fields.map(k => [k, typeof raw[k] === 'number' && Number.isFinite(raw[k]) ? raw[k] : 0])) as Record<K, number>
+}
+
 export type NeighbourTransport = 'webrtc' | 'relayed' | 'websocket' | 'memory' | 'other'
 export type MembershipState = 'alive' | 'suspect' | 'dead'
 
@@ -156,13 +161,13 @@ export function normalizeStatus (raw: unknown): FedmeshStatus | undefined {
   }
   const copies = isRecord(raw.gossipCopies)
     ? Object.entries(raw.gossipCopies).filter((e): e is [string, Record<string, unknown>] => isRecord(e[1]))
-      .map(([topic, c]) => [topic, Object.fromEntries(GOSSIP_COPY_FIELDS.map(k => [k, typeof c[k] === 'number' && Number.isFinite(c[k]) ? c[k] : 0])) as unknown as GossipCopies] as [string, GossipCopies])
+      .map(([topic, c]) => [topic, numbersOf(c, GOSSIP_COPY_FIELDS)] as [string, GossipCopies])
     : []
   if (copies.length > 0) status.gossipCopies = Object.fromEntries(copies)
   else delete status.gossipCopies
   const lanes = raw.gossipLanes
   if (isRecord(lanes)) {
-    status.gossipLanes = Object.fromEntries(GOSSIP_LANE_FIELDS.map(k => [k, typeof lanes[k] === 'number' && Number.isFinite(lanes[k]) ? lanes[k] : 0])) as unknown as GossipLanes
+    status.gossipLanes = numbersOf(lanes, GOSSIP_LANE_FIELDS)
   } else {
     delete status.gossipLanes
   }
