@@ -207,11 +207,17 @@ export class TreeCpuMeter {
   constructor (
     private readonly rootPid: number,
     private readonly typeOf: (p: ProcInfo) => string = p => chromiumProcessType(p.cmdline),
-    private readonly now: () => number = Date.now
+    private readonly now: () => number = Date.now,
+    private readonly list: () => ProcInfo[] = listProcesses
   ) {}
 
   private read (): Map<string, { ticks: number, type: string }> {
-    return new Map(processTree(this.rootPid).map(p => [`${p.pid}:${p.startTicks}`, { ticks: p.cpuTicks, type: this.typeOf(p) }]))
+    return new Map(processTree(this.rootPid, this.list()).map(p => {
+      const key = `${p.pid}:${p.startTicks}`
+      // An exited process not yet reaped (a zombie) has an empty cmdline: it keeps the type it had while running.
+      const known = p.cmdline.length === 0 ? this.latest.get(key)?.type : undefined
+      return [key, { ticks: p.cpuTicks, type: known ?? this.typeOf(p) }]
+    }))
   }
 
   start (): void {

@@ -78,6 +78,18 @@ describe('process trees', () => {
     }
   })
 
+  it('keeps the type of a process that exits and lingers unreaped with an empty cmdline', () => {
+    const hz = clockTicksPerSecond()
+    const proc = (pid: number, ppid: number, cpuTicks: number, cmdline: string[], state = 'S'): ProcInfo => ({ pid, ppid, startTicks: 5, cpuTicks, comm: 'x', state, cmdline })
+    let all = [proc(1, 0, 0, ['sh']), proc(2, 1, 0, ['node', '-e'])]
+    const meter = new TreeCpuMeter(1, t => t.cmdline.includes('-e') ? 'busy' : 'shell', () => 0, () => all)
+    meter.start()
+    all = [proc(1, 0, 0, ['sh']), proc(2, 1, hz, ['node', '-e'])]
+    meter.sample()
+    all = [proc(1, 0, 0, ['sh']), proc(2, 1, 2 * hz, [], 'Z')]
+    expect(meter.stop().byType).toEqual({ shell: 0, busy: 2 })
+  })
+
   it('reads this process and a sane USER_HZ', () => {
     expect(readProc(process.pid)?.ppid).toBe(process.ppid)
     expect(clockTicksPerSecond()).toBeGreaterThan(0)
