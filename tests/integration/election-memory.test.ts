@@ -1,7 +1,8 @@
 /**
  * The election service on real libp2p nodes over the memory transport: one leader, excluding it elects another in a
  * higher term, a stopping leader resigns (also when it can no longer sign: the resign was signed ahead), and a vote
- * with a forged signature is dropped with a counted reason.
+ * with a forged signature is dropped with a counted reason. Followers pledge the next term, and a resign hands over on
+ * those pledges alone.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { encodeElection, TOPICS } from '@fedmesh/protocol'
@@ -126,5 +127,27 @@ describe('election service over memory links', () => {
     await sim.kill(sim.byId(old.leader)!, 'graceful')
     expect(await until(() => { const a = sim.agreedLeader(); return a !== undefined && a.term > old.term }, 30_000)).toBeDefined()
     expect(sim.live().some(n => (n.status().election?.counters.received.resign ?? 0) > 0)).toBe(true)
+  }, 60_000)
+})
+
+describe('succession pledges over memory links', () => {
+  const sim = new Simulation({ heartbeatMs: 500, targetPeers: 3 })
+
+  beforeAll(async () => { await sim.add(5) }, 60_000)
+  afterAll(async () => { await sim.stop() })
+
+  it('a resign hands over on the pledges the followers hold: no vote exchanged after it', async () => {
+    expect(await until(() => sim.agreedLeader() !== undefined, 60_000)).toBeDefined()
+    const old = sim.agreedLeader()!
+    const followers = sim.live().filter(n => n.peerId !== old.leader)
+    // Once its view has settled, each follower pledges the next term (a promise: its term becomes that one) to the
+    // member that term prefers, which pledges to nobody.
+    expect(await until(() => followers.filter(n => n.status().election?.term === old.term + 1).length === followers.length - 1, 15_000)).toBeDefined()
+    expect(followers.filter(n => (n.status().election?.counters.sent.pledge ?? 0) > 0)).toHaveLength(followers.length - 1)
+    await sim.kill(sim.byId(old.leader)!, 'graceful')
+    expect(await until(() => { const a = sim.agreedLeader(); return a !== undefined && a.term > old.term }, 30_000)).toBeDefined()
+    const next = sim.agreedLeader()!
+    expect(next.term).toBe(old.term + 1)
+    for (const n of sim.live()) expect(n.status().election?.recognisedBy, n.peerId).toBe(n.peerId === next.leader ? 'won' : 'pledges')
   }, 60_000)
 })

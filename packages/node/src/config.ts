@@ -43,6 +43,11 @@ export interface FedmeshConfig {
    */
   bulkLane: boolean
   /**
+   * Followers pledge their vote for the next term while the coordinator leads, so that its resign hands over at once
+   * (docs/election.md, "Succession pledges"). On by default; `pledges=0` elects as before (for comparisons).
+   */
+  pledges: boolean
+  /**
    * Local training period in ms (each run trains on the samples collected so far). In a federated session it is the
    * least time between two trainings of this node, which paces the rounds.
    */
@@ -92,6 +97,7 @@ export const defaultConfig: FedmeshConfig = {
   task: 'link-health',
   learn: true,
   bulkLane: true,
+  pledges: true,
   learnEveryMs: 15_000,
   trainAfterModelMs: 0,
   attack: 'none',
@@ -137,6 +143,7 @@ export function resolveConfig (partial: Partial<FedmeshConfig> = {}): FedmeshCon
   }
   if (typeof config.learn !== 'boolean') throw new ConfigError(`learn must be true or false, got ${String(config.learn)}`)
   if (typeof config.bulkLane !== 'boolean') throw new ConfigError(`bulkLane must be true or false, got ${String(config.bulkLane)}`)
+  if (typeof config.pledges !== 'boolean') throw new ConfigError(`pledges must be true or false, got ${String(config.pledges)}`)
   checkSession(config)
   for (const addr of config.relayAddrs) {
     if (!/^\/(ip4|ip6|dns4|dns6|dns)\/[^/]+\/tcp\/\d+\/(ws|wss|tls\/ws)(\/p2p\/\w+)?$/.test(addr)) {
@@ -190,6 +197,8 @@ export function configFromSearchParams (params: URLSearchParams): Partial<Fedmes
   if (learn != null) out.learn = parseSwitch('learn', learn)
   const bulkLane = params.get('bulkLane')
   if (bulkLane != null) out.bulkLane = parseSwitch('bulkLane', bulkLane)
+  const pledges = params.get('pledges')
+  if (pledges != null) out.pledges = parseSwitch('pledges', pledges)
   for (const key of COUNTS) {
     const raw = params.get(key)
     if (raw != null) (out as Record<string, number>)[key] = Number(raw)

@@ -34,6 +34,12 @@ describe('learning configuration', () => {
 })
 
 describe('gossip configuration', () => {
+  it('pledges succession votes unless pledges=0', () => {
+    expect(resolveConfig().pledges).toBe(true)
+    expect(fromUrl('pledges=0').pledges).toBe(false)
+    expect(() => fromUrl('pledges=maybe')).toThrow("pledges must be 0 or 1 (or true/false), got 'maybe'")
+  })
+
   it('puts chunks on the bulk lane unless bulkLane=0', () => {
     expect(resolveConfig().bulkLane).toBe(true)
     expect(fromUrl('bulkLane=0').bulkLane).toBe(false)

@@ -20,7 +20,7 @@ function encode (election: ElectionBody, sender = ALICE): Uint8Array {
 function raw (election: Partial<Envelope['election']> & { kind: ElectionKind }, extra: Partial<Envelope> = {}): Uint8Array {
   return Envelope.encode({
     version: WIRE_VERSION, topic: TOPICS.election, sender: ALICE, seq: 1n, sentAtMs: 1_700_000_000_000n,
-    election: { term: 3n, candidate: '', electorate: 5, signature: new Uint8Array(0), certificate: [], ...election },
+    election: { term: 3n, candidate: '', electorate: 5, signature: new Uint8Array(0), certificate: [], pledge: false, ...election },
     ...extra
   })
 }
@@ -41,8 +41,10 @@ describe('election wire format', () => {
     const cases: ElectionBody[] = [
       body({ kind: 'claim' }),
       body({ kind: 'vote', candidate: BOB, signature: sig(1) }),
+      body({ kind: 'vote', candidate: BOB, signature: sig(1), pledge: true }),
       body({ kind: 'lead' }),
       body({ kind: 'lead', certificate: cert }),
+      body({ kind: 'lead', certificate: [{ ...vote(BOB, 3, ALICE, 5), pledge: true }, vote(peerIdFor(3), 3, ALICE, 5)] }),
       body({ kind: 'resign', electorate: 0 }),
       body({ kind: 'fence', candidate: BOB, certificate: [vote(ALICE, 3, BOB, 5)] }),
       body({ kind: 'pre-claim' }),
@@ -66,7 +68,7 @@ describe('election wire format', () => {
   it('refuses fields a kind does not carry', () => {
     expect(schemaError(raw({ kind: ElectionKind.CLAIM, candidate: BOB }))).toBe('schema')
     expect(schemaError(raw({ kind: ElectionKind.CLAIM, signature: sig(1) }))).toBe('schema')
-    expect(schemaError(raw({ kind: ElectionKind.CLAIM, certificate: [{ from: BOB, term: 3n, candidate: ALICE, electorate: 5, signature: sig(1) }] }))).toBe('schema')
+    expect(schemaError(raw({ kind: ElectionKind.CLAIM, certificate: [{ from: BOB, term: 3n, candidate: ALICE, electorate: 5, signature: sig(1), pledge: false }] }))).toBe('schema')
     expect(schemaError(raw({ kind: ElectionKind.VOTE, candidate: BOB }))).toBe('schema') // unsigned vote
     expect(schemaError(raw({ kind: ElectionKind.VOTE, candidate: 'not a peer id!', signature: sig(1) }))).toBe('schema')
     expect(schemaError(raw({ kind: ElectionKind.RESIGN }))).toBe('schema') // resign with an electorate
@@ -77,6 +79,13 @@ describe('election wire format', () => {
     expect(schemaError(raw({ kind: ElectionKind.PRE_VOTE, candidate: BOB, signature: sig(1) }))).toBe('schema') // binds nobody: unsigned
     expect(schemaError(raw({ kind: ElectionKind.PRE_VOTE, candidate: BOB, electorate: 0 }))).toBe('schema')
     expect(schemaError(raw({ kind: ElectionKind.CLAIM, electorate: 0 }))).toBe('schema')
+    expect(schemaError(raw({ kind: ElectionKind.CLAIM, pledge: true }))).toBe('schema') // only a vote is a pledge
+  })
+
+  it('signs a pledge differently from a plain vote, so that nobody can strip the mark', () => {
+    const plain = { from: ALICE, term: 3, candidate: BOB, electorate: 5 }
+    expect(electionVoteSigningBytes({ ...plain, pledge: true })).not.toEqual(electionVoteSigningBytes(plain))
+    expect(electionVoteSigningBytes({ ...plain, pledge: false })).toEqual(electionVoteSigningBytes(plain))
   })
 
   it('refuses terms outside 1..2^48', () => {
@@ -87,7 +96,7 @@ describe('election wire format', () => {
 
   it('refuses certificates that are not votes for the announced leadership', () => {
     const v = (from: string, term: bigint, candidate: string, electorate = 5): NonNullable<Envelope['election']>['certificate'][number] =>
-      ({ from, term, candidate, electorate, signature: sig(2) })
+      ({ from, term, candidate, electorate, signature: sig(2), pledge: false })
     // a lead's certificate must elect its sender, in its term, for its electorate
     expect(schemaError(raw({ kind: ElectionKind.LEAD, certificate: [v(BOB, 3n, peerIdFor(9))] }))).toBe('schema')
     expect(schemaError(raw({ kind: ElectionKind.LEAD, certificate: [v(BOB, 2n, ALICE)] }))).toBe('schema')

@@ -13,6 +13,8 @@ export interface Settings {
   electionTimeoutMs: readonly [number, number]
   claimRetryMs: number
   preVote: boolean
+  pledge: boolean
+  pledgeAfterStableMs: number
   memberTtlMs: number
   warmupMs: number
   certificateEveryMs: number
@@ -58,6 +60,8 @@ export function resolve (config: ElectionConfig): Settings {
     electionTimeoutMs: [timeout[0], timeout[1]],
     claimRetryMs: positive('claimRetryMs', config.claimRetryMs ?? 250),
     preVote: config.preVote ?? true,
+    pledge: config.pledge ?? true,
+    pledgeAfterStableMs: nonNegative('pledgeAfterStableMs', config.pledgeAfterStableMs ?? 3_000),
     memberTtlMs: nonNegative('memberTtlMs', config.memberTtlMs ?? 15_000),
     warmupMs: nonNegative('warmupMs', config.warmupMs ?? 2_000),
     certificateEveryMs: positive('certificateEveryMs', config.certificateEveryMs ?? 1_000),

@@ -46,6 +46,12 @@ interface Leading {
   lastCertificateAt: number
 }
 
+/**
+ * How a node recognised its leader: it won itself, from the votes it saw, from succession pledges it held when the
+ * leader before resigned, from the leader's Lead (certificate), or from a fence proof.
+ */
+export type Recognition = 'won' | 'votes' | 'pledges' | 'lead' | 'fence'
+
 /** A snapshot of the election state, for status pages and metrics. */
 export interface ElectionStatus {
   role: Role
@@ -57,6 +63,8 @@ export interface ElectionStatus {
   electing: number | undefined
   electorate: number
   alive: number
+  /** How the current leader was recognised; undefined while there is none. */
+  recognisedBy: Recognition | undefined
 }
 
 /**
@@ -93,6 +101,8 @@ export class Election {
   private failedTerms = 0
 
   private alive = new Set<PeerId>()
+  /** When the alive view last changed (pledges wait for a settled view). */
+  private viewChangedAt = -Infinity
   private ineligible = new Set<PeerId>()
   /**
    * When each member that left the alive view was last in it (for a current member: a lower bound, since it is in it
@@ -115,6 +125,12 @@ export class Election {
   private readonly equivocators = new Map<number, Set<PeerId>>()
   /** peer → when this node last sent it proof of a newer leadership (rate limit). */
   private readonly fenceSentAt = new Map<PeerId, number>()
+
+  /** The succession pledge this node cast while following the fence's leader, and when (see pledge()). */
+  private pledged: VoteMessage | undefined
+  private pledgedAt = -Infinity
+  /** How this node came to recognise its current leader (status: how a failover was decided). */
+  private recognisedBy: Recognition | undefined
 
   private reportedLeader: PeerId | undefined
   private reportedTerm = 0
@@ -164,7 +180,8 @@ export class Election {
       leaderTerm: leader === undefined ? undefined : (this.leading?.term ?? this.fence?.term),
       electing: this.target === 0 ? undefined : this.target,
       electorate: this.knownSize(now),
-      alive: this.alive.size
+      alive: this.alive.size,
+      recognisedBy: leader === undefined ? undefined : this.recognisedBy
     }
   }
 
@@ -186,8 +203,10 @@ export class Election {
     // Every member of the outgoing view was in it until now, however long ago the view last changed (the failure
     // detector reports changes, not a periodic view): one that leaves now counts for memberTtlMs from now.
     for (const peer of this.alive) this.lastAlive.set(peer, now)
+    const before = this.alive
     this.alive = new Set(alive)
     this.alive.add(this.s.self)
+    if (before.size !== this.alive.size || [...before].some(p => !this.alive.has(p))) this.viewChangedAt = now
     for (const peer of this.alive) this.lastAlive.set(peer, now)
     this.ineligible = new Set(options.ineligible ?? [])
     return this.run(out => { this.evaluate(now, out) })
@@ -362,6 +381,7 @@ export class Election {
     if (this.leaseValid(now)) {
       this.target = 0
       this.candidacy = undefined
+      this.pledge(now, out)
       return
     }
     // When the fenced leadership ends, a node that had stopped following it (distrust) and ran ahead restarts at
@@ -377,7 +397,8 @@ export class Election {
 
     if (this.target === 0) {
       // Everyone who recognised the same leader starts from the same term, so they agree on whom it prefers.
-      this.target = Math.max(this.fenceTerm + 1, this.fresh ? this.freshHorizon : 0)
+      // A term pledged to a member that is gone can elect nobody here: skip it (so does everyone who pledged the same).
+      this.target = Math.max(this.fenceTerm + 1 + (this.pledgeLost(now) ? 1 : 0), this.fresh ? this.freshHorizon : 0)
       this.failedTerms = 0
       this.targetDeadline = now + this.timeout()
     } else if (now >= this.targetDeadline) {
@@ -475,23 +496,33 @@ export class Election {
     if (electorate === undefined || !this.outranksFence(term, this.s.self)) return false
     // Even a node that is alone needs co-signers: a leadership nobody else can verify would only fence this node
     // off from the real one later (a lone tab has nobody to coordinate anyway).
-    const certificate = this.certificate(term, this.s.self, electorate, [])
+    // Pledges win only after the signed resign: a lapsed lease or distrust is one node's view, and its claim asks
+    // first and collects plain votes as before.
+    const certificate = this.certificate(term, this.s.self, electorate, [], this.resignedBelow(term))
     if (certificate === undefined) return false
+    this.leadWith(term, electorate, certificate, now, out)
+    return true
+  }
+
+  private leadWith (term: number, electorate: number, certificate: VoteMessage[], now: number, out: Output): void {
+    this.recognisedBy = 'won'
     this.candidacy = undefined
     this.target = 0
     this.leading = { term, electorate, certificate, leadsSent: 0, lastLeadAt: -Infinity, lastCertificateAt: -Infinity }
     this.setFence({ term, leader: this.s.self, electorate, certificate, resigned: false })
     this.lead(now, out)
-    return true
   }
 
-  /** `extra` votes plus those this node saw itself, if together they prove `candidate` won `term`. */
-  private certificate (term: number, candidate: PeerId, electorate: number, extra: readonly VoteMessage[]): VoteMessage[] | undefined {
-    const votes: VoteMessage[] = [...extra]
+  /**
+   * `extra` votes plus those this node saw itself, if together they prove `candidate` won `term`. Succession pledges
+   * count only where `pledges` says (pledgesCount, resignedBelow).
+   */
+  private certificate (term: number, candidate: PeerId, electorate: number, extra: readonly VoteMessage[], pledges: boolean): VoteMessage[] | undefined {
+    const votes: VoteMessage[] = pledges ? [...extra] : extra.filter(v => v.pledge !== true)
     const ballots = this.ballots.get(term)
     if (ballots !== undefined) {
       for (const ballot of ballots.values()) {
-        if (ballot.candidate === candidate && ballot.vote !== undefined) votes.push(ballot.vote)
+        if (ballot.candidate === candidate && ballot.vote !== undefined && (pledges || ballot.vote.pledge !== true)) votes.push(ballot.vote)
       }
     }
     return certify({
@@ -516,6 +547,16 @@ export class Election {
     }
     if (now - l.lastLeadAt < this.s.leadIntervalMs) return
     l.lastLeadAt = now
+    if (l.certificate.some(v => v.pledge === true)) {
+      // Won on pledges: once plain votes for a quorum are in (each pledger re-votes on the resign), prove it with
+      // those, which every node counts (one still following an older leader does not count pledges).
+      const plain = this.certificate(l.term, this.s.self, l.electorate, [], false)
+      if (plain !== undefined) {
+        l.certificate = plain
+        l.leadsSent = 0
+        if (this.fence?.term === l.term && this.fence.leader === this.s.self) this.fence.certificate = plain
+      }
+    }
     const msg: LeadMessage = { type: 'lead', term: l.term, from: this.s.self, electorate: l.electorate }
     if (l.leadsSent < this.s.certificateBurst || now - l.lastCertificateAt >= this.s.certificateEveryMs) {
       msg.certificate = l.certificate
@@ -539,8 +580,9 @@ export class Election {
   }
 
   /** Recognise a proven leadership that outranks the current one. `heard`: it is the leader itself speaking. */
-  private adopt (fence: Fence, heard: boolean, now: number, out: Output): void {
+  private adopt (fence: Fence, heard: boolean, by: Recognition, now: number, out: Output): void {
     if (this.leading !== undefined) this.stepDown('superseded', now, out)
+    this.recognisedBy = by
     this.candidacy = undefined
     this.target = 0
     this.setFence(fence)
@@ -596,9 +638,10 @@ export class Election {
     // Everyone sees the votes: once a quorum for a candidate that outranks the current leadership is in, follow it
     // without waiting for its Lead (which may be lost).
     if (!this.outranksFence(vote.term, vote.candidate)) return
-    const certificate = this.certificate(vote.term, vote.candidate, vote.electorate, [])
+    const pledges = this.resignedBelow(vote.term)
+    const certificate = this.certificate(vote.term, vote.candidate, vote.electorate, [], pledges)
     if (certificate !== undefined) {
-      this.adopt({ term: vote.term, leader: vote.candidate, electorate: vote.electorate, certificate, resigned: false }, true, now, out)
+      this.adopt({ term: vote.term, leader: vote.candidate, electorate: vote.electorate, certificate, resigned: false }, true, pledges && certificate.some(v => v.pledge === true) ? 'pledges' : 'votes', now, out)
     }
   }
 
@@ -692,12 +735,15 @@ export class Election {
     this.campaign(now, out)
   }
 
-  private castVote (term: number, candidate: PeerId, electorate: number, out: Output): void {
+  private castVote (term: number, candidate: PeerId, electorate: number, out: Output, pledge = false): VoteMessage {
     this.votes.set(term, candidate)
     this.leaveFresh()
-    const vote: VoteMessage = { type: 'vote', term, from: this.s.self, candidate, electorate }
+    // a plain vote for the term pledged supersedes the pledge (nothing left to re-cast on a resign)
+    if (!pledge && this.pledged?.term === term) this.pledged = undefined
+    const vote: VoteMessage = { type: 'vote', term, from: this.s.self, candidate, electorate, ...(pledge ? { pledge } : {}) }
     this.recordBallot(term, this.s.self, candidate, out, vote)
     out.send.push(vote)
+    return vote
   }
 
   private onLead (msg: LeadMessage, now: number, out: Output): void {
@@ -720,19 +766,24 @@ export class Election {
       return
     }
     if (!Number.isInteger(msg.electorate)) return
-    const certificate = this.certificate(term, leader, msg.electorate, Array.isArray(msg.certificate) ? msg.certificate : [])
+    const certificate = this.certificate(term, leader, msg.electorate, Array.isArray(msg.certificate) ? msg.certificate : [], this.pledgesCount(term, now))
     if (certificate === undefined) return
-    this.adopt({ term, leader, electorate: msg.electorate, certificate, resigned: false }, true, now, out)
+    this.adopt({ term, leader, electorate: msg.electorate, certificate, resigned: false }, true, 'lead', now, out)
   }
 
   private onFence (msg: FenceMessage, now: number, out: Output): void {
     if (typeof msg.leader !== 'string' || !Number.isInteger(msg.electorate) || !Array.isArray(msg.certificate)) return
     if (msg.leader === this.s.self && this.leading?.term === msg.term) return
     if (!this.outranksFence(msg.term, msg.leader)) return
-    const certificate = this.certificate(msg.term, msg.leader, msg.electorate, msg.certificate)
+    const certificate = this.certificate(msg.term, msg.leader, msg.electorate, msg.certificate, this.pledgesCount(msg.term, now))
     if (certificate === undefined) return
+    if (msg.leader === this.s.self) {
+      // Others recognised this node (from pledges, on a resign it never got): it did win that term, so lead it.
+      if (msg.term > this.s.persistedTerm) this.leadWith(msg.term, msg.electorate, certificate, now, out)
+      return
+    }
     // Recognised but not heard from: if that leader is alive its Leads renew the lease, otherwise elect above it.
-    this.adopt({ term: msg.term, leader: msg.leader, electorate: msg.electorate, certificate, resigned: false }, false, now, out)
+    this.adopt({ term: msg.term, leader: msg.leader, electorate: msg.electorate, certificate, resigned: false }, false, 'fence', now, out)
     this.evaluate(now, out)
   }
 
@@ -741,6 +792,71 @@ export class Election {
     this.fence.resigned = true
     this.evaluate(now, out)
     this.voteForSuccessor(now, out)
+    this.followPledges(now, out)
+  }
+
+  /**
+   * The leader resigned and this node may already hold a quorum of pledges for one successor: recognise it now, with
+   * no message exchanged after the resign (the successor itself wins the same way, on its resignedBelow claim).
+   */
+  private followPledges (now: number, out: Output): void {
+    const term = this.fenceTerm + 1
+    const ballots = this.ballots.get(term)
+    if (ballots === undefined || !this.resignedBelow(term)) return
+    const tried = new Set<string>()
+    for (const { candidate, vote } of ballots.values()) {
+      if (vote === undefined || candidate === this.s.self || tried.has(`${candidate}|${vote.electorate}`)) continue
+      tried.add(`${candidate}|${vote.electorate}`)
+      if (!this.outranksFence(term, candidate)) continue
+      const certificate = this.certificate(term, candidate, vote.electorate, [], true)
+      if (certificate !== undefined) this.adopt({ term, leader: candidate, electorate: vote.electorate, certificate, resigned: false }, true, 'pledges', now, out)
+    }
+  }
+
+  /**
+   * Succession pledges (docs/election.md): while it follows a live leader, a node promises the next term to the
+   * member that term prefers among the others (as eligible() will once the leader is gone), and broadcasts that vote
+   * marked as a pledge. When the leader resigns, every node that holds a quorum of pledges for one successor
+   * recognises it at once, and the successor wins on its claim: the failover costs the resign's flood and nothing
+   * more. A pledge is a vote (the promise is kept for the term like any other), so safety is unchanged; it counts
+   * only where the leader it was cast under is gone (pledgesCount), so it cannot depose a healthy leader. Re-cast
+   * when the electorate changes, at most once per lease (each is signed and checked).
+   */
+  private pledge (now: number, out: Output): void {
+    const fence = this.fence
+    if (!this.s.pledge || fence === undefined || this.warmingUp(now) || now - this.viewChangedAt < this.s.pledgeAfterStableMs) return
+    const term = fence.term + 1
+    if (term > MAX_TERM || term <= this.s.persistedTerm) return
+    const candidate = this.votes.get(term) ?? preferred(term, this.successors())
+    if (candidate === undefined || candidate === this.s.self || this.distrusted.has(candidate)) return
+    const electorate = this.knownSize(now)
+    const last = this.pledged
+    if (last !== undefined && last.term === term && last.candidate === candidate && (last.electorate === electorate || now - this.pledgedAt < this.s.leaseMs)) return
+    this.pledgedAt = now
+    this.pledged = this.castVote(term, candidate, electorate, out, true)
+  }
+
+  /** The members a pledge may go to: the alive, eligible, trusted ones other than the fence's leader. */
+  private successors (): PeerId[] {
+    const leader = this.fence?.leader
+    return [...this.alive].filter(p => p !== leader && !this.ineligible.has(p) && !this.distrusted.has(p))
+  }
+
+  /** This node pledged fence term + 1 to a member no longer eligible (gone from the view, hidden, distrusted). */
+  private pledgeLost (now: number): boolean {
+    const p = this.pledged
+    const term = this.fenceTerm + 1
+    return p !== undefined && p.term === term && this.votes.get(term) === p.candidate && !this.eligible(term, now).includes(p.candidate)
+  }
+
+  /**
+   * Do pledges for `term` count here? Only once the leadership they were cast under (term - 1) is over for this node
+   * (resigned, lapsed, or never known to it), never while it still follows or holds that leadership.
+   */
+  private pledgesCount (term: number, now: number): boolean {
+    const fence = this.fence
+    if (fence === undefined || fence.term < term - 1) return true
+    return fence.term === term - 1 && this.leading === undefined && !this.leaseValid(now)
   }
 
   /**
@@ -753,8 +869,12 @@ export class Election {
    */
   private voteForSuccessor (now: number, out: Output): void {
     const term = this.fenceTerm + 1
-    if (this.warmingUp(now) || this.target !== term || this.votes.has(term)) return
-    const candidate = preferred(term, this.eligible(term, now))
+    const promised = this.votes.get(term)
+    // A pledge is re-cast as a plain vote, for members that never got it (joined since, or lost it).
+    const pledged = promised !== undefined && this.pledged?.term === term && this.pledged.candidate === promised
+    if (this.warmingUp(now) || this.target !== term || (promised !== undefined && !pledged)) return
+    this.pledged = undefined
+    const candidate = promised ?? preferred(term, this.eligible(term, now))
     if (candidate === undefined || candidate === this.s.self) return
     const electorate = this.knownSize(now)
     if (this.wouldVote(term, candidate, electorate, now) !== undefined) this.castVote(term, candidate, electorate, out)
@@ -773,7 +893,9 @@ export class Election {
       return
     }
     if (ballot.candidate === candidate) {
-      if (vote !== undefined) ballot.vote = vote
+      // a late copy of a pledge does not replace the plain vote it became
+      const downgrade = vote?.pledge === true && ballot.vote !== undefined && ballot.vote.pledge !== true && ballot.vote.electorate === vote.electorate
+      if (vote !== undefined && !downgrade) ballot.vote = vote
       return
     }
     let bad = this.equivocators.get(term)

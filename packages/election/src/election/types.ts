@@ -47,6 +47,12 @@ export interface VoteMessage {
   from: PeerId
   candidate: PeerId
   electorate: number
+  /**
+   * A succession pledge: cast for the term after the fence while its leader still leads, for the member that term
+   * prefers. Binding like any vote (one candidate per term), but counted only by a node for which that leader is gone
+   * (docs/election.md, "Succession pledges"). Signed with the rest of the vote, so nobody can strip it.
+   */
+  pledge?: boolean
   signature?: Uint8Array
 }
 
@@ -137,6 +143,16 @@ export interface ElectionConfig {
    * comparison.
    */
   preVote?: boolean
+  /**
+   * Followers pledge their vote for the next term to its preferred member while the leader leads, so that when it
+   * resigns they recognise the successor from the pledges they already hold, without a vote exchange; default true.
+   */
+  pledge?: boolean
+  /**
+   * Pledge only once the alive view has not changed for this long; default 3_000 ms. A pledge cannot be taken back,
+   * so one cast just after a crash, before the failure detector dropped the crashed member, could go to it.
+   */
+  pledgeAfterStableMs?: number
   /**
    * A peer stays in the electorate (counts towards the quorum size) for this long after it was last alive in the
    * membership view; default 15_000 ms. This is the safety/availability knob: see docs/election.md. 0 = the

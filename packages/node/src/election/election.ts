@@ -14,7 +14,7 @@ import {
 } from '@fedmesh/protocol'
 import { TypedEventEmitter } from 'main-event'
 import { TrafficCounters } from '../metrics/node-metrics.ts'
-import type { ElectionConfig, ElectionEvent, ElectionMessage, Output, Role, StepDownReason, VoteMessage } from '@fedmesh/election'
+import type { ElectionConfig, ElectionEvent, ElectionMessage, Output, Recognition, Role, StepDownReason, VoteMessage } from '@fedmesh/election'
 import type { Heartbeat } from '../heartbeat/heartbeat.ts'
 import type { Ticker } from '../timers/ticker.ts'
 import type { GossipSub, Message } from '@libp2p/gossipsub'
@@ -22,7 +22,7 @@ import type { ComponentLogger, Logger, PeerId, PrivateKey, PublicKey, Startable 
 
 /** Election timings and fault tolerance (see docs/election.md); everything else is wired by the service. */
 export type ElectionTimings = Partial<Pick<ElectionConfig, 'leadIntervalMs' | 'leaseMs' | 'electionTimeoutMs' | 'claimRetryMs' |
-'memberTtlMs' | 'warmupMs' | 'certificateEveryMs' | 'certificateBurst' | 'faultTolerance' | 'persistedTerm'>>
+'memberTtlMs' | 'warmupMs' | 'certificateEveryMs' | 'certificateBurst' | 'faultTolerance' | 'persistedTerm' | 'pledge'>>
 
 export interface ElectionInit {
   ticker: Ticker
@@ -77,6 +77,11 @@ export interface ElectionServiceStatus {
   leaderSince?: number
   /** How often the recognised leader changed. */
   leaderChanges: number
+  /**
+   * How the current leader was recognised: 'won' (this node), 'votes' seen, 'pledges' held when the leader before
+   * resigned, its 'lead' (certificate), or a 'fence' proof.
+   */
+  recognisedBy?: Recognition
   /** The last resign this node accepted: whose, for which term, and when it reached the state machine (wall ms). */
   lastResign?: { from: string, term: number, at: number }
   /** Peers this node refuses to follow or vote for, and why. */
@@ -288,6 +293,7 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
       alive: s.alive,
       ...(s.leader !== undefined && this.leaderSince !== undefined ? { leaderSince: this.leaderSince } : {}),
       leaderChanges: this.leaderChanges,
+      ...(s.recognisedBy !== undefined ? { recognisedBy: s.recognisedBy } : {}),
       ...(this.lastResign !== undefined ? { lastResign: { ...this.lastResign } } : {}),
       excluded: [...this.excludedPeers].map(([peerId, e]) => ({ peerId, ...e })),
       counters: {
@@ -332,7 +338,7 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
     // A vote must carry its author's signature, and so must every vote in a certificate: otherwise a certificate
     // could not be re-checked by nodes that never saw the votes themselves.
     const votes: SignedVoteBody[] = body.kind === 'vote'
-      ? [{ from: result.message.sender, term: body.term, candidate: body.candidate, electorate: body.electorate, signature: body.signature }]
+      ? [{ from: result.message.sender, term: body.term, candidate: body.candidate, electorate: body.electorate, signature: body.signature, ...(body.pledge === true ? { pledge: true } : {}) }]
       : body.certificate
     // All at once: each check is a WebCrypto call that resolves in a later task, and on a loaded tab every task waits
     // for a core, so a certificate of 9 votes checked one after another held a Lead (and its forwarding) for 9 turns.
@@ -392,8 +398,8 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
     const wire = this.accepted.get(evt.detail)
     if (wire?.election == null || !this.running) return
     const msg = toElectionMessage(wire.sender, wire.election)
-    this.count(msg.type)
-    this.noteDelay(msg.type, this.clock.wallNow() - wire.sentAtMs)
+    this.count(kindOf(msg))
+    this.noteDelay(kindOf(msg), this.clock.wallNow() - wire.sentAtMs)
     // its delay says little (a resign is signed ahead), its arrival does: how soon followers learn the leader left
     if (msg.type === 'resign') this.lastResign = { from: msg.from, term: msg.term, at: this.clock.wallNow() }
     this.apply(this.election.onMessage(msg))
@@ -475,7 +481,7 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
       }
       const data = encodeElection({ sender: this.self, seq: ++this.seq, sentAtMs: this.clock.wallNow(), election: toBody(msg) })
       const result = await this.components.pubsub.publish(TOPICS.election, data)
-      this.counters.sent[msg.type] = (this.counters.sent[msg.type] ?? 0) + 1
+      this.counters.sent[kindOf(msg)] = (this.counters.sent[kindOf(msg)] ?? 0) + 1
       this.traffic.messagesOut += result.recipients.length
       this.traffic.bytesOut += data.byteLength * result.recipients.length
     } catch (err: any) {
@@ -506,21 +512,26 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
   }
 }
 
-function voteKey (vote: { from: string, term: number, candidate: string, electorate: number }, signature: Uint8Array): string {
+/** Counters and delays keep succession pledges apart from the votes of an election. */
+function kindOf (msg: ElectionMessage): string {
+  return msg.type === 'vote' && msg.pledge === true ? 'pledge' : msg.type
+}
+
+function voteKey (vote: { from: string, term: number, candidate: string, electorate: number, pledge?: boolean }, signature: Uint8Array): string {
   let hex = ''
   for (let i = 0; i < signature.length; i++) hex += (signature[i] as number).toString(16).padStart(2, '0')
-  return `${vote.from}|${vote.term}|${vote.candidate}|${vote.electorate}|${hex}`
+  return `${vote.from}|${vote.term}|${vote.candidate}|${vote.electorate}|${vote.pledge === true ? 'pledge|' : ''}${hex}`
 }
 
 function toVote (v: SignedVoteBody): VoteMessage {
-  return { type: 'vote', term: v.term, from: v.from, candidate: v.candidate, electorate: v.electorate, signature: v.signature }
+  return { type: 'vote', term: v.term, from: v.from, candidate: v.candidate, electorate: v.electorate, signature: v.signature, ...(v.pledge === true ? { pledge: true } : {}) }
 }
 
 /** Wire body → the state machine's message; the author is the gossipsub-verified sender. */
 export function toElectionMessage (from: string, e: ElectionBody): ElectionMessage {
   switch (e.kind) {
     case 'claim': return { type: 'claim', term: e.term, from, electorate: e.electorate }
-    case 'vote': return { type: 'vote', term: e.term, from, candidate: e.candidate, electorate: e.electorate, signature: e.signature }
+    case 'vote': return { type: 'vote', term: e.term, from, candidate: e.candidate, electorate: e.electorate, signature: e.signature, ...(e.pledge === true ? { pledge: true } : {}) }
     case 'lead': return { type: 'lead', term: e.term, from, electorate: e.electorate, ...(e.certificate.length > 0 ? { certificate: e.certificate.map(toVote) } : {}) }
     case 'resign': return { type: 'resign', term: e.term, from }
     case 'fence': return { type: 'fence', term: e.term, from, leader: e.candidate, electorate: e.electorate, certificate: e.certificate.map(toVote) }
@@ -535,11 +546,11 @@ const NO_SIGNATURE = new Uint8Array(0)
 export function toBody (msg: ElectionMessage): ElectionBody {
   const signed = (votes: VoteMessage[] | undefined): SignedVoteBody[] => (votes ?? [])
     .filter((v): v is VoteMessage & { signature: Uint8Array } => v.signature != null && v.signature.length > 0)
-    .map(v => ({ from: v.from, term: v.term, candidate: v.candidate, electorate: v.electorate, signature: v.signature }))
+    .map(v => ({ from: v.from, term: v.term, candidate: v.candidate, electorate: v.electorate, signature: v.signature, ...(v.pledge === true ? { pledge: true } : {}) }))
   const base = { term: msg.term, candidate: '', electorate: 0, signature: NO_SIGNATURE, certificate: [] as SignedVoteBody[] }
   switch (msg.type) {
     case 'claim': return { ...base, kind: 'claim', electorate: msg.electorate }
-    case 'vote': return { ...base, kind: 'vote', candidate: msg.candidate, electorate: msg.electorate, signature: msg.signature ?? NO_SIGNATURE }
+    case 'vote': return { ...base, kind: 'vote', candidate: msg.candidate, electorate: msg.electorate, signature: msg.signature ?? NO_SIGNATURE, ...(msg.pledge === true ? { pledge: true } : {}) }
     case 'lead': return { ...base, kind: 'lead', electorate: msg.electorate, certificate: signed(msg.certificate) }
     case 'resign': return { ...base, kind: 'resign' }
     case 'fence': return { ...base, kind: 'fence', candidate: msg.leader, electorate: msg.electorate, certificate: signed(msg.certificate) }

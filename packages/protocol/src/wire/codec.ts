@@ -115,12 +115,13 @@ export function encodeElection (e: ElectionToSend): Uint8Array {
 const VOTE_DOMAIN = 'fedmesh/election/1 vote'
 
 /**
- * The bytes a voter signs: domain, voter, term, candidate, electorate. Peer ids are base58/base32 (no '|'), so the
+ * The bytes a voter signs: domain, voter, term, candidate, electorate, and `|pledge` for a succession pledge (so that
+ * nobody can turn a pledge into a plain vote, which counts everywhere). Peer ids are base58/base32 (no '|'), so the
  * joined string is unambiguous. Signed with the voter's libp2p key, a vote inside a certificate can be re-checked by
  * anyone who never saw the voter's gossip message.
  */
-export function electionVoteSigningBytes (vote: { from: string, term: number, candidate: string, electorate: number }): Uint8Array {
-  return new TextEncoder().encode(`${VOTE_DOMAIN}|${vote.from}|${vote.term}|${vote.candidate}|${vote.electorate}`)
+export function electionVoteSigningBytes (vote: { from: string, term: number, candidate: string, electorate: number, pledge?: boolean }): Uint8Array {
+  return new TextEncoder().encode(`${VOTE_DOMAIN}|${vote.from}|${vote.term}|${vote.candidate}|${vote.electorate}${vote.pledge === true ? '|pledge' : ''}`)
 }
 
 function electionToWire (e: ElectionBody): NonNullable<Envelope['election']> {
@@ -132,10 +133,11 @@ function electionToWire (e: ElectionBody): NonNullable<Envelope['election']> {
     candidate: e.candidate,
     electorate: e.electorate,
     signature: new Uint8Array(e.signature),
+    pledge: e.pledge === true,
     certificate: e.certificate.map((v: SignedVoteBody, i) => {
       safeUint(v.term, `certificate[${i}].term`)
       uint32(v.electorate, `certificate[${i}].electorate`)
-      return { from: v.from, term: BigInt(v.term), candidate: v.candidate, electorate: v.electorate, signature: new Uint8Array(v.signature) }
+      return { from: v.from, term: BigInt(v.term), candidate: v.candidate, electorate: v.electorate, signature: new Uint8Array(v.signature), pledge: v.pledge === true }
     })
   }
 }

@@ -378,6 +378,17 @@ export namespace Envelope {
     index: number
   }
 
+  export interface EnvelopeElectionCertificatePledgeFieldEvent {
+    field: '$.election.certificate[].pledge'
+    value: boolean
+    index: number
+  }
+
+  export interface EnvelopeElectionPledgeFieldEvent {
+    field: '$.election.pledge'
+    value: boolean
+  }
+
   export function encode (obj: Partial<Envelope>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Envelope.codec())
   }
@@ -386,7 +397,7 @@ export namespace Envelope {
     return decodeMessage(buf, Envelope.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Envelope>): Generator<EnvelopeVersionFieldEvent | EnvelopeTopicFieldEvent | EnvelopeSenderFieldEvent | EnvelopeSeqFieldEvent | EnvelopeSentAtMsFieldEvent | EnvelopeHeartbeatIntervalMsFieldEvent | EnvelopeHeartbeatHiddenFieldEvent | EnvelopeHeartbeatNeighboursPeerTailFieldEvent | EnvelopeHeartbeatNeighboursTransportFieldEvent | EnvelopeHeartbeatNeighboursRttMsFieldEvent | EnvelopeHeartbeatNeighboursLossFieldEvent | EnvelopeHeartbeatMetricsRttMeanMsFieldEvent | EnvelopeHeartbeatMetricsRttMaxMsFieldEvent | EnvelopeHeartbeatMetricsLossRatioFieldEvent | EnvelopeHeartbeatMetricsEventLoopLagMsFieldEvent | EnvelopeHeartbeatMetricsHeapUsedBytesFieldEvent | EnvelopeHeartbeatMetricsMsgsInPerSFieldEvent | EnvelopeHeartbeatMetricsMsgsOutPerSFieldEvent | EnvelopeHeartbeatMetricsBytesInPerSFieldEvent | EnvelopeHeartbeatMetricsBytesOutPerSFieldEvent | EnvelopeHeartbeatMetricsDirectPeersFieldEvent | EnvelopeHeartbeatMetricsRelayedPeersFieldEvent | EnvelopeHeartbeatModelSessionFieldEvent | EnvelopeHeartbeatModelVersionFieldEvent | EnvelopeHeartbeatModelTermFieldEvent | EnvelopeHeartbeatModelDigestFieldEvent | EnvelopeHeartbeatModelVerifiedFieldEvent | EnvelopeElectionKindFieldEvent | EnvelopeElectionTermFieldEvent | EnvelopeElectionCandidateFieldEvent | EnvelopeElectionElectorateFieldEvent | EnvelopeElectionSignatureFieldEvent | EnvelopeElectionCertificateFromFieldEvent | EnvelopeElectionCertificateTermFieldEvent | EnvelopeElectionCertificateCandidateFieldEvent | EnvelopeElectionCertificateElectorateFieldEvent | EnvelopeElectionCertificateSignatureFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Envelope>): Generator<EnvelopeVersionFieldEvent | EnvelopeTopicFieldEvent | EnvelopeSenderFieldEvent | EnvelopeSeqFieldEvent | EnvelopeSentAtMsFieldEvent | EnvelopeHeartbeatIntervalMsFieldEvent | EnvelopeHeartbeatHiddenFieldEvent | EnvelopeHeartbeatNeighboursPeerTailFieldEvent | EnvelopeHeartbeatNeighboursTransportFieldEvent | EnvelopeHeartbeatNeighboursRttMsFieldEvent | EnvelopeHeartbeatNeighboursLossFieldEvent | EnvelopeHeartbeatMetricsRttMeanMsFieldEvent | EnvelopeHeartbeatMetricsRttMaxMsFieldEvent | EnvelopeHeartbeatMetricsLossRatioFieldEvent | EnvelopeHeartbeatMetricsEventLoopLagMsFieldEvent | EnvelopeHeartbeatMetricsHeapUsedBytesFieldEvent | EnvelopeHeartbeatMetricsMsgsInPerSFieldEvent | EnvelopeHeartbeatMetricsMsgsOutPerSFieldEvent | EnvelopeHeartbeatMetricsBytesInPerSFieldEvent | EnvelopeHeartbeatMetricsBytesOutPerSFieldEvent | EnvelopeHeartbeatMetricsDirectPeersFieldEvent | EnvelopeHeartbeatMetricsRelayedPeersFieldEvent | EnvelopeHeartbeatModelSessionFieldEvent | EnvelopeHeartbeatModelVersionFieldEvent | EnvelopeHeartbeatModelTermFieldEvent | EnvelopeHeartbeatModelDigestFieldEvent | EnvelopeHeartbeatModelVerifiedFieldEvent | EnvelopeElectionKindFieldEvent | EnvelopeElectionTermFieldEvent | EnvelopeElectionCandidateFieldEvent | EnvelopeElectionElectorateFieldEvent | EnvelopeElectionSignatureFieldEvent | EnvelopeElectionCertificateFromFieldEvent | EnvelopeElectionCertificateTermFieldEvent | EnvelopeElectionCertificateCandidateFieldEvent | EnvelopeElectionCertificateElectorateFieldEvent | EnvelopeElectionCertificateSignatureFieldEvent | EnvelopeElectionCertificatePledgeFieldEvent | EnvelopeElectionPledgeFieldEvent> {
     return streamMessage(buf, Envelope.codec(), opts)
   }
 }
@@ -1403,6 +1414,7 @@ export interface Election {
   electorate: number
   signature: Uint8Array<ArrayBuffer>
   certificate: SignedVote[]
+  pledge: boolean
 }
 
 export namespace Election {
@@ -1447,6 +1459,11 @@ export namespace Election {
           }
         }
 
+        if ((obj.pledge != null && obj.pledge !== false)) {
+          w.uint32(56)
+          w.bool(obj.pledge)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1457,7 +1474,8 @@ export namespace Election {
           candidate: '',
           electorate: 0,
           signature: uint8ArrayAlloc(0),
-          certificate: []
+          certificate: [],
+          pledge: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1494,6 +1512,10 @@ export namespace Election {
               obj.certificate.push(SignedVote.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.certificate$
               }))
+              break
+            }
+            case 7: {
+              obj.pledge = reader.bool()
               break
             }
             default: {
@@ -1568,6 +1590,13 @@ export namespace Election {
 
               break
             }
+            case 7: {
+              yield {
+                field: `${prefix}.pledge`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1635,6 +1664,17 @@ export namespace Election {
     index: number
   }
 
+  export interface ElectionCertificatePledgeFieldEvent {
+    field: '$.certificate[].pledge'
+    value: boolean
+    index: number
+  }
+
+  export interface ElectionPledgeFieldEvent {
+    field: '$.pledge'
+    value: boolean
+  }
+
   export function encode (obj: Partial<Election>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Election.codec())
   }
@@ -1643,7 +1683,7 @@ export namespace Election {
     return decodeMessage(buf, Election.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Election>): Generator<ElectionKindFieldEvent | ElectionTermFieldEvent | ElectionCandidateFieldEvent | ElectionElectorateFieldEvent | ElectionSignatureFieldEvent | ElectionCertificateFromFieldEvent | ElectionCertificateTermFieldEvent | ElectionCertificateCandidateFieldEvent | ElectionCertificateElectorateFieldEvent | ElectionCertificateSignatureFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Election>): Generator<ElectionKindFieldEvent | ElectionTermFieldEvent | ElectionCandidateFieldEvent | ElectionElectorateFieldEvent | ElectionSignatureFieldEvent | ElectionCertificateFromFieldEvent | ElectionCertificateTermFieldEvent | ElectionCertificateCandidateFieldEvent | ElectionCertificateElectorateFieldEvent | ElectionCertificateSignatureFieldEvent | ElectionCertificatePledgeFieldEvent | ElectionPledgeFieldEvent> {
     return streamMessage(buf, Election.codec(), opts)
   }
 }
@@ -1654,6 +1694,7 @@ export interface SignedVote {
   candidate: string
   electorate: number
   signature: Uint8Array<ArrayBuffer>
+  pledge: boolean
 }
 
 export namespace SignedVote {
@@ -1691,6 +1732,11 @@ export namespace SignedVote {
           w.bytes(obj.signature)
         }
 
+        if ((obj.pledge != null && obj.pledge !== false)) {
+          w.uint32(48)
+          w.bool(obj.pledge)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1700,7 +1746,8 @@ export namespace SignedVote {
           term: 0n,
           candidate: '',
           electorate: 0,
-          signature: uint8ArrayAlloc(0)
+          signature: uint8ArrayAlloc(0),
+          pledge: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1727,6 +1774,10 @@ export namespace SignedVote {
             }
             case 5: {
               obj.signature = reader.bytes()
+              break
+            }
+            case 6: {
+              obj.pledge = reader.bool()
               break
             }
             default: {
@@ -1779,6 +1830,13 @@ export namespace SignedVote {
               }
               break
             }
+            case 6: {
+              yield {
+                field: `${prefix}.pledge`,
+                value: reader.bool()
+              }
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1816,6 +1874,11 @@ export namespace SignedVote {
     value: Uint8Array<ArrayBuffer>
   }
 
+  export interface SignedVotePledgeFieldEvent {
+    field: '$.pledge'
+    value: boolean
+  }
+
   export function encode (obj: Partial<SignedVote>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, SignedVote.codec())
   }
@@ -1824,7 +1887,7 @@ export namespace SignedVote {
     return decodeMessage(buf, SignedVote.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SignedVote>): Generator<SignedVoteFromFieldEvent | SignedVoteTermFieldEvent | SignedVoteCandidateFieldEvent | SignedVoteElectorateFieldEvent | SignedVoteSignatureFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<SignedVote>): Generator<SignedVoteFromFieldEvent | SignedVoteTermFieldEvent | SignedVoteCandidateFieldEvent | SignedVoteElectorateFieldEvent | SignedVoteSignatureFieldEvent | SignedVotePledgeFieldEvent> {
     return streamMessage(buf, SignedVote.codec(), opts)
   }
 }

@@ -164,6 +164,7 @@ function electionFromWire (e: Election, sender: string): ElectionBody {
   }
   if (kind === 'vote') signature(e.signature, 'vote.signature')
   else if (e.signature.length !== 0) throw new SchemaError(`a ${kind} carries no signature of its own`)
+  if (e.pledge && kind !== 'vote') throw new SchemaError(`only a vote can be a pledge, not a ${kind}`)
 
   const certificate: SignedVoteBody[] = []
   if (kind === 'lead' || kind === 'fence') {
@@ -184,14 +185,14 @@ function electionFromWire (e: Election, sender: string): ElectionBody {
   } else if (e.certificate.length !== 0) {
     throw new SchemaError(`a ${kind} carries no certificate`)
   }
-  return { kind, term: t, candidate: e.candidate, electorate: e.electorate, signature: e.signature, certificate }
+  return { kind, term: t, candidate: e.candidate, electorate: e.electorate, signature: e.signature, certificate, ...(e.pledge ? { pledge: true } : {}) }
 }
 
 function signedVoteFromWire (v: SignedVote, where: string): SignedVoteBody {
   peerId(v.from, `${where}.from`)
   peerId(v.candidate, `${where}.candidate`)
   signature(v.signature, `${where}.signature`)
-  return { from: v.from, term: term(v.term, `${where}.term`), candidate: v.candidate, electorate: v.electorate, signature: v.signature }
+  return { from: v.from, term: term(v.term, `${where}.term`), candidate: v.candidate, electorate: v.electorate, signature: v.signature, ...(v.pledge ? { pledge: true } : {}) }
 }
 
 function heartbeatFromWire (hb: Heartbeat): HeartbeatBody {

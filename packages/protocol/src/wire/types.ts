@@ -107,6 +107,8 @@ export interface SignedVoteBody {
   candidate: string
   electorate: number
   signature: Uint8Array
+  /** A succession pledge (docs/election.md); part of what the voter signed. */
+  pledge?: boolean
 }
 
 /**
@@ -121,6 +123,8 @@ export interface ElectionBody {
   electorate: number
   signature: Uint8Array
   certificate: SignedVoteBody[]
+  /** Only on votes: the vote is a succession pledge. */
+  pledge?: boolean
 }
 
 export interface WireMessage {
