@@ -608,6 +608,40 @@ describe('Election: succession pledges', () => {
     }
   })
 
+  it('a successor that missed the resign wins on the plain votes of those that got it, unless it promised the term to another', () => {
+    for (const promisedElsewhere of [false, true]) {
+      const { e } = following(next)
+      if (promisedElsewhere) (e as unknown as { votes: Map<number, string> }).votes.set(2, self)
+      e.onMessage(vote(self, next, 2, 5))
+      expect(e.role).toBe('follower') // one vote besides its own is not a quorum of 5
+      e.onMessage(vote(second, next, 2, 5))
+      expect(e.role, `promised elsewhere: ${promisedElsewhere}`).toBe(promisedElsewhere ? 'follower' : 'leader')
+    }
+    // pledges alone do not tell it the leader is gone
+    const { e } = following(next)
+    for (const p of pledges()) e.onMessage(p)
+    expect(e.role).toBe('follower')
+  })
+
+  it('a leader that asks for the term it already won (it missed the news) is sent the proof', () => {
+    const { e } = following(self)
+    e.onMessage(pledge(second))
+    e.onMessage({ type: 'resign', term: 1, from: leader })
+    expect(e.leader).toBe(next)
+    let proofs: ElectionMessage[] = []
+    // answered with probability ~3/n, at most once per lease: ask until it is
+    for (let i = 0; i < 50 && proofs.length === 0; i++) proofs = e.onMessage({ type: 'pre-claim', term: 2, from: next, electorate: 5 }).send.filter(m => m.type === 'fence')
+    // (its own pledge became a plain vote on the resign)
+    expect(proofs).toEqual([{ type: 'fence', term: 2, from: self, leader: next, electorate: 5, certificate: [vote(self, next, 2, 5), pledge(second)] }])
+    // and the successor, its own lease lapsed, leads on that proof
+    const { e: successor, clock } = following(next)
+    clock.t += 1_600
+    successor.tick()
+    successor.onMessage(proofs[0]!)
+    expect(successor.role).toBe('leader')
+    expect(successor.leaderTerm).toBe(2)
+  })
+
   it('a term pledged to a member that has left is skipped', () => {
     for (const pledge of [true, false]) {
       const { e } = following(self, { pledge })

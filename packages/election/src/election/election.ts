@@ -504,6 +504,23 @@ export class Election {
     return true
   }
 
+  /**
+   * Plain votes for this node in a term it never claimed: the others lost their leader and voted for the successor
+   * they had pledged to, while this node missed the resign (its lease has not lapsed yet). A quorum of them is a win
+   * like any other, provided this node promised the term to nobody else.
+   */
+  private wonUnasked (vote: VoteMessage, now: number, out: Output): void {
+    const { term, electorate } = vote
+    const promised = this.votes.get(term)
+    if (vote.pledge === true || this.claims.has(term) || (promised !== undefined && promised !== this.s.self)) return
+    if (term <= this.s.persistedTerm || term > MAX_TERM || !this.outranksFence(term, this.s.self)) return
+    const certificate = this.certificate(term, this.s.self, electorate, [], false)
+    if (certificate === undefined) return
+    this.votes.set(term, this.s.self)
+    this.claims.set(term, electorate)
+    this.leadWith(term, electorate, certificate, now, out)
+  }
+
   private leadWith (term: number, electorate: number, certificate: VoteMessage[], now: number, out: Output): void {
     this.recognisedBy = 'won'
     this.candidacy = undefined
@@ -615,9 +632,9 @@ export class Election {
    * the stale message, so each answers only with probability ~3/n and at most once per lease per peer: a stale
    * (or Byzantine) sender cannot make the whole mesh broadcast certificates.
    */
-  private sendFence (to: PeerId, now: number, out: Output): void {
+  private sendFence (to: PeerId, now: number, out: Output, toLeader = false): void {
     const fence = this.fence
-    if (fence === undefined || fence.leader === to) return
+    if (fence === undefined || (fence.leader === to && !toLeader)) return
     if (this.s.random() * this.alive.size >= 3) return
     const last = this.fenceSentAt.get(to)
     if (last !== undefined && now - last < this.s.leaseMs) return
@@ -632,7 +649,7 @@ export class Election {
     if (typeof vote.candidate !== 'string' || !Number.isInteger(vote.electorate)) return
     this.recordBallot(vote.term, vote.from, vote.candidate, out, vote)
     if (vote.candidate === this.s.self) {
-      this.checkWin(vote.term, now, out)
+      if (!this.checkWin(vote.term, now, out)) this.wonUnasked(vote, now, out)
       return
     }
     // Everyone sees the votes: once a quorum for a candidate that outranks the current leadership is in, follow it
@@ -666,7 +683,10 @@ export class Election {
    */
   private joinIfVoting (term: number, candidate: PeerId, electorate: number, now: number, out: Output): boolean {
     if (term <= this.fenceTerm) {
-      this.sendFence(candidate, now, out)
+      const fence = this.fence
+      // the leader of our fence asking for its own term does not know it won (pledges, a resign it missed): tell it
+      if (fence !== undefined && term === fence.term && candidate === fence.leader) this.sendFence(candidate, now, out, true)
+      else this.sendFence(candidate, now, out)
       return false
     }
     const reach = this.wouldVote(term, candidate, electorate, now)
