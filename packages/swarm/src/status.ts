@@ -49,6 +49,8 @@ export interface FedmeshStatus {
     leaderSince?: number
     /** The last resign the tab accepted: whose, for which term, and when (epoch ms). */
     lastResign?: { from: string, term: number, at: number }
+    /** How the tab recognised its current leader: won, votes, pledges, lead or fence. */
+    recognisedBy?: string
     counters?: { received?: Record<string, number> }
     rejected?: Record<string, number>
     /** By message type: delay of the tab's last accepted messages (its receipt minus the sender's sentAtMs), ms. */

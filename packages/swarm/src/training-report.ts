@@ -135,6 +135,11 @@ export interface RoundSteps {
   leader?: { medianMs: number, maxMs: number }
   /** A takeover's only: the closed coordinator's resign reaching the live tabs that got it (election lastResign). */
   resign?: { tabs: number, medianMs: number, maxMs: number }
+  /**
+   * A takeover's only: how the live tabs recognised the new leader, counted in the first poll where all had (won,
+   * votes, pledges held when the resign came, its lead, a fence proof).
+   */
+  recognisedBy?: Record<string, number>
   reopened?: { medianMs: number, maxMs: number }
   opened?: { medianMs: number, maxMs: number }
   train?: { medianMs: number, maxMs: number }
@@ -325,6 +330,8 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
   let leaderChangedAt: number | undefined
   /** The same moment by the tabs' own records: the latest leaderSince among them then (undefined if one has none). */
   let leaderChangedAtTabClocks: number | undefined
+  /** How each live tab recognised the new leader, in that poll. */
+  const recognisedBy: Record<string, number> = {}
   /** Each live tab's leaderSince in that poll. */
   let leaderSinceTabClocks: number[] = []
   const close = record.closeCoordinator
@@ -440,6 +447,10 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
         const since = live.map(o => o.status.election?.leaderSince)
         leaderSinceTabClocks = since.filter((t): t is number => typeof t === 'number' && Number.isFinite(t))
         if (leaderSinceTabClocks.length === since.length) leaderChangedAtTabClocks = Math.max(...leaderSinceTabClocks)
+        for (const o of live) {
+          const by = o.status.election?.recognisedBy ?? 'unknown'
+          recognisedBy[by] = (recognisedBy[by] ?? 0) + 1
+        }
       }
     }
   }
@@ -623,6 +634,7 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
         return r !== undefined && r.from === close.peerId && r.term >= close.term && Number.isFinite(r.at) ? [r.at - close.at] : []
       })
       if (resigned.length > 0) f.takeover.resign = { tabs: resigned.length, medianMs: Math.round(median(resigned)!), maxMs: Math.round(Math.max(...resigned)) }
+      if (Object.keys(recognisedBy).length > 0) f.takeover.recognisedBy = { ...recognisedBy }
       // the latest version every live honest tab held when the close came
       for (let v = next.version - 1; v >= 1; v--) {
         const at = allHeld(v)
