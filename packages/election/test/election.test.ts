@@ -574,6 +574,19 @@ describe('Election: succession pledges', () => {
     expect(votesIn(e.onMessage({ type: 'claim', term: 2, from: second, electorate: 5 }))).toEqual([])
   })
 
+  it('gives a successor recognised from pledges two leases for its first Lead (the resign must reach it first)', () => {
+    const { e, clock } = following(self)
+    e.onMessage(pledge(second))
+    e.onMessage({ type: 'resign', term: 1, from: leader })
+    clock.t += 2_900
+    e.tick()
+    expect(e.leader).toBe(next)
+    clock.t += 200
+    e.tick()
+    expect(e.leader).toBeUndefined()
+    expect(e.accepts(2, next)).toBe(true) // still the fence: its round messages are taken
+  })
+
   it('a lapsed lease is not a resign: pledges alone make nobody leader, the successor\'s Lead is followed', () => {
     const { e, clock } = following(self)
     e.onMessage(pledge(second))
@@ -640,6 +653,15 @@ describe('Election: succession pledges', () => {
     successor.onMessage(proofs[0]!)
     expect(successor.role).toBe('leader')
     expect(successor.leaderTerm).toBe(2)
+  })
+
+  it('a node that never knew the leader the pledges were cast under counts none of them, only plain votes', () => {
+    const { e } = single(self)
+    e.onMembership(members)
+    e.onMessage({ type: 'lead', term: 2, from: next, electorate: 5, certificate: pledges() })
+    expect(e.leader).toBeUndefined()
+    e.onMessage({ type: 'lead', term: 2, from: next, electorate: 5, certificate: [vote(self, next, 2, 5), vote(second, next, 2, 5)] })
+    expect(e.leader).toBe(next)
   })
 
   it('a term pledged to a member that has left is skipped', () => {

@@ -566,7 +566,7 @@ export class Election {
     l.lastLeadAt = now
     if (l.certificate.some(v => v.pledge === true)) {
       // Won on pledges: once plain votes for a quorum are in (each pledger re-votes on the resign), prove it with
-      // those, which every node counts (one still following an older leader does not count pledges).
+      // those, which every node counts (one that still follows the older leader, or never knew it, counts no pledges).
       const plain = this.certificate(l.term, this.s.self, l.electorate, [], false)
       if (plain !== undefined) {
         l.certificate = plain
@@ -603,7 +603,10 @@ export class Election {
     this.candidacy = undefined
     this.target = 0
     this.setFence(fence)
-    this.lastHeardLeaderAt = heard ? now : -Infinity
+    // A successor recognised from pledges has not spoken yet: its first Lead needs the resign to reach it and the Lead
+    // to come back, two deliveries (each most of a second in 20 busy tabs), so its lease starts a lease later. Without
+    // that, 20-tab runs lost the new leader again before its first Lead and recognised it a second time.
+    this.lastHeardLeaderAt = !heard ? -Infinity : by === 'pledges' ? now + this.s.leaseMs : now
     this.leaveFresh()
   }
 
@@ -870,13 +873,13 @@ export class Election {
   }
 
   /**
-   * Do pledges for `term` count here? Only once the leadership they were cast under (term - 1) is over for this node
-   * (resigned, lapsed, or never known to it), never while it still follows or holds that leadership.
+   * Do pledges for `term` count here? Only where this node knew the leadership they were cast under (term - 1) and it
+   * is over (resigned or lapsed), never while it still follows or holds it. A node that never knew it (just joined, or
+   * further behind) cannot tell, and waits for plain votes: the winner's certificate swaps its pledges for them.
    */
   private pledgesCount (term: number, now: number): boolean {
     const fence = this.fence
-    if (fence === undefined || fence.term < term - 1) return true
-    return fence.term === term - 1 && this.leading === undefined && !this.leaseValid(now)
+    return fence !== undefined && fence.term === term - 1 && this.leading === undefined && !this.leaseValid(now)
   }
 
   /**
