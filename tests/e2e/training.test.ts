@@ -77,6 +77,13 @@ for (const { task, rounds, closeAt } of [{ task: 'link-health', rounds: 6, close
       expect(f.pushedTabs).toBe(TABS)
       // what the closed tab did in its pagehide handler was read back (or that it left no record)
       expect(f.closedTabLeft?.resign).toBeDefined()
+      // how each live tab came to recognise the new leader, counted in the first poll where all had: the successor won;
+      // the others followed the pledges they held when the resign came, or (pledges not out yet, no resign) the votes
+      // or its Lead
+      const by = f.takeover?.recognisedBy
+      expect(by, 'no poll saw every live tab with the new leader').toBeDefined()
+      expect(Object.values(by!).reduce((a, b) => a + b, 0), JSON.stringify(by)).toBe(TABS - 1)
+      expect(by!.won, JSON.stringify(by)).toBe(1)
       const after = t.rounds.filter(r => r.version >= f.nextVersion!)
       expect(after.length).toBeGreaterThan(0)
       for (const r of after) expect(r.coordinatorTab).not.toBe(f.closedTab)
