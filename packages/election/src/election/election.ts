@@ -348,9 +348,14 @@ export class Election {
   private eligible (term: number, now: number): PeerId[] {
     const fence = this.fence
     const lapsed = fence !== undefined && term === fence.term + 1 && this.leading === undefined && !this.leaseValid(now) ? fence.leader : undefined
+    return this.candidatesBut(lapsed)
+  }
+
+  /** The alive, eligible, trusted members other than `excluded`. */
+  private candidatesBut (excluded: PeerId | undefined): PeerId[] {
     const out: PeerId[] = []
     for (const peer of this.alive) {
-      if (peer !== lapsed && !this.ineligible.has(peer) && !this.distrusted.has(peer)) out.push(peer)
+      if (peer !== excluded && !this.ineligible.has(peer) && !this.distrusted.has(peer)) out.push(peer)
     }
     return out
   }
@@ -850,19 +855,14 @@ export class Election {
     if (!this.s.pledge || fence === undefined || this.warmingUp(now) || now - this.viewChangedAt < this.s.pledgeAfterStableMs) return
     const term = fence.term + 1
     if (term > MAX_TERM || term <= this.s.persistedTerm) return
-    const candidate = this.votes.get(term) ?? preferred(term, this.successors())
+    // the members eligible() will offer once this leader is gone
+    const candidate = this.votes.get(term) ?? preferred(term, this.candidatesBut(fence.leader))
     if (candidate === undefined || candidate === this.s.self || this.distrusted.has(candidate)) return
     const electorate = this.knownSize(now)
     const last = this.pledged
     if (last !== undefined && last.term === term && last.candidate === candidate && (last.electorate === electorate || now - this.pledgedAt < this.s.leaseMs)) return
     this.pledgedAt = now
     this.pledged = this.castVote(term, candidate, electorate, out, true)
-  }
-
-  /** The members a pledge may go to: the alive, eligible, trusted ones other than the fence's leader. */
-  private successors (): PeerId[] {
-    const leader = this.fence?.leader
-    return [...this.alive].filter(p => p !== leader && !this.ineligible.has(p) && !this.distrusted.has(p))
   }
 
   /** This node pledged fence term + 1 to a member no longer eligible (gone from the view, hidden, distrusted). */
@@ -896,7 +896,6 @@ export class Election {
     // A pledge is re-cast as a plain vote, for members that never got it (joined since, or lost it).
     const pledged = promised !== undefined && this.pledged?.term === term && this.pledged.candidate === promised
     if (this.warmingUp(now) || this.target !== term || (promised !== undefined && !pledged)) return
-    this.pledged = undefined
     const candidate = promised ?? preferred(term, this.eligible(term, now))
     if (candidate === undefined || candidate === this.s.self) return
     const electorate = this.knownSize(now)

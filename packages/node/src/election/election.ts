@@ -338,7 +338,7 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
     // A vote must carry its author's signature, and so must every vote in a certificate: otherwise a certificate
     // could not be re-checked by nodes that never saw the votes themselves.
     const votes: SignedVoteBody[] = body.kind === 'vote'
-      ? [{ from: result.message.sender, term: body.term, candidate: body.candidate, electorate: body.electorate, signature: body.signature, ...(body.pledge === true ? { pledge: true } : {}) }]
+      ? [{ from: result.message.sender, term: body.term, candidate: body.candidate, electorate: body.electorate, signature: body.signature, ...pledgeMark(body) }]
       : body.certificate
     // All at once: each check is a WebCrypto call that resolves in a later task, and on a loaded tab every task waits
     // for a core, so a certificate of 9 votes checked one after another held a Lead (and its forwarding) for 9 turns.
@@ -398,8 +398,9 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
     const wire = this.accepted.get(evt.detail)
     if (wire?.election == null || !this.running) return
     const msg = toElectionMessage(wire.sender, wire.election)
-    this.count(kindOf(msg))
-    this.noteDelay(kindOf(msg), this.clock.wallNow() - wire.sentAtMs)
+    const kind = kindOf(msg)
+    this.count(kind)
+    this.noteDelay(kind, this.clock.wallNow() - wire.sentAtMs)
     // its delay says little (a resign is signed ahead), its arrival does: how soon followers learn the leader left
     if (msg.type === 'resign') this.lastResign = { from: msg.from, term: msg.term, at: this.clock.wallNow() }
     this.apply(this.election.onMessage(msg))
@@ -481,7 +482,8 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
       }
       const data = encodeElection({ sender: this.self, seq: ++this.seq, sentAtMs: this.clock.wallNow(), election: toBody(msg) })
       const result = await this.components.pubsub.publish(TOPICS.election, data)
-      this.counters.sent[kindOf(msg)] = (this.counters.sent[kindOf(msg)] ?? 0) + 1
+      const kind = kindOf(msg)
+      this.counters.sent[kind] = (this.counters.sent[kind] ?? 0) + 1
       this.traffic.messagesOut += result.recipients.length
       this.traffic.bytesOut += data.byteLength * result.recipients.length
     } catch (err: any) {
@@ -512,6 +514,11 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
   }
 }
 
+/** A vote's succession-pledge mark, carried over between the wire and the state machine only when set. */
+function pledgeMark (v: { pledge?: boolean }): { pledge?: true } {
+  return v.pledge === true ? { pledge: true } : {}
+}
+
 /** Counters and delays keep succession pledges apart from the votes of an election. */
 function kindOf (msg: ElectionMessage): string {
   return msg.type === 'vote' && msg.pledge === true ? 'pledge' : msg.type
@@ -524,14 +531,14 @@ function voteKey (vote: { from: string, term: number, candidate: string, elector
 }
 
 function toVote (v: SignedVoteBody): VoteMessage {
-  return { type: 'vote', term: v.term, from: v.from, candidate: v.candidate, electorate: v.electorate, signature: v.signature, ...(v.pledge === true ? { pledge: true } : {}) }
+  return { type: 'vote', term: v.term, from: v.from, candidate: v.candidate, electorate: v.electorate, signature: v.signature, ...pledgeMark(v) }
 }
 
 /** Wire body → the state machine's message; the author is the gossipsub-verified sender. */
 export function toElectionMessage (from: string, e: ElectionBody): ElectionMessage {
   switch (e.kind) {
     case 'claim': return { type: 'claim', term: e.term, from, electorate: e.electorate }
-    case 'vote': return { type: 'vote', term: e.term, from, candidate: e.candidate, electorate: e.electorate, signature: e.signature, ...(e.pledge === true ? { pledge: true } : {}) }
+    case 'vote': return { type: 'vote', term: e.term, from, candidate: e.candidate, electorate: e.electorate, signature: e.signature, ...pledgeMark(e) }
     case 'lead': return { type: 'lead', term: e.term, from, electorate: e.electorate, ...(e.certificate.length > 0 ? { certificate: e.certificate.map(toVote) } : {}) }
     case 'resign': return { type: 'resign', term: e.term, from }
     case 'fence': return { type: 'fence', term: e.term, from, leader: e.candidate, electorate: e.electorate, certificate: e.certificate.map(toVote) }
@@ -546,11 +553,11 @@ const NO_SIGNATURE = new Uint8Array(0)
 export function toBody (msg: ElectionMessage): ElectionBody {
   const signed = (votes: VoteMessage[] | undefined): SignedVoteBody[] => (votes ?? [])
     .filter((v): v is VoteMessage & { signature: Uint8Array } => v.signature != null && v.signature.length > 0)
-    .map(v => ({ from: v.from, term: v.term, candidate: v.candidate, electorate: v.electorate, signature: v.signature, ...(v.pledge === true ? { pledge: true } : {}) }))
+    .map(v => ({ from: v.from, term: v.term, candidate: v.candidate, electorate: v.electorate, signature: v.signature, ...pledgeMark(v) }))
   const base = { term: msg.term, candidate: '', electorate: 0, signature: NO_SIGNATURE, certificate: [] as SignedVoteBody[] }
   switch (msg.type) {
     case 'claim': return { ...base, kind: 'claim', electorate: msg.electorate }
-    case 'vote': return { ...base, kind: 'vote', candidate: msg.candidate, electorate: msg.electorate, signature: msg.signature ?? NO_SIGNATURE, ...(msg.pledge === true ? { pledge: true } : {}) }
+    case 'vote': return { ...base, kind: 'vote', candidate: msg.candidate, electorate: msg.electorate, signature: msg.signature ?? NO_SIGNATURE, ...pledgeMark(msg) }
     case 'lead': return { ...base, kind: 'lead', electorate: msg.electorate, certificate: signed(msg.certificate) }
     case 'resign': return { ...base, kind: 'resign' }
     case 'fence': return { ...base, kind: 'fence', candidate: msg.leader, electorate: msg.electorate, certificate: signed(msg.certificate) }

@@ -166,7 +166,7 @@ export async function createFedmeshLibp2p (options: AssemblyOptions) {
       election: election({
         ticker,
         heartbeat: get(s => s.heartbeat),
-        ...(options.election != null || !config.pledges ? { timings: { ...options.election, ...(config.pledges ? {} : { pledge: false }) } } : {}),
+        timings: { ...options.election, pledge: config.pledges },
         ...(hidden != null ? { hidden } : {})
       }),
       // federated rounds: idle until the app (or a simulation) hands it a model and a learner (TrainingService.begin)
