@@ -204,8 +204,10 @@ describe('RoundSession on an in-memory network', () => {
     expect(reopened.at(-1)).toMatchObject({ round: 1, term: 2, coordinator: sim.ids[1], failover: true })
     // nobody retrains: the updates of round 1 stay valid under the new term
     expect(sim.eventsOf('train').length).toBe(7 - 1 + 1) // 6 followers + node 0 itself in term 1, none in term 2
-    // but those who had sent theirs send it again, once, in case it never reached the new coordinator
-    expect(sim.sessions.map(s => s.status().counters.updatesResent)).toEqual([0, 0, 1, 1, 1, 0, 0])
+    // its re-announcement lists the updates it holds (every one sent before the close), so none is sent again
+    expect(sim.sessions[3]?.status().open).toMatchObject({ round: 1, term: 2 })
+    expect(sim.sessions.map(s => s.status().counters.updatesResent)).toEqual([0, 0, 0, 0, 0, 0, 0])
+    expect(sim.sessions.map(s => s.status().counters.resendsSpared)).toEqual([0, 0, 1, 1, 1, 0, 0])
     sim.trainDeferred()
     const accepted = sim.eventsOf('model-accepted', 4)
     expect(accepted).toEqual([expect.objectContaining({ version: 1, round: 1, term: 2, coordinator: sim.ids[1], verified: true })])
@@ -502,6 +504,28 @@ describe('RoundSession on an in-memory network', () => {
     sim.handle(5, sim.sessions[5]!.onLeaderHead(1, digest, sim.ids[0]!))
     sim.run()
     expect(sim.sessions[5]?.model).toMatchObject({ version: 1, digest, verified: false })
+  })
+
+  it('failover: a member whose update the new coordinator does not hold publishes it again, at once', () => {
+    const sim = new Sim({ nodes: 7, d: D, seed: 5, behaviours: () => honest(mean, 0.005, 0.002, 5), config: { ...KRUM_F1, maxRounds: 1 } })
+    sim.slow.add(5)
+    sim.slow.add(6)
+    // node 3's update never reaches node 1, the coordinator to be
+    let lossy = true
+    sim.filter = (m) => lossy && m.topic === 'updates' && m.from === sim.ids[3] && m.to === 1
+    sim.membership()
+    sim.elect(1, 0)
+    lossy = false
+    sim.down.add(0)
+    sim.membership()
+    sim.elect(2, 1)
+    expect(sim.sessions.map(s => s.status().counters.updatesResent)).toEqual([0, 0, 0, 1, 0, 0, 0])
+    expect(sim.sessions.map(s => s.status().counters.resendsSpared)).toEqual([0, 0, 1, 0, 1, 0, 0])
+    sim.trainDeferred()
+    const accepted = sim.eventsOf('model-accepted', 4)
+    expect(accepted).toEqual([expect.objectContaining({ version: 1, term: 2, coordinator: sim.ids[1], verified: true })])
+    expect(accepted[0]?.included).toContain(sim.ids[3])
+    expect(accepted[0]?.included).toHaveLength(7)
   })
 
   it('an update that reached nobody is published again while its round stays open, and the round closes', () => {

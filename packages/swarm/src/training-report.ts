@@ -164,8 +164,12 @@ export interface TrainingSummary {
    * from a neighbour (recovered) or not (failed), and the chunks fetched.
    */
   updateFetch: Record<string, number>
-  /** Summed over tabs: updates published again because their round stayed open a deadline after they were sent. */
+  /**
+   * Summed over tabs: updates published again (their round stayed open a deadline after they were sent, or a takeover
+   * did not list them as held), and copies a takeover's list of held updates spared.
+   */
   updatesResent: number
+  resendsSpared: number
   /** Per attacker tab: rounds its update was selected / not selected / excluded, and the tabs that quarantined it. */
   attackers: Array<{ tab: number, attack?: string, selected: number, notSelected: number, excluded: number, quarantinedBy: number }>
   /** Peers quarantined by any honest tab (at its last status), as tabs; honestQuarantined counts the honest ones. */
@@ -484,6 +488,7 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
   const updatesRejected: Record<string, number> = {}
   const updateFetch: Record<string, number> = {}
   let updatesResent = 0
+  let resendsSpared = 0
   const quarantinedBy = new Map<number, number>()
   const final: TrainingSummary['final'] = []
   for (const [tab, o] of [...latest].sort((a, b) => a[0] - b[0])) {
@@ -493,6 +498,7 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
     addCounts(updatesRejected, t.updates?.rejected)
     addCounts(updateFetch, t.updateFetch)
     updatesResent += typeof t.updates?.resent === 'number' ? t.updates.resent : 0
+    resendsSpared += typeof t.updates?.spared === 'number' ? t.updates.spared : 0
     if (!attackers.has(tab)) {
       for (const p of Array.isArray(t.quarantined) ? t.quarantined : []) {
         const q = tabOf.get(p)
@@ -539,6 +545,7 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
     updatesRejected,
     updateFetch,
     updatesResent,
+    resendsSpared,
     attackers: record.attackerTabs.map(tab => {
       const o = latest.get(tab)
       const attack = o === undefined ? undefined : trainingOf(o)?.attack

@@ -20,7 +20,7 @@ export {
 } from './wire/codec.ts'
 export {
   UPDATES_WIRE_VERSION, DEFAULT_MAX_CHUNK_BYTES, DEFAULT_MAX_PAYLOAD_BYTES, MAX_SESSION_BYTES, MAX_TENSOR_NAME_BYTES,
-  MAX_RULE_BYTES, MAX_TENSORS, MAX_RANK, MAX_ELEMENTS, MAX_INCLUDED_DIGESTS
+  MAX_RULE_BYTES, MAX_TENSORS, MAX_RANK, MAX_ELEMENTS, MAX_INCLUDED_DIGESTS, MAX_HELD_DIGESTS
 } from './wire/limits.ts'
 
 export { chunkPayload, encodeUpdateChunks, encodeGlobalModelChunks, encodeRoundOpenChunks } from './chunking/chunker.ts'

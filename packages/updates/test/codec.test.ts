@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import {
   checkGlobalModel, globalModelHeader,
   chunkPayload, decodeChunk, decodeGlobalModel, decodeModelUpdate, decodeRoundOpen, digestUpdate, digestWeights, encodeChunk, encodeGlobalModel,
-  encodeModelUpdate, encodeRoundOpen, encodeRoundOpenChunks, quantizeDelta, Reassembler, UPDATES_WIRE_VERSION
+  encodeModelUpdate, encodeRoundOpen, encodeRoundOpenChunks, MAX_HELD_DIGESTS, quantizeDelta, Reassembler, UPDATES_WIRE_VERSION
 } from '../src/index.ts'
 import type { GlobalModel, Int8Tensor, ModelUpdate, QuantizedTensor, RoundOpen } from '../src/index.ts'
 import * as pb from '../src/wire/updates.ts'
@@ -214,6 +214,23 @@ describe('round-open codec', () => {
     expect(decodeRoundOpen(encodeRoundOpen(plain))).toEqual({ ok: true, value: plain })
     const clip: RoundOpen = { ...open, aggregator: { rule: 'centered-clipping', f: 1, clipRadius: 0.25, clipIterations: 3, trim: 2 } }
     expect(decodeRoundOpen(encodeRoundOpen(clip))).toEqual({ ok: true, value: clip })
+  })
+
+  it('a takeover lists the updates its coordinator holds; an empty list is the same as none', () => {
+    const held = ['01'.repeat(32), 'ab'.repeat(32)]
+    const takeover: RoundOpen = { ...open, held }
+    expect(decodeRoundOpen(encodeRoundOpen(takeover))).toEqual({ ok: true, value: takeover })
+    expect(encodeRoundOpen(takeover).length - encodeRoundOpen(open).length).toBe(2 * 34)
+    expect(decodeRoundOpen(encodeRoundOpen({ ...open, held: [] }))).toEqual({ ok: true, value: open })
+    expect(() => encodeRoundOpen({ ...open, held: ['ab'] })).toThrow(/held digest/)
+    expect(() => encodeRoundOpen({ ...open, held: [held[0]!, held[0]!] })).toThrow(/twice/)
+    const many = Array.from({ length: MAX_HELD_DIGESTS + 1 }, (_, i) => i.toString(16).padStart(64, '0'))
+    expect(() => encodeRoundOpen({ ...open, held: many })).toThrow(/at most 256/)
+    expect(decodeRoundOpen(encodeRoundOpen({ ...open, held: many.slice(1) }))).toMatchObject({ ok: true })
+    const wire = pb.RoundOpen.decode(encodeRoundOpen(takeover))
+    expect(decodeRoundOpen(pb.RoundOpen.encode({ ...wire, held: [Uint8Array.of(1, 2, 3)] }))).toMatchObject({ ok: false, reason: 'malformed', detail: expect.stringMatching(/held digest 0/) })
+    expect(decodeRoundOpen(pb.RoundOpen.encode({ ...wire, held: many.map(d => Uint8Array.from(Buffer.from(d, 'hex'))) }))).toMatchObject({ ok: false, reason: 'malformed' })
+    expect(decodeRoundOpen(pb.RoundOpen.encode({ ...wire, held: [wire.held[0]!, wire.held[0]!] }))).toMatchObject({ ok: false, reason: 'malformed', detail: expect.stringMatching(/twice/) })
   })
 
   it('the encoder refuses what receivers would drop', () => {

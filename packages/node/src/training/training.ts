@@ -192,8 +192,11 @@ export interface TrainingStatus {
   roundTimes: Record<string, RoundTimes>
   /** verifiedAhead: models verified with the aggregate this node computed before their header came (of aggregatesAhead computed). */
   models: { accepted: number, verified: number, verifiedAhead: number, aggregatesAhead: number, coordinated: number, fetched: number, rejected: number, rejectReasons: Record<string, number> }
-  /** resent: this node's update published again because its round stayed open a deadline after it was sent. */
-  updates: { sent: number, received: number, resent: number, rejected: Record<string, number> }
+  /**
+   * resent: this node's update published again (its round stayed open a deadline after it was sent, or a new
+   * coordinator took the round over without listing it as held); spared: takeovers that listed it, so no copy went out.
+   */
+  updates: { sent: number, received: number, resent: number, spared: number, rejected: Record<string, number> }
   training: { runs: number, skipped: Record<string, number>, lastLoss?: number, lastLossBefore?: number, lastTrainMs?: number, lastError?: string }
   /**
    * catchUps: fetches started because the leader's heartbeat advertised a newer model than this node held.
@@ -951,7 +954,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
         rejected: this.counters.modelsRejected,
         rejectReasons: { ...nonZero(rs?.rejects.model ?? {}), ...prefixed('dropped:', this.rejectReasons) }
       },
-      updates: { sent: this.counters.updatesSent, received: this.counters.updatesReceived, resent: rs?.counters.updatesResent ?? 0, rejected: { ...nonZero(rs?.rejects.updates ?? {}), ...prefixed('dropped:', this.updateRejects) } },
+      updates: { sent: this.counters.updatesSent, received: this.counters.updatesReceived, resent: rs?.counters.updatesResent ?? 0, spared: rs?.counters.resendsSpared ?? 0, rejected: { ...nonZero(rs?.rejects.updates ?? {}), ...prefixed('dropped:', this.updateRejects) } },
       training: {
         runs: this.counters.trainRuns,
         skipped: { ...this.skipped },

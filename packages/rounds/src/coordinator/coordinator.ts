@@ -1,6 +1,6 @@
 import { checkPreconditions, AggregationError, AggregationInputError } from '@fedmesh/aggregation'
 import type { AggregatorSpec } from '@fedmesh/aggregation'
-import { encodeGlobalModelChunks, encodeRoundOpenChunks, globalModelHeader } from '@fedmesh/updates'
+import { encodeGlobalModelChunks, encodeRoundOpenChunks, globalModelHeader, MAX_HELD_DIGESTS } from '@fedmesh/updates'
 import type { GlobalModel, RoundOpen, Tensor } from '@fedmesh/updates'
 import { aggregateRound } from '../aggregate/round-aggregate.ts'
 import type { HeldUpdate, RoundAggregate } from '../aggregate/round-aggregate.ts'
@@ -75,9 +75,10 @@ export class RoundCoordinator {
   /**
    * Opens (or, after failover, re-opens) `round` on `base` under `term`; returns the chunk to publish. `deadlineAt`
    * (default now + deadlineMs) is when the round may close short of expected members: a failover keeps what is left
-   * of the round's deadline rather than granting a new one.
+   * of the round's deadline rather than granting a new one. `held`: the digests of the round's updates this node
+   * already holds, listed in a takeover's announcement (the first MAX_HELD_DIGESTS).
    */
-  open (round: number, term: number, base: BaseModel, expected: Set<string>, now: number, failover: boolean, deadlineAt = now + this.config.deadlineMs): { open: RoundOpen, chunks: Uint8Array[] } {
+  open (round: number, term: number, base: BaseModel, expected: Set<string>, now: number, failover: boolean, deadlineAt = now + this.config.deadlineMs, held: readonly string[] = []): { open: RoundOpen, chunks: Uint8Array[] } {
     const open: RoundOpen = {
       session: this.config.session,
       round,
@@ -87,7 +88,9 @@ export class RoundCoordinator {
       baseDigest: base.digest,
       deadlineMs: this.config.deadlineMs,
       minParticipants: this.config.minParticipants,
-      aggregator: { ...this.config.aggregator }
+      aggregator: { ...this.config.aggregator },
+      // a takeover says which updates need not come again (RoundOpen.held): its members re-publish only the others
+      ...(failover && held.length > 0 ? { held: held.slice(0, MAX_HELD_DIGESTS) } : {})
     }
     this.current = { open, openedAt: now, deadlineAt, expected, extensions: 0, failover }
     return { open, chunks: this.announce(open) }

@@ -105,7 +105,8 @@ interface PendingModel {
   asked?: boolean
 }
 
-const ROUND_OPEN_MAX_BYTES = 4096
+/** A round announcement: a few hundred bytes, and up to MAX_HELD_DIGESTS digests of 34 bytes in a takeover's. */
+const ROUND_OPEN_MAX_BYTES = 16 * 1024
 /**
  * How many grace periods a model waits for the election to confirm the coordinator of its round, when this node holds
  * that round's announcement parked (unconfirmed leader): an election after a failover took up to 4 s at 20 tabs.
@@ -132,7 +133,7 @@ export class RoundSession {
   /** Dropped model-topic messages and refused models, by reason. */
   readonly modelRejects = new ReasonCounters()
   /** aggregatesAhead: computed before the model's header came (computeAhead); verifiedAhead: of those, used to verify it. */
-  readonly counters = { roundsOpened: 0, roundsClosed: 0, extensions: 0, modelsAccepted: 0, modelsVerified: 0, modelsRejected: 0, modelsFetched: 0, rollbacks: 0, updatesAccepted: 0, updateFetches: 0, updatesResent: 0, aggregatesAhead: 0, verifiedAhead: 0 }
+  readonly counters = { roundsOpened: 0, roundsClosed: 0, extensions: 0, modelsAccepted: 0, modelsVerified: 0, modelsRejected: 0, modelsFetched: 0, rollbacks: 0, updatesAccepted: 0, updateFetches: 0, updatesResent: 0, resendsSpared: 0, aggregatesAhead: 0, verifiedAhead: 0 }
   private readonly modelReassembler: Reassembler
   private alive = new Set<string>()
   private pending: PendingModel[] = []
@@ -146,7 +147,7 @@ export class RoundSession {
   /** The followed leader's progress: the highest step seen from it (2r - 1: round r opened, 2v: model v), and when. */
   private progress: { leader: string, term: number, step: number, at: number, reported: boolean } | undefined
   /** This node's update for the open round, as published, and when last: published again while the round stays open. */
-  private submitted: { round: number, chunks: Uint8Array[], at: number } | undefined
+  private submitted: { round: number, digest: string, chunks: Uint8Array[], at: number } | undefined
   private lastModel: { version: number, round: number, term: number, coordinator: string, included: string[], selected: string[], excluded: string[], verified: boolean } | undefined
   /** Work a message made due, left for settle() (config.settleLater). */
   private unsettled = false
@@ -307,9 +308,9 @@ export class RoundSession {
       this.modelRejects.count('own-update-too-late')
       return out
     }
-    const { chunks } = this.pool.addLocal({ ...update, term: a?.open.term ?? update.term }, this.config.maxChunkBytes)
+    const { held, chunks } = this.pool.addLocal({ ...update, term: a?.open.term ?? update.term }, this.config.maxChunkBytes)
     for (const data of chunks) out.publish.push({ topic: 'updates', data })
-    this.submitted = { round: update.round, chunks, at: this.config.clock.now() }
+    this.submitted = { round: update.round, digest: held.digest, chunks, at: this.config.clock.now() }
     if (this.coordinating) this.coordinate(out)
     return out
   }
@@ -403,7 +404,7 @@ export class RoundSession {
 
   /**
    * Publishes this node's update again once per resendAfterMs while its round stays open (and at once when another
-   * coordinator takes the round over, see handleOpen). Nodes that hold it drop the copy as a duplicate (ignored, not
+   * coordinator takes the round over without listing it as held, see handleOpen). Nodes that hold it drop the copy as a duplicate (ignored, not
    * forwarded); nodes that lack it take it and pass it on. The same bytes: never a second update (equivocation). A
    * closed round's update is forgotten.
    */
@@ -550,8 +551,13 @@ export class RoundSession {
     const { failover } = this.participant.follow(open, now)
     this.counters.roundsOpened++
     out.events.push({ type: 'round-opened', round: open.round, term: open.term, coordinator: open.coordinator, baseVersion: open.baseVersion, failover })
-    // a coordinator taking over a round this node already sent its update to may never have received it
-    if (failover && this.submitted?.round === open.round && open.coordinator !== this.config.self) this.resend(this.submitted, out)
+    // a coordinator taking over a round this node already sent its update to may never have received it; it lists
+    // those it holds, and a copy of one of them would only load every link at the moment the round waits for the rest
+    const s = this.submitted
+    if (failover && s?.round === open.round && open.coordinator !== this.config.self) {
+      if (open.held?.includes(s.digest) === true) this.counters.resendsSpared++
+      else this.resend(s, out)
+    }
     if (this.participant.shouldTrain(open.round)) {
       out.events.push({ type: 'train', session: open.session, round: open.round, term: open.term, baseVersion: open.baseVersion, deadlineAt: now + open.deadlineMs })
     }
@@ -748,7 +754,8 @@ export class RoundSession {
       // saw it) is waited for expected members that have not reported (a withholder, a garbage sender), and at
       // least the verification grace, for updates still in flight. A new deadline would add a whole one to failover.
       const deadlineAt = failover ? Math.max(now + this.config.graceMs, a.deadlineAt) : now + this.config.deadlineMs
-      const { open, chunks } = this.coordinator.open(round, term, this.model, expected, now, failover, deadlineAt)
+      const held = failover ? this.pool.updates(round).map(h => h.digest) : []
+      const { open, chunks } = this.coordinator.open(round, term, this.model, expected, now, failover, deadlineAt, held)
       for (const data of chunks) out.publish.push({ topic: 'model', data })
       this.handleOpen(open, out)
       return

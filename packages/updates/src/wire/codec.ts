@@ -11,7 +11,7 @@ import { DIGEST_BYTES, digestWeights, fromHex, isDigestHex, toHex } from '../dig
 import { checkTensors } from '../quantize/quantize.ts'
 import { elementCount } from '../quantize/types.ts'
 import type { QuantizedTensor, Scheme, Tensor } from '../quantize/types.ts'
-import { MAX_ELEMENTS, MAX_RANK, MAX_RULE_BYTES, MAX_SESSION_BYTES, MAX_TENSOR_NAME_BYTES, MAX_TENSORS, MAX_INCLUDED_DIGESTS, UPDATES_WIRE_VERSION } from './limits.ts'
+import { MAX_ELEMENTS, MAX_RANK, MAX_RULE_BYTES, MAX_SESSION_BYTES, MAX_TENSOR_NAME_BYTES, MAX_TENSORS, MAX_INCLUDED_DIGESTS, MAX_HELD_DIGESTS, UPDATES_WIRE_VERSION } from './limits.ts'
 import { CHUNK_SCHEMA, GLOBAL_MODEL_SCHEMA, MODEL_UPDATE_SCHEMA, ROUND_OPEN_SCHEMA, scanMessage } from './structure.ts'
 import type { AggregatorSpecWire, ChunkMessage, DecodeResult, GlobalModel, ModelUpdate, PayloadKind, RoundOpen, UpdateHeader } from './types.ts'
 import * as pb from './updates.ts'
@@ -295,7 +295,8 @@ export function encodeRoundOpen (open: RoundOpen): Uint8Array {
     baseDigest: fromHex(open.baseDigest) as Uint8Array<ArrayBuffer>,
     deadlineMs: open.deadlineMs,
     minParticipants: open.minParticipants,
-    aggregator: { rule: a.rule, f: a.f ?? 0, m: a.m ?? 0, trim: a.trim ?? 0, clipRadius: a.clipRadius ?? 0, clipIterations: a.clipIterations ?? 0, nnm: a.nnm === true }
+    aggregator: { rule: a.rule, f: a.f ?? 0, m: a.m ?? 0, trim: a.trim ?? 0, clipRadius: a.clipRadius ?? 0, clipIterations: a.clipIterations ?? 0, nnm: a.nnm === true },
+    held: (open.held ?? []).map(d => fromHex(d) as Uint8Array<ArrayBuffer>)
   })
 }
 
@@ -325,6 +326,8 @@ export function decodeRoundOpen (bytes: Uint8Array): DecodeResult<RoundOpen> {
       minParticipants: wire.minParticipants,
       aggregator
     }
+    // an empty list is left out, as encoders leave it out: decode(encode(x)) is x
+    if (wire.held.length > 0) open.held = wire.held.map((d, i) => digestHex(d, `held digest ${i}`))
     checkRoundOpenSchema(open)
     return { ok: true, value: open }
   })
@@ -355,6 +358,15 @@ function checkRoundOpenSchema (o: RoundOpen): void {
   }
   if (a.clipRadius !== undefined && !(Number.isFinite(a.clipRadius) && a.clipRadius > 0)) throw new UpdateSchemaError(`aggregator.clipRadius must be finite and > 0, got ${a.clipRadius}`)
   if (a.nnm !== undefined && typeof a.nnm !== 'boolean') throw new UpdateSchemaError('aggregator.nnm must be a boolean')
+  if (o.held !== undefined) {
+    if (!Array.isArray(o.held) || o.held.length > MAX_HELD_DIGESTS) throw new UpdateSchemaError(`held must be an array of at most ${MAX_HELD_DIGESTS} digests`)
+    const seen = new Set<string>()
+    for (const d of o.held) {
+      if (!isDigestHex(d)) throw new UpdateSchemaError(`held digest '${String(d)}' is not 64 lower-case hex characters`)
+      if (seen.has(d)) throw new UpdateSchemaError(`digest ${d} is listed as held twice`)
+      seen.add(d)
+    }
+  }
 }
 
 // --- chunks -----------------------------------------------------------------------------------------------

@@ -10,6 +10,11 @@ export const MAX_RANK = 8
 /** Total elements across one payload's tensors (2^28 = 268M, 1 GiB as float32). */
 export const MAX_ELEMENTS = 2 ** 28
 export const MAX_INCLUDED_DIGESTS = 10_000
+/**
+ * Updates a round announcement lists as already held (RoundOpen.held): 34 bytes each on the wire, so the announcement
+ * stays one small chunk. A coordinator holding more lists the first ones; the others' senders publish theirs again.
+ */
+export const MAX_HELD_DIGESTS = 256
 
 /**
  * Default cap on one encoded chunk message: far under gossipsub's 4 MiB publish limit and few 16 KiB

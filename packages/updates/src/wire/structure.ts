@@ -11,7 +11,7 @@
  * this walk. So tags, lengths, uint32 and enum values must fit in five bytes.
  */
 import { WireFormatError, WIRE_VARINT, WIRE_FIXED64, WIRE_LEN, WIRE_FIXED32, readVarint, readLength as readLengthOf, advance, expectWireType, skipUnknown as skipUnknownField } from '@fedmesh/protocol'
-import { MAX_INCLUDED_DIGESTS, MAX_RANK, MAX_RULE_BYTES, MAX_SESSION_BYTES, MAX_TENSOR_NAME_BYTES, MAX_TENSORS } from './limits.ts'
+import { MAX_HELD_DIGESTS, MAX_INCLUDED_DIGESTS, MAX_RANK, MAX_RULE_BYTES, MAX_SESSION_BYTES, MAX_TENSOR_NAME_BYTES, MAX_TENSORS } from './limits.ts'
 
 export { WireFormatError }
 
@@ -96,7 +96,8 @@ export const ROUND_OPEN_SCHEMA: MessageSchema = {
     [7, { kind: 'bytes', maxBytes: 32 }],
     [8, { kind: 'uint32' }],
     [9, { kind: 'uint32' }],
-    [10, { kind: AGGREGATOR_SPEC }]
+    [10, { kind: AGGREGATOR_SPEC }],
+    [11, { kind: 'bytes', repeated: { max: MAX_HELD_DIGESTS }, maxBytes: 32 }]
   ])
 }
 

@@ -67,6 +67,11 @@ export interface RoundOpen {
   /** The coordinator closes at the deadline only with at least this many updates. */
   minParticipants: number
   aggregator: AggregatorSpecWire
+  /**
+   * Only when a coordinator takes the round over from an earlier one: digests of the round's updates it already
+   * holds (at most MAX_HELD_DIGESTS). A member whose update is listed does not publish it again; any other does.
+   */
+  held?: string[]
 }
 
 export const PAYLOAD_KINDS = ['model-update', 'global-model', 'round-open'] as const

@@ -1193,6 +1193,7 @@ export interface RoundOpen {
   deadlineMs: number
   minParticipants: number
   aggregator?: AggregatorSpec
+  held: Uint8Array<ArrayBuffer>[]
 }
 
 export namespace RoundOpen {
@@ -1255,6 +1256,13 @@ export namespace RoundOpen {
           AggregatorSpec.codec().encode(obj.aggregator, w)
         }
 
+        if (obj.held != null && obj.held.length > 0) {
+          for (const value of obj.held) {
+            w.uint32(90)
+            w.bytes(value)
+          }
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -1268,7 +1276,8 @@ export namespace RoundOpen {
           baseVersion: 0,
           baseDigest: uint8ArrayAlloc(0),
           deadlineMs: 0,
-          minParticipants: 0
+          minParticipants: 0,
+          held: []
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -1319,6 +1328,14 @@ export namespace RoundOpen {
               })
               break
             }
+            case 11: {
+              if (opts.limits?.held != null && obj.held.length === opts.limits.held) {
+                throw new MaxLengthError('Decode error - repeated field "held" had too many elements')
+              }
+
+              obj.held.push(reader.bytes())
+              break
+            }
             default: {
               reader.skipType(tag & 7)
               break
@@ -1328,6 +1345,10 @@ export namespace RoundOpen {
 
         return obj
       }, function * (reader, length, prefix, opts = {}) {
+        const obj = {
+          held: 0
+        }
+
         const end = length == null ? reader.len : reader.pos + length
 
         while (reader.pos < end) {
@@ -1401,6 +1422,21 @@ export namespace RoundOpen {
               yield * AggregatorSpec.codec().stream(reader, reader.uint32(), `${prefix}.aggregator`, {
                 limits: opts.limits?.aggregator
               })
+
+              break
+            }
+            case 11: {
+              if (opts.limits?.held != null && obj.held === opts.limits.held) {
+                throw new MaxLengthError('Streaming decode error - repeated field "held" had too many elements')
+              }
+
+              yield {
+                field: `${prefix}.held[]`,
+                index: obj.held,
+                value: reader.bytes()
+              }
+
+              obj.held++
 
               break
             }
@@ -1496,6 +1532,12 @@ export namespace RoundOpen {
     value: boolean
   }
 
+  export interface RoundOpenHeldFieldEvent {
+    field: '$.held[]'
+    index: number
+    value: Uint8Array<ArrayBuffer>
+  }
+
   export function encode (obj: Partial<RoundOpen>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, RoundOpen.codec())
   }
@@ -1504,7 +1546,7 @@ export namespace RoundOpen {
     return decodeMessage(buf, RoundOpen.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RoundOpen>): Generator<RoundOpenVersionFieldEvent | RoundOpenSessionFieldEvent | RoundOpenRoundFieldEvent | RoundOpenTermFieldEvent | RoundOpenCoordinatorFieldEvent | RoundOpenBaseVersionFieldEvent | RoundOpenBaseDigestFieldEvent | RoundOpenDeadlineMsFieldEvent | RoundOpenMinParticipantsFieldEvent | RoundOpenAggregatorRuleFieldEvent | RoundOpenAggregatorFFieldEvent | RoundOpenAggregatorMFieldEvent | RoundOpenAggregatorTrimFieldEvent | RoundOpenAggregatorClipRadiusFieldEvent | RoundOpenAggregatorClipIterationsFieldEvent | RoundOpenAggregatorNnmFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<RoundOpen>): Generator<RoundOpenVersionFieldEvent | RoundOpenSessionFieldEvent | RoundOpenRoundFieldEvent | RoundOpenTermFieldEvent | RoundOpenCoordinatorFieldEvent | RoundOpenBaseVersionFieldEvent | RoundOpenBaseDigestFieldEvent | RoundOpenDeadlineMsFieldEvent | RoundOpenMinParticipantsFieldEvent | RoundOpenAggregatorRuleFieldEvent | RoundOpenAggregatorFFieldEvent | RoundOpenAggregatorMFieldEvent | RoundOpenAggregatorTrimFieldEvent | RoundOpenAggregatorClipRadiusFieldEvent | RoundOpenAggregatorClipIterationsFieldEvent | RoundOpenAggregatorNnmFieldEvent | RoundOpenHeldFieldEvent> {
     return streamMessage(buf, RoundOpen.codec(), opts)
   }
 }
