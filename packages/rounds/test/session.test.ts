@@ -528,6 +528,28 @@ describe('RoundSession on an in-memory network', () => {
     expect(accepted[0]?.included).toHaveLength(7)
   })
 
+  it('failover: a successor that missed its predecessor\'s announcement still lists the updates it holds', () => {
+    const sim = new Sim({ nodes: 7, d: D, seed: 5, behaviours: () => honest(mean, 0.005, 0.002, 5), config: { ...KRUM_F1, maxRounds: 1 } })
+    sim.slow.add(5)
+    sim.slow.add(6)
+    // node 1 never hears node 0's round announcement, but takes in the updates sent in that round
+    sim.filter = (m) => m.topic === 'model' && m.to === 1
+    sim.membership()
+    sim.elect(1, 0)
+    expect(sim.sessions[1]?.status().open).toBeUndefined()
+    sim.filter = undefined
+    sim.down.add(0)
+    sim.membership()
+    sim.elect(2, 1)
+    // node 1 opens round 1 afresh; to nodes 2-4 it is a takeover of the round they sent their updates in
+    expect(sim.eventsOf('round-opened', 1).at(-1)).toMatchObject({ round: 1, term: 2, failover: false })
+    expect(sim.eventsOf('round-opened', 3).at(-1)).toMatchObject({ round: 1, term: 2, failover: true })
+    expect(sim.sessions.map(s => s.status().counters.resendsSpared)).toEqual([0, 0, 1, 1, 1, 0, 0])
+    expect(sim.sessions.map(s => s.status().counters.updatesResent)).toEqual([0, 0, 0, 0, 0, 0, 0])
+    sim.trainDeferred()
+    expect(sim.eventsOf('model-accepted', 4)).toEqual([expect.objectContaining({ version: 1, term: 2, coordinator: sim.ids[1], verified: true })])
+  })
+
   it('an update that reached nobody is published again while its round stays open, and the round closes', () => {
     const sim = new Sim({ nodes: 6, d: D, seed: 21, behaviours: () => honest(mean, 0.005, 0.002, 21), config: { aggregator: { rule: 'krum', f: 1 }, minParticipants: 6, maxRounds: 1, deadlineMs: 10_000 } })
     // node 1's first publication is lost on every link (published before the mesh formed): 5 of the 6 needed

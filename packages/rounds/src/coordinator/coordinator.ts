@@ -76,7 +76,7 @@ export class RoundCoordinator {
    * Opens (or, after failover, re-opens) `round` on `base` under `term`; returns the chunk to publish. `deadlineAt`
    * (default now + deadlineMs) is when the round may close short of expected members: a failover keeps what is left
    * of the round's deadline rather than granting a new one. `held`: the digests of the round's updates this node
-   * already holds, listed in a takeover's announcement (the first MAX_HELD_DIGESTS).
+   * already holds, listed in the announcement (the first MAX_HELD_DIGESTS).
    */
   open (round: number, term: number, base: BaseModel, expected: Set<string>, now: number, failover: boolean, deadlineAt = now + this.config.deadlineMs, held: readonly string[] = []): { open: RoundOpen, chunks: Uint8Array[] } {
     const open: RoundOpen = {
@@ -89,8 +89,8 @@ export class RoundCoordinator {
       deadlineMs: this.config.deadlineMs,
       minParticipants: this.config.minParticipants,
       aggregator: { ...this.config.aggregator },
-      // a takeover says which updates need not come again (RoundOpen.held): its members re-publish only the others
-      ...(failover && held.length > 0 ? { held: held.slice(0, MAX_HELD_DIGESTS) } : {})
+      // which updates need not come again (RoundOpen.held): on a takeover members re-publish only the others
+      ...(held.length > 0 ? { held: held.slice(0, MAX_HELD_DIGESTS) } : {})
     }
     this.current = { open, openedAt: now, deadlineAt, expected, extensions: 0, failover }
     return { open, chunks: this.announce(open) }

@@ -754,7 +754,9 @@ export class RoundSession {
       // saw it) is waited for expected members that have not reported (a withholder, a garbage sender), and at
       // least the verification grace, for updates still in flight. A new deadline would add a whole one to failover.
       const deadlineAt = failover ? Math.max(now + this.config.graceMs, a.deadlineAt) : now + this.config.deadlineMs
-      const held = failover ? this.pool.updates(round).map(h => h.digest) : []
+      // listed whether or not this node saw the round opened before: a successor that missed its predecessor's
+      // announcement opens the round afresh, but its members have sent their updates all the same
+      const held = this.pool.updates(round).map(h => h.digest)
       const { open, chunks } = this.coordinator.open(round, term, this.model, expected, now, failover, deadlineAt, held)
       for (const data of chunks) out.publish.push({ topic: 'model', data })
       this.handleOpen(open, out)

@@ -68,8 +68,9 @@ export interface RoundOpen {
   minParticipants: number
   aggregator: AggregatorSpecWire
   /**
-   * Only when a coordinator takes the round over from an earlier one: digests of the round's updates it already
-   * holds (at most MAX_HELD_DIGESTS). A member whose update is listed does not publish it again; any other does.
+   * Digests of the round's updates the coordinator already holds when it opens the round (at most MAX_HELD_DIGESTS):
+   * some only when it takes the round over from an earlier coordinator. A member of a taken-over round whose update
+   * is listed does not publish it again; any other does.
    */
   held?: string[]
 }
