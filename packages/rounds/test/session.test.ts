@@ -520,6 +520,7 @@ describe('RoundSession on an in-memory network', () => {
     sim.membership()
     sim.elect(2, 1)
     expect(sim.sessions.map(s => s.status().counters.updatesResent)).toEqual([0, 0, 0, 1, 0, 0, 0])
+    expect(sim.sessions.map(s => s.status().counters.resentOnTakeover)).toEqual([0, 0, 0, 1, 0, 0, 0])
     expect(sim.sessions.map(s => s.status().counters.resendsSpared)).toEqual([0, 0, 1, 0, 1, 0, 0])
     sim.trainDeferred()
     const accepted = sim.eventsOf('model-accepted', 4)
@@ -564,6 +565,7 @@ describe('RoundSession on an in-memory network', () => {
     expect(sim.sessions.map(s => s.model.version)).toEqual([0, 0, 0, 0, 0, 0])
     sim.tick(1_000) // a deadline without the round closing: every member publishes its update again
     expect(sim.sessions[1]?.status().counters.updatesResent).toBe(1)
+    expect(sim.sessions[1]?.status().counters.resentOnTakeover).toBe(0)
     expect(sim.sessions.map(s => s.model.version)).toEqual([1, 1, 1, 1, 1, 1])
     expect(sim.eventsOf('model-accepted', 3)[0]?.included).toContain(sim.ids[1])
     // a copy is a duplicate, never a second update

@@ -315,7 +315,7 @@ export function summaryLines (r: SwarmReport): string[] {
     if (d !== undefined) lines.push(`election message delay (tabs' clocks, median of the tabs' medians / max): ${Object.entries(d).map(([kind, x]) => `${kind} ${x.p50.toFixed(0)} / ${x.max.toFixed(0)} ms`).join(', ')}`)
     const counts = (m: Record<string, number>): string => Object.entries(m).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'
     lines.push(`models rejected: ${counts(t.modelsRejected)}; updates rejected: ${counts(t.updatesRejected)}`)
-    lines.push(`updates published again: ${t.updatesResent}; copies a takeover's list of held updates spared: ${t.resendsSpared}`)
+    lines.push(`updates published again: ${t.updatesResent} (${t.resentOnTakeover} on a takeover); copies a takeover's list of held updates spared: ${t.resendsSpared}`)
     lines.push(`quarantined tabs: ${t.quarantinedTabs.join(',') || 'none'} (honest: ${t.honestQuarantined})`)
     if (t.loss !== undefined) lines.push(`loss before local training, mean over ${t.loss.tabs} honest tabs: first ${t.loss.first.toFixed(4)}, last ${t.loss.last.toFixed(4)}`)
     if (t.roundSteps !== undefined) lines.push(`a round's steps after its base model was published (tabs' clocks, median over ${t.roundSteps.rounds} rounds of the median / last tab): ${stepsLine(t.roundSteps)}`)

@@ -166,9 +166,10 @@ export interface TrainingSummary {
   updateFetch: Record<string, number>
   /**
    * Summed over tabs: updates published again (their round stayed open a deadline after they were sent, or a takeover
-   * did not list them as held), and copies a takeover's list of held updates spared.
+   * did not list them as held: resentOnTakeover), and copies a takeover's list of held updates spared.
    */
   updatesResent: number
+  resentOnTakeover: number
   resendsSpared: number
   /** Per attacker tab: rounds its update was selected / not selected / excluded, and the tabs that quarantined it. */
   attackers: Array<{ tab: number, attack?: string, selected: number, notSelected: number, excluded: number, quarantinedBy: number }>
@@ -488,6 +489,7 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
   const updatesRejected: Record<string, number> = {}
   const updateFetch: Record<string, number> = {}
   let updatesResent = 0
+  let resentOnTakeover = 0
   let resendsSpared = 0
   const quarantinedBy = new Map<number, number>()
   const final: TrainingSummary['final'] = []
@@ -498,6 +500,7 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
     addCounts(updatesRejected, t.updates?.rejected)
     addCounts(updateFetch, t.updateFetch)
     updatesResent += typeof t.updates?.resent === 'number' ? t.updates.resent : 0
+    resentOnTakeover += typeof t.updates?.resentOnTakeover === 'number' ? t.updates.resentOnTakeover : 0
     resendsSpared += typeof t.updates?.spared === 'number' ? t.updates.spared : 0
     if (!attackers.has(tab)) {
       for (const p of Array.isArray(t.quarantined) ? t.quarantined : []) {
@@ -545,6 +548,7 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
     updatesRejected,
     updateFetch,
     updatesResent,
+    resentOnTakeover,
     resendsSpared,
     attackers: record.attackerTabs.map(tab => {
       const o = latest.get(tab)

@@ -42,7 +42,7 @@ function ob (tab: number, at: number, t: Tr): TabObservation {
           }
         }),
     models: { accepted: t.version, verified: t.version, rejected: 0, rejectReasons: t.models ?? {} },
-    updates: { sent: t.version, received: 0, resent: t.version === 3 ? 1 : 0, spared: t.version === 3 ? 2 : 0, rejected: t.updates ?? {} },
+    updates: { sent: t.version, received: 0, resent: t.version === 3 ? 1 : 0, resentOnTakeover: t.version === 3 ? 1 : 0, spared: t.version === 3 ? 2 : 0, rejected: t.updates ?? {} },
     training: { runs: t.version, ...(t.version === 3 && t.term === 2 ? { skipped: { 'no-data': 2 } } : {}), ...(t.lossBefore === undefined ? {} : { lastLossBefore: t.lossBefore }), ...(t.trainMs === undefined ? {} : { lastTrainMs: t.trainMs }) },
     quarantined: (t.quarantined ?? []).map(peer)
   }
@@ -177,6 +177,7 @@ describe('analyzeTraining', () => {
     expect(s.updatesRejected).toEqual({ garbage: 6 })
     expect(s.updateFetch).toEqual({ asked: 2, recovered: 1, failed: 1, chunks: 3 })
     expect(s.updatesResent).toBe(3) // tabs 1, 2 and 3 (last status at v3) resent one each
+    expect(s.resentOnTakeover).toBe(3) // on a takeover, all of them
     expect(s.resendsSpared).toBe(6) // and spared two each
     // the attacker's claim that tab 1 is quarantined does not count: only honest tabs' views do
     expect(s.quarantinedTabs).toEqual([3])

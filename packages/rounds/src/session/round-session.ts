@@ -133,7 +133,7 @@ export class RoundSession {
   /** Dropped model-topic messages and refused models, by reason. */
   readonly modelRejects = new ReasonCounters()
   /** aggregatesAhead: computed before the model's header came (computeAhead); verifiedAhead: of those, used to verify it. */
-  readonly counters = { roundsOpened: 0, roundsClosed: 0, extensions: 0, modelsAccepted: 0, modelsVerified: 0, modelsRejected: 0, modelsFetched: 0, rollbacks: 0, updatesAccepted: 0, updateFetches: 0, updatesResent: 0, resendsSpared: 0, aggregatesAhead: 0, verifiedAhead: 0 }
+  readonly counters = { roundsOpened: 0, roundsClosed: 0, extensions: 0, modelsAccepted: 0, modelsVerified: 0, modelsRejected: 0, modelsFetched: 0, rollbacks: 0, updatesAccepted: 0, updateFetches: 0, updatesResent: 0, resentOnTakeover: 0, resendsSpared: 0, aggregatesAhead: 0, verifiedAhead: 0 }
   private readonly modelReassembler: Reassembler
   private alive = new Set<string>()
   private pending: PendingModel[] = []
@@ -555,8 +555,12 @@ export class RoundSession {
     // those it holds, and a copy of one of them would only load every link at the moment the round waits for the rest
     const s = this.submitted
     if (failover && s?.round === open.round && open.coordinator !== this.config.self) {
-      if (open.held?.includes(s.digest) === true) this.counters.resendsSpared++
-      else this.resend(s, out)
+      if (open.held?.includes(s.digest) === true) {
+        this.counters.resendsSpared++
+      } else {
+        this.counters.resentOnTakeover++
+        this.resend(s, out)
+      }
     }
     if (this.participant.shouldTrain(open.round)) {
       out.events.push({ type: 'train', session: open.session, round: open.round, term: open.term, baseVersion: open.baseVersion, deadlineAt: now + open.deadlineMs })
