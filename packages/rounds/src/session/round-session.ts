@@ -105,7 +105,7 @@ interface PendingModel {
   asked?: boolean
 }
 
-/** A round announcement: a few hundred bytes, and up to MAX_HELD_DIGESTS digests of 34 bytes in a takeover's. */
+/** A round announcement: a few hundred bytes, plus up to MAX_HELD_DIGESTS digests of 34 bytes (RoundOpen.held). */
 const ROUND_OPEN_MAX_BYTES = 16 * 1024
 /**
  * How many grace periods a model waits for the election to confirm the coordinator of its round, when this node holds
@@ -404,8 +404,8 @@ export class RoundSession {
 
   /**
    * Publishes this node's update again once per resendAfterMs while its round stays open (and at once when another
-   * coordinator takes the round over without listing it as held, see handleOpen). Nodes that hold it drop the copy as a duplicate (ignored, not
-   * forwarded); nodes that lack it take it and pass it on. The same bytes: never a second update (equivocation). A
+   * coordinator takes the round over without listing it as held, see handleOpen). Nodes that hold it drop the copy
+   * as a duplicate (ignored, not forwarded); nodes that lack it take it and pass it on. The same bytes: never a second update (equivocation). A
    * closed round's update is forgotten.
    */
   private resendOwnUpdate (out: Output): void {
