@@ -418,19 +418,9 @@ export class Election {
     if (this.candidacy !== undefined) {
       this.campaign(now, out)
     } else if (this.mayClaim(this.target, now)) {
-      if (this.s.preVote && !this.resignedBelow(this.target) && !this.pledgedTo(this.target, now)) this.ask(this.target, now, out)
+      if (this.s.preVote && !this.resignedBelow(this.target)) this.ask(this.target, now, out)
       else this.claim(this.target, now, out)
     }
-  }
-
-  /**
-   * A quorum has pledged `term` to this node (counted out of the electorate it knows now). They promised it that term
-   * already, so its claim raises nobody's term, which is what asking first guards against; asking would only cost an
-   * exchange (a leader that stops without its resign: lease, then pre-claim, claim, votes). The claim still wins only on
-   * plain votes, and members vote only once their own lease has lapsed, as in any election.
-   */
-  private pledgedTo (term: number, now: number): boolean {
-    return this.certificate(term, this.s.self, this.knownSize(now), [], true) !== undefined
   }
 
   /**
