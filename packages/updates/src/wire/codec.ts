@@ -257,13 +257,7 @@ function checkGlobalModelSchema (m: GlobalModel): void {
   uint32(m.term, 'term')
   uint32(m.version, 'version')
   if (typeof m.rule !== 'string' || m.rule === '' || utf8Length(m.rule) > MAX_RULE_BYTES) throw new UpdateSchemaError(`rule must be a name of 1..${MAX_RULE_BYTES} bytes`)
-  if (!Array.isArray(m.includedDigests) || m.includedDigests.length > MAX_INCLUDED_DIGESTS) throw new UpdateSchemaError(`includedDigests must be an array of at most ${MAX_INCLUDED_DIGESTS}`)
-  const seen = new Set<string>()
-  for (const d of m.includedDigests) {
-    if (!isDigestHex(d)) throw new UpdateSchemaError(`included digest '${String(d)}' is not 64 lower-case hex characters`)
-    if (seen.has(d)) throw new UpdateSchemaError(`digest ${d} is included twice`)
-    seen.add(d)
-  }
+  checkDigestList(m.includedDigests, MAX_INCLUDED_DIGESTS, { list: 'includedDigests', item: 'included digest', twice: 'included twice' })
   if (!Array.isArray(m.scores) || m.scores.length !== m.includedDigests.length) {
     throw new UpdateSchemaError(`need one score per included digest (${m.includedDigests.length}), got ${Array.isArray(m.scores) ? m.scores.length : 'none'}`)
   }
@@ -358,14 +352,17 @@ function checkRoundOpenSchema (o: RoundOpen): void {
   }
   if (a.clipRadius !== undefined && !(Number.isFinite(a.clipRadius) && a.clipRadius > 0)) throw new UpdateSchemaError(`aggregator.clipRadius must be finite and > 0, got ${a.clipRadius}`)
   if (a.nnm !== undefined && typeof a.nnm !== 'boolean') throw new UpdateSchemaError('aggregator.nnm must be a boolean')
-  if (o.held !== undefined) {
-    if (!Array.isArray(o.held) || o.held.length > MAX_HELD_DIGESTS) throw new UpdateSchemaError(`held must be an array of at most ${MAX_HELD_DIGESTS} digests`)
-    const seen = new Set<string>()
-    for (const d of o.held) {
-      if (!isDigestHex(d)) throw new UpdateSchemaError(`held digest '${String(d)}' is not 64 lower-case hex characters`)
-      if (seen.has(d)) throw new UpdateSchemaError(`digest ${d} is listed as held twice`)
-      seen.add(d)
-    }
+  if (o.held !== undefined) checkDigestList(o.held, MAX_HELD_DIGESTS, { list: 'held', item: 'held digest', twice: 'listed as held twice' })
+}
+
+/** A list of distinct payload digests (lower-case hex), at most `max` long; `names` word the errors. */
+function checkDigestList (list: unknown, max: number, names: { list: string, item: string, twice: string }): void {
+  if (!Array.isArray(list) || list.length > max) throw new UpdateSchemaError(`${names.list} must be an array of at most ${max} digests`)
+  const seen = new Set<string>()
+  for (const d of list) {
+    if (!isDigestHex(d)) throw new UpdateSchemaError(`${names.item} '${String(d)}' is not 64 lower-case hex characters`)
+    if (seen.has(d)) throw new UpdateSchemaError(`digest ${d} is ${names.twice}`)
+    seen.add(d)
   }
 }
 
