@@ -151,3 +151,26 @@ describe('succession pledges over memory links', () => {
     for (const n of sim.live()) expect(n.status().election?.recognisedBy, n.peerId).toBe(n.peerId === next.leader ? 'won' : 'pledges')
   }, 60_000)
 })
+
+describe('hidden tabs over memory links', () => {
+  let shown = false
+  // node 0 is the one visible tab, so it leads; the others are hidden (they vote but are not elected) until shown
+  const sim = new Simulation({ heartbeatMs: 500, targetPeers: 3, beforeCreate: (index) => ({ hidden: () => index > 0 && !shown }) })
+
+  beforeAll(async () => { await sim.add(4) }, 60_000)
+  afterAll(async () => { await sim.stop() })
+
+  it('tabs shown again become electable without any member coming or going: excluding the leader elects one of them', async () => {
+    expect(await until(() => sim.agreedLeader() !== undefined, 60_000)).toBeDefined()
+    const old = sim.agreedLeader()!
+    const [first, ...others] = sim.live()
+    expect(old.leader).toBe(first!.peerId)
+    shown = true
+    // the shown tabs' next heartbeats say so; until then every other member still counts them as hidden
+    const says = (n: FedmeshNode, peer: FedmeshNode): boolean => n.status().membership.find(m => m.peerId === peer.peerId)?.hidden === false
+    expect(await until(() => sim.live().every(n => others.every(o => o === n || says(n, o))), 10_000)).toBeDefined()
+    for (const n of others) n.election.exclude(old.leader, 'failed verification')
+    // before the fix the electorate was recomputed only on a membership change, so nobody was electable: no leader
+    expect(await until(() => { const a = sim.agreedLeader(); return a !== undefined && a.leader !== old.leader && a.term > old.term }, 30_000)).toBeDefined()
+  }, 90_000)
+})

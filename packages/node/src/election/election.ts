@@ -142,6 +142,8 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
   private seq = 0
   private sending: Promise<void> = Promise.resolve()
   private membershipDirty = true
+  /** Whether this tab was hidden when the electorate was last computed. */
+  private selfHidden = false
   private leaderSince: number | undefined
   private lastResign: { from: string, term: number, at: number } | undefined
   private readonly delays = new Map<string, number[]>()
@@ -188,6 +190,9 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
     pubsub.addEventListener('message', this.onMessage)
     pubsub.subscribe(TOPICS.election)
     this.init.heartbeat().addEventListener('membership:change', this.onMembershipChange)
+    // a tab shown again becomes electable (and a hidden one stops being): without this it stayed as it was until some
+    // member came or went, and a session whose only visible node was an excluded leader elected nobody else
+    this.init.heartbeat().addEventListener('membership:hidden', this.onMembershipChange)
     this.running = true
     this.stops.push(this.init.ticker.every(this.init.tickMs ?? 100, () => { this.tick() }))
   }
@@ -246,6 +251,7 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
     this.stops = []
     this.components.pubsub.removeEventListener('message', this.onMessage)
     this.init.heartbeat().removeEventListener('membership:change', this.onMembershipChange)
+    this.init.heartbeat().removeEventListener('membership:hidden', this.onMembershipChange)
     this.components.pubsub.topicValidators.delete(TOPICS.election)
     // a restarted service starts a fresh state machine (and so warms up again), still excluding whom it excluded
     this.election = this.newElection()
@@ -432,6 +438,11 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
 
   private tick (): void {
     if (!this.running) return
+    const hidden = this.init.hidden?.() === true
+    if (hidden !== this.selfHidden) {
+      this.selfHidden = hidden
+      this.membershipDirty = true
+    }
     if (this.membershipDirty) {
       this.membershipDirty = false
       const alive: string[] = []
@@ -441,7 +452,7 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
         alive.push(m.peerId)
         if (m.hidden) ineligible.push(m.peerId)
       }
-      if (this.init.hidden?.() === true) ineligible.push(this.self)
+      if (hidden) ineligible.push(this.self)
       this.apply(this.election.onMembership(alive, { ineligible }))
     }
     this.apply(this.election.tick())

@@ -45,6 +45,8 @@ export interface SelfMetrics {
 
 export interface HeartbeatEvents {
   'membership:change': CustomEvent<MembershipChange>
+  /** A live member's heartbeats now say its tab is hidden, or shown again (no state change: it stays alive). */
+  'membership:hidden': CustomEvent<{ peerId: string, hidden: boolean }>
   heartbeat: CustomEvent<WireMessage>
   /** Once per heartbeat period, before publishing (even if the publish then fails). */
   'self:metrics': CustomEvent<SelfMetrics>
@@ -165,8 +167,11 @@ export class Heartbeat extends TypedEventEmitter<HeartbeatEvents> implements Sta
     if (message?.heartbeat == null) return
     this.counters.heartbeatsReceived++
     this.receivedTimes.push(this.clock.now())
+    const wasHidden = this.membership.get(message.sender)?.hidden
     const change = this.membership.observe(message)
     if (change != null) this.safeDispatch('membership:change', change)
+    const hidden = this.membership.get(message.sender)?.hidden
+    if (wasHidden !== undefined && hidden !== undefined && hidden !== wasHidden) this.safeDispatch('membership:hidden', { peerId: message.sender, hidden })
     this.safeDispatch('heartbeat', message)
   }
 
