@@ -161,6 +161,40 @@ describe('training service over the memory transport', () => {
     expect(t.statuses(nodes).reduce((n, x) => n + x.updateFetch.servedChunks, 0), detail).toBeGreaterThanOrEqual(s.updateFetch.chunks)
   }, 180_000)
 
+  it('a coordinator that gossip never brings one member\'s updates sweeps its neighbours for them at the deadline, and every round closes', async () => {
+    const t = current = await trainingSim({
+      learner: 'synthetic',
+      hidden: (index) => index !== 0, // node 0 alone stands: it coordinates every round
+      // every member is needed, so a round cannot close without the update the coordinator never gets by gossip
+      config: { rule: 'krum', f: 1, minParticipants: 6, rounds: 3, roundDeadlineMs: 4_000, learnEveryMs: 300 }
+    })
+    const nodes = await t.add(6)
+    const [coordinator, author] = [nodes[0]!, nodes[1]!]
+    // a lossy path into the coordinator, as in the test above: every chunk authored by `author` (its update and every
+    // periodic copy of it) is dropped there. The neighbours that hold the update drop the copies as duplicates too, so
+    // only asking them can bring it.
+    const pubsub = coordinator.libp2p.services.pubsub
+    const validate = pubsub.topicValidators.get(UPDATES_TOPIC)
+    if (validate === undefined) throw new Error('the training service registers a validator for the updates topic')
+    let lost = 0
+    pubsub.topicValidators.set(UPDATES_TOPIC, async (peer, msg) => {
+      if (msg.type === 'signed' && msg.from.toString() === author.peerId) { lost++; return TopicValidatorResult.Ignore }
+      return await validate(peer, msg)
+    })
+    await t.allAt(3, nodes, 120_000)
+    const s = coordinator.training.status()
+    const detail = JSON.stringify({ updateFetch: s.updateFetch, lost, lastRound: s.lastRound }) + t.describe()
+    expect(lost, detail).toBeGreaterThan(0)
+    expect(s.lastRound?.coordinator, detail).toBe(coordinator.peerId)
+    // without the sweep the first round stays extended for good (5 of the 6 updates needed)
+    expect(s.lastRound?.included.map(i => i.peer), detail).toContain(author.peerId)
+    expect(s.updateFetch.sweepsFruitful, detail).toBeGreaterThanOrEqual(3)
+    expect(s.updateFetch.sweeps, detail).toBeGreaterThanOrEqual(s.updateFetch.sweepsFruitful)
+    expect(s.updateFetch.chunks, detail).toBeGreaterThanOrEqual(3)
+    // the others verified every model: what the coordinator swept in is the author's update as it signed it
+    for (const x of t.statuses(nodes.slice(1))) expect(x.models.rejected, detail).toBe(0)
+  }, 180_000)
+
   it('a lying coordinator: every honest node rejects its model, it is replaced, and training continues', async () => {
     // every honest node is there when the liar publishes (a node that joins after its model went out never sees it:
     // once in about 60 runs under CI's load, one had no verification failure to count)

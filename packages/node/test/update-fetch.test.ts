@@ -6,7 +6,7 @@ import { concat } from 'uint8arrays/concat'
 import { fromString } from 'uint8arrays/from-string'
 import type { SignedMessage } from '@libp2p/gossipsub'
 import type { PrivateKey } from '@libp2p/interface'
-import { decodeUpdateRequest, encodeSignedMessage, encodeUpdateRequest, MAX_DIGESTS, openSignedMessage, signOwnMessage, SignedChunkArchive } from '../src/training/update-fetch.ts'
+import { decodeUpdateRequest, encodeSignedMessage, encodeUpdateRequest, MAX_DIGESTS, MAX_EXCEPT, MAX_REQUEST_BYTES, openSignedMessage, signOwnMessage, SignedChunkArchive } from '../src/training/update-fetch.ts'
 
 const TOPIC = 'fedmesh/updates/1'
 const D1 = 'a'.repeat(64)
@@ -37,6 +37,25 @@ describe('update fetch requests', () => {
     expect(decodeUpdateRequest(encodeUpdateRequest({ session: 's', round: 1, digests: Array(MAX_DIGESTS + 1).fill(D1) }))).toBeUndefined()
     expect(decodeUpdateRequest(encodeUpdateRequest({ session: 's', round: 1, digests: Array(MAX_DIGESTS).fill(D1) }))).toBeDefined()
     expect(decodeUpdateRequest(new Uint8Array([0xc3, 0x28]))).toBeUndefined()
+  })
+
+  it('a sweep (every update of the round but those named) round-trips, with none or up to MAX_EXCEPT named', () => {
+    for (const except of [[], [D1, D2], Array(MAX_EXCEPT).fill(D1)]) {
+      const r = { session: 's', round: 2, except }
+      const bytes = encodeUpdateRequest(r)
+      expect(bytes.byteLength).toBeLessThanOrEqual(MAX_REQUEST_BYTES)
+      expect(decodeUpdateRequest(bytes)).toEqual(r)
+    }
+    const bad = [
+      // one form or the other, never both (which would the neighbour answer?)
+      '{"session":"s","round":1,"digests":["' + D1 + '"],"except":[]}',
+      '{"session":"s","round":1,"except":"' + D1 + '"}',
+      '{"session":"s","round":1,"except":["' + D1.slice(1) + '"]}',
+      '{"session":"s","round":1,"except":[null]}',
+      '{"session":"s","round":0,"except":[]}'
+    ]
+    for (const b of bad) expect(decodeUpdateRequest(new TextEncoder().encode(b)), b).toBeUndefined()
+    expect(decodeUpdateRequest(encodeUpdateRequest({ session: 's', round: 1, except: Array(MAX_EXCEPT + 1).fill(D1) }))).toBeUndefined()
   })
 })
 
@@ -97,6 +116,11 @@ describe('SignedChunkArchive', () => {
     expect(a.get(2, ['c'.repeat(64)])).toEqual([])
     expect(a.get(4, [D1])).toEqual([])
     expect(a.size).toEqual({ rounds: 2, bytes: 4 })
+    // a sweep: every digest of the round but those named
+    expect(a.allBut(2, [D1]).map(c => c[0])).toEqual([20])
+    expect(a.allBut(2, []).map(c => c[0]).sort()).toEqual([10, 11, 20])
+    expect(a.allBut(2, [D1, D2])).toEqual([])
+    expect(a.allBut(4, [])).toEqual([])
     a.forgetBefore(3)
     expect(a.get(2, [D1])).toEqual([])
     expect(a.size).toEqual({ rounds: 1, bytes: 1 })

@@ -327,6 +327,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
       connection: peer => this.directConnection(peer),
       neighbours: () => this.init.neighbours(),
       missing: (round, digests) => digests.filter(d => this.s?.pool.get(round, d) === undefined),
+      held: round => this.s?.pool.updates(round).map(h => h.digest) ?? [],
       firstRound: () => this.s?.pool.window[0] ?? 1,
       deliver: (from, data) => {
         const s = this.s
@@ -639,6 +640,9 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
         break
       case 'round-extended':
         this.stall = { message: `round ${e.round} extended (${e.reason}): ${e.detail}`, waitingFor: e.waitingFor }
+        // short of updates at the deadline: some may exist that gossip never brought here, and their authors' copies
+        // stop at the first nodes that hold them, so ask the neighbours (once per extension, i.e. per deadline)
+        this.updateFetcher.sweep(e.round)
         break
       case 'aggregation-error':
         this.stall = { message: `round ${e.round}: ${e.message}` }

@@ -2,8 +2,11 @@
  * `/fedmesh/updates/1.0.0`: a verifier asks a direct neighbour for model updates that gossip never brought it (a
  * global model lists their digests, so without them the model cannot be recomputed and would be rejected).
  *
- * Request: one length-prefixed frame, UTF-8 JSON `{"session": string, "round": number, "digests": string[]}`
- * (at most MAX_DIGESTS digests, MAX_REQUEST_BYTES bytes).
+ * Request: one length-prefixed frame (at most MAX_REQUEST_BYTES), UTF-8 JSON, one of
+ * - `{"session": string, "round": number, "digests": string[]}`: these updates (1 to MAX_DIGESTS digests);
+ * - `{"session": string, "round": number, "except": string[]}`: every update of the round the neighbour holds but
+ *   these (0 to MAX_EXCEPT digests). A coordinator short of minParticipants asks this: it cannot name an update it
+ *   never heard of, and its author's periodic copies stop at the first nodes that hold it (docs/protocol.md).
  * Reply: length-prefixed frames, each one update chunk exactly as its author published it on gossipsub (the
  * RPC.Message protobuf: from, data, seqno, topic, signature), then an empty frame. Chunks the neighbour does not hold
  * are simply absent.
@@ -23,17 +26,26 @@ import type { Connection, PrivateKey, PublicKey, Stream } from '@libp2p/interfac
 
 export const UPDATE_FETCH_PROTOCOL = '/fedmesh/updates/1.0.0'
 export const MAX_DIGESTS = 64
-export const MAX_REQUEST_BYTES = 128 + MAX_DIGESTS * 67
+/** As many as a round announcement may list as held (MAX_HELD_DIGESTS): a coordinator names all it holds. */
+export const MAX_EXCEPT = 256
+export const MAX_REQUEST_BYTES = 128 + MAX_EXCEPT * 67
 
 /** gossipsub's StrictSign signs "libp2p-pubsub:" followed by the message without its signature and key. */
 const SIGN_PREFIX = uint8ArrayFromString('libp2p-pubsub:')
 const DIGEST_HEX = /^[0-9a-f]{64}$/
 
-export interface UpdateRequest { session: string, round: number, digests: string[] }
+/** Named updates, or (`except`) every update of the round the neighbour holds but those named. */
+export type UpdateRequest =
+  | { session: string, round: number, digests: string[] }
+  | { session: string, round: number, except: string[] }
 
 export function encodeUpdateRequest (r: UpdateRequest): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify({ session: r.session, round: r.round, digests: r.digests }))
+  const which = 'digests' in r ? { digests: r.digests } : { except: r.except }
+  return new TextEncoder().encode(JSON.stringify({ session: r.session, round: r.round, ...which }))
 }
+
+const digestList = (v: unknown, min: number, max: number): v is string[] =>
+  Array.isArray(v) && v.length >= min && v.length <= max && v.every(d => typeof d === 'string' && DIGEST_HEX.test(d))
 
 /** Never throws: undefined for anything but a well-formed request. */
 export function decodeUpdateRequest (bytes: Uint8Array): UpdateRequest | undefined {
@@ -41,11 +53,11 @@ export function decodeUpdateRequest (bytes: Uint8Array): UpdateRequest | undefin
   try {
     const v = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes)) as unknown
     if (typeof v !== 'object' || v === null) return undefined
-    const { session, round, digests } = v as Record<string, unknown>
+    const { session, round, digests, except } = v as Record<string, unknown>
     if (typeof session !== 'string' || typeof round !== 'number' || !Number.isInteger(round) || round < 1) return undefined
-    if (!Array.isArray(digests) || digests.length === 0 || digests.length > MAX_DIGESTS) return undefined
-    if (!digests.every((d): d is string => typeof d === 'string' && DIGEST_HEX.test(d))) return undefined
-    return { session, round, digests }
+    if (digests !== undefined && except !== undefined) return undefined
+    if (except !== undefined) return digestList(except, 0, MAX_EXCEPT) ? { session, round, except } : undefined
+    return digestList(digests, 1, MAX_DIGESTS) ? { session, round, digests } : undefined
   } catch {
     return undefined
   }
@@ -187,6 +199,12 @@ export class SignedChunkArchive {
     const byDigest = this.rounds.get(round)
     if (byDigest === undefined) return []
     return digests.flatMap(d => [...(byDigest.get(d)?.entries() ?? [])].sort((a, b) => a[0] - b[0]).map(e => e[1]))
+  }
+
+  /** The chunks held for every digest of `round` but those in `except`, by digest, each in index order. */
+  allBut (round: number, except: readonly string[]): Uint8Array[] {
+    const skip = new Set(except)
+    return this.get(round, [...this.rounds.get(round)?.keys() ?? []].filter(d => !skip.has(d)))
   }
 
   forgetBefore (round: number): void {

@@ -1,12 +1,13 @@
 /**
  * Both ends of `/fedmesh/updates/1.0.0` for the training service: keeps the signed update chunks this node received
  * (to serve them), and on a 'fetch-updates' event asks the model's sender, then each direct neighbour, for the
- * updates a parked model still lacks. Never dials: only open direct connections are used, since a verifier has a
- * grace period of seconds, not a dial's worth.
+ * updates a parked model still lacks. As a coordinator whose round is extended short of minParticipants, it sweeps:
+ * asks its neighbours, one after another, for the round's updates it does not hold. Never dials: only open direct
+ * connections are used, since a verifier has a grace period of seconds, not a dial's worth.
  */
 import { decodeChunk } from '@fedmesh/updates'
 import type { ChunkMessage } from '@fedmesh/updates'
-import { encodeSignedMessage, openSignedMessage, requestUpdates, serveUpdateRequest, signOwnMessage, SignedChunkArchive } from './update-fetch.ts'
+import { encodeSignedMessage, MAX_DIGESTS, MAX_EXCEPT, openSignedMessage, requestUpdates, serveUpdateRequest, signOwnMessage, SignedChunkArchive } from './update-fetch.ts'
 import type { UpdateRequest } from './update-fetch.ts'
 import type { Message } from '@libp2p/gossipsub'
 import type { Connection, PrivateKey, Stream } from '@libp2p/interface'
@@ -23,6 +24,8 @@ export interface UpdateFetcherInit {
   neighbours: () => string[]
   /** The digests of `round` this node does not hold (yet). */
   missing: (round: number, digests: readonly string[]) => string[]
+  /** The digests of every update of `round` this node holds. */
+  held: (round: number) => string[]
   /** The oldest round the session still accepts updates for: older chunks are not kept. */
   firstRound: () => number
   /** Feed a checked chunk to the session as if gossiped: undefined if it was taken, else why not. */
@@ -46,6 +49,10 @@ export interface UpdateFetchStatus {
   chunks: number
   /** Served chunks dropped, by reason (bad-signature, unrequested, ... or the session's reason). */
   rejected: Record<string, number>
+  /** Sweeps (a coordinator short of updates asked its neighbours for all of the round's it lacks), and of those the
+   * ones that brought at least one update this node had not held. */
+  sweeps: number
+  sweepsFruitful: number
   /** Requests this node answered, and the chunks it sent. */
   served: number
   servedChunks: number
@@ -53,13 +60,13 @@ export interface UpdateFetchStatus {
   archive: { rounds: number, bytes: number }
 }
 
-interface Ask { round: number, digests: string[], from: string }
+type Ask = { kind: 'digests', round: number, digests: string[], from: string } | { kind: 'sweep', round: number }
 
 export class UpdateFetcher {
   private readonly archive: SignedChunkArchive
   private readonly queue: Ask[] = []
   private busy = false
-  private readonly counters = { asked: 0, recovered: 0, failed: 0, requests: 0, chunks: 0, served: 0, servedChunks: 0 }
+  private readonly counters = { asked: 0, recovered: 0, failed: 0, requests: 0, chunks: 0, sweeps: 0, sweepsFruitful: 0, served: 0, servedChunks: 0 }
   private readonly rejected: Record<string, number> = {}
   private lastError: string | undefined
 
@@ -87,7 +94,15 @@ export class UpdateFetcher {
 
   ask (e: { round: number, digests: string[], from: string }): void {
     this.counters.asked++
-    this.queue.push({ round: e.round, digests: [...e.digests], from: e.from })
+    this.queue.push({ kind: 'digests', round: e.round, digests: [...e.digests], from: e.from })
+    if (!this.busy) void this.drain()
+  }
+
+  /** Ask the direct neighbours for every update of `round` this node lacks (once per call: the caller paces it). */
+  sweep (round: number): void {
+    if (this.queue.some(a => a.kind === 'sweep' && a.round === round)) return
+    this.counters.sweeps++
+    this.queue.push({ kind: 'sweep', round })
     if (!this.busy) void this.drain()
   }
 
@@ -107,13 +122,13 @@ export class UpdateFetcher {
 
   private lookup (q: UpdateRequest): Uint8Array[] {
     if (q.session !== this.init.session()) return []
-    return this.archive.get(q.round, q.digests)
+    return 'digests' in q ? this.archive.get(q.round, q.digests) : this.archive.allBut(q.round, q.except)
   }
 
   private async drain (): Promise<void> {
     this.busy = true
     try {
-      for (let a = this.queue.shift(); a !== undefined; a = this.queue.shift()) await this.fetch(a)
+      for (let a = this.queue.shift(); a !== undefined; a = this.queue.shift()) await (a.kind === 'sweep' ? this.sweepNeighbours(a.round) : this.fetch(a))
     } finally {
       this.busy = false
     }
@@ -123,7 +138,7 @@ export class UpdateFetcher {
    * Asks the model's sender and every direct neighbour at once (a verifier has seconds: one slow or empty-handed
    * neighbour must not use them up), each for what is still missing when its turn to send comes.
    */
-  private async fetch (a: Ask): Promise<void> {
+  private async fetch (a: Ask & { kind: 'digests' }): Promise<void> {
     const session = this.init.session()
     if (session === undefined) return
     const peers = [...new Set([a.from, ...this.init.neighbours()])].filter(p => p !== this.init.self)
@@ -140,20 +155,52 @@ export class UpdateFetcher {
         return
       }
       const wanted = new Set(missing)
-      for (const frame of frames) {
-        const opened = await openSignedMessage(frame, this.init.topic)
-        if (!opened.ok) { this.reject(opened.reason); continue }
-        const c = decodeChunk(opened.data)
-        if (!c.ok || c.value.kind !== 'model-update' || c.value.round !== a.round || !wanted.has(c.value.digest)) { this.reject('unrequested'); continue }
-        if (this.init.missing(a.round, [c.value.digest]).length === 0) continue // another neighbour's copy came first
-        const refused = this.init.deliver(opened.from, opened.data)
-        if (refused !== undefined) { this.reject(refused); continue }
-        this.counters.chunks++
-        this.archive.add(c.value.round, c.value.digest, c.value.index, frame)
-      }
+      await this.take(frames, a.round, d => wanted.has(d))
     }))
     if (this.init.missing(a.round, a.digests).length === 0) this.counters.recovered++
     else this.counters.failed++
+  }
+
+  /**
+   * One neighbour after another, each for what this node still lacks when its turn comes: usually the first holds
+   * everything, and the others then send nothing (in parallel, every neighbour would send the same updates).
+   */
+  private async sweepNeighbours (round: number): Promise<void> {
+    const session = this.init.session()
+    if (session === undefined) return
+    const before = this.init.held(round).length
+    for (const peer of this.init.neighbours()) {
+      const connection = this.init.connection(peer)
+      if (peer === this.init.self || connection === undefined) continue
+      const held = this.init.held(round)
+      if (held.length > MAX_EXCEPT) return
+      this.counters.requests++
+      let frames: Uint8Array[]
+      try {
+        frames = await requestUpdates(connection, { session, round, except: held }, this.init.limits(MAX_DIGESTS), this.init.timeoutMs)
+      } catch (err: any) {
+        this.lastError = `${peer}: ${err?.message ?? String(err)}`
+        continue
+      }
+      const skip = new Set(held)
+      await this.take(frames, round, d => !skip.has(d))
+    }
+    if (this.init.held(round).length > before) this.counters.sweepsFruitful++
+  }
+
+  /** Served frames: each checked (author signature, a chunk of an asked-for update of `round`) and fed to the session. */
+  private async take (frames: Uint8Array[], round: number, asked: (digest: string) => boolean): Promise<void> {
+    for (const frame of frames) {
+      const opened = await openSignedMessage(frame, this.init.topic)
+      if (!opened.ok) { this.reject(opened.reason); continue }
+      const c = decodeChunk(opened.data)
+      if (!c.ok || c.value.kind !== 'model-update' || c.value.round !== round || !asked(c.value.digest)) { this.reject('unrequested'); continue }
+      if (this.init.missing(round, [c.value.digest]).length === 0) continue // another neighbour's copy came first
+      const refused = this.init.deliver(opened.from, opened.data)
+      if (refused !== undefined) { this.reject(refused); continue }
+      this.counters.chunks++
+      this.archive.add(c.value.round, c.value.digest, c.value.index, frame)
+    }
   }
 
   private reject (reason: string): void {
