@@ -42,6 +42,22 @@ async function liarLeadsFirst (attack: 'lying-coordinator' | 'hidden-input-coord
   return { t, liar, honest: o.together === true ? early : [...early, ...await t.add(4)] }
 }
 
+/**
+ * A lossy path: every update chunk authored by `author` is lost on its way into `victim` (dropped by the victim's own
+ * gossipsub, so never delivered nor forwarded there). Everything else flows. Returns how many were lost so far.
+ */
+function losePath (author: FedmeshNode, victim: FedmeshNode): () => number {
+  const pubsub = victim.libp2p.services.pubsub
+  const validate = pubsub.topicValidators.get(UPDATES_TOPIC)
+  if (validate === undefined) throw new Error('the training service registers a validator for the updates topic')
+  let lost = 0
+  pubsub.topicValidators.set(UPDATES_TOPIC, async (peer, msg) => {
+    if (msg.type === 'signed' && msg.from.toString() === author.peerId) { lost++; return TopicValidatorResult.Ignore }
+    return await validate(peer, msg)
+  })
+  return () => lost
+}
+
 describe('training service over the memory transport', () => {
   it('10 nodes train link-health with Krum: every node holds the same verified model version', async () => {
     const t = current = await trainingSim({ config: { rule: 'krum', f: 1, minParticipants: 5, rounds: 3, roundDeadlineMs: 20_000, learnEveryMs: 500 } })
@@ -133,20 +149,11 @@ describe('training service over the memory transport', () => {
     })
     const nodes = await t.add(6)
     const [author, victim] = [nodes[1]!, nodes[5]!]
-    // a lossy path: every update chunk authored by `author` is lost on its way into the victim (dropped by its own
-    // gossipsub, so never delivered nor forwarded). Everything else flows.
-    const pubsub = victim.libp2p.services.pubsub
-    const validate = pubsub.topicValidators.get(UPDATES_TOPIC)
-    if (validate === undefined) throw new Error('the training service registers a validator for the updates topic')
-    let lost = 0
-    pubsub.topicValidators.set(UPDATES_TOPIC, async (peer, msg) => {
-      if (msg.type === 'signed' && msg.from.toString() === author.peerId) { lost++; return TopicValidatorResult.Ignore }
-      return await validate(peer, msg)
-    })
+    const lost = losePath(author, victim)
     await t.allAt(3, nodes, 120_000)
     const s = victim.training.status()
-    const detail = JSON.stringify({ updateFetch: s.updateFetch, models: s.models, lost }) + t.describe()
-    expect(lost, detail).toBeGreaterThan(0)
+    const detail = JSON.stringify({ updateFetch: s.updateFetch, models: s.models, lost: lost() }) + t.describe()
+    expect(lost(), detail).toBeGreaterThan(0)
     // without the fetch every model that includes the author's update is refused here (missing-update)
     expect(s.models.rejected, detail).toBe(0)
     expect(s.models.verified, detail).toBe(3)
@@ -170,21 +177,13 @@ describe('training service over the memory transport', () => {
     })
     const nodes = await t.add(6)
     const [coordinator, author] = [nodes[0]!, nodes[1]!]
-    // a lossy path into the coordinator, as in the test above: every chunk authored by `author` (its update and every
-    // periodic copy of it) is dropped there. The neighbours that hold the update drop the copies as duplicates too, so
-    // only asking them can bring it.
-    const pubsub = coordinator.libp2p.services.pubsub
-    const validate = pubsub.topicValidators.get(UPDATES_TOPIC)
-    if (validate === undefined) throw new Error('the training service registers a validator for the updates topic')
-    let lost = 0
-    pubsub.topicValidators.set(UPDATES_TOPIC, async (peer, msg) => {
-      if (msg.type === 'signed' && msg.from.toString() === author.peerId) { lost++; return TopicValidatorResult.Ignore }
-      return await validate(peer, msg)
-    })
+    // every chunk authored by `author` (its update and every periodic copy of it) is lost on the way into the
+    // coordinator. The neighbours that hold the update drop the copies as duplicates, so only asking them can bring it.
+    const lost = losePath(author, coordinator)
     await t.allAt(3, nodes, 120_000)
     const s = coordinator.training.status()
-    const detail = JSON.stringify({ updateFetch: s.updateFetch, lost, lastRound: s.lastRound }) + t.describe()
-    expect(lost, detail).toBeGreaterThan(0)
+    const detail = JSON.stringify({ updateFetch: s.updateFetch, lost: lost(), lastRound: s.lastRound }) + t.describe()
+    expect(lost(), detail).toBeGreaterThan(0)
     expect(s.lastRound?.coordinator, detail).toBe(coordinator.peerId)
     // without the sweep the first round stays extended for good (5 of the 6 updates needed)
     expect(s.lastRound?.included.map(i => i.peer), detail).toContain(author.peerId)

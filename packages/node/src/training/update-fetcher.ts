@@ -50,7 +50,7 @@ export interface UpdateFetchStatus {
   /** Served chunks dropped, by reason (bad-signature, unrequested, ... or the session's reason). */
   rejected: Record<string, number>
   /** Sweeps (a coordinator short of updates asked its neighbours for all of the round's it lacks), and of those the
-   * ones that brought at least one update this node had not held. */
+   * ones whose served chunks completed at least one update here (gossip may bring the same meanwhile: not counted). */
   sweeps: number
   sweepsFruitful: number
   /** Requests this node answered, and the chunks it sent. */
@@ -168,7 +168,7 @@ export class UpdateFetcher {
   private async sweepNeighbours (round: number): Promise<void> {
     const session = this.init.session()
     if (session === undefined) return
-    const before = this.init.held(round).length
+    const brought = new Set<string>()
     for (const peer of this.init.neighbours()) {
       const connection = this.init.connection(peer)
       if (peer === this.init.self || connection === undefined) continue
@@ -183,13 +183,18 @@ export class UpdateFetcher {
         continue
       }
       const skip = new Set(held)
-      await this.take(frames, round, d => !skip.has(d))
+      for (const d of await this.take(frames, round, d => !skip.has(d))) brought.add(d)
     }
-    if (this.init.held(round).length > before) this.counters.sweepsFruitful++
+    // fruitful: the sweep's own chunks completed an update (not gossip, which may bring one meanwhile)
+    if (brought.size > 0 && this.init.missing(round, [...brought]).length < brought.size) this.counters.sweepsFruitful++
   }
 
-  /** Served frames: each checked (author signature, a chunk of an asked-for update of `round`) and fed to the session. */
-  private async take (frames: Uint8Array[], round: number, asked: (digest: string) => boolean): Promise<void> {
+  /**
+   * Served frames: each checked (author signature, a chunk of an asked-for update of `round`) and fed to the session.
+   * Returns the digests of the updates the session took chunks of.
+   */
+  private async take (frames: Uint8Array[], round: number, asked: (digest: string) => boolean): Promise<Set<string>> {
+    const taken = new Set<string>()
     for (const frame of frames) {
       const opened = await openSignedMessage(frame, this.init.topic)
       if (!opened.ok) { this.reject(opened.reason); continue }
@@ -199,8 +204,10 @@ export class UpdateFetcher {
       const refused = this.init.deliver(opened.from, opened.data)
       if (refused !== undefined) { this.reject(refused); continue }
       this.counters.chunks++
+      taken.add(c.value.digest)
       this.archive.add(c.value.round, c.value.digest, c.value.index, frame)
     }
+    return taken
   }
 
   private reject (reason: string): void {
