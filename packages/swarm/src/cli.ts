@@ -316,6 +316,11 @@ export function summaryLines (r: SwarmReport): string[] {
     const counts = (m: Record<string, number>): string => Object.entries(m).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'
     lines.push(`models rejected: ${counts(t.modelsRejected)}; updates rejected: ${counts(t.updatesRejected)}`)
     lines.push(`updates published again: ${t.updatesResent} (${t.resentOnTakeover} on a takeover); copies a takeover's list of held updates spared: ${t.resendsSpared}`)
+    const uf = t.updateFetch
+    if ((uf.asked ?? 0) + (uf.sweeps ?? 0) > 0) {
+      lines.push(`updates asked of neighbours: ${uf.asked ?? 0} models' missing ones (${uf.recovered ?? 0} recovered, ${uf.failed ?? 0} not); ` +
+        `coordinator sweeps: ${uf.sweeps ?? 0} (${uf.sweepsFruitful ?? 0} brought an update); chunks taken ${uf.chunks ?? 0}`)
+    }
     lines.push(`quarantined tabs: ${t.quarantinedTabs.join(',') || 'none'} (honest: ${t.honestQuarantined})`)
     if (t.loss !== undefined) lines.push(`loss before local training, mean over ${t.loss.tabs} honest tabs: first ${t.loss.first.toFixed(4)}, last ${t.loss.last.toFixed(4)}`)
     if (t.roundSteps !== undefined) lines.push(`a round's steps after its base model was published (tabs' clocks, median over ${t.roundSteps.rounds} rounds of the median / last tab): ${stepsLine(t.roundSteps)}`)
