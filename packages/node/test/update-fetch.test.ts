@@ -121,6 +121,8 @@ describe('SignedChunkArchive', () => {
     expect(a.allBut(2, []).map(c => c[0]).sort()).toEqual([10, 11, 20])
     expect(a.allBut(2, [D1, D2])).toEqual([])
     expect(a.allBut(4, [])).toEqual([])
+    // at most as many updates as the requester takes: one here, D1 (first held) with its two chunks
+    expect(a.allBut(2, [], 1).map(c => c[0])).toEqual([10, 11])
     a.forgetBefore(3)
     expect(a.get(2, [D1])).toEqual([])
     expect(a.size).toEqual({ rounds: 1, bytes: 1 })

@@ -5,7 +5,7 @@
  * Request: one length-prefixed frame (at most MAX_REQUEST_BYTES), UTF-8 JSON, one of
  * - `{"session": string, "round": number, "digests": string[]}`: these updates (1 to MAX_DIGESTS digests);
  * - `{"session": string, "round": number, "except": string[]}`: every update of the round the neighbour holds but
- *   these (0 to MAX_EXCEPT digests). A coordinator short of minParticipants asks this: it cannot name an update it
+ *   these (0 to MAX_EXCEPT digests; the reply holds at most MAX_DIGESTS updates). A coordinator short of minParticipants asks this: it cannot name an update it
  *   never heard of, and its author's periodic copies stop at the first nodes that hold it (docs/protocol.md).
  * Reply: length-prefixed frames, each one update chunk exactly as its author published it on gossipsub (the
  * RPC.Message protobuf: from, data, seqno, topic, signature), then an empty frame. Chunks the neighbour does not hold
@@ -201,10 +201,13 @@ export class SignedChunkArchive {
     return digests.flatMap(d => [...(byDigest.get(d)?.entries() ?? [])].sort((a, b) => a[0] - b[0]).map(e => e[1]))
   }
 
-  /** The chunks held for every digest of `round` but those in `except`, by digest, each in index order. */
-  allBut (round: number, except: readonly string[]): Uint8Array[] {
+  /**
+   * The chunks held for every digest of `round` but those in `except` (at most `maxDigests` of them, as many as a
+   * requester takes in one reply), by digest, each in index order.
+   */
+  allBut (round: number, except: readonly string[], maxDigests = MAX_DIGESTS): Uint8Array[] {
     const skip = new Set(except)
-    return this.get(round, [...this.rounds.get(round)?.keys() ?? []].filter(d => !skip.has(d)))
+    return this.get(round, [...this.rounds.get(round)?.keys() ?? []].filter(d => !skip.has(d)).slice(0, maxDigests))
   }
 
   forgetBefore (round: number): void {
