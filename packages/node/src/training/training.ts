@@ -327,7 +327,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
       connection: peer => this.directConnection(peer),
       neighbours: () => this.init.neighbours(),
       missing: (round, digests) => digests.filter(d => this.s?.pool.get(round, d) === undefined),
-      held: round => this.s?.pool.updates(round).map(h => h.digest) ?? [],
+      held: round => this.s?.pool.digests(round) ?? [],
       firstRound: () => this.s?.pool.window[0] ?? 1,
       deliver: (from, data) => {
         const s = this.s

@@ -14,6 +14,7 @@
  * The requester checks every author signature itself (openSignedMessage): a neighbour can withhold updates but
  * cannot forge or alter one, so a fetched update is worth exactly as much as a gossiped one.
  */
+import { isDigestHex } from '@fedmesh/updates'
 import { publicKeyFromProtobuf, publicKeyToProtobuf } from '@libp2p/crypto/keys'
 import { RPC } from '@libp2p/gossipsub/message'
 import { peerIdFromPrivateKey, peerIdFromPublicKey, peerIdFromString } from '@libp2p/peer-id'
@@ -32,7 +33,6 @@ export const MAX_REQUEST_BYTES = 128 + MAX_EXCEPT * 67
 
 /** gossipsub's StrictSign signs "libp2p-pubsub:" followed by the message without its signature and key. */
 const SIGN_PREFIX = uint8ArrayFromString('libp2p-pubsub:')
-const DIGEST_HEX = /^[0-9a-f]{64}$/
 
 /** Named updates, or (`except`) every update of the round the neighbour holds but those named. */
 export type UpdateRequest =
@@ -45,7 +45,7 @@ export function encodeUpdateRequest (r: UpdateRequest): Uint8Array {
 }
 
 const digestList = (v: unknown, min: number, max: number): v is string[] =>
-  Array.isArray(v) && v.length >= min && v.length <= max && v.every(d => typeof d === 'string' && DIGEST_HEX.test(d))
+  Array.isArray(v) && v.length >= min && v.length <= max && v.every(isDigestHex)
 
 /** Never throws: undefined for anything but a well-formed request. */
 export function decodeUpdateRequest (bytes: Uint8Array): UpdateRequest | undefined {

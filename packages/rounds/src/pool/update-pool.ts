@@ -143,6 +143,11 @@ export class UpdatePool {
     return [...(this.held.get(round)?.values() ?? [])]
   }
 
+  /** The digests of every update held for `round`, in arrival order (a round announcement's `held`). */
+  digests (round: number): string[] {
+    return [...(this.held.get(round)?.keys() ?? [])]
+  }
+
   /** How many updates of `round` are held (without copying them). */
   heldCount (round: number): number {
     return this.held.get(round)?.size ?? 0

@@ -405,8 +405,8 @@ export class RoundSession {
   /**
    * Publishes this node's update again once per resendAfterMs while its round stays open (and at once when another
    * coordinator takes the round over without listing it as held, see handleOpen). Nodes that hold it drop the copy
-   * as a duplicate (ignored, not forwarded); nodes that lack it take it and pass it on. The same bytes: never a second update (equivocation). A
-   * closed round's update is forgotten.
+   * as a duplicate (ignored, not forwarded); nodes that lack it take it and pass it on. The same bytes: never a
+   * second update (equivocation). A closed round's update is forgotten.
    */
   private resendOwnUpdate (out: Output): void {
     const s = this.submitted
@@ -760,7 +760,7 @@ export class RoundSession {
       const deadlineAt = failover ? Math.max(now + this.config.graceMs, a.deadlineAt) : now + this.config.deadlineMs
       // listed whether or not this node saw the round opened before: a successor that missed its predecessor's
       // announcement opens the round afresh, but its members have sent their updates all the same
-      const held = this.pool.updates(round).map(h => h.digest)
+      const held = this.pool.digests(round)
       const { open, chunks } = this.coordinator.open(round, term, this.model, expected, now, failover, deadlineAt, held)
       for (const data of chunks) out.publish.push({ topic: 'model', data })
       this.handleOpen(open, out)
