@@ -10,7 +10,7 @@ import { runSwarm } from './harness.ts'
 import type { SwarmReport } from './harness.ts'
 import type { RoundSteps, TrainingSummary } from './training-report.ts'
 import { DEFAULT_OPTIONS, DEFAULT_TRAINING, validateOptions } from './options.ts'
-import type { CloseTabsSpec, SwarmOptions, TrainingSpec } from './options.ts'
+import type { CloseHow, CloseTabsSpec, SwarmOptions, TrainingSpec } from './options.ts'
 import { decideNetns, NETNS_ENV, probeUnshare, reexecInNetns } from './netns.ts'
 import { splitCommand } from './processes.ts'
 
@@ -68,6 +68,8 @@ global model version --rounds, or --training-timeout s after the last tab loaded
                          and the mesh has converged (or its --timeout passed); if the tabs are past V by then,
                          once they hold the next version
                          (holds back any later scheduled event until then)
+  --close-how close|crash  how that tab goes: close (default: page.close(), its pagehide handler resigns) or crash
+                         (its renderer killed through CDP Page.crash: no resign, the followers wait out the lease)
   --training-timeout S   training deadline after the last tab loaded (default ${DEFAULT_TRAINING.timeoutS})
   The JSON report gains "training": per round version, coordinator, term, selected/excluded tabs, round overhead
   (and its parts, the coordinator's account of closing it, whether it was taken over); the overhead without the
@@ -113,7 +115,7 @@ export function parseUrlParam (spec: string): [string, string] {
 /** The training options, or undefined when none is given (a pure mesh run). */
 function parseTraining (values: Record<string, string | boolean | string[] | undefined>): TrainingSpec | undefined {
   const str = (k: string): string | undefined => typeof values[k] === 'string' ? values[k] : undefined
-  const keys = ['task', 'rounds', 'rule', 'f', 'min-participants', 'round-deadline-ms', 'learn-every-ms', 'train-after-model-ms', 'attackers', 'attack', 'close-coordinator-at', 'close-coordinator-at-version', 'training-timeout']
+  const keys = ['task', 'rounds', 'rule', 'f', 'min-participants', 'round-deadline-ms', 'learn-every-ms', 'train-after-model-ms', 'attackers', 'attack', 'close-coordinator-at', 'close-coordinator-at-version', 'close-how', 'training-timeout']
   if (keys.every(k => str(k) === undefined)) return undefined
   const t: TrainingSpec = { ...DEFAULT_TRAINING, attacks: [] }
   const task = str('task')
@@ -141,6 +143,8 @@ function parseTraining (values: Record<string, string | boolean | string[] | und
   if (closeAt !== undefined) t.closeCoordinatorAtS = closeAt
   const closeAtVersion = n('close-coordinator-at-version')
   if (closeAtVersion !== undefined) t.closeCoordinatorAtVersion = closeAtVersion
+  const closeHow = str('close-how')
+  if (closeHow !== undefined) t.closeHow = closeHow as CloseHow // checked by validateOptions
   const timeout = n('training-timeout')
   if (timeout !== undefined) t.timeoutS = timeout
   return t
@@ -192,6 +196,7 @@ export function parseCli (argv: string[]): CliConfig {
       attack: { type: 'string' },
       'close-coordinator-at': { type: 'string' },
       'close-coordinator-at-version': { type: 'string' },
+      'close-how': { type: 'string' },
       'training-timeout': { type: 'string' },
       'cpu-profile': { type: 'string' },
       'cpu-profile-after': { type: 'string' },
@@ -297,7 +302,7 @@ export function summaryLines (r: SwarmReport): string[] {
     if (o.spreadMedianMs !== undefined) lines.push(`model spread (polls): median ${o.spreadMedianMs.toFixed(0)} ms, max ${o.spreadMaxMs!.toFixed(0)} ms`)
     const f = t.failover
     if (f !== undefined) {
-      lines.push(`failover: closed coordinator tab ${f.closedTab} (term ${f.oldTerm}) -> version ${f.nextVersion ?? '-'} by tab ${f.newCoordinatorTab ?? '-'} ` +
+      lines.push(`failover: ${f.closedHow === 'crash' ? 'crashed' : 'closed'} coordinator tab ${f.closedTab} (term ${f.oldTerm}) -> version ${f.nextVersion ?? '-'} by tab ${f.newCoordinatorTab ?? '-'} ` +
         `(term ${f.newTerm ?? '-'}) held by every live honest tab after ${secs(f.failoverMs)}` +
         `${f.failoverTabClocksMs !== undefined ? ` (${secs(f.failoverTabClocksMs)} by the tabs' clocks)` : ''}; new leader everywhere after ${secs(f.newLeaderMs)}` +
         `${f.newLeaderTabClocksMs !== undefined ? ` (${secs(f.newLeaderTabClocksMs)} by the tabs' clocks)` : ''}`)

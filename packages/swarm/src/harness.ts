@@ -122,6 +122,8 @@ interface TabHandle {
   polling: boolean
   /** The highest version the tab reported holding through HELD_BINDING (pushed, not polled). */
   heldVersion?: number
+  /** The harness crashes this tab on purpose (--close-how crash): its renderer's death is no failure. */
+  crashing?: boolean
 }
 
 class Aborted extends Error {}
@@ -439,6 +441,7 @@ class SwarmRun {
       if (this.o.verbose || pageErrors <= 3) this.warn(`tab ${h.index} page error: ${err.message}`)
     })
     page.on('crash', () => {
+      if (h.crashing === true) return
       this.fail(`tab ${h.index} crashed (its renderer process died)`)
       this.warn(`tab ${h.index} crashed`)
     })
@@ -790,12 +793,40 @@ class SwarmRun {
     const pushed = this.tabs.filter(h => !h.closed && h.heldVersion !== undefined)
     this.note(`closing the coordinator: tab ${found.tab} (term ${found.term}, version ${found.version}, found by ${found.foundBy}; ` +
       `${pushed.length} tabs pushed the versions they hold: ${pushed.map(h => h.heldVersion).join(",")})`)
-    const e = await this.closeTabs([found.tab])
+    const how = this.o.training?.closeHow ?? 'close'
+    const e = how === 'crash' ? await this.crashTab(found.tab) : await this.closeTabs([found.tab])
     this.closeCoordinator = {
       at: e.at, tab: found.tab, peerId: found.peerId, term: found.term, version: found.version, foundBy: found.foundBy, pushedTabs: pushed.length,
-      closedAfterMs: Date.now() - e.at
+      closedAfterMs: Date.now() - e.at, how
     }
     return e
+  }
+
+  /**
+   * Kill the tab's renderer (CDP Page.crash): no pagehide, no resign, nothing more sent, as when Chromium kills a busy
+   * tab. A renderer shared with other tabs would take them too: each such tab fails the run ("crashed").
+   */
+  private async crashTab (index: number): Promise<RunEvent> {
+    const h = this.tabs[index]!
+    const page = h.tab?.page
+    const at = Date.now()
+    h.closed = true
+    h.crashing = true
+    h.times.closedAt = at
+    this.note(`crashing tab ${index} (its renderer)`)
+    if (page !== undefined) {
+      try {
+        const cdp = await page.context().newCDPSession(page)
+        const crashed = new Promise<void>(resolve => page.once('crash', () => { resolve() }))
+        // Page.crash does not answer (its renderer is gone): the page's crash event is the answer
+        void cdp.send('Page.crash').catch(() => {})
+        await Promise.race([crashed, sleep(10_000)])
+      } catch (err) {
+        this.warn(`cannot crash tab ${index}: ${errorMessage(err)}`)
+      }
+      await page.close().catch(() => {})
+    }
+    return { kind: 'close-tabs', at, tabs: [index] }
   }
 
   /**

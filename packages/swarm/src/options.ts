@@ -34,9 +34,18 @@ export interface TrainingSpec {
   closeCoordinatorAtS?: number
   /** Close the coordinator's tab once every live honest tab holds this model version (independent of speed). */
   closeCoordinatorAtVersion?: number
+  /**
+   * How the coordinator's tab goes: 'close' (default; Playwright's page.close(), so its pagehide handler resigns, as
+   * when a user closes it) or 'crash' (CDP Page.crash: its renderer dies without a word, as a busy tab Chromium
+   * kills, so the followers wait out its lease). A crash measures the failover a lost resign costs.
+   */
+  closeHow?: CloseHow
   /** Seconds after the last tab loaded by which the session must have reached `rounds`. */
   timeoutS: number
 }
+
+export const CLOSE_HOWS = ['close', 'crash'] as const
+export type CloseHow = typeof CLOSE_HOWS[number]
 
 /** `--cpu-profile`: which tab, when (seconds after the mesh converged, or after its timeout) and for how long; where to write it. */
 export interface CpuProfileSpec {
@@ -217,6 +226,8 @@ function validateTraining (t: TrainingSpec, tabs: number): string[] {
   }
   if (t.closeCoordinatorAtS !== undefined && !(t.closeCoordinatorAtS >= 0)) problems.push(`--close-coordinator-at must be >= 0 seconds, got ${t.closeCoordinatorAtS}`)
   if (t.closeCoordinatorAtS !== undefined && tabs < 2) problems.push('--close-coordinator-at needs at least 2 tabs')
+  if (t.closeHow !== undefined && !CLOSE_HOWS.includes(t.closeHow)) problems.push(`--close-how must be ${CLOSE_HOWS.join(' or ')}, got ${String(t.closeHow)}`)
+  if (t.closeHow !== undefined && t.closeCoordinatorAtS === undefined && t.closeCoordinatorAtVersion === undefined) problems.push('--close-how needs --close-coordinator-at or --close-coordinator-at-version (it says how that tab goes)')
   if (t.closeCoordinatorAtVersion !== undefined) {
     if (!Number.isInteger(t.closeCoordinatorAtVersion) || t.closeCoordinatorAtVersion < 1) problems.push(`--close-coordinator-at-version must be an integer >= 1, got ${t.closeCoordinatorAtVersion}`)
     else if (t.rounds > 0 && t.closeCoordinatorAtVersion >= t.rounds) problems.push(`--close-coordinator-at-version ${t.closeCoordinatorAtVersion} leaves no round after the close (--rounds ${t.rounds})`)

@@ -45,6 +45,8 @@ export interface CloseCoordinatorEvent {
    * needed signing ('signed-later') or was not due ('none'). `resign` says so if no record was found.
    */
   left?: { afterCloseMs?: number, role?: string, resign: string, recipients?: number }
+  /** --close-how: closed (page.close()) or crashed (its renderer killed). */
+  how?: 'close' | 'crash'
 }
 
 export interface RoundFigures {
@@ -86,6 +88,8 @@ export interface FailoverFigures {
   closedAfterMs?: number
   /** CloseCoordinatorEvent.left: what the closed tab did in its pagehide handler. */
   closedTabLeft?: CloseCoordinatorEvent['left']
+  /** CloseCoordinatorEvent.how: closed, or crashed (--close-how crash). */
+  closedHow?: CloseCoordinatorEvent['how']
   /** Seconds after the last tab loaded. */
   atS: number
   oldTerm: number
@@ -612,7 +616,8 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
       versionAtClose: close.version,
       ...(close.pushedTabs === undefined ? {} : { pushedTabs: close.pushedTabs }),
       ...(close.closedAfterMs === undefined ? {} : { closedAfterMs: close.closedAfterMs }),
-      ...(close.left === undefined ? {} : { closedTabLeft: { ...close.left } })
+      ...(close.left === undefined ? {} : { closedTabLeft: { ...close.left } }),
+      ...(close.how === undefined ? {} : { closedHow: close.how })
     }
     if (next !== undefined) {
       f.nextVersion = next.version
