@@ -306,6 +306,7 @@ export function summaryLines (r: SwarmReport): string[] {
         `(term ${f.newTerm ?? '-'}) held by every live honest tab after ${secs(f.failoverMs)}` +
         `${f.failoverTabClocksMs !== undefined ? ` (${secs(f.failoverTabClocksMs)} by the tabs' clocks)` : ''}; new leader everywhere after ${secs(f.newLeaderMs)}` +
         `${f.newLeaderTabClocksMs !== undefined ? ` (${secs(f.newLeaderTabClocksMs)} by the tabs' clocks)` : ''}`)
+      if (f.crashedAfterMs !== undefined) lines.push(`  the renderer died ${secs(f.crashedAfterMs)} after the crash request (the failover counts from its death)`)
       if (f.roundTabClocksMs !== undefined) lines.push(`  a round took ${secs(f.roundTabClocksMs)} (median version to version, tabs' clocks, the failover's round left out)`)
       const left = f.closedTabLeft
       if (left !== undefined) {

@@ -794,10 +794,12 @@ class SwarmRun {
     this.note(`closing the coordinator: tab ${found.tab} (term ${found.term}, version ${found.version}, found by ${found.foundBy}; ` +
       `${pushed.length} tabs pushed the versions they hold: ${pushed.map(h => h.heldVersion).join(",")})`)
     const how = this.o.training?.closeHow ?? 'close'
-    const e = how === 'crash' ? await this.crashTab(found.tab) : await this.closeTabs([found.tab])
+    const crashed = how === 'crash' ? await this.crashTab(found.tab) : undefined
+    const e = crashed ?? await this.closeTabs([found.tab])
     this.closeCoordinator = {
       at: e.at, tab: found.tab, peerId: found.peerId, term: found.term, version: found.version, foundBy: found.foundBy, pushedTabs: pushed.length,
-      closedAfterMs: Date.now() - e.at, how
+      closedAfterMs: Date.now() - e.at, how,
+      ...(crashed === undefined ? {} : { crashedAfterMs: crashed.at - crashed.requestedAt })
     }
     return e
   }
@@ -805,28 +807,36 @@ class SwarmRun {
   /**
    * Kill the tab's renderer (CDP Page.crash): no pagehide, no resign, nothing more sent, as when Chromium kills a busy
    * tab. A renderer shared with other tabs would take them too: each such tab fails the run ("crashed").
+   * The event's time is the renderer's death (the page's crash event), not the request: attaching a CDP session to a
+   * busy tab took up to 8 s, during which the tab went on coordinating (it published 3-4 more versions), and that
+   * wait is the harness's, not part of any failover.
    */
-  private async crashTab (index: number): Promise<RunEvent> {
+  private async crashTab (index: number): Promise<RunEvent & { requestedAt: number }> {
     const h = this.tabs[index]!
     const page = h.tab?.page
-    const at = Date.now()
+    const requestedAt = Date.now()
+    let at = requestedAt
     h.closed = true
     h.crashing = true
-    h.times.closedAt = at
     this.note(`crashing tab ${index} (its renderer)`)
     if (page !== undefined) {
       try {
+        const crashed = new Promise<number>(resolve => page.once('crash', () => { resolve(Date.now()) }))
         const cdp = await page.context().newCDPSession(page)
-        const crashed = new Promise<void>(resolve => page.once('crash', () => { resolve() }))
         // Page.crash does not answer (its renderer is gone): the page's crash event is the answer
         void cdp.send('Page.crash').catch(() => {})
-        await Promise.race([crashed, sleep(10_000)])
+        const when = await Promise.race([crashed, sleep(10_000).then(() => undefined)])
+        if (when === undefined) this.warn(`tab ${index} did not report its crash within 10 s; timing the failover from now`)
+        at = when ?? Date.now()
       } catch (err) {
         this.warn(`cannot crash tab ${index}: ${errorMessage(err)}`)
+        at = Date.now()
       }
+      this.note(`tab ${index} crashed ${((at - requestedAt) / 1000).toFixed(1)} s after the request`)
       await page.close().catch(() => {})
     }
-    return { kind: 'close-tabs', at, tabs: [index] }
+    h.times.closedAt = at
+    return { kind: 'close-tabs', at, tabs: [index], requestedAt }
   }
 
   /**

@@ -47,6 +47,8 @@ export interface CloseCoordinatorEvent {
   left?: { afterCloseMs?: number, role?: string, resign: string, recipients?: number }
   /** --close-how: closed (page.close()) or crashed (its renderer killed). */
   how?: 'close' | 'crash'
+  /** A crash: request -> the renderer's death, which is `at` (the tab coordinated until then). */
+  crashedAfterMs?: number
 }
 
 export interface RoundFigures {
@@ -90,6 +92,8 @@ export interface FailoverFigures {
   closedTabLeft?: CloseCoordinatorEvent['left']
   /** CloseCoordinatorEvent.how: closed, or crashed (--close-how crash). */
   closedHow?: CloseCoordinatorEvent['how']
+  /** CloseCoordinatorEvent.crashedAfterMs: a crash's request -> the renderer's death (the failover's start). */
+  crashedAfterMs?: number
   /** Seconds after the last tab loaded. */
   atS: number
   oldTerm: number
@@ -617,7 +621,8 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
       ...(close.pushedTabs === undefined ? {} : { pushedTabs: close.pushedTabs }),
       ...(close.closedAfterMs === undefined ? {} : { closedAfterMs: close.closedAfterMs }),
       ...(close.left === undefined ? {} : { closedTabLeft: { ...close.left } }),
-      ...(close.how === undefined ? {} : { closedHow: close.how })
+      ...(close.how === undefined ? {} : { closedHow: close.how }),
+      ...(close.crashedAfterMs === undefined ? {} : { crashedAfterMs: close.crashedAfterMs })
     }
     if (next !== undefined) {
       f.nextVersion = next.version
