@@ -16,7 +16,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { availableParallelism, loadavg, tmpdir, totalmem } from 'node:os'
 import { join, resolve } from 'node:path'
-import type { Page } from 'playwright-core'
+import type { CDPSession, Page } from 'playwright-core'
 import { findChromium, launchChromium, openTab, sharedContext } from './chromium.ts'
 import type { ChromiumLocation, LaunchedChromium, Tab } from './chromium.ts'
 import { captureCpuProfile, summarizeCpuProfile } from './cpu-profile.ts'
@@ -124,6 +124,8 @@ interface TabHandle {
   heldVersion?: number
   /** The harness crashes this tab on purpose (--close-how crash): its renderer's death is no failure. */
   crashing?: boolean
+  /** --close-how crash: a CDP session attached while the tab was idle, to crash it without attaching then. */
+  cdp?: CDPSession
 }
 
 class Aborted extends Error {}
@@ -419,6 +421,8 @@ class SwarmRun {
         // later); on a saturated machine the pushes can lag too (docs/benchmarks.md, fifteenth session)
         const pushHeld = this.o.training?.closeCoordinatorAtVersion !== undefined
         if (pushHeld) await h.tab.page.exposeBinding(HELD_BINDING, (_source, version: unknown) => { this.onTabHeld(h, version) })
+        // attaching a CDP session to a busy tab took seconds (while the tab went on coordinating): attach it now
+        if (this.o.training?.closeHow === 'crash') h.cdp = await h.tab.page.context().newCDPSession(h.tab.page)
         await h.tab.page.goto(url, { waitUntil: 'load', timeout: 60_000 })
         if (pushHeld && await h.tab.page.evaluate(HELD_SCRIPT) !== true) this.warn(`tab ${h.index} has no window.fedmesh.onModel: the close waits for its status polls`)
         h.times.loadedAt = Date.now()
@@ -809,7 +813,7 @@ class SwarmRun {
    * tab. A renderer shared with other tabs would take them too: each such tab fails the run ("crashed").
    * The event's time is the renderer's death (the page's crash event), not the request: attaching a CDP session to a
    * busy tab took up to 8 s, during which the tab went on coordinating (it published 3-4 more versions), and that
-   * wait is the harness's, not part of any failover.
+   * wait is the harness's, not part of any failover. Hence the session attached when the tab opened (h.cdp).
    */
   private async crashTab (index: number): Promise<RunEvent & { requestedAt: number }> {
     const h = this.tabs[index]!
@@ -822,7 +826,7 @@ class SwarmRun {
     if (page !== undefined) {
       try {
         const crashed = new Promise<number>(resolve => page.once('crash', () => { resolve(Date.now()) }))
-        const cdp = await page.context().newCDPSession(page)
+        const cdp = h.cdp ?? await page.context().newCDPSession(page)
         // Page.crash does not answer (its renderer is gone): the page's crash event is the answer
         void cdp.send('Page.crash').catch(() => {})
         const when = await Promise.race([crashed, sleep(10_000).then(() => undefined)])
