@@ -655,6 +655,65 @@ describe('Election: succession pledges', () => {
     expect(successor.leaderTerm).toBe(2)
   })
 
+  const preVotesIn = (out: Output): ElectionMessage[] => out.send.filter(m => m.type === 'pre-vote')
+
+  it('on a lapsed lease a follower offers the successor it pledged its pre-vote unasked, once; not while the lease holds, not on a resign', () => {
+    const { e, clock, out } = following(self)
+    expect(preVotesIn(out)).toEqual([])
+    clock.t += 1_600
+    expect(preVotesIn(e.tick())).toEqual([{ type: 'pre-vote', term: 2, from: self, candidate: next, electorate: 5 }])
+    clock.t += 100
+    expect(preVotesIn(e.tick())).toEqual([])
+    // a resign: the follower votes at once instead (voteForSuccessor)
+    const resigned = following(self)
+    const onResign = resigned.e.onMessage({ type: 'resign', term: 1, from: leader })
+    expect(preVotesIn(onResign)).toEqual([])
+    expect(votesIn(onResign)).toEqual([vote(self, next, 2, 5)])
+    // nothing pledged, nothing offered: the successor's pre-claim asks as before
+    const unpledged = following(self, { pledge: false })
+    unpledged.clock.t += 1_600
+    expect(preVotesIn(unpledged.e.tick())).toEqual([])
+  })
+
+  it('the successor counts pre-votes offered before it asked, if recent, and then claims without a pre-claim', () => {
+    for (const ageMs of [600, 1_600]) {
+      const { e, clock } = following(next)
+      clock.t += 1_600 - ageMs
+      for (const from of [self, second]) e.onMessage({ type: 'pre-vote', term: 2, from, candidate: next, electorate: 5 })
+      // offered pre-votes from a stranger, or for another term, count for nothing
+      e.onMessage({ type: 'pre-vote', term: 2, from: 'stranger', candidate: next, electorate: 5 })
+      expect(e.role).toBe('follower')
+      clock.t += ageMs
+      const sent = e.tick().send.map(m => m.type)
+      expect(e.role).toBe('candidate')
+      // yeses a lease old may predate the leader's last Lead: asked again
+      expect(sent, `offered ${ageMs} ms before it asked`).toEqual(ageMs < 1_500 ? ['claim'] : ['pre-claim'])
+    }
+  })
+
+  it('after a lapse the pledged successor keeps at its term twice as long; the others move on after the usual timeout', () => {
+    const { e, clock } = following(next)
+    for (const p of pledges()) e.onMessage(p)
+    clock.t += 1_600
+    e.tick()
+    expect(e.status().electing).toBe(2)
+    clock.t += 1_600 // past any plain timeout (1-1.5 s)
+    e.tick()
+    expect(e.status().electing).toBe(2)
+    clock.t += 1_500 // past twice the longest
+    e.tick()
+    expect(e.status().electing).toBe(3)
+    // a follower that pledged it walks on as before, and still answers the successor's ask for the term below
+    const f = following(self)
+    f.clock.t += 1_600
+    f.e.tick()
+    f.clock.t += 1_600
+    f.e.tick()
+    expect(f.e.status().electing).toBe(3)
+    expect(preVotesIn(f.e.onMessage({ type: 'pre-claim', term: 2, from: next, electorate: 5 }))).toEqual([{ type: 'pre-vote', term: 2, from: self, candidate: next, electorate: 5 }])
+    expect(votesIn(f.e.onMessage({ type: 'claim', term: 2, from: next, electorate: 5 }))).toEqual([vote(self, next, 2, 5)])
+  })
+
   it('a node that never knew the leader the pledges were cast under counts none of them, only plain votes', () => {
     const { e } = single(self)
     e.onMembership(members)
