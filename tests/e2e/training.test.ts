@@ -18,8 +18,8 @@ const ATTACKS = ['sign-flip', 'garbage']
 const SIGN_FLIP_TAB = TABS - 2
 const GARBAGE_TAB = TABS - 1
 
-function session (task: string, rounds: number, closeAtVersion: number): string[] {
-  return ['--tabs', String(TABS), '--duration', '0', '--timeout', '90', '--poll-ms', '250',
+function session (task: string, rounds: number, closeAtVersion: number, how: 'close' | 'crash'): string[] {
+  return ['--close-how', how, '--tabs', String(TABS), '--duration', '0', '--timeout', '90', '--poll-ms', '250',
     '--task', task, '--rounds', String(rounds), '--rule', 'krum', '--f', '2', '--min-participants', '7',
     '--learn-every-ms', '3000', '--round-deadline-ms', '15000',
     '--attackers', '2', '--attack', ATTACKS.join(','), '--close-coordinator-at-version', String(closeAtVersion), '--training-timeout', '420']
@@ -30,15 +30,21 @@ function failuresBesidesConvergence (report: SwarmReport): string[] {
   return report.failures.filter(f => !/converge/.test(f))
 }
 
-// the coordinator's tab closes once every honest tab holds version 2, so rounds 3.. run under its successor
-for (const { task, rounds, closeAt } of [{ task: 'link-health', rounds: 6, closeAt: 2 }, { task: 'mnist', rounds: 4, closeAt: 2 }]) {
-  describe(`${TABS} tabs train ${task} with Krum (f=2), a sign-flipper and a garbage sender; the coordinator's tab closes`, () => {
+// the coordinator's tab closes (or its renderer is killed: no pagehide, no resign, the lease lapses) once every honest
+// tab holds version 2, so rounds 3.. run under its successor
+const sessions = [
+  { task: 'link-health', rounds: 6, closeAt: 2, how: 'close' },
+  { task: 'mnist', rounds: 4, closeAt: 2, how: 'close' },
+  { task: 'link-health', rounds: 4, closeAt: 2, how: 'crash' }
+] as const
+for (const { task, rounds, closeAt, how } of sessions) {
+  describe(`${TABS} tabs train ${task} with Krum (f=2), a sign-flipper and a garbage sender; the coordinator's tab ${how === 'crash' ? 'crashes' : 'closes'}`, () => {
     let report: SwarmReport
     let output: string
     let t: NonNullable<SwarmReport['training']>
 
     beforeAll(async () => {
-      ({ report, output } = await runSwarmCli(session(task, rounds, closeAt)))
+      ({ report, output } = await runSwarmCli(session(task, rounds, closeAt, how)))
       if (report.training === undefined) throw new Error(`no training section in the report:\n${output.slice(-4000)}`)
       t = report.training
     }, 900_000)
@@ -75,8 +81,14 @@ for (const { task, rounds, closeAt } of [{ task: 'link-health', rounds: 6, close
       expect(f.newTerm).toBeGreaterThan(f.oldTerm)
       // the close acted on versions as every tab reported them (window.fedmesh.onModel), not on the next status poll
       expect(f.pushedTabs).toBe(TABS)
-      // what the closed tab did in its pagehide handler was read back (or that it left no record)
+      // what the closed tab did in its pagehide handler was read back (or that it left no record); a crashed one has
+      // none, and the failover is timed from its renderer's death
       expect(f.closedTabLeft?.resign).toBeDefined()
+      expect(f.closedHow).toBe(how)
+      if (how === 'crash') {
+        expect(f.closedTabLeft?.resign).toMatch(/^no record/)
+        expect(f.crashedAfterMs).toBeGreaterThanOrEqual(0)
+      }
       // how each live tab came to recognise the new leader, counted in the first poll where all had: the successor won;
       // the others followed the pledges they held when the resign came, or (pledges not out yet, no resign) the votes
       // or its Lead
@@ -84,6 +96,8 @@ for (const { task, rounds, closeAt } of [{ task: 'link-health', rounds: 6, close
       expect(by, 'no poll saw every live tab with the new leader').toBeDefined()
       expect(Object.values(by!).reduce((a, b) => a + b, 0), JSON.stringify(by)).toBe(TABS - 1)
       expect(by!.won, JSON.stringify(by)).toBe(1)
+      // pledges count only once the leader has resigned: after a crash, nobody follows them
+      if (how === 'crash') expect(by!.pledges ?? 0, JSON.stringify(by)).toBe(0)
       const after = t.rounds.filter(r => r.version >= f.nextVersion!)
       expect(after.length).toBeGreaterThan(0)
       for (const r of after) expect(r.coordinatorTab).not.toBe(f.closedTab)

@@ -9,6 +9,7 @@
  */
 import type { PollSample, TabObservation } from './report.ts'
 import type { TrainingView } from './status.ts'
+import type { CloseHow } from './options.ts'
 
 export interface TrainingRecord {
   /** Harness clock when the last tab loaded: event times are relative to it in the report. */
@@ -46,7 +47,7 @@ export interface CloseCoordinatorEvent {
    */
   left?: { afterCloseMs?: number, role?: string, resign: string, recipients?: number }
   /** --close-how: closed (page.close()) or crashed (its renderer killed). */
-  how?: 'close' | 'crash'
+  how?: CloseHow
   /** A crash: request -> the renderer's death, which is `at` (the tab coordinated until then). */
   crashedAfterMs?: number
 }
