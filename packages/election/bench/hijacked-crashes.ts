@@ -26,11 +26,8 @@ for (let seed = 1; seed <= runs; seed++) {
   const liar = ids[6] as string
   const c = new Cluster({ size: 7, seed, link, byzantine: { [liar]: hijacker() } })
   for (let round = 0; round < 3; round++) {
-    if (round > 0) {
-      // the crashed leaders still count in quorums for memberTtlMs: wait until every honest node has dropped them
-      const forgotten = (): boolean => c.honestUpIds().every(id => c.election(id).electorate === c.upIds().length)
-      for (const end = c.now + 30_000; !forgotten() && c.now < end;) c.runFor(100)
-    }
+    // the crashed leaders still count in quorums for memberTtlMs: wait until every honest node has dropped them
+    if (round > 0) c.runUntilCrashedForgotten(30_000)
     if (c.runUntilAgreement(15_000) === undefined) { failed++; break }
     const before = c.agreement() as { leader: string, term: number }
     c.runFor(2_000)

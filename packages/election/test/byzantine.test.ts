@@ -8,20 +8,6 @@ vi.setConfig({ testTimeout: 120_000 })
 
 const link = { loss: 0.15, delayMs: [10, 200] as const, duplicate: 0.05 }
 
-/**
- * Run until no honest node counts a crashed member in its electorate any more (each one left the views and then
- * `memberTtlMs` passed); false if that takes longer than `maxMs`.
- */
-function untilCrashedForgotten (c: Cluster, maxMs: number): boolean {
-  const start = c.now
-  const forgotten = (): boolean => c.honestUpIds().every(id => c.election(id).electorate === c.upIds().length)
-  while (!forgotten()) {
-    if (c.now - start >= maxMs) return false
-    c.runFor(100)
-  }
-  return true
-}
-
 describe('a Byzantine node that forges leadership (huge terms, forged or replayed certificates)', () => {
   it('is never recognised, cannot inflate honest terms, and does not stop failover', () => {
     for (let seed = 1; seed <= 10; seed++) {
@@ -35,7 +21,7 @@ describe('a Byzantine node that forges leadership (huge terms, forged or replaye
         // design nobody can be elected until the ttl drops the earlier crashed leaders, whatever the liar does.
         // Let them age out first, so that every failover has a quorum of honest survivors and only the liar stands
         // in its way.
-        if (round > 0) expect(untilCrashedForgotten(c, 3_000 + 15_000 + 2_000), `seed ${seed} round ${round}`).toBe(true)
+        if (round > 0) expect(c.runUntilCrashedForgotten(3_000 + 15_000 + 2_000), `seed ${seed} round ${round}`).toBe(true)
         expect(c.runUntilAgreement(15_000), `seed ${seed} round ${round}`).toBeDefined()
         const before = c.agreement() as { leader: string, term: number }
         expect(before.leader).not.toBe(liar)

@@ -243,6 +243,20 @@ export class Cluster {
   }
 
   /**
+   * Run until no honest node counts a crashed member in its electorate any more (each one left the views and then
+   * `memberTtlMs` passed); false if that takes longer than `maxMs`.
+   */
+  runUntilCrashedForgotten (maxMs: number): boolean {
+    const start = this.now
+    const forgotten = (): boolean => this.honestUpIds().every(id => this.election(id).electorate === this.upIds().length)
+    while (!forgotten()) {
+      if (this.now - start >= maxMs) return false
+      this.runFor(100)
+    }
+    return true
+  }
+
+  /**
    * Run until all honest up nodes agree and return the agreed leadership (throws if they do not within `maxMs`).
    * Use this rather than agreement() at an arbitrary instant: under heavy loss a follower's lease can lapse briefly.
    */

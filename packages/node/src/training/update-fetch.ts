@@ -5,8 +5,9 @@
  * Request: one length-prefixed frame (at most MAX_REQUEST_BYTES), UTF-8 JSON, one of
  * - `{"session": string, "round": number, "digests": string[]}`: these updates (1 to MAX_DIGESTS digests);
  * - `{"session": string, "round": number, "except": string[]}`: every update of the round the neighbour holds but
- *   these (0 to MAX_EXCEPT digests; the reply holds at most MAX_DIGESTS updates). A coordinator short of minParticipants asks this: it cannot name an update it
- *   never heard of, and its author's periodic copies stop at the first nodes that hold it (docs/protocol.md).
+ *   these (0 to MAX_EXCEPT digests; the reply holds at most MAX_DIGESTS updates). A coordinator short of
+ *   minParticipants asks this: it cannot name an update it never heard of, and its author's periodic copies stop at
+ *   the first nodes that hold it (docs/protocol.md).
  * Reply: length-prefixed frames, each one update chunk exactly as its author published it on gossipsub (the
  * RPC.Message protobuf: from, data, seqno, topic, signature), then an empty frame. Chunks the neighbour does not hold
  * are simply absent.
