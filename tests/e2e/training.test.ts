@@ -11,14 +11,14 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest'
 import { runSwarmCli } from '../support/swarm-cli.ts'
-import type { SwarmReport } from '@fedmesh/swarm'
+import type { CloseHow, SwarmReport } from '@fedmesh/swarm'
 
 const TABS = Number(process.env.FEDMESH_TRAINING_TABS ?? 9)
 const ATTACKS = ['sign-flip', 'garbage']
 const SIGN_FLIP_TAB = TABS - 2
 const GARBAGE_TAB = TABS - 1
 
-function session (task: string, rounds: number, closeAtVersion: number, how: 'close' | 'crash'): string[] {
+function session (task: string, rounds: number, closeAtVersion: number, how: CloseHow): string[] {
   return ['--close-how', how, '--tabs', String(TABS), '--duration', '0', '--timeout', '90', '--poll-ms', '250',
     '--task', task, '--rounds', String(rounds), '--rule', 'krum', '--f', '2', '--min-participants', '7',
     '--learn-every-ms', '3000', '--round-deadline-ms', '15000',

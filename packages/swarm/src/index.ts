@@ -4,8 +4,8 @@
  */
 export { runSwarm } from './harness.ts'
 export type { SwarmReport, CpuFigures } from './harness.ts'
-export { DEFAULT_OPTIONS, DEFAULT_TRAINING, ATTACKS, TASKS, attackerTabs, tabUrl, trainingParams, validateOptions } from './options.ts'
-export type { SwarmOptions, CloseTabsSpec, TrainingSpec } from './options.ts'
+export { DEFAULT_OPTIONS, DEFAULT_TRAINING, ATTACKS, TASKS, CLOSE_HOWS, attackerTabs, tabUrl, trainingParams, validateOptions } from './options.ts'
+export type { SwarmOptions, CloseTabsSpec, CloseHow, TrainingSpec } from './options.ts'
 export { analyzeTraining, trainingFailures, findCoordinator, formatTrainingProgress, trainingOf } from './training-report.ts'
 export type { TrainingRecord, TrainingSummary, RoundFigures, RoundSteps, FailoverFigures, CloseCoordinatorEvent } from './training-report.ts'
 export {
