@@ -506,7 +506,7 @@ describe('RoundSession on an in-memory network', () => {
     expect(sim.sessions[5]?.model).toMatchObject({ version: 1, digest, verified: false })
   })
 
-  it('failover: a member whose update the new coordinator does not hold publishes it again, at once', () => {
+  it('failover: a member whose update the new coordinator does not hold publishes it again, at once if it went out a while ago', () => {
     const sim = new Sim({ nodes: 7, d: D, seed: 5, behaviours: () => honest(mean, 0.005, 0.002, 5), config: { ...KRUM_F1, maxRounds: 1 } })
     sim.slow.add(5)
     sim.slow.add(6)
@@ -516,17 +516,78 @@ describe('RoundSession on an in-memory network', () => {
     sim.membership()
     sim.elect(1, 0)
     lossy = false
+    sim.tick(2_000) // the updates went out a grace period (2 s here) before the takeover: not in flight any more
     sim.down.add(0)
     sim.membership()
     sim.elect(2, 1)
     expect(sim.sessions.map(s => s.status().counters.updatesResent)).toEqual([0, 0, 0, 1, 0, 0, 0])
     expect(sim.sessions.map(s => s.status().counters.resentOnTakeover)).toEqual([0, 0, 0, 1, 0, 0, 0])
     expect(sim.sessions.map(s => s.status().counters.resendsSpared)).toEqual([0, 0, 1, 0, 1, 0, 0])
+    expect(sim.sessions.map(s => s.status().counters.copiesHeldBack)).toEqual([0, 0, 0, 0, 0, 0, 0])
     sim.trainDeferred()
     const accepted = sim.eventsOf('model-accepted', 4)
     expect(accepted).toEqual([expect.objectContaining({ version: 1, term: 2, coordinator: sim.ids[1], verified: true })])
     expect(accepted[0]?.included).toContain(sim.ids[3])
     expect(accepted[0]?.included).toHaveLength(7)
+  })
+
+  it('failover: the copy of an update published moments before the takeover waits, and goes if the round is still open', () => {
+    const sim = new Sim({ nodes: 7, d: D, seed: 5, behaviours: () => honest(mean, 0.005, 0.002, 5), config: { ...KRUM_F1, maxRounds: 1 } })
+    sim.slow.add(5)
+    sim.slow.add(6)
+    // node 3's update never reaches node 1, the coordinator to be
+    sim.filter = (m) => m.topic === 'updates' && m.from === sim.ids[3] && m.to === 1
+    sim.membership()
+    sim.elect(1, 0)
+    sim.tick(1_500)
+    sim.down.add(0)
+    sim.membership()
+    sim.elect(2, 1)
+    // published 1.5 s before the takeover, within the 2 s grace: probably still in flight, so no copy yet
+    expect(sim.sessions.map(s => s.status().counters.copiesHeldBack)).toEqual([0, 0, 0, 1, 0, 0, 0])
+    expect(sim.sessions.map(s => s.status().counters.updatesResent)).toEqual([0, 0, 0, 0, 0, 0, 0])
+    sim.filter = undefined
+    sim.tick(400)
+    expect(sim.sessions[3]?.status().counters.updatesResent).toBe(0)
+    sim.tick(100) // 2 s after it first went out, the round still open: the copy goes
+    expect(sim.sessions.map(s => s.status().counters.heldBackSent)).toEqual([0, 0, 0, 1, 0, 0, 0])
+    expect(sim.sessions.map(s => s.status().counters.resentOnTakeover)).toEqual([0, 0, 0, 1, 0, 0, 0])
+    sim.tick(2_000) // once only
+    expect(sim.sessions[3]?.status().counters.updatesResent).toBe(1)
+    sim.trainDeferred()
+    const accepted = sim.eventsOf('model-accepted', 4)
+    expect(accepted).toEqual([expect.objectContaining({ version: 1, term: 2, coordinator: sim.ids[1], verified: true })])
+    expect(accepted[0]?.included).toContain(sim.ids[3])
+  })
+
+  it('failover: a copy held back is dropped when the update arrives and the round closes first', () => {
+    const sim = new Sim({ nodes: 7, d: D, seed: 5, behaviours: () => honest(mean, 0.005, 0.002, 5), config: { ...KRUM_F1, maxRounds: 1 } })
+    sim.slow.add(5)
+    sim.slow.add(6)
+    // node 3's update is still on its way to node 1 when node 1 takes the round over
+    const inFlight: Array<{ data: Uint8Array, from: string }> = []
+    sim.filter = (m) => {
+      const late = m.topic === 'updates' && m.from === sim.ids[3] && m.to === 1
+      if (late) inFlight.push({ data: m.data, from: m.from })
+      return late
+    }
+    sim.membership()
+    sim.elect(1, 0)
+    sim.down.add(0)
+    sim.membership()
+    sim.elect(2, 1)
+    expect(sim.eventsOf('round-opened', 3).at(-1)).toMatchObject({ round: 1, term: 2, failover: true })
+    expect(sim.sessions[3]?.status().counters.copiesHeldBack).toBe(1)
+    sim.filter = undefined
+    expect(inFlight.length).toBeGreaterThan(0)
+    for (const m of inFlight) sim.handle(1, sim.sessions[1]!.onUpdateMessage(m.data, m.from))
+    sim.run()
+    sim.trainDeferred()
+    expect(sim.sessions.filter((_, i) => i !== 0).map(s => s.model.version)).toEqual([1, 1, 1, 1, 1, 1])
+    expect(sim.eventsOf('model-accepted', 4)[0]?.included).toContain(sim.ids[3])
+    sim.tick(5_000)
+    expect(sim.sessions.map(s => s.status().counters.updatesResent)).toEqual([0, 0, 0, 0, 0, 0, 0])
+    expect(sim.sessions[3]?.status().counters.heldBackSent).toBe(0)
   })
 
   it('failover: a successor that missed its predecessor\'s announcement still lists the updates it holds', () => {

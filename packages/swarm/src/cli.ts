@@ -321,7 +321,7 @@ export function summaryLines (r: SwarmReport): string[] {
     if (d !== undefined) lines.push(`election message delay (tabs' clocks, median of the tabs' medians / max): ${Object.entries(d).map(([kind, x]) => `${kind} ${x.p50.toFixed(0)} / ${x.max.toFixed(0)} ms`).join(', ')}`)
     const counts = (m: Record<string, number>): string => Object.entries(m).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'
     lines.push(`models rejected: ${counts(t.modelsRejected)}; updates rejected: ${counts(t.updatesRejected)}`)
-    lines.push(`updates published again: ${t.updatesResent} (${t.resentOnTakeover} on a takeover); copies a takeover's list of held updates spared: ${t.resendsSpared}`)
+    lines.push(`updates published again: ${t.updatesResent} (${t.resentOnTakeover} on a takeover); copies a takeover's list of held updates spared: ${t.resendsSpared}; held back as just sent: ${t.copiesHeldBack} (${t.heldBackSent} sent after all)`)
     const uf = t.updateFetch
     if ((uf.asked ?? 0) + (uf.sweeps ?? 0) > 0) {
       lines.push(`updates asked of neighbours: ${uf.asked ?? 0} models' missing ones (${uf.recovered ?? 0} recovered, ${uf.failed ?? 0} not); ` +

@@ -97,7 +97,7 @@ export interface TrainingView {
     closed?: { expected: number, included: number, stragglers: number, durationMs: number, lastFWaitMs?: number, aggregateMs?: number }
   }
   models?: { accepted: number, verified: number, rejected: number, rejectReasons: Record<string, number> }
-  updates?: { sent: number, received: number, resent?: number, resentOnTakeover?: number, spared?: number, rejected: Record<string, number> }
+  updates?: { sent: number, received: number, resent?: number, resentOnTakeover?: number, spared?: number, heldBack?: number, heldBackSent?: number, rejected: Record<string, number> }
   training?: { runs: number, skipped?: Record<string, number>, lastLoss?: number, lastLossBefore?: number, lastTrainMs?: number }
   quarantined?: string[]
   /** Leaders this tab gave up on for making no progress. */

@@ -175,11 +175,14 @@ export interface TrainingSummary {
   updateFetch: Record<string, number>
   /**
    * Summed over tabs: updates published again (their round stayed open a deadline after they were sent, or a takeover
-   * did not list them as held: resentOnTakeover), and copies a takeover's list of held updates spared.
+   * did not list them as held: resentOnTakeover), copies a takeover's list of held updates spared, and takeover copies
+   * held back because their update had just gone out (copiesHeldBack; of them sent after all: heldBackSent).
    */
   updatesResent: number
   resentOnTakeover: number
   resendsSpared: number
+  copiesHeldBack: number
+  heldBackSent: number
   /** Per attacker tab: rounds its update was selected / not selected / excluded, and the tabs that quarantined it. */
   attackers: Array<{ tab: number, attack?: string, selected: number, notSelected: number, excluded: number, quarantinedBy: number }>
   /** Peers quarantined by any honest tab (at its last status), as tabs; honestQuarantined counts the honest ones. */
@@ -500,6 +503,8 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
   let updatesResent = 0
   let resentOnTakeover = 0
   let resendsSpared = 0
+  let copiesHeldBack = 0
+  let heldBackSent = 0
   const quarantinedBy = new Map<number, number>()
   const final: TrainingSummary['final'] = []
   for (const [tab, o] of [...latest].sort((a, b) => a[0] - b[0])) {
@@ -511,6 +516,8 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
     updatesResent += typeof t.updates?.resent === 'number' ? t.updates.resent : 0
     resentOnTakeover += typeof t.updates?.resentOnTakeover === 'number' ? t.updates.resentOnTakeover : 0
     resendsSpared += typeof t.updates?.spared === 'number' ? t.updates.spared : 0
+    copiesHeldBack += typeof t.updates?.heldBack === 'number' ? t.updates.heldBack : 0
+    heldBackSent += typeof t.updates?.heldBackSent === 'number' ? t.updates.heldBackSent : 0
     if (!attackers.has(tab)) {
       for (const p of Array.isArray(t.quarantined) ? t.quarantined : []) {
         const q = tabOf.get(p)
@@ -559,6 +566,8 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
     updatesResent,
     resentOnTakeover,
     resendsSpared,
+    copiesHeldBack,
+    heldBackSent,
     attackers: record.attackerTabs.map(tab => {
       const o = latest.get(tab)
       const attack = o === undefined ? undefined : trainingOf(o)?.attack

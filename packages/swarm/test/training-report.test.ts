@@ -42,7 +42,7 @@ function ob (tab: number, at: number, t: Tr): TabObservation {
           }
         }),
     models: { accepted: t.version, verified: t.version, rejected: 0, rejectReasons: t.models ?? {} },
-    updates: { sent: t.version, received: 0, resent: t.version === 3 ? 1 : 0, resentOnTakeover: t.version === 3 ? 1 : 0, spared: t.version === 3 ? 2 : 0, rejected: t.updates ?? {} },
+    updates: { sent: t.version, received: 0, resent: t.version === 3 ? 1 : 0, resentOnTakeover: t.version === 3 ? 1 : 0, spared: t.version === 3 ? 2 : 0, heldBack: t.version === 3 ? 3 : 0, heldBackSent: t.version === 3 ? 1 : 0, rejected: t.updates ?? {} },
     training: { runs: t.version, ...(t.version === 3 && t.term === 2 ? { skipped: { 'no-data': 2 } } : {}), ...(t.lossBefore === undefined ? {} : { lastLossBefore: t.lossBefore }), ...(t.trainMs === undefined ? {} : { lastTrainMs: t.trainMs }) },
     quarantined: (t.quarantined ?? []).map(peer)
   }
@@ -179,6 +179,8 @@ describe('analyzeTraining', () => {
     expect(s.updatesResent).toBe(3) // tabs 1, 2 and 3 (last status at v3) resent one each
     expect(s.resentOnTakeover).toBe(3) // on a takeover, all of them
     expect(s.resendsSpared).toBe(6) // and spared two each
+    expect(s.copiesHeldBack).toBe(9) // held back three each
+    expect(s.heldBackSent).toBe(3) // of which one each went out after all
     // the attacker's claim that tab 1 is quarantined does not count: only honest tabs' views do
     expect(s.quarantinedTabs).toEqual([3])
     expect(s.honestQuarantined).toBe(0)

@@ -195,9 +195,10 @@ export interface TrainingStatus {
   /**
    * resent: this node's update published again (its round stayed open a deadline after it was sent, or a new
    * coordinator took the round over without listing it as held: resentOnTakeover); spared: takeovers that listed it,
-   * so no copy went out.
+   * so no copy went out; heldBack: takeover copies held back because the update had just gone out, heldBackSent: of
+   * them, those sent after all (the round still open when they were due).
    */
-  updates: { sent: number, received: number, resent: number, resentOnTakeover: number, spared: number, rejected: Record<string, number> }
+  updates: { sent: number, received: number, resent: number, resentOnTakeover: number, spared: number, heldBack: number, heldBackSent: number, rejected: Record<string, number> }
   training: { runs: number, skipped: Record<string, number>, lastLoss?: number, lastLossBefore?: number, lastTrainMs?: number, lastError?: string }
   /**
    * catchUps: fetches started because the leader's heartbeat advertised a newer model than this node held.
@@ -959,7 +960,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
         rejected: this.counters.modelsRejected,
         rejectReasons: { ...nonZero(rs?.rejects.model ?? {}), ...prefixed('dropped:', this.rejectReasons) }
       },
-      updates: { sent: this.counters.updatesSent, received: this.counters.updatesReceived, resent: rs?.counters.updatesResent ?? 0, resentOnTakeover: rs?.counters.resentOnTakeover ?? 0, spared: rs?.counters.resendsSpared ?? 0, rejected: { ...nonZero(rs?.rejects.updates ?? {}), ...prefixed('dropped:', this.updateRejects) } },
+      updates: { sent: this.counters.updatesSent, received: this.counters.updatesReceived, resent: rs?.counters.updatesResent ?? 0, resentOnTakeover: rs?.counters.resentOnTakeover ?? 0, spared: rs?.counters.resendsSpared ?? 0, heldBack: rs?.counters.copiesHeldBack ?? 0, heldBackSent: rs?.counters.heldBackSent ?? 0, rejected: { ...nonZero(rs?.rejects.updates ?? {}), ...prefixed('dropped:', this.updateRejects) } },
       training: {
         runs: this.counters.trainRuns,
         skipped: { ...this.skipped },

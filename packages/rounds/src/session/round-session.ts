@@ -52,6 +52,15 @@ export interface RoundSessionConfig {
    * opened does not even wait for it (Admission), so without a resend the round could stay below minParticipants.
    */
   resendAfterMs?: number
+  /**
+   * When another coordinator takes this node's round over without listing its update as held, how long after the
+   * update's first publication the copy goes out; default graceMs. An update published moments before the takeover is
+   * most likely still on its way (20 tabs: successors re-announced 1-2 s after the close listing 1 of the ~17 updates
+   * sent meanwhile), and copies at once put ~17 whole updates into the mesh just as the round waited for the first
+   * ones. A copy held back is dropped if the round closes first. The successor waits at least graceMs for updates in
+   * flight (coordinate), so the copy of one that was really lost still comes in time.
+   */
+  takeoverCopyAfterMs?: number
   suspicion?: SuspicionConfig
   maxChunkBytes?: number
   /** As coordinator, stop opening rounds after this one (simulations, bounded demo runs). */
@@ -133,7 +142,7 @@ export class RoundSession {
   /** Dropped model-topic messages and refused models, by reason. */
   readonly modelRejects = new ReasonCounters()
   /** aggregatesAhead: computed before the model's header came (computeAhead); verifiedAhead: of those, used to verify it. */
-  readonly counters = { roundsOpened: 0, roundsClosed: 0, extensions: 0, modelsAccepted: 0, modelsVerified: 0, modelsRejected: 0, modelsFetched: 0, rollbacks: 0, updatesAccepted: 0, updateFetches: 0, updatesResent: 0, resentOnTakeover: 0, resendsSpared: 0, aggregatesAhead: 0, verifiedAhead: 0 }
+  readonly counters = { roundsOpened: 0, roundsClosed: 0, extensions: 0, modelsAccepted: 0, modelsVerified: 0, modelsRejected: 0, modelsFetched: 0, rollbacks: 0, updatesAccepted: 0, updateFetches: 0, updatesResent: 0, resentOnTakeover: 0, resendsSpared: 0, copiesHeldBack: 0, heldBackSent: 0, aggregatesAhead: 0, verifiedAhead: 0 }
   private readonly modelReassembler: Reassembler
   private alive = new Set<string>()
   private pending: PendingModel[] = []
@@ -147,7 +156,8 @@ export class RoundSession {
   /** The followed leader's progress: the highest step seen from it (2r - 1: round r opened, 2v: model v), and when. */
   private progress: { leader: string, term: number, step: number, at: number, reported: boolean } | undefined
   /** This node's update for the open round, as published, and when last: published again while the round stays open. */
-  private submitted: { round: number, digest: string, chunks: Uint8Array[], at: number } | undefined
+  /** This node's update for the open round: first published at sentAt, last at `at`; copyAt: a takeover's copy held back. */
+  private submitted: { round: number, digest: string, chunks: Uint8Array[], sentAt: number, at: number, copyAt?: number } | undefined
   private lastModel: { version: number, round: number, term: number, coordinator: string, included: string[], selected: string[], excluded: string[], verified: boolean } | undefined
   /** Work a message made due, left for settle() (config.settleLater). */
   private unsettled = false
@@ -170,6 +180,7 @@ export class RoundSession {
       notWaitedAfterMissedRounds: config.notWaitedAfterMissedRounds ?? 2,
       settleLater: config.settleLater ?? false,
       ...(config.resendAfterMs !== undefined ? { resendAfterMs: config.resendAfterMs } : {}),
+      takeoverCopyAfterMs: config.takeoverCopyAfterMs ?? config.graceMs ?? 3_000,
       maxChunkBytes: config.maxChunkBytes,
       maxRounds: config.maxRounds,
       aggregate: config.aggregate ?? aggregateRound,
@@ -310,7 +321,8 @@ export class RoundSession {
     }
     const { held, chunks } = this.pool.addLocal({ ...update, term: a?.open.term ?? update.term }, this.config.maxChunkBytes)
     for (const data of chunks) out.publish.push({ topic: 'updates', data })
-    this.submitted = { round: update.round, digest: held.digest, chunks, at: this.config.clock.now() }
+    const sentAt = this.config.clock.now()
+    this.submitted = { round: update.round, digest: held.digest, chunks, sentAt, at: sentAt }
     if (this.coordinating) this.coordinate(out)
     return out
   }
@@ -403,16 +415,23 @@ export class RoundSession {
   }
 
   /**
-   * Publishes this node's update again once per resendAfterMs while its round stays open (and at once when another
+   * Publishes this node's update again once per resendAfterMs while its round stays open (and when another
    * coordinator takes the round over without listing it as held, see handleOpen). Nodes that hold it drop the copy
    * as a duplicate (ignored, not forwarded); nodes that lack it take it and pass it on. The same bytes: never a
-   * second update (equivocation). A closed round's update is forgotten.
+   * second update (equivocation). A closed round's update is forgotten, with any copy held back.
    */
   private resendOwnUpdate (out: Output): void {
     const s = this.submitted
     if (s === undefined) return
     if (this.model.version >= s.round) { this.submitted = undefined; return }
     const now = this.config.clock.now()
+    if (s.copyAt !== undefined && now >= s.copyAt) {
+      s.copyAt = undefined
+      this.counters.heldBackSent++
+      this.counters.resentOnTakeover++
+      this.resend(s, out)
+      return
+    }
     const after = this.config.resendAfterMs ?? this.participant.active?.open.deadlineMs ?? this.config.deadlineMs
     if (now - s.at < after) return
     this.resend(s, out)
@@ -552,13 +571,19 @@ export class RoundSession {
     this.counters.roundsOpened++
     out.events.push({ type: 'round-opened', round: open.round, term: open.term, coordinator: open.coordinator, baseVersion: open.baseVersion, failover })
     // a coordinator taking over a round this node already sent its update to may never have received it; it lists
-    // those it holds, and a copy of one of them would only load every link at the moment the round waits for the rest
+    // those it holds, and a copy of one of them would only load every link at the moment the round waits for the rest.
+    // An unlisted update published moments ago is most likely in flight: its copy waits (takeoverCopyAfterMs).
     const s = this.submitted
     if (failover && s?.round === open.round && open.coordinator !== this.config.self) {
       if (open.held?.includes(s.digest) === true) {
         this.counters.resendsSpared++
+        s.copyAt = undefined
+      } else if (now - s.sentAt < this.config.takeoverCopyAfterMs) {
+        if (s.copyAt === undefined) this.counters.copiesHeldBack++
+        s.copyAt = s.sentAt + this.config.takeoverCopyAfterMs
       } else {
         this.counters.resentOnTakeover++
+        s.copyAt = undefined
         this.resend(s, out)
       }
     }
