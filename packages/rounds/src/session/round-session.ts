@@ -58,7 +58,8 @@ export interface RoundSessionConfig {
    * most likely still on its way (20 tabs: successors re-announced 1-2 s after the close listing 1 of the ~17 updates
    * sent meanwhile), and copies at once put ~17 whole updates into the mesh just as the round waited for the first
    * ones. A copy held back is dropped if the round closes first. The successor waits at least graceMs for updates in
-   * flight (coordinate), so the copy of one that was really lost still comes in time.
+   * flight (coordinate), so the copy of one that was really lost still comes in time. (A later machine showed no
+   * effect either way: docs/benchmarks.md, twenty-first session.)
    */
   takeoverCopyAfterMs?: number
   suspicion?: SuspicionConfig
@@ -155,8 +156,10 @@ export class RoundSession {
   private coordinating = false
   /** The followed leader's progress: the highest step seen from it (2r - 1: round r opened, 2v: model v), and when. */
   private progress: { leader: string, term: number, step: number, at: number, reported: boolean } | undefined
-  /** This node's update for the open round, as published, and when last: published again while the round stays open. */
-  /** This node's update for the open round: first published at sentAt, last at `at`; copyAt: a takeover's copy held back. */
+  /**
+   * This node's update for the open round, as published (first at sentAt, last at `at`): published again while the
+   * round stays open. copyAt: when a takeover's copy held back goes out.
+   */
   private submitted: { round: number, digest: string, chunks: Uint8Array[], sentAt: number, at: number, copyAt?: number } | undefined
   private lastModel: { version: number, round: number, term: number, coordinator: string, included: string[], selected: string[], excluded: string[], verified: boolean } | undefined
   /** Work a message made due, left for settle() (config.settleLater). */
