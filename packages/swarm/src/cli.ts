@@ -360,6 +360,7 @@ function stepsLine (steps: RoundSteps): string {
     const x = steps[step]
     if (x !== undefined) parts.push(`${names[step]} ${(x.medianMs / 1000).toFixed(1)} / ${(x.maxMs / 1000).toFixed(1)} s${step === 'resign' && steps.resign !== undefined ? ` (${steps.resign.tabs} tabs)` : ''}`)
   }
+  if (steps.successorOpenedMs !== undefined) parts.push(`the new coordinator opened it ${(steps.successorOpenedMs / 1000).toFixed(1)} s`)
   const by = Object.entries(steps.recognisedBy ?? {})
   if (by.length > 0) parts.push(`recognised by ${by.map(([how, n]) => `${how} ${n}`).join(', ')}`)
   return parts.join(', ') || 'no tab recorded its steps'

@@ -150,6 +150,12 @@ export interface RoundSteps {
    */
   recognisedBy?: Record<string, number>
   reopened?: { medianMs: number, maxMs: number }
+  /**
+   * A takeover's only: when the new coordinator itself opened the round, by its own record (its roundTimes). Against
+   * the others' recognition of the leader it tells a successor that learned of its win late from an announcement
+   * that travelled slowly (`reopened`).
+   */
+  successorOpenedMs?: number
   opened?: { medianMs: number, maxMs: number }
   train?: { medianMs: number, maxMs: number }
   sent?: { medianMs: number, maxMs: number }
@@ -656,6 +662,9 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
       const m = median(gaps)
       if (m !== undefined) f.roundTabClocksMs = Math.round(m)
       f.takeover = roundSteps(honestOpen.map(tab => latest.get(tab)), next.version, close.at)
+      const own = next.coordinatorTab === undefined ? undefined : roundTimesRecord(latest.get(next.coordinatorTab))?.[String(next.version)]
+      const ownOpen = isRecord(own) ? own.reopenedAt ?? own.openedAt : undefined
+      if (typeof ownOpen === 'number' && Number.isFinite(ownOpen)) f.takeover.successorOpenedMs = Math.round(ownOpen - close.at)
       if (leaderSinceTabClocks.length > 0) {
         const after = leaderSinceTabClocks.map(t => t - close.at)
         f.takeover.leader = { medianMs: Math.round(median(after)!), maxMs: Math.round(Math.max(...after)) }

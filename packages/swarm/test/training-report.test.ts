@@ -153,6 +153,8 @@ describe('analyzeTraining', () => {
         recognisedBy: { won: 1, pledges: 2 },
         opened: { medianMs: -75, maxMs: -50 },
         reopened: { medianMs: 1900, maxMs: 2000 },
+        // the new coordinator (tab 1) re-opened the round at 3400 by its own record
+        successorOpenedMs: 1800,
         train: { medianMs: 150, maxMs: 200 },
         sent: { medianMs: 1200, maxMs: 1400 },
         held: { medianMs: 1500, maxMs: 1600 }
