@@ -292,6 +292,9 @@ function roundSteps (tabs: ReadonlyArray<TabObservation | undefined>, round: num
   return out
 }
 
+/** The summary's resend counts, each summed over the tabs from this field of their `updates` status. */
+const RESEND_FIELDS = { updatesResent: 'resent', resentOnTakeover: 'resentOnTakeover', resendsSpared: 'spared', copiesHeldBack: 'heldBack', heldBackSent: 'heldBackSent' } as const
+
 function median (xs: number[]): number | undefined {
   if (xs.length === 0) return undefined
   const s = [...xs].sort((a, b) => a - b)
@@ -506,11 +509,7 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
   const modelsRejected: Record<string, number> = {}
   const updatesRejected: Record<string, number> = {}
   const updateFetch: Record<string, number> = {}
-  let updatesResent = 0
-  let resentOnTakeover = 0
-  let resendsSpared = 0
-  let copiesHeldBack = 0
-  let heldBackSent = 0
+  const resends: Pick<TrainingSummary, keyof typeof RESEND_FIELDS> = { updatesResent: 0, resentOnTakeover: 0, resendsSpared: 0, copiesHeldBack: 0, heldBackSent: 0 }
   const quarantinedBy = new Map<number, number>()
   const final: TrainingSummary['final'] = []
   for (const [tab, o] of [...latest].sort((a, b) => a[0] - b[0])) {
@@ -519,11 +518,10 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
     addCounts(modelsRejected, t.models?.rejectReasons)
     addCounts(updatesRejected, t.updates?.rejected)
     addCounts(updateFetch, t.updateFetch)
-    updatesResent += typeof t.updates?.resent === 'number' ? t.updates.resent : 0
-    resentOnTakeover += typeof t.updates?.resentOnTakeover === 'number' ? t.updates.resentOnTakeover : 0
-    resendsSpared += typeof t.updates?.spared === 'number' ? t.updates.spared : 0
-    copiesHeldBack += typeof t.updates?.heldBack === 'number' ? t.updates.heldBack : 0
-    heldBackSent += typeof t.updates?.heldBackSent === 'number' ? t.updates.heldBackSent : 0
+    for (const sum of Object.keys(RESEND_FIELDS) as Array<keyof typeof RESEND_FIELDS>) {
+      const n = t.updates?.[RESEND_FIELDS[sum]]
+      if (typeof n === 'number') resends[sum] += n
+    }
     if (!attackers.has(tab)) {
       for (const p of Array.isArray(t.quarantined) ? t.quarantined : []) {
         const q = tabOf.get(p)
@@ -569,11 +567,7 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
     modelsRejected,
     updatesRejected,
     updateFetch,
-    updatesResent,
-    resentOnTakeover,
-    resendsSpared,
-    copiesHeldBack,
-    heldBackSent,
+    ...resends,
     attackers: record.attackerTabs.map(tab => {
       const o = latest.get(tab)
       const attack = o === undefined ? undefined : trainingOf(o)?.attack

@@ -438,6 +438,12 @@ export class Election {
     return fence !== undefined && fence.resigned && fence.leader !== this.s.self && term === fence.term + 1
   }
 
+  /** `term` follows a fence that ended without a resign (its lease lapsed): the case offered pre-votes are for. */
+  private lapsedBelow (term: number): boolean {
+    const fence = this.fence
+    return fence !== undefined && !fence.resigned && term === fence.term + 1
+  }
+
   private mayClaim (term: number, now: number): boolean {
     if (term > MAX_TERM || term <= this.s.persistedTerm) return false
     const promised = this.votes.get(term)
@@ -470,9 +476,8 @@ export class Election {
   private offerPreVote (now: number, out: Output): void {
     const term = this.target
     const pledged = this.pledged
-    const fence = this.fence
     if (!this.s.preVote || pledged === undefined || pledged.term !== term || this.preVoteOffered === term) return
-    if (fence === undefined || fence.resigned || term !== fence.term + 1 || this.votes.get(term) !== pledged.candidate) return
+    if (!this.lapsedBelow(term) || this.votes.get(term) !== pledged.candidate) return
     const electorate = this.knownSize(now)
     if (this.wouldVote(term, pledged.candidate, electorate, now) === undefined) return
     this.preVoteOffered = term
@@ -911,8 +916,7 @@ export class Election {
    * below their target), and a successor that never claims (a Byzantine one) costs them no more than before.
    */
   private pledgedLapse (term: number): boolean {
-    const fence = this.fence
-    if (fence === undefined || fence.resigned || term !== fence.term + 1) return false
+    if (!this.lapsedBelow(term)) return false
     for (const ballot of this.ballots.get(term)?.values() ?? []) if (ballot.candidate === this.s.self && ballot.vote?.pledge === true) return true
     return false
   }

@@ -158,9 +158,9 @@ export class RoundSession {
   private progress: { leader: string, term: number, step: number, at: number, reported: boolean } | undefined
   /**
    * This node's update for the open round, as published (first at sentAt, last at `at`): published again while the
-   * round stays open. copyAt: when a takeover's copy held back goes out.
+   * round stays open. heldBack: a takeover's copy waits, until takeoverCopyAfterMs after sentAt.
    */
-  private submitted: { round: number, digest: string, chunks: Uint8Array[], sentAt: number, at: number, copyAt?: number } | undefined
+  private submitted: { round: number, digest: string, chunks: Uint8Array[], sentAt: number, at: number, heldBack?: boolean } | undefined
   private lastModel: { version: number, round: number, term: number, coordinator: string, included: string[], selected: string[], excluded: string[], verified: boolean } | undefined
   /** Work a message made due, left for settle() (config.settleLater). */
   private unsettled = false
@@ -428,8 +428,8 @@ export class RoundSession {
     if (s === undefined) return
     if (this.model.version >= s.round) { this.submitted = undefined; return }
     const now = this.config.clock.now()
-    if (s.copyAt !== undefined && now >= s.copyAt) {
-      s.copyAt = undefined
+    if (s.heldBack === true && now >= s.sentAt + this.config.takeoverCopyAfterMs) {
+      s.heldBack = false
       this.counters.heldBackSent++
       this.counters.resentOnTakeover++
       this.resend(s, out)
@@ -580,13 +580,13 @@ export class RoundSession {
     if (failover && s?.round === open.round && open.coordinator !== this.config.self) {
       if (open.held?.includes(s.digest) === true) {
         this.counters.resendsSpared++
-        s.copyAt = undefined
+        s.heldBack = false
       } else if (now - s.sentAt < this.config.takeoverCopyAfterMs) {
-        if (s.copyAt === undefined) this.counters.copiesHeldBack++
-        s.copyAt = s.sentAt + this.config.takeoverCopyAfterMs
+        if (s.heldBack !== true) this.counters.copiesHeldBack++
+        s.heldBack = true
       } else {
         this.counters.resentOnTakeover++
-        s.copyAt = undefined
+        s.heldBack = false
         this.resend(s, out)
       }
     }
