@@ -794,9 +794,13 @@ class SwarmRun {
       this.fail('--close-coordinator-at: no tab was coordinator (no training.coordinator nor election leader seen)')
       return { kind: 'close-tabs', at: Date.now(), tabs: [] }
     }
-    const pushed = this.tabs.filter(h => !h.closed && h.heldVersion !== undefined)
+    // The close waits on the live honest tabs only (honestTabsAt): an attacker's tab may hold nothing yet (its peers
+    // may have graylisted the garbage sender) and is no part of what the close acted on.
+    const honest = this.liveHonestTabs()
+    const pushed = honest.filter(t => this.tabs[t]!.heldVersion !== undefined)
+    const held = [...this.openSet()].map(t => `${t}:${this.tabs[t]!.heldVersion ?? '-'}${honest.includes(t) ? '' : '(attacker)'}`)
     this.note(`closing the coordinator: tab ${found.tab} (term ${found.term}, version ${found.version}, found by ${found.foundBy}; ` +
-      `${pushed.length} tabs pushed the versions they hold: ${pushed.map(h => h.heldVersion).join(",")})`)
+      `${pushed.length} of ${honest.length} live honest tabs pushed the versions they hold; tab:version ${held.join(' ')})`)
     const how = this.o.training?.closeHow ?? 'close'
     const crashed = how === 'crash' ? await this.crashTab(found.tab) : undefined
     const e = crashed ?? await this.closeTabs([found.tab])

@@ -33,7 +33,10 @@ export interface CloseCoordinatorEvent {
   version: number
   /** How the coordinator was identified: training.coordinator agreed by the live tabs, or the election leader. */
   foundBy: 'training' | 'election'
-  /** Open tabs that had reported the versions they hold the moment they held them (window.fedmesh.onModel). */
+  /**
+   * Live honest tabs (those whose versions the close waits on) that had reported the versions they hold the moment
+   * they held them (window.fedmesh.onModel).
+   */
   pushedTabs?: number
   /**
    * The close request -> Chromium reporting the page closed (Playwright's page.close() resolved). Until then the tab
@@ -85,7 +88,7 @@ export interface FailoverFigures {
   closedTab: number
   closedPeer: string
   foundBy: CloseCoordinatorEvent['foundBy']
-  /** CloseCoordinatorEvent.pushedTabs: the close acted on versions as they landed in that many tabs, else on polls. */
+  /** CloseCoordinatorEvent.pushedTabs: the close acted on versions as they landed in that many live honest tabs, else on polls. */
   pushedTabs?: number
   /** CloseCoordinatorEvent.closedAfterMs: how long Chromium took to close the tab. */
   closedAfterMs?: number
