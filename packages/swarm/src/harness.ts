@@ -103,13 +103,17 @@ const STATUS_SCRIPT = `(async () => {
   return JSON.stringify({ at: Date.now(), status, heap })
 })()`
 
-/** The binding a tab calls with each version it comes to hold (HELD_SCRIPT), when a close waits on versions. */
-const HELD_BINDING = 'fedmeshHarnessHeld'
-/** Subscribes the tab's window.fedmesh.onModel to HELD_BINDING; false where the app has no onModel (older builds). */
+/**
+ * What a tab writes to its console (console.debug) with each version it comes to hold (HELD_SCRIPT), when a close
+ * waits on versions. Not a Playwright binding (page.exposeBinding): under load its injected script failed in one tab
+ * of nine ("Cannot read properties of undefined (reading 'addBinding')"), and that tab's versions never arrived.
+ */
+const HELD_MARK = '[fedmesh-harness] held '
+/** Subscribes the tab's window.fedmesh.onModel to HELD_MARK lines; false where the app has no onModel (older builds). */
 const HELD_SCRIPT = `(() => {
   const f = globalThis.fedmesh
   if (f === undefined || f === null || typeof f.onModel !== 'function') return false
-  f.onModel(m => { void globalThis.${HELD_BINDING}(m.version) })
+  f.onModel(m => { console.debug(${JSON.stringify(HELD_MARK)} + m.version) })
   return true
 })()`
 
@@ -120,7 +124,7 @@ interface TabHandle {
   loaded: boolean
   closed: boolean
   polling: boolean
-  /** The highest version the tab reported holding through HELD_BINDING (pushed, not polled). */
+  /** The highest version the tab reported holding through HELD_MARK lines (pushed, not polled). */
   heldVersion?: number
   /** The harness crashes this tab on purpose (--close-how crash): its renderer's death is no failure. */
   crashing?: boolean
@@ -420,7 +424,12 @@ class SwarmRun {
         // a close at a version acts as the version lands, not at the next poll (which at 20 tabs can come seconds
         // later); on a saturated machine the pushes can lag too (docs/benchmarks.md, fifteenth session)
         const pushHeld = this.o.training?.closeCoordinatorAtVersion !== undefined
-        if (pushHeld) await h.tab.page.exposeBinding(HELD_BINDING, (_source, version: unknown) => { this.onTabHeld(h, version) })
+        if (pushHeld) {
+          h.tab.page.on('console', msg => {
+            const text = msg.type() === 'debug' ? msg.text() : ''
+            if (text.startsWith(HELD_MARK)) this.onTabHeld(h, Number(text.slice(HELD_MARK.length)))
+          })
+        }
         // attaching a CDP session to a busy tab took seconds (while the tab went on coordinating): attach it now
         if (this.o.training?.closeHow === 'crash') h.cdp = await h.tab.page.context().newCDPSession(h.tab.page)
         await h.tab.page.goto(url, { waitUntil: 'load', timeout: 60_000 })
@@ -516,7 +525,7 @@ class SwarmRun {
     }
   }
 
-  /** HELD_BINDING: tab `h` came to hold `version`. */
+  /** A HELD_MARK line: tab `h` came to hold `version`. */
   private onTabHeld (h: TabHandle, version: unknown): void {
     if (typeof version !== 'number' || !Number.isFinite(version) || h.closed) return
     if (version > (h.heldVersion ?? -Infinity)) h.heldVersion = version
@@ -894,7 +903,7 @@ class SwarmRun {
     return views.length > 0 && views.every(t => t !== undefined && holds(t))
   }
 
-  /** The version each live honest tab holds: the later of its last poll and what it pushed (HELD_BINDING). */
+  /** The version each live honest tab holds: the later of its last poll and what it pushed (HELD_MARK). */
   private liveHonestVersions (): Array<number | undefined> {
     return this.liveHonestTabs().map(t => {
       const o = this.latestObs.get(t)
