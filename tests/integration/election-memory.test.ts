@@ -122,6 +122,23 @@ describe('election service over memory links', () => {
     for (const n of others) expect(n.election.leader()).not.toBe(liar!.peerId)
   }, 30_000)
 
+  it('counts a lease that lapsed while the node itself stalled, and the same leader regained in the same term', async () => {
+    const { leader, term } = await agreed()
+    const followers = sim.live().filter(n => n.peerId !== leader)
+    const lapses = (): Array<{ count: number, regained: number, afterStall: number }> => followers.map(n => n.status().election!.lapses)
+    const sum = (list: ReturnType<typeof lapses>, k: 'count' | 'regained' | 'afterStall'): number => list.reduce((a, l) => a + l[k], 0)
+    const before = lapses()
+    // every node runs on this thread: block it past the lease (1.5 s), as a saturated tab's thread stalls
+    const stallUntil = Date.now() + 2_500
+    while (Date.now() < stallUntil) { /* stalled */ }
+    expect(await until(() => sum(lapses(), 'regained') > sum(before, 'regained'), 10_000)).toBeDefined()
+    const after = lapses()
+    expect(sum(after, 'count')).toBeGreaterThan(sum(before, 'count'))
+    expect(sum(after, 'afterStall')).toBeGreaterThan(sum(before, 'afterStall'))
+    for (const n of sim.live()) expect(n.status().election!.tickGapMaxMs).toBeGreaterThanOrEqual(2_000)
+    expect(sim.agreedLeader()).toEqual({ leader, term })
+  }, 30_000)
+
   it('a leader that stops resigns, and the others agree on a new one in a higher term', async () => {
     const old = await agreed()
     await sim.kill(sim.byId(old.leader)!, 'graceful')

@@ -319,6 +319,11 @@ export function summaryLines (r: SwarmReport): string[] {
     }
     const d = t.electionDelaysMs
     if (d !== undefined) lines.push(`election message delay (tabs' clocks, median of the tabs' medians / max): ${Object.entries(d).map(([kind, x]) => `${kind} ${x.p50.toFixed(0)} / ${x.max.toFixed(0)} ms`).join(', ')}`)
+    const l = t.electionLapses
+    if (l !== undefined) {
+      lines.push(`leases lapsed: ${l.count} over ${l.tabs} tabs (${l.regained} regained the same leader in the same term, ${l.afterStall} found after the tab stalled > 1 s); ` +
+        `longest tick gap median / max ${secs(l.tickGapMaxMs.p50)} / ${secs(l.tickGapMaxMs.max)}; longest gap between a leader's Leads ${secs(l.leadGapMaxMs)}`)
+    }
     const counts = (m: Record<string, number>): string => Object.entries(m).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'
     lines.push(`models rejected: ${counts(t.modelsRejected)}; updates rejected: ${counts(t.updatesRejected)}`)
     lines.push(`updates published again: ${t.updatesResent} (${t.resentOnTakeover} on a takeover); copies a takeover's list of held updates spared: ${t.resendsSpared}; held back as just sent: ${t.copiesHeldBack} (${t.heldBackSent} sent after all)`)

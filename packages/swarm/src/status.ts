@@ -55,6 +55,11 @@ export interface FedmeshStatus {
     rejected?: Record<string, number>
     /** By message type: delay of the tab's last accepted messages (its receipt minus the sender's sentAtMs), ms. */
     delaysMs?: Record<string, { n: number, p50: number, max: number }>
+    /** Leases that lapsed in the tab; of those regained (same leader and term again) and found after the tab stalled. */
+    lapses?: { count: number, regained: number, afterStall: number }
+    /** The tab's longest gap between election ticks, and (while leading) between two Leads of one term, ms. */
+    tickGapMaxMs?: number
+    leadGapMaxMs?: number
   }
   /** Federated training (packages/node TrainingStatus; only the fields the harness reads). Check before trusting. */
   training?: TrainingView

@@ -8,7 +8,7 @@
  * harness's poll times, so they are only as fine as --poll-ms.
  */
 import type { PollSample, TabObservation } from './report.ts'
-import type { TrainingView } from './status.ts'
+import type { FedmeshStatus, TrainingView } from './status.ts'
 import type { CloseHow } from './options.ts'
 
 export interface TrainingRecord {
@@ -244,6 +244,13 @@ export interface TrainingSummary {
    * last election's (the failover's, unless another followed); Leads cover the last ~20 s. By the machine's clock.
    */
   electionDelaysMs?: Record<string, { tabs: number, p50: number, max: number }>
+  /**
+   * Leases that lapsed, summed over every tab's last status (closed tabs' included): `regained` the same leader in the
+   * same term again (its Leads were late, not gone), `afterStall` found on a tick more than 1 s after the one before
+   * (the tab itself had stalled). With the tabs' longest tick gap (median / max over the tabs) and the longest gap
+   * between two Leads any leader sent in one term.
+   */
+  electionLapses?: { tabs: number, count: number, regained: number, afterStall: number, tickGapMaxMs: { p50: number, max: number }, leadGapMaxMs: number }
   /** Version every live honest tab held at the end (0 if they disagree or none is known), and the target. */
   reachedVersion: number
   targetRounds: number
@@ -556,6 +563,7 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
   }
   const quarantinedTabs = [...quarantinedBy.keys()].sort((a, b) => a - b)
   const electionDelaysMs = summariseDelays([...latest].filter(([tab]) => lastOpen.has(tab)).map(([, o]) => o.status.election?.delaysMs))
+  const electionLapses = summariseLapses([...latest.values()].map(o => o.status.election))
   const honestFinal = final.filter(f => f.honest)
   const versions = [...new Set(honestFinal.map(f => f.version))].sort((a, b) => a - b)
   const sameVersion = honestFinal.length > 0 && versions.length === 1
@@ -589,6 +597,7 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
     honestAgreement: { tabs: honestFinal.length, versions, sameVersion, sameModel, allVerified: honestFinal.length > 0 && verified === honestFinal.length, verified, caughtUp },
     electionLog,
     ...(Object.keys(electionDelaysMs).length > 0 ? { electionDelaysMs } : {}),
+    ...(electionLapses === undefined ? {} : { electionLapses }),
     reachedVersion: sameVersion ? versions[0]! : 0,
     targetRounds: record.rounds
   }
@@ -766,6 +775,25 @@ export function formatTrainingProgress (latest: ReadonlyMap<number, TabObservati
 }
 
 /** Per message type across tabs: how many tabs reported it, the median of their medians, and the largest delay. */
+type ElectionLapses = NonNullable<NonNullable<FedmeshStatus['election']>['lapses']>
+
+/** TrainingSummary.electionLapses from each tab's last election status (undefined where no tab reports lapses). */
+export function summariseLapses (perTab: ReadonlyArray<FedmeshStatus['election'] | undefined>): TrainingSummary['electionLapses'] {
+  const reporting = perTab.filter(e => e?.lapses !== undefined) as Array<NonNullable<FedmeshStatus['election']> & { lapses: ElectionLapses }>
+  if (reporting.length === 0) return undefined
+  const num = (x: unknown): number => typeof x === 'number' && Number.isFinite(x) ? x : 0
+  const sum = (k: keyof ElectionLapses): number => reporting.reduce((a, e) => a + num(e.lapses[k]), 0)
+  const gaps = reporting.map(e => num(e.tickGapMaxMs)).sort((a, b) => a - b)
+  return {
+    tabs: reporting.length,
+    count: sum('count'),
+    regained: sum('regained'),
+    afterStall: sum('afterStall'),
+    tickGapMaxMs: { p50: gaps[gaps.length >> 1]!, max: gaps.at(-1)! },
+    leadGapMaxMs: Math.max(0, ...reporting.map(e => num(e.leadGapMaxMs)))
+  }
+}
+
 function summariseDelays (perTab: ReadonlyArray<Record<string, { n: number, p50: number, max: number }> | undefined>): Record<string, { tabs: number, p50: number, max: number }> {
   const byKind = new Map<string, Array<{ p50: number, max: number }>>()
   for (const delays of perTab) {

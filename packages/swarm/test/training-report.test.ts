@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { PollSample, TabObservation } from '../src/report.ts'
 import { normalizeStatus } from '../src/status.ts'
 import type { TrainingView } from '../src/status.ts'
-import { analyzeTraining, findCoordinator, formatTrainingProgress, trainingFailures } from '../src/training-report.ts'
+import { analyzeTraining, findCoordinator, formatTrainingProgress, summariseLapses, trainingFailures } from '../src/training-report.ts'
 import type { TrainingRecord } from '../src/training-report.ts'
 
 const peer = (tab: number): string => `p${tab}`
@@ -288,6 +288,25 @@ describe('analyzeTraining', () => {
     expect(none.rounds).toEqual([])
     expect(none.final).toEqual([])
     expect(none.honestAgreement.sameVersion).toBe(false)
+  })
+})
+
+describe('summariseLapses', () => {
+  it('sums the tabs\' lapsed leases and takes the median and largest of their longest tick gaps', () => {
+    const lapses = (count: number, regained: number, afterStall: number) => ({ count, regained, afterStall })
+    expect(summariseLapses([
+      { lapses: lapses(2, 1, 1), tickGapMaxMs: 300, leadGapMaxMs: 0 },
+      undefined,
+      { role: 'follower' },
+      { lapses: lapses(0, 0, 0), tickGapMaxMs: 2_500, leadGapMaxMs: 1_900 },
+      { lapses: lapses(3, 3, 0), tickGapMaxMs: 900 }
+    ])).toEqual({ tabs: 3, count: 5, regained: 4, afterStall: 1, tickGapMaxMs: { p50: 900, max: 2_500 }, leadGapMaxMs: 1_900 })
+  })
+
+  it('is absent when no tab reports lapses (older builds), and counts a malformed figure as nothing', () => {
+    expect(summariseLapses([undefined, { role: 'leader' }])).toBeUndefined()
+    expect(summariseLapses([{ lapses: { count: Number.NaN, regained: 1, afterStall: 0 }, tickGapMaxMs: Number.POSITIVE_INFINITY }]))
+      .toEqual({ tabs: 1, count: 0, regained: 1, afterStall: 0, tickGapMaxMs: { p50: 0, max: 0 }, leadGapMaxMs: 0 })
   })
 })
 

@@ -78,6 +78,17 @@ export interface ElectionServiceStatus {
   /** How often the recognised leader changed. */
   leaderChanges: number
   /**
+   * Leases that lapsed here: the recognised leader went unheard for the lease without a resign. Of those, `regained`:
+   * the same leader was recognised again in the same term (its Leads were late, not gone), and `afterStall`: the lapse
+   * was found on a tick that came more than STALL_MS after the one before (this tab's own thread had stalled, and
+   * Leads may have been waiting behind it).
+   */
+  lapses: { count: number, regained: number, afterStall: number }
+  /** The longest gap between two ticks (this tab's thread stalled, or its ticker did), ms. */
+  tickGapMaxMs: number
+  /** While leading: the longest gap between two Leads this node sent in one term, ms (a leader that stalled). */
+  leadGapMaxMs: number
+  /**
    * How the current leader was recognised: 'won' (this node), 'votes' seen, 'pledges' held when the leader before
    * resigned, its 'lead' (certificate), or a 'fence' proof.
    */
@@ -96,6 +107,9 @@ export interface ElectionServiceStatus {
    */
   delaysMs: Record<string, { n: number, p50: number, max: number }>
 }
+
+/** A tick this much later than the one before finds the tab stalled (status().lapses.afterStall). */
+const STALL_MS = 1_000
 
 /** Delays kept per election message type (status().delaysMs). */
 const DELAY_SAMPLES = 64
@@ -148,6 +162,16 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
   private lastResign: { from: string, term: number, at: number } | undefined
   private readonly delays = new Map<string, number[]>()
   private leaderChanges = 0
+  /** The leader recognised now, and the one whose lease lapsed last (until it is regained or another is recognised). */
+  private recognised: { leader: string, term: number } | undefined
+  private lapsed: { leader: string, term: number } | undefined
+  private readonly lapses = { count: 0, regained: 0, afterStall: 0 }
+  private lastTickAt: number | undefined
+  /** The gap before the tick running now (undefined outside tick()). */
+  private tickGap: number | undefined
+  private tickGapMaxMs = 0
+  private lastLeadSent: { term: number, at: number } | undefined
+  private leadGapMaxMs = 0
   /** The last leader recognised (kept through elections): its late Leads are not a new leader's unproven ones. */
   private lastLeader: string | undefined
   private running = false
@@ -299,6 +323,9 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
       alive: s.alive,
       ...(s.leader !== undefined && this.leaderSince !== undefined ? { leaderSince: this.leaderSince } : {}),
       leaderChanges: this.leaderChanges,
+      lapses: { ...this.lapses },
+      tickGapMaxMs: this.tickGapMaxMs,
+      leadGapMaxMs: this.leadGapMaxMs,
       ...(s.recognisedBy !== undefined ? { recognisedBy: s.recognisedBy } : {}),
       ...(this.lastResign !== undefined ? { lastResign: { ...this.lastResign } } : {}),
       excluded: [...this.excludedPeers].map(([peerId, e]) => ({ peerId, ...e })),
@@ -438,6 +465,19 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
 
   private tick (): void {
     if (!this.running) return
+    const now = this.clock.now()
+    const gap = this.lastTickAt === undefined ? 0 : now - this.lastTickAt
+    this.lastTickAt = now
+    this.tickGapMaxMs = Math.max(this.tickGapMaxMs, gap)
+    this.tickGap = gap
+    try {
+      this.evaluate()
+    } finally {
+      this.tickGap = undefined
+    }
+  }
+
+  private evaluate (): void {
     const hidden = this.init.hidden?.() === true
     if (hidden !== this.selfHidden) {
       this.selfHidden = hidden
@@ -495,6 +535,7 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
       const result = await this.components.pubsub.publish(TOPICS.election, data)
       const kind = kindOf(msg)
       this.counters.sent[kind] = (this.counters.sent[kind] ?? 0) + 1
+      if (msg.type === 'lead') this.noteLeadSent(msg.term)
       this.traffic.messagesOut += result.recipients.length
       this.traffic.bytesOut += data.byteLength * result.recipients.length
     } catch (err: any) {
@@ -503,10 +544,35 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
     }
   }
 
+  /** Counts lapsed leases (status().lapses): a followed leader lost without its resign, and whether it came back. */
+  private noteLapse (term: number, leader: string | undefined): void {
+    const before = this.recognised
+    this.recognised = leader === undefined ? undefined : { leader, term }
+    if (leader !== undefined) {
+      if (this.lapsed?.leader === leader && this.lapsed.term === term) this.lapses.regained++
+      this.lapsed = undefined
+      return
+    }
+    if (before === undefined || before.leader === this.self) return
+    // a resign, or this node's own exclusion of the leader, is no lapse
+    if (this.lastResign?.from === before.leader && this.lastResign.term === before.term) return
+    if (this.excludedPeers.has(before.leader)) return
+    this.lapses.count++
+    if (this.tickGap !== undefined && this.tickGap > STALL_MS) this.lapses.afterStall++
+    this.lapsed = before
+  }
+
+  private noteLeadSent (term: number): void {
+    const now = this.clock.now()
+    if (this.lastLeadSent?.term === term) this.leadGapMaxMs = Math.max(this.leadGapMaxMs, now - this.lastLeadSent.at)
+    this.lastLeadSent = { term, at: now }
+  }
+
   private dispatch (event: ElectionEvent): void {
     try {
       switch (event.type) {
         case 'leader-changed':
+          this.noteLapse(event.term, event.leader)
           this.leaderChanges++
           this.leaderSince = event.leader === undefined ? undefined : this.clock.wallNow()
           if (event.leader !== undefined) this.lastLeader = event.leader
