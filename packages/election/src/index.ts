@@ -7,3 +7,4 @@ export type {
   PeerId, PreClaimMessage, PreVoteMessage, ClaimMessage, VoteMessage, LeadMessage, ResignMessage, FenceMessage, ElectionMessage, Role, StepDownReason,
   ElectionEvent, Output, Clock, ElectionConfig
 } from './election/types.ts'
+export { StallClock } from './election/stall-clock.ts'

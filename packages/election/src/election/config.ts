@@ -7,6 +7,7 @@ export const MAX_TERM = 2 ** 48
 export interface Settings {
   self: PeerId
   clock: Clock
+  leaseClock: Clock
   random: () => number
   leadIntervalMs: number
   leaseMs: number
@@ -37,6 +38,7 @@ function nonNegative (name: string, value: number): number {
 export function resolve (config: ElectionConfig): Settings {
   if (typeof config?.self !== 'string' || config.self === '') throw new TypeError('ElectionConfig.self must be this node\'s peer id (a non-empty string)')
   if (typeof config.clock?.now !== 'function') throw new TypeError('ElectionConfig.clock must be { now(): number } (milliseconds)')
+  if (config.leaseClock !== undefined && typeof config.leaseClock?.now !== 'function') throw new TypeError('ElectionConfig.leaseClock must be { now(): number } (milliseconds)')
   if (typeof config.random !== 'function') throw new TypeError('ElectionConfig.random must be a function returning a number in [0, 1)')
   const timeout = config.electionTimeoutMs ?? [1_000, 1_500]
   if (timeout.length !== 2 || !(timeout[0] > 0) || !(timeout[1] >= timeout[0]) || !Number.isFinite(timeout[1])) {
@@ -54,6 +56,7 @@ export function resolve (config: ElectionConfig): Settings {
   return {
     self: config.self,
     clock: config.clock,
+    leaseClock: config.leaseClock ?? config.clock,
     random: config.random,
     leadIntervalMs,
     leaseMs,

@@ -78,6 +78,7 @@ export class Election {
 
   /** The highest leadership recognised so far. Everything at or below its term is decided. */
   private fence: Fence | undefined
+  /** When the followed leader was last heard, by the lease clock. */
   private lastHeardLeaderAt = -Infinity
   /**
    * The fence's leadership has ended (it resigned, or its Leads stopped for `leaseMs`) and this node has restarted
@@ -336,7 +337,15 @@ export class Election {
   private leaseValid (now: number): boolean {
     const fence = this.fence
     if (fence === undefined || fence.resigned || fence.leader === this.s.self) return false
-    return !this.distrusted.has(fence.leader) && now - this.lastHeardLeaderAt < this.s.leaseMs
+    return !this.distrusted.has(fence.leader) && this.sinceLeaderHeard(now) < this.s.leaseMs
+  }
+
+  /**
+   * How long the followed leader has gone unheard, by the lease clock (ElectionConfig.leaseClock). `now` is the
+   * election clock's reading at the caller, the lease clock's too unless a separate one was configured.
+   */
+  private sinceLeaderHeard (now: number): number {
+    return (this.s.leaseClock === this.s.clock ? now : this.s.leaseClock.now()) - this.lastHeardLeaderAt
   }
 
   private currentLeader (now: number): PeerId | undefined {
@@ -397,7 +406,7 @@ export class Election {
     // fence term + 1 too, or the terms that prefer it are wasted for everyone else. Once per end (an edge, not a
     // level), so that timeouts can still move on from there.
     const fence = this.fence
-    if (fence !== undefined && fence.leader !== this.s.self && !this.fenceEnded && (fence.resigned || now - this.lastHeardLeaderAt >= this.s.leaseMs)) {
+    if (fence !== undefined && fence.leader !== this.s.self && !this.fenceEnded && (fence.resigned || this.sinceLeaderHeard(now) >= this.s.leaseMs)) {
       this.fenceEnded = true
       this.target = 0
       this.candidacy = undefined
@@ -648,7 +657,7 @@ export class Election {
     // A successor recognised from pledges has not spoken yet: its first Lead needs the resign to reach it and the Lead
     // to come back, two deliveries (each most of a second in 20 busy tabs), so its lease starts a lease later. Without
     // that, 20-tab runs lost the new leader again before its first Lead and recognised it a second time.
-    this.lastHeardLeaderAt = !heard ? -Infinity : by === 'pledges' ? now + this.s.leaseMs : now
+    this.lastHeardLeaderAt = !heard ? -Infinity : by === 'pledges' ? this.s.leaseClock.now() + this.s.leaseMs : this.s.leaseClock.now()
     this.leaveFresh()
   }
 
@@ -821,7 +830,7 @@ export class Election {
     const fence = this.fence
     if (fence !== undefined && fence.term === term && fence.leader === leader) {
       if (fence.resigned) return
-      this.lastHeardLeaderAt = now
+      this.lastHeardLeaderAt = this.s.leaseClock.now()
       this.fenceEnded = false
       // The leader is back (its Leads were only late): stop electing. Not if this node distrusts it.
       if (this.leaseValid(now)) {

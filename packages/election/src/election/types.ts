@@ -127,6 +127,12 @@ export interface ElectionConfig {
   /** This node's peer id. */
   self: PeerId
   clock: Clock
+  /**
+   * The clock a follower's lease is judged by; default `clock`. A node whose own thread can stall leaves those stalls
+   * out (StallClock), so Leads that waited behind a stall are handled before the lease counts as lapsed, while
+   * election timeouts, retries and the warm-up keep `clock`'s time.
+   */
+  leaseClock?: Clock
   /** Uniform in [0, 1); jitters the election timeout. */
   random: () => number
   /** Leader sends a Lead (lease renewal) this often; default 300 ms. */

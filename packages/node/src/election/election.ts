@@ -7,7 +7,7 @@
  */
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { Election } from '@fedmesh/election'
+import { Election, StallClock } from '@fedmesh/election'
 import {
   MessageValidator, TOPICS, encodeElection, electionVoteSigningBytes, systemClock,
   type Clock, type ElectionBody, type SignedVoteBody, type WireMessage, type RejectReason
@@ -22,7 +22,15 @@ import type { ComponentLogger, Logger, PeerId, PrivateKey, PublicKey, Startable 
 
 /** Election timings and fault tolerance (see docs/election.md); everything else is wired by the service. */
 export type ElectionTimings = Partial<Pick<ElectionConfig, 'leadIntervalMs' | 'leaseMs' | 'electionTimeoutMs' | 'claimRetryMs' |
-'memberTtlMs' | 'warmupMs' | 'certificateEveryMs' | 'certificateBurst' | 'faultTolerance' | 'persistedTerm' | 'pledge'>>
+'memberTtlMs' | 'warmupMs' | 'certificateEveryMs' | 'certificateBurst' | 'faultTolerance' | 'persistedTerm' | 'pledge'>> & {
+  /**
+   * A stall of this node's own thread (no tick for longer) counts towards a follower's lease for at most this long
+   * (StallClock, ElectionConfig.leaseClock): Leads that waited behind the stall are handled before the lease is judged
+   * lapsed. Election timeouts keep real time. Default
+   * STALL_TOLERANCE_MS (500 ms); Infinity counts every stall in full.
+   */
+  stallToleranceMs?: number
+}
 
 export interface ElectionInit {
   ticker: Ticker
@@ -86,6 +94,8 @@ export interface ElectionServiceStatus {
   lapses: { count: number, regained: number, afterStall: number }
   /** The longest gap between two ticks (this tab's thread stalled, or its ticker did), ms. */
   tickGapMaxMs: number
+  /** Time the lease clock left out of this node's stalls (timings.stallToleranceMs), ms. */
+  stalledMs: number
   /** While leading: the longest gap between two Leads this node sent in one term, ms (a leader that stalled). */
   leadGapMaxMs: number
   /**
@@ -110,6 +120,12 @@ export interface ElectionServiceStatus {
 
 /** A tick this much later than the one before finds the tab stalled (status().lapses.afterStall). */
 const STALL_MS = 1_000
+
+/**
+ * The default timings.stallToleranceMs. A follower last heard its leader up to a Lead interval (300 ms) before a stall;
+ * counting the stall as 500 ms leaves 700 ms of the lease (1.5 s) after it for the Leads that waited to be handled.
+ */
+const STALL_TOLERANCE_MS = 500
 
 /** Delays kept per election message type (status().delaysMs). */
 const DELAY_SAMPLES = 64
@@ -166,7 +182,8 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
   private recognised: { leader: string, term: number } | undefined
   private lapsed: { leader: string, term: number } | undefined
   private readonly lapses = { count: 0, regained: 0, afterStall: 0 }
-  private lastTickAt: number | undefined
+  /** The clock leases are judged by: the service's, less this node's own stalls beyond timings.stallToleranceMs. */
+  private readonly leaseClock: StallClock
   /** The gap before the tick running now (undefined outside tick()). */
   private tickGap: number | undefined
   private tickGapMaxMs = 0
@@ -185,6 +202,7 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
     super()
     this.log = components.logger.forComponent('fedmesh:election')
     this.clock = init.clock ?? systemClock
+    this.leaseClock = new StallClock(this.clock, init.timings?.stallToleranceMs ?? STALL_TOLERANCE_MS)
     this.self = components.peerId.toString()
     this.validator = new MessageValidator({ clock: this.clock })
     this.election = this.newElection()
@@ -195,10 +213,12 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
   readonly [Symbol.toStringTag] = '@fedmesh/election'
 
   private newElection (): Election {
+    const { stallToleranceMs: _, ...timings } = this.init.timings ?? {}
     return new Election({
-      ...this.init.timings,
+      ...timings,
       self: this.self,
       clock: this.clock,
+      leaseClock: this.leaseClock,
       random: this.init.random ?? Math.random,
       // Votes inside certificates were signature-checked when their message passed the topic validator; our own
       // votes we made ourselves.
@@ -295,6 +315,12 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
   accepts (term: number, from: string): boolean { return this.election.accepts(term, from) }
 
   /**
+   * `peer` is the leader of `term` this node last recognised, and neither resigned, nor was replaced, nor is excluded
+   * here; true also while its lease has lapsed on this node (its Leads are late), unlike leader().
+   */
+  stillLeads (term: number, peer: string): boolean { return this.election.accepts(term, peer) && !this.excludedPeers.has(peer) }
+
+  /**
    * Stop following and voting for `peer` (e.g. it coordinated a global model that failed verification). If it
    * leads, this node elects a higher term without it; once a quorum excludes it, the new leader's term fences it.
    */
@@ -325,6 +351,7 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
       leaderChanges: this.leaderChanges,
       lapses: { ...this.lapses },
       tickGapMaxMs: this.tickGapMaxMs,
+      stalledMs: this.leaseClock.stalledMs,
       leadGapMaxMs: this.leadGapMaxMs,
       ...(s.recognisedBy !== undefined ? { recognisedBy: s.recognisedBy } : {}),
       ...(this.lastResign !== undefined ? { lastResign: { ...this.lastResign } } : {}),
@@ -465,9 +492,7 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
 
   private tick (): void {
     if (!this.running) return
-    const now = this.clock.now()
-    const gap = this.lastTickAt === undefined ? 0 : now - this.lastTickAt
-    this.lastTickAt = now
+    const gap = this.leaseClock.tick()
     this.tickGapMaxMs = Math.max(this.tickGapMaxMs, gap)
     this.tickGap = gap
     try {
