@@ -681,6 +681,33 @@ describe('RoundSession on an in-memory network', () => {
     expect(sim.eventsOf('fetch-model', 5)).toHaveLength(0)
   })
 
+  it('a node whose lease on the coordinator lapsed follows its announcement while the election still takes it as leader; without that it parks it', () => {
+    const run = (withStillLeads: boolean): Sim => {
+      const sim: Sim = new Sim({
+        nodes: 6, d: D, seed: 19, behaviours: () => honest(mean, 0.005, 0.002, 19),
+        config: { ...KRUM_F1, maxRounds: 1, ...(withStillLeads ? { stillLeads: (term: number, peer: string) => term === 1 && peer === sim.ids[0] } : {}) }
+      })
+      sim.membership()
+      for (let i = 0; i < 6; i++) sim.handle(i, sim.sessions[i]!.onLeader(1, sim.ids[0]))
+      // node 5's lease on node 0 lapses before the announcement reaches it (its Leads came late)
+      sim.handle(5, sim.sessions[5]!.onLeader(1, undefined))
+      sim.run()
+      sim.tick(1_500)
+      return sim
+    }
+    const parked = run(false)
+    expect(parked.eventsOf('train', 5)).toHaveLength(0)
+    expect(parked.sessions[5]!.counters).toMatchObject({ opensParked: 1, opensUnderLapsedLease: 0 })
+    const followed = run(true)
+    expect(followed.eventsOf('train', 5)).toHaveLength(1)
+    expect(followed.sessions[5]!.counters).toMatchObject({ opensParked: 0, opensUnderLapsedLease: 1 })
+    // its update made the round, and it verified the model without the election's word
+    expect(followed.sessions[0]!.status().lastModel?.included).toContain(followed.ids[5])
+    expect(followed.sessions[5]!.model).toMatchObject({ version: 1, digest: followed.sessions[0]!.model.digest, verified: true })
+    // the nodes that never lapsed count nothing
+    for (let i = 1; i < 5; i++) expect(followed.sessions[i]!.counters).toMatchObject({ opensParked: 0, opensUnderLapsedLease: 0 })
+  })
+
   it('a model whose parked announcement is never confirmed is still rejected, after three grace periods', () => {
     const sim = new Sim({ nodes: 6, d: D, seed: 18, behaviours: () => honest(mean, 0.005, 0.002, 18), config: { ...KRUM_F1, maxRounds: 1 } })
     sim.membership()

@@ -192,6 +192,12 @@ export interface TrainingSummary {
   resendsSpared: number
   copiesHeldBack: number
   heldBackSent: number
+  /**
+   * Summed over tabs (absent from builds without the counts): round announcements parked on arrival because the tab's
+   * election did not name their coordinator, and those followed while the tab's lease on their coordinator had lapsed.
+   */
+  opensParked?: number
+  opensUnderLapsedLease?: number
   /** Per attacker tab: rounds its update was selected / not selected / excluded, and the tabs that quarantined it. */
   attackers: Array<{ tab: number, attack?: string, selected: number, notSelected: number, excluded: number, quarantinedBy: number }>
   /** Peers quarantined by any honest tab (at its last status), as tabs; honestQuarantined counts the honest ones. */
@@ -520,6 +526,7 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
   const updatesRejected: Record<string, number> = {}
   const updateFetch: Record<string, number> = {}
   const resends: Pick<TrainingSummary, keyof typeof RESEND_FIELDS> = { updatesResent: 0, resentOnTakeover: 0, resendsSpared: 0, copiesHeldBack: 0, heldBackSent: 0 }
+  const opens: Record<string, number> = {}
   const quarantinedBy = new Map<number, number>()
   const final: TrainingSummary['final'] = []
   for (const [tab, o] of [...latest].sort((a, b) => a[0] - b[0])) {
@@ -528,6 +535,7 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
     addCounts(modelsRejected, t.models?.rejectReasons)
     addCounts(updatesRejected, t.updates?.rejected)
     addCounts(updateFetch, t.updateFetch)
+    addCounts(opens, t.opens)
     for (const sum of Object.keys(RESEND_FIELDS) as Array<keyof typeof RESEND_FIELDS>) {
       const n = t.updates?.[RESEND_FIELDS[sum]]
       if (typeof n === 'number') resends[sum] += n
@@ -579,6 +587,8 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
     updatesRejected,
     updateFetch,
     ...resends,
+    ...(opens.parked === undefined ? {} : { opensParked: opens.parked }),
+    ...(opens.underLapsedLease === undefined ? {} : { opensUnderLapsedLease: opens.underLapsedLease }),
     attackers: record.attackerTabs.map(tab => {
       const o = latest.get(tab)
       const attack = o === undefined ? undefined : trainingOf(o)?.attack

@@ -42,6 +42,8 @@ const UNVOUCHED_EXCLUSION_ROUNDS = 10
 export interface TrainingElection {
   leader: () => string | undefined
   leaderTerm: () => number | undefined
+  /** The last recognised leader of `term`, not resigned, replaced or excluded, though its lease may have lapsed here. */
+  stillLeads: (term: number, peer: string) => boolean
   /** Stop following / voting for `peer` (its model failed verification, nobody vouched for it, or it stalled). */
   exclude: (peer: string, reason: string) => void
   /** Undo exclude() (a time-limited exclusion ended). */
@@ -190,6 +192,11 @@ export interface TrainingStatus {
    * say) waited on.
    */
   roundTimes: Record<string, RoundTimes>
+  /**
+   * Round announcements parked on arrival because this node's election did not name their coordinator (yet), and
+   * those followed while its lease on their coordinator had lapsed (the election still took it as leader).
+   */
+  opens: { parked: number, underLapsedLease: number }
   /** verifiedAhead: models verified with the aggregate this node computed before their header came (of aggregatesAhead computed). */
   models: { accepted: number, verified: number, verifiedAhead: number, aggregatesAhead: number, coordinated: number, fetched: number, rejected: number, rejectReasons: Record<string, number> }
   /**
@@ -399,6 +406,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
       graceMs: this.cfg.graceMs,
       stallTimeoutMs: this.cfg.stallTimeoutMs,
       vouched: (version, digest) => this.vouchers(version, digest) >= this.vouchersNeeded,
+      stillLeads: (term, peer) => this.init.election().stillLeads(term, peer),
       // messages arrive in gossipsub's topic validator: forward first, verify and aggregate right after (settle)
       settleLater: true,
       ...(this.init.maxChunkBytes !== undefined ? { maxChunkBytes: this.init.maxChunkBytes } : {}),
@@ -950,6 +958,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
       heldAt: Object.fromEntries([...this.held].map(([v, h]) => [v, h.at])),
       heldTerm: Object.fromEntries([...this.held].map(([v, h]) => [v, h.term])),
       roundTimes: Object.fromEntries([...this.roundTimes].map(([r, t]) => [r, { ...t }])),
+      opens: { parked: rs?.counters.opensParked ?? 0, underLapsedLease: rs?.counters.opensUnderLapsedLease ?? 0 },
       models: {
         accepted: this.counters.modelsAccepted,
         verified: this.counters.modelsVerified,

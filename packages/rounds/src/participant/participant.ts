@@ -8,8 +8,8 @@ export interface ActiveRound {
 }
 
 export type OpenDecision =
-  /** Follow it now. */
-  | { action: 'apply' }
+  /** Follow it now (`underLapsedLease`: its coordinator is still the election's leader, whose lease lapsed here). */
+  | { action: 'apply', underLapsedLease?: true }
   /** Keep it until the election confirms its sender, or until this node holds its base model. */
   | { action: 'park', reason: 'unconfirmed-leader' | 'awaiting-model' }
   | { action: 'drop', verdict: Exclude<Verdict, 'accept'>, reason: string, detail: string }
@@ -30,6 +30,12 @@ export class RoundParticipant {
   private parked: RoundOpen[] = []
   private readonly trained = new Set<number>()
 
+  /**
+   * `stillLeads`: whether the election still takes `peer` as the leader of `term` (not resigned, not replaced, not
+   * excluded) while this node's lease on it has lapsed (RoundSessionConfig.stillLeads).
+   */
+  constructor (private readonly stillLeads?: (term: number, peer: string) => boolean) {}
+
   /** From the election's 'leader-changed' event. */
   onLeader (term: number, leader: string | undefined): void {
     if (term > this.term) this.term = term
@@ -43,12 +49,16 @@ export class RoundParticipant {
     if (this.leaderTerm === open.term && this.leader !== open.coordinator) {
       return { action: 'drop', verdict: 'reject', reason: 'not-leader', detail: `${open.coordinator} opened round ${open.round} in term ${open.term}, led by ${this.leader}` }
     }
-    if (this.leaderTerm !== open.term || this.leader !== open.coordinator) return { action: 'park', reason: 'unconfirmed-leader' }
+    // A lapsed lease is no new leader: under load Leads come late, and the same leader is recognised again in the same
+    // term moments later (most lapses at 20 tabs on 2 cores). Its announcements are followed meanwhile.
+    const confirmed = this.leaderTerm === open.term && this.leader === open.coordinator
+    const lapsed = !confirmed && this.leader === undefined && open.term === this.term && this.stillLeads?.(open.term, open.coordinator) === true
+    if (!confirmed && !lapsed) return { action: 'park', reason: 'unconfirmed-leader' }
     const a = this.active
     if (a !== undefined && a.open.round === open.round && a.open.term === open.term) return { action: 'drop', verdict: 'ignore', reason: 'duplicate', detail: `round ${open.round} term ${open.term} already open` }
     if (open.round < modelVersion) return { action: 'drop', verdict: 'ignore', reason: 'stale-round', detail: `round ${open.round}, this node holds model v${modelVersion}` }
     if (open.round > modelVersion + 1 && awaitingVersion) return { action: 'park', reason: 'awaiting-model' }
-    return { action: 'apply' }
+    return lapsed ? { action: 'apply', underLapsedLease: true } : { action: 'apply' }
   }
 
   park (open: RoundOpen): void {

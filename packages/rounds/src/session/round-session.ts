@@ -88,6 +88,12 @@ export interface RoundSessionConfig {
    */
   stallTimeoutMs?: number
   /**
+   * Whether the election still takes `peer` as the leader of `term` (not resigned, not replaced, not excluded here)
+   * while this node's lease on it has lapsed: its round announcements are then followed rather than parked until the
+   * lease is renewed. Without it, a node follows only the leader its election names at that moment.
+   */
+  stillLeads?: (term: number, peer: string) => boolean
+  /**
    * Rounds in a row an expected member may miss (not an input of the models accepted here) before the coordinator's
    * short wait for the last f is no longer spent on it (LateMembers); default 2, 0 to always wait.
    */
@@ -130,11 +136,11 @@ const PARKED_OPEN_GRACE_FACTOR = 3
  * publish and events to act on (train, fetch a model, distrust a coordinator). Pure: no I/O, no timers.
  */
 export class RoundSession {
-  readonly config: Required<Omit<RoundSessionConfig, 'model' | 'suspicion' | 'maxChunkBytes' | 'maxRounds' | 'vouched' | 'resendAfterMs'>> & Pick<RoundSessionConfig, 'maxChunkBytes' | 'maxRounds' | 'vouched' | 'resendAfterMs'>
+  readonly config: Required<Omit<RoundSessionConfig, 'model' | 'suspicion' | 'maxChunkBytes' | 'maxRounds' | 'vouched' | 'resendAfterMs' | 'stillLeads'>> & Pick<RoundSessionConfig, 'maxChunkBytes' | 'maxRounds' | 'vouched' | 'resendAfterMs'>
   readonly shapes: TensorSpec[]
   readonly pool: UpdatePool
   readonly suspicion: SuspicionLedger
-  readonly participant = new RoundParticipant()
+  readonly participant: RoundParticipant
   readonly coordinator: RoundCoordinator
   readonly admission = new Admission()
   /** Expected members that missed the last rounds: the coordinator does not wait for them at the end of a round. */
@@ -142,8 +148,12 @@ export class RoundSession {
   readonly models: ModelState
   /** Dropped model-topic messages and refused models, by reason. */
   readonly modelRejects = new ReasonCounters()
-  /** aggregatesAhead: computed before the model's header came (computeAhead); verifiedAhead: of those, used to verify it. */
-  readonly counters = { roundsOpened: 0, roundsClosed: 0, extensions: 0, modelsAccepted: 0, modelsVerified: 0, modelsRejected: 0, modelsFetched: 0, rollbacks: 0, updatesAccepted: 0, updateFetches: 0, updatesResent: 0, resentOnTakeover: 0, resendsSpared: 0, copiesHeldBack: 0, heldBackSent: 0, aggregatesAhead: 0, verifiedAhead: 0 }
+  /**
+   * aggregatesAhead: computed before the model's header came (computeAhead); verifiedAhead: of those, used to verify it.
+   * opensParked: round announcements parked on arrival because this node's election did not name their coordinator
+   * (yet); opensUnderLapsedLease: announcements followed while the lease on their coordinator had lapsed (stillLeads).
+   */
+  readonly counters = { opensParked: 0, opensUnderLapsedLease: 0, roundsOpened: 0, roundsClosed: 0, extensions: 0, modelsAccepted: 0, modelsVerified: 0, modelsRejected: 0, modelsFetched: 0, rollbacks: 0, updatesAccepted: 0, updateFetches: 0, updatesResent: 0, resentOnTakeover: 0, resendsSpared: 0, copiesHeldBack: 0, heldBackSent: 0, aggregatesAhead: 0, verifiedAhead: 0 }
   private readonly modelReassembler: Reassembler
   private alive = new Set<string>()
   private pending: PendingModel[] = []
@@ -191,6 +201,7 @@ export class RoundSession {
       vouchTimeoutMs: config.vouchTimeoutMs ?? config.deadlineMs ?? 30_000,
       stallTimeoutMs: config.stallTimeoutMs ?? 4 * (config.deadlineMs ?? 30_000)
     }
+    this.participant = new RoundParticipant(config.stillLeads)
     const m = config.model
     this.shapes = m.tensors.map(t => ({ name: t.name, shape: [...t.shape] }))
     this.models = new ModelState(heldModel(m.tensors, m.version, m.term ?? m.global?.term ?? 0, m.verified ?? true, m.global))
@@ -547,6 +558,7 @@ export class RoundSession {
       return this.drop(out, d.verdict, d.reason, d.detail)
     }
     if (d.action === 'park') {
+      if (d.reason === 'unconfirmed-leader' && firstSeen === now) this.counters.opensParked++
       this.participant.park(open)
       return { ...out, verdict: 'accept', reason: d.reason }
     }
@@ -572,6 +584,7 @@ export class RoundSession {
     }
     const { failover } = this.participant.follow(open, now)
     this.counters.roundsOpened++
+    if (d.underLapsedLease === true) this.counters.opensUnderLapsedLease++
     out.events.push({ type: 'round-opened', round: open.round, term: open.term, coordinator: open.coordinator, baseVersion: open.baseVersion, failover })
     // a coordinator taking over a round this node already sent its update to may never have received it; it lists
     // those it holds, and a copy of one of them would only load every link at the moment the round waits for the rest.
