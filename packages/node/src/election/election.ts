@@ -26,8 +26,7 @@ export type ElectionTimings = Partial<Pick<ElectionConfig, 'leadIntervalMs' | 'l
   /**
    * A stall of this node's own thread (no tick for longer) counts towards a follower's lease for at most this long
    * (StallClock, ElectionConfig.leaseClock): Leads that waited behind the stall are handled before the lease is judged
-   * lapsed. Election timeouts keep real time. Default
-   * STALL_TOLERANCE_MS (500 ms); Infinity counts every stall in full.
+   * lapsed. Election timeouts keep real time. Default STALL_TOLERANCE_MS (500 ms); Infinity counts every stall in full.
    */
   stallToleranceMs?: number
 }
