@@ -295,7 +295,12 @@ export function summaryLines (r: SwarmReport): string[] {
     lines.push(`training: live honest tabs hold version ${t.honestAgreement.versions.join('/') || '-'} of ${t.targetRounds}` +
       `${t.honestAgreement.allVerified ? ' (verified)' : ` (${t.honestAgreement.verified} verified, ${t.honestAgreement.caughtUp} caught up on the leader's digest)`}; ${t.rounds.length} rounds seen`)
     const o = t.overhead
-    if (o.medianMs !== undefined) lines.push(`round overhead (tabs' clocks): median ${o.medianMs.toFixed(0)} ms, max ${o.maxMs!.toFixed(0)} ms over ${o.rounds} rounds`)
+    const sh = o.sentToHeld
+    if (sh !== undefined) {
+      lines.push(`round overhead, last update sent -> every live honest tab holds the model (tabs' clocks, no takeover): median ${sh.medianMs.toFixed(0)} ms, max ${sh.maxMs.toFixed(0)} ms over ${sh.rounds} rounds` +
+        `; medians: coordinator's model out after ${sh.toCoordinatorMedianMs === undefined ? '-' : `${sh.toCoordinatorMedianMs.toFixed(0)} ms`}, median tab holds it after ${sh.toMedianTabMedianMs.toFixed(0)} ms`)
+    }
+    if (o.medianMs !== undefined) lines.push(`last update received -> model verified, worst tab (each tab's own): median ${o.medianMs.toFixed(0)} ms, max ${o.maxMs!.toFixed(0)} ms over ${o.rounds} rounds`)
     if (o.steady !== undefined && o.steady.rounds < o.rounds) lines.push(`  without the taken-over round: median ${o.steady.medianMs.toFixed(0)} ms, max ${o.steady.maxMs.toFixed(0)} ms over ${o.steady.rounds} rounds`)
     const waits = t.rounds.flatMap(x => x.closed?.lastFWaitMs === undefined ? [] : [x.closed.lastFWaitMs]).sort((x, y) => x - y)
     if (waits.length > 0) lines.push(`coordinator's wait for the last f: ${waits.map(w => w.toFixed(0)).join(', ')} ms (${waits.length} of ${t.rounds.length} rounds)`)

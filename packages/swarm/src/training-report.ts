@@ -76,6 +76,13 @@ export interface RoundFigures {
   overheadPartsMs?: { updateToModel?: number, modelToVerified?: number }
   /** The coordinator tab's account of closing the round: expected, included, stragglers, its wait for the last f, aggregation time. */
   closed?: NonNullable<NonNullable<TrainingView['lastRound']>['closed']>
+  /**
+   * The issue's round overhead, by the tabs' own records (one machine, one clock): the last included update sent (its
+   * sender's roundTimes.sentAt) -> every live honest tab holds this version (heldAt), ms; with the coordinator's own
+   * heldAt between (its model out: delivery of the last update, the wait for the last f, aggregation) and the median
+   * tab's. Unlike overheadMs, it counts the last update's way to the tabs.
+   */
+  sentToHeldMs?: { total: number, toCoordinator?: number, toMedianTab: number }
   /** Poll times: first tab seen holding this version -> every live honest tab seen holding it, ms. */
   spreadMs?: number
   /** Closed under a higher term than the round before it (another coordinator took over). */
@@ -165,6 +172,12 @@ export interface RoundSteps {
   held?: { medianMs: number, maxMs: number }
 }
 
+/**
+ * RoundFigures.sentToHeldMs over the rounds no takeover ended (a taken-over round's last update went out before the
+ * close, so its figure holds the failover): median and max of the total, and the medians of its two first parts.
+ */
+export interface SentToHeldSummary { rounds: number, medianMs: number, maxMs: number, toCoordinatorMedianMs?: number, toMedianTabMedianMs: number }
+
 export interface TrainingSummary {
   rounds: RoundFigures[]
   /**
@@ -172,7 +185,7 @@ export interface TrainingSummary {
    * coordinator of the round before (no takeover), whose overhead is not also the failover's: a taken-over round's last
    * update reached the tabs before the old coordinator went, so its overhead holds the election (see `failover`).
    */
-  overhead: { rounds: number, medianMs?: number, maxMs?: number, spreadMedianMs?: number, spreadMaxMs?: number, steady?: { rounds: number, medianMs: number, maxMs: number } }
+  overhead: { rounds: number, medianMs?: number, maxMs?: number, spreadMedianMs?: number, spreadMaxMs?: number, steady?: { rounds: number, medianMs: number, maxMs: number }, sentToHeld?: SentToHeldSummary }
   failover?: FailoverFigures
   /** Summed over tabs (each tab's last status): global models rejected by reason, updates dropped by reason. */
   modelsRejected: Record<string, number>
@@ -623,6 +636,26 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
   // the honest tabs still open at the end, whose own records (heldAt, roundTimes, heldTerm) time rounds and the failover
   const honestOpen = (record.samples.at(-1)?.openTabs ?? []).filter(tab => !attackers.has(tab))
   {
+    const steadyFigures: Array<NonNullable<RoundFigures['sentToHeldMs']>> = []
+    for (const r of roundList) {
+      const figure = sentToHeld(r, latest, honestOpen)
+      if (figure === undefined) continue
+      r.sentToHeldMs = figure
+      if (r.takenOver !== true) steadyFigures.push(figure)
+    }
+    if (steadyFigures.length > 0) {
+      const totals = steadyFigures.map(f => f.total)
+      const toCoordinator = steadyFigures.flatMap(f => f.toCoordinator === undefined ? [] : [f.toCoordinator])
+      overhead.sentToHeld = {
+        rounds: steadyFigures.length,
+        medianMs: median(totals)!,
+        maxMs: Math.max(...totals),
+        ...(toCoordinator.length > 0 ? { toCoordinatorMedianMs: median(toCoordinator)! } : {}),
+        toMedianTabMedianMs: median(steadyFigures.map(f => f.toMedianTab))!
+      }
+    }
+  }
+  {
     const honest = honestOpen.map(tab => latest.get(tab))
     const perRound: RoundSteps[] = []
     for (const r of roundList) {
@@ -737,6 +770,33 @@ function nextCoordinatedVersion (rounds: readonly RoundFigures[], tabs: Readonly
 function heldAtRecord (o: TabObservation | undefined): Record<string, unknown> | undefined {
   const heldAt = o === undefined ? undefined : trainingOf(o)?.heldAt
   return isRecord(heldAt) ? heldAt : undefined
+}
+
+/**
+ * RoundFigures.sentToHeldMs of round `r`: from the latest sentAt of the tabs whose update it included (any tab seen,
+ * closed ones too) to the last of `honestOpen` to hold its version or a later one. Undefined unless a sender's record
+ * and every one of those tabs' records are there.
+ */
+function sentToHeld (r: RoundFigures, latest: ReadonlyMap<number, TabObservation>, honestOpen: readonly number[]): RoundFigures['sentToHeldMs'] {
+  let lastSent: number | undefined
+  for (const tab of [...r.selectedTabs, ...r.notSelectedTabs]) {
+    const times = roundTimesRecord(latest.get(tab))?.[String(r.version)]
+    const at = isRecord(times) ? times.sentAt : undefined
+    if (typeof at === 'number' && Number.isFinite(at) && (lastSent === undefined || at > lastSent)) lastSent = at
+  }
+  if (lastSent === undefined || honestOpen.length === 0) return undefined
+  const held: number[] = []
+  for (const tab of honestOpen) {
+    const at = firstHeldAtOrAfter(latest.get(tab), r.version)
+    if (at === undefined) return undefined
+    held.push(at)
+  }
+  const coordinator = r.coordinatorTab === undefined ? undefined : heldAtRecord(latest.get(r.coordinatorTab))?.[String(r.version)]
+  return {
+    total: Math.max(...held) - lastSent,
+    ...(typeof coordinator === 'number' && Number.isFinite(coordinator) ? { toCoordinator: coordinator - lastSent } : {}),
+    toMedianTab: median(held)! - lastSent
+  }
 }
 
 /** When a tab first held version `v` or a later one, by its own record. */

@@ -113,7 +113,16 @@ describe('analyzeTraining', () => {
     expect(s.overhead).toMatchObject({ rounds: 3, medianMs: 600, maxMs: 800, steady: { rounds: 2, medianMs: 550, maxMs: 600 } })
     // version 2: first seen at 1500, every live honest tab (1, 2) at 2500
     expect(s.rounds.map(r => r.spreadMs)).toEqual([0, 1000, 0])
-    expect(s.overhead).toEqual({ rounds: 3, medianMs: 600, maxMs: 800, spreadMedianMs: 0, spreadMaxMs: 1000, steady: { rounds: 2, medianMs: 550, maxMs: 600 } })
+    expect(s.overhead).toEqual({ rounds: 3, medianMs: 600, maxMs: 800, spreadMedianMs: 0, spreadMaxMs: 1000, steady: { rounds: 2, medianMs: 550, maxMs: 600 }, sentToHeld: { rounds: 1, medianMs: 150, maxMs: 150, toMedianTabMedianMs: 125 } })
+  })
+
+  it('times the issue\'s round overhead from the last included update sent to every live honest tab holding the model', () => {
+    // version 2: tabs 1 and 2 sent at 1200 and 1300 (tab 0, closed, left no record); held at 1400 and 1450
+    // version 3 (taken over): sent at 2600 and 3000, held at 3000 (tab 1, its coordinator) and 3200
+    // version 1: no tab recorded sending, so no figure
+    expect(s.rounds.map(r => r.sentToHeldMs)).toEqual([undefined, { total: 150, toMedianTab: 125 }, { total: 200, toCoordinator: 0, toMedianTab: 100 }])
+    // the summary leaves the taken-over round out, as the steady overhead does
+    expect(s.overhead.sentToHeld).toEqual({ rounds: 1, medianMs: 150, maxMs: 150, toMedianTabMedianMs: 125 })
   })
 
   it('logs each change of a tab\'s election view once, as tabs, relative to the last tab loaded, with the Leads accepted and messages refused so far', () => {
