@@ -67,7 +67,7 @@ export type RoundsEvent =
    * As coordinator: the round closed and its model was published. lastFWaitMs: how long it waited for the last f
    * expected members once the others had reported; aggregateMs: aggregating and encoding the model (session clock).
    */
-  | { type: 'round-closed', round: number, included: number, expected: number, stragglers: string[], durationMs: number, lastFWaitMs?: number, aggregateMs?: number }
+  | { type: 'round-closed', round: number, included: number, expected: number, stragglers: string[], durationMs: number, lastInputMs?: number, lastFWaitMs?: number, aggregateMs?: number }
   /** As coordinator: the aggregation rule refused the inputs (for example too few updates for f). */
   | { type: 'aggregation-error', round: number, message: string }
   /** Suspicion of `peer` crossed the quarantine threshold: its updates are left out of aggregates this node computes. */

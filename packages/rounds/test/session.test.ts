@@ -285,7 +285,7 @@ describe('RoundSession on an in-memory network', () => {
     sim.tick(900)
     expect(sim.sessions[0]?.model.version).toBe(0)
     sim.tick(100)
-    expect(sim.eventsOf('round-closed', 0)).toEqual([expect.objectContaining({ round: 1, included: 6, stragglers: [sim.ids[6]], durationMs: 1_000, lastFWaitMs: 1_000, aggregateMs: 0 })])
+    expect(sim.eventsOf('round-closed', 0)).toEqual([expect.objectContaining({ round: 1, included: 6, stragglers: [sim.ids[6]], durationMs: 1_000, lastInputMs: 1_000, lastFWaitMs: 1_000, aggregateMs: 0 })])
     expect(sim.sessions.slice(1, 6).map(s => s.model.version)).toEqual([1, 1, 1, 1, 1])
     // a straggler, not a suspect
     expect(sim.sessions[1]?.suspicion.snapshot().find(p => p.peer === sim.ids[6])).toBeUndefined()

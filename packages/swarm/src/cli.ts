@@ -298,7 +298,10 @@ export function summaryLines (r: SwarmReport): string[] {
     const sh = o.sentToHeld
     if (sh !== undefined) {
       lines.push(`round overhead, last update sent -> every live honest tab holds the model (tabs' clocks, no takeover): median ${sh.medianMs.toFixed(0)} ms, max ${sh.maxMs.toFixed(0)} ms over ${sh.rounds} rounds` +
-        `; medians: coordinator's model out after ${sh.toCoordinatorMedianMs === undefined ? '-' : `${sh.toCoordinatorMedianMs.toFixed(0)} ms`}, median tab holds it after ${sh.toMedianTabMedianMs.toFixed(0)} ms`)
+        `; medians: coordinator's model out after ${sh.toCoordinatorMedianMs === undefined ? '-' : `${sh.toCoordinatorMedianMs.toFixed(0)} ms`}` +
+        `${sh.lastInputToCloseMedianMs === undefined ? '' : ` (of which last input received -> close ${sh.lastInputToCloseMedianMs.toFixed(0)} ms`}` +
+        `${sh.lastInputToCloseMedianMs === undefined ? '' : `${sh.aggregateMedianMs === undefined ? '' : `, aggregation ${sh.aggregateMedianMs.toFixed(0)} ms`})`}` +
+        `, median tab holds it after ${sh.toMedianTabMedianMs.toFixed(0)} ms`)
     }
     if (o.medianMs !== undefined) lines.push(`last update received -> model verified, worst tab (each tab's own): median ${o.medianMs.toFixed(0)} ms, max ${o.maxMs!.toFixed(0)} ms over ${o.rounds} rounds`)
     if (o.steady !== undefined && o.steady.rounds < o.rounds) lines.push(`  without the taken-over round: median ${o.steady.medianMs.toFixed(0)} ms, max ${o.steady.maxMs.toFixed(0)} ms over ${o.steady.rounds} rounds`)

@@ -99,7 +99,7 @@ export interface TrainingView {
     excluded: string[]
     overheadMs: { updateToModel?: number, modelToVerified?: number, total?: number }
     /** As its coordinator (see TrainingRoundReport.closed in @fedmesh/node). */
-    closed?: { expected: number, included: number, stragglers: number, durationMs: number, lastFWaitMs?: number, aggregateMs?: number }
+    closed?: { expected: number, included: number, stragglers: number, durationMs: number, lastInputMs?: number, lastFWaitMs?: number, aggregateMs?: number }
   }
   models?: { accepted: number, verified: number, rejected: number, rejectReasons: Record<string, number> }
   /** Round announcements parked because the election did not name their coordinator, and followed under a lapsed lease. */

@@ -176,7 +176,16 @@ export interface RoundSteps {
  * RoundFigures.sentToHeldMs over the rounds no takeover ended (a taken-over round's last update went out before the
  * close, so its figure holds the failover): median and max of the total, and the medians of its two first parts.
  */
-export interface SentToHeldSummary { rounds: number, medianMs: number, maxMs: number, toCoordinatorMedianMs?: number, toMedianTabMedianMs: number }
+export interface SentToHeldSummary {
+  rounds: number
+  medianMs: number
+  maxMs: number
+  toCoordinatorMedianMs?: number
+  toMedianTabMedianMs: number
+  /** Of toCoordinator, by the coordinator's account (RoundFigures.closed): last input received -> close, and aggregation; the rest is the last update's delivery. */
+  lastInputToCloseMedianMs?: number
+  aggregateMedianMs?: number
+}
 
 export interface TrainingSummary {
   rounds: RoundFigures[]
@@ -637,11 +646,16 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
   const honestOpen = (record.samples.at(-1)?.openTabs ?? []).filter(tab => !attackers.has(tab))
   {
     const steadyFigures: Array<NonNullable<RoundFigures['sentToHeldMs']>> = []
+    const lastInput: number[] = []
+    const aggregate: number[] = []
     for (const r of roundList) {
       const figure = sentToHeld(r, latest, honestOpen)
       if (figure === undefined) continue
       r.sentToHeldMs = figure
-      if (r.takenOver !== true) steadyFigures.push(figure)
+      if (r.takenOver === true) continue
+      steadyFigures.push(figure)
+      if (r.closed?.lastInputMs !== undefined) lastInput.push(r.closed.lastInputMs)
+      if (r.closed?.aggregateMs !== undefined) aggregate.push(r.closed.aggregateMs)
     }
     if (steadyFigures.length > 0) {
       const totals = steadyFigures.map(f => f.total)
@@ -651,7 +665,9 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
         medianMs: median(totals)!,
         maxMs: Math.max(...totals),
         ...(toCoordinator.length > 0 ? { toCoordinatorMedianMs: median(toCoordinator)! } : {}),
-        toMedianTabMedianMs: median(steadyFigures.map(f => f.toMedianTab))!
+        toMedianTabMedianMs: median(steadyFigures.map(f => f.toMedianTab))!,
+        ...(lastInput.length > 0 ? { lastInputToCloseMedianMs: median(lastInput)! } : {}),
+        ...(aggregate.length > 0 ? { aggregateMedianMs: median(aggregate)! } : {})
       }
     }
   }

@@ -38,7 +38,7 @@ function ob (tab: number, at: number, t: Tr): TabObservation {
             excluded: (t.lastRound.excluded ?? []).map(peer),
             overheadMs: t.lastRound.total === undefined ? {} : { total: t.lastRound.total, updateToModel: t.lastRound.total - 100, modelToVerified: 100 },
             // only the round's coordinator reports how it closed the round
-            ...(t.lastRound.coordinator === tab ? { closed: { expected: 4, included: 3, stragglers: 1, durationMs: 2_000, lastFWaitMs: 100 * t.lastRound.version, aggregateMs: 5 } } : {})
+            ...(t.lastRound.coordinator === tab ? { closed: { expected: 4, included: 3, stragglers: 1, durationMs: 2_000, lastInputMs: 50 * t.lastRound.version, lastFWaitMs: 100 * t.lastRound.version, aggregateMs: 5 } } : {})
           }
         }),
     models: { accepted: t.version, verified: t.version, rejected: 0, rejectReasons: t.models ?? {} },
@@ -113,7 +113,7 @@ describe('analyzeTraining', () => {
     expect(s.overhead).toMatchObject({ rounds: 3, medianMs: 600, maxMs: 800, steady: { rounds: 2, medianMs: 550, maxMs: 600 } })
     // version 2: first seen at 1500, every live honest tab (1, 2) at 2500
     expect(s.rounds.map(r => r.spreadMs)).toEqual([0, 1000, 0])
-    expect(s.overhead).toEqual({ rounds: 3, medianMs: 600, maxMs: 800, spreadMedianMs: 0, spreadMaxMs: 1000, steady: { rounds: 2, medianMs: 550, maxMs: 600 }, sentToHeld: { rounds: 1, medianMs: 150, maxMs: 150, toMedianTabMedianMs: 125 } })
+    expect(s.overhead).toEqual({ rounds: 3, medianMs: 600, maxMs: 800, spreadMedianMs: 0, spreadMaxMs: 1000, steady: { rounds: 2, medianMs: 550, maxMs: 600 }, sentToHeld: { rounds: 1, medianMs: 150, maxMs: 150, toMedianTabMedianMs: 125, lastInputToCloseMedianMs: 100, aggregateMedianMs: 5 } })
   })
 
   it('times the issue\'s round overhead from the last included update sent to every live honest tab holding the model', () => {
@@ -122,7 +122,8 @@ describe('analyzeTraining', () => {
     // version 1: no tab recorded sending, so no figure
     expect(s.rounds.map(r => r.sentToHeldMs)).toEqual([undefined, { total: 150, toMedianTab: 125 }, { total: 200, toCoordinator: 0, toMedianTab: 100 }])
     // the summary leaves the taken-over round out, as the steady overhead does
-    expect(s.overhead.sentToHeld).toEqual({ rounds: 1, medianMs: 150, maxMs: 150, toMedianTabMedianMs: 125 })
+    // with the coordinator's account of its close (version 2's: 100 ms after its last input, 5 ms aggregating)
+    expect(s.overhead.sentToHeld).toEqual({ rounds: 1, medianMs: 150, maxMs: 150, toMedianTabMedianMs: 125, lastInputToCloseMedianMs: 100, aggregateMedianMs: 5 })
   })
 
   it('logs each change of a tab\'s election view once, as tabs, relative to the last tab loaded, with the Leads accepted and messages refused so far', () => {

@@ -148,7 +148,7 @@ export interface TrainingRoundReport {
    * As this round's coordinator: members expected, updates aggregated, stragglers left out, and how long it waited for
    * the last f once the others had reported (the part of updateToModel spent waiting), ms.
    */
-  closed?: { expected: number, included: number, stragglers: number, durationMs: number, lastFWaitMs?: number, aggregateMs?: number }
+  closed?: { expected: number, included: number, stragglers: number, durationMs: number, lastInputMs?: number, lastFWaitMs?: number, aggregateMs?: number }
 }
 
 /** TrainingStatus.roundTimes: epoch ms of this node's steps in one round, each the first time it happened. */

@@ -208,6 +208,8 @@ export class RoundCoordinator {
             expected: c.expected.size,
             stragglers,
             durationMs: now - c.openedAt,
+            // how long the close came after the last input arrived here (decision and timers, not delivery)
+            ...(remaining.length > 0 ? { lastInputMs: now - Math.max(...remaining.map(h => h.receivedAt)) } : {}),
             ...(c.mostReportedAt !== undefined ? { lastFWaitMs: now - c.mostReportedAt } : {})
           }]
         }
