@@ -95,6 +95,22 @@ describe('training service over the memory transport', () => {
     expect(statuses.filter(s => s.models.verified >= 1).length).toBeGreaterThanOrEqual(9)
     // most nodes recorded the whole of round 3 (minParticipants 5 of 10: a slow one may be left out)
     expect(statuses.filter(s => s.roundTimes[3]?.trainAt !== undefined && s.roundTimes[3]?.sentAt !== undefined).length).toBeGreaterThanOrEqual(5)
+    // when each member's update was complete at each node, keyed by its sender: never before that sender sent it,
+    // and never the node's own
+    const statusOf = new Map(nodes.map((n, i) => [n.peerId, statuses[i]]))
+    let receipts = 0
+    for (const [i, s] of statuses.entries()) {
+      for (const [round, times] of Object.entries(s.roundTimes)) {
+        for (const [from, at] of Object.entries(times.updatesIn ?? {})) {
+          expect(from).not.toBe(nodes[i]!.peerId)
+          const sent = statusOf.get(from)?.roundTimes[round]?.sentAt
+          expect(sent).toBeDefined()
+          expect(at).toBeGreaterThanOrEqual(sent!)
+          receipts++
+        }
+      }
+    }
+    expect(receipts).toBeGreaterThanOrEqual(5 * 4)
     // verifiers computed aggregates while the headers were on their way (the service settles after each message)
     expect(statuses.reduce((n, s) => n + s.models.verifiedAhead, 0)).toBeGreaterThanOrEqual(1)
     // the learners trained real weights: the model moved away from version 0

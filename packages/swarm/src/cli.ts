@@ -302,6 +302,8 @@ export function summaryLines (r: SwarmReport): string[] {
         `${sh.lastInputToCloseMedianMs === undefined ? '' : ` (of which last input received -> close ${sh.lastInputToCloseMedianMs.toFixed(0)} ms`}` +
         `${sh.lastInputToCloseMedianMs === undefined ? '' : `${sh.aggregateMedianMs === undefined ? '' : `, aggregation ${sh.aggregateMedianMs.toFixed(0)} ms`})`}` +
         `, median tab holds it after ${sh.toMedianTabMedianMs.toFixed(0)} ms`)
+      const li = sh.lastUpdateInMedianMs
+      if (li !== undefined) lines.push(`  the last update complete, after it was sent (medians): at the coordinator ${li.coordinator === undefined ? '-' : `${li.coordinator.toFixed(0)} ms`}, median tab ${li.medianTab.toFixed(0)} ms, last tab ${li.lastTab.toFixed(0)} ms`)
     }
     if (o.medianMs !== undefined) lines.push(`last update received -> model verified, worst tab (each tab's own): median ${o.medianMs.toFixed(0)} ms, max ${o.maxMs!.toFixed(0)} ms over ${o.rounds} rounds`)
     if (o.steady !== undefined && o.steady.rounds < o.rounds) lines.push(`  without the taken-over round: median ${o.steady.medianMs.toFixed(0)} ms, max ${o.steady.maxMs.toFixed(0)} ms over ${o.steady.rounds} rounds`)

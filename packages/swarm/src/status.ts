@@ -88,7 +88,7 @@ export interface TrainingView {
   /** Version -> the term of the coordinator that made the model the tab holds (absent in older builds). */
   heldTerm?: Record<string, number>
   /** Round -> when the tab followed its announcement (re-announcement after a takeover), trained, sent its update. */
-  roundTimes?: Record<string, { openedAt?: number, reopenedAt?: number, trainAt?: number, sentAt?: number }>
+  roundTimes?: Record<string, { openedAt?: number, reopenedAt?: number, trainAt?: number, sentAt?: number, updatesIn?: Record<string, number> }>
   lastRound?: {
     version: number
     round: number

@@ -82,7 +82,7 @@ export interface RoundFigures {
    * heldAt between (its model out: delivery of the last update, the wait for the last f, aggregation) and the median
    * tab's. Unlike overheadMs, it counts the last update's way to the tabs.
    */
-  sentToHeldMs?: { total: number, toCoordinator?: number, toMedianTab: number }
+  sentToHeldMs?: { total: number, toCoordinator?: number, toMedianTab: number, lastUpdateIn?: LastUpdateIn }
   /** Poll times: first tab seen holding this version -> every live honest tab seen holding it, ms. */
   spreadMs?: number
   /** Closed under a higher term than the round before it (another coordinator took over). */
@@ -176,6 +176,12 @@ export interface RoundSteps {
  * RoundFigures.sentToHeldMs over the rounds no takeover ended (a taken-over round's last update went out before the
  * close, so its figure holds the failover): median and max of the total, and the medians of its two first parts.
  */
+/**
+ * The round's last included update, from its sender's sentAt to its arrival (complete) at the coordinator and at the
+ * median and the last of the live honest tabs other than the sender, by their roundTimes.updatesIn, ms.
+ */
+export interface LastUpdateIn { coordinator?: number, medianTab: number, lastTab: number }
+
 export interface SentToHeldSummary {
   rounds: number
   medianMs: number
@@ -185,6 +191,8 @@ export interface SentToHeldSummary {
   /** Of toCoordinator, by the coordinator's account (RoundFigures.closed): last input received -> close, and aggregation; the rest is the last update's delivery. */
   lastInputToCloseMedianMs?: number
   aggregateMedianMs?: number
+  /** Medians of LastUpdateIn over the rounds that have it: the last update's delivery. */
+  lastUpdateInMedianMs?: LastUpdateIn
 }
 
 export interface TrainingSummary {
@@ -648,8 +656,9 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
     const steadyFigures: Array<NonNullable<RoundFigures['sentToHeldMs']>> = []
     const lastInput: number[] = []
     const aggregate: number[] = []
+    const updatesIn = collectUpdatesIn(record.samples)
     for (const r of roundList) {
-      const figure = sentToHeld(r, latest, honestOpen)
+      const figure = sentToHeld(r, latest, honestOpen, updatesIn, record.peerIds)
       if (figure === undefined) continue
       r.sentToHeldMs = figure
       if (r.takenOver === true) continue
@@ -668,6 +677,15 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
         toMedianTabMedianMs: median(steadyFigures.map(f => f.toMedianTab))!,
         ...(lastInput.length > 0 ? { lastInputToCloseMedianMs: median(lastInput)! } : {}),
         ...(aggregate.length > 0 ? { aggregateMedianMs: median(aggregate)! } : {})
+      }
+      const ins = steadyFigures.flatMap(f => f.lastUpdateIn === undefined ? [] : [f.lastUpdateIn])
+      if (ins.length > 0) {
+        const atCoordinator = ins.flatMap(x => x.coordinator === undefined ? [] : [x.coordinator])
+        overhead.sentToHeld.lastUpdateInMedianMs = {
+          ...(atCoordinator.length > 0 ? { coordinator: median(atCoordinator)! } : {}),
+          medianTab: median(ins.map(x => x.medianTab))!,
+          lastTab: median(ins.map(x => x.lastTab))!
+        }
       }
     }
   }
@@ -793,14 +811,15 @@ function heldAtRecord (o: TabObservation | undefined): Record<string, unknown> |
  * closed ones too) to the last of `honestOpen` to hold its version or a later one. Undefined unless a sender's record
  * and every one of those tabs' records are there.
  */
-function sentToHeld (r: RoundFigures, latest: ReadonlyMap<number, TabObservation>, honestOpen: readonly number[]): RoundFigures['sentToHeldMs'] {
+function sentToHeld (r: RoundFigures, latest: ReadonlyMap<number, TabObservation>, honestOpen: readonly number[], updatesIn: UpdatesIn, peerIds: ReadonlyMap<number, string>): RoundFigures['sentToHeldMs'] {
   let lastSent: number | undefined
+  let lastSender: number | undefined
   for (const tab of [...r.selectedTabs, ...r.notSelectedTabs]) {
     const times = roundTimesRecord(latest.get(tab))?.[String(r.version)]
     const at = isRecord(times) ? times.sentAt : undefined
-    if (typeof at === 'number' && Number.isFinite(at) && (lastSent === undefined || at > lastSent)) lastSent = at
+    if (typeof at === 'number' && Number.isFinite(at) && (lastSent === undefined || at > lastSent)) { lastSent = at; lastSender = tab }
   }
-  if (lastSent === undefined || honestOpen.length === 0) return undefined
+  if (lastSent === undefined || lastSender === undefined || honestOpen.length === 0) return undefined
   const held: number[] = []
   for (const tab of honestOpen) {
     const at = firstHeldAtOrAfter(latest.get(tab), r.version)
@@ -808,11 +827,43 @@ function sentToHeld (r: RoundFigures, latest: ReadonlyMap<number, TabObservation
     held.push(at)
   }
   const coordinator = r.coordinatorTab === undefined ? undefined : heldAtRecord(latest.get(r.coordinatorTab))?.[String(r.version)]
+  // the last update's arrival at the other tabs
+  const sender = peerIds.get(lastSender)
+  const arrivalAt = (tab: number): number | undefined => sender === undefined ? undefined : updatesIn.get(tab)?.get(r.version)?.[sender]
+  const arrivals = honestOpen.filter(tab => tab !== lastSender).flatMap(tab => { const at = arrivalAt(tab); return at === undefined ? [] : [at - lastSent!] })
+  const atCoordinator = r.coordinatorTab === undefined || r.coordinatorTab === lastSender ? undefined : arrivalAt(r.coordinatorTab)
   return {
     total: Math.max(...held) - lastSent,
     ...(typeof coordinator === 'number' && Number.isFinite(coordinator) ? { toCoordinator: coordinator - lastSent } : {}),
-    toMedianTab: median(held)! - lastSent
+    toMedianTab: median(held)! - lastSent,
+    ...(arrivals.length > 0
+      ? { lastUpdateIn: { ...(atCoordinator === undefined ? {} : { coordinator: atCoordinator - lastSent }), medianTab: median(arrivals)!, lastTab: Math.max(...arrivals) } }
+      : {})
   }
+}
+
+/** Tab -> round -> sender peer -> when that sender's update was complete at the tab (roundTimes.updatesIn), from every poll. */
+type UpdatesIn = Map<number, Map<number, Record<string, number>>>
+
+/** Each tab keeps updatesIn for its last few rounds only: gathered from every poll, the first record of each wins. */
+function collectUpdatesIn (samples: readonly PollSample[]): UpdatesIn {
+  const out: UpdatesIn = new Map()
+  for (const sample of samples) {
+    for (const o of sample.observations) {
+      const times = roundTimesRecord(o)
+      if (times === undefined) continue
+      for (const [round, t] of Object.entries(times)) {
+        const ins = isRecord(t) ? t.updatesIn : undefined
+        if (!isRecord(ins)) continue
+        let byRound = out.get(o.tab)
+        if (byRound === undefined) { byRound = new Map(); out.set(o.tab, byRound) }
+        const into = byRound.get(Number(round)) ?? {}
+        byRound.set(Number(round), into)
+        for (const [from, at] of Object.entries(ins)) if (typeof at === 'number' && Number.isFinite(at)) into[from] ??= at
+      }
+    }
+  }
+  return out
 }
 
 /** When a tab first held version `v` or a later one, by its own record. */

@@ -8,7 +8,7 @@ import type { TrainingRecord } from '../src/training-report.ts'
 const peer = (tab: number): string => `p${tab}`
 const peerIds = new Map([0, 1, 2, 3].map(t => [t, peer(t)]))
 
-interface Tr { version: number, term?: number, coordinator?: number, lastRound?: { version: number, term: number, coordinator: number, selected: number[], notSelected?: number[], excluded?: number[], total?: number }, models?: Record<string, number>, updates?: Record<string, number>, quarantined?: number[], lossBefore?: number, trainMs?: number, leader?: [number, number, number?], state?: string, message?: string, waitingFor?: number[], verified?: boolean, digest?: string, catchUps?: number, updateFetch?: Record<string, number>, leadsIn?: number, unproven?: number, electionRejected?: Record<string, number>, heldAt?: Record<number, number>, heldTerm?: Record<number, number>, roundTimes?: Record<number, { openedAt?: number, reopenedAt?: number, trainAt?: number, sentAt?: number }>, delays?: Record<string, { n: number, p50: number, max: number }>, resign?: [number, number, number], by?: string }
+interface Tr { version: number, term?: number, coordinator?: number, lastRound?: { version: number, term: number, coordinator: number, selected: number[], notSelected?: number[], excluded?: number[], total?: number }, models?: Record<string, number>, updates?: Record<string, number>, quarantined?: number[], lossBefore?: number, trainMs?: number, leader?: [number, number, number?], state?: string, message?: string, waitingFor?: number[], verified?: boolean, digest?: string, catchUps?: number, updateFetch?: Record<string, number>, leadsIn?: number, unproven?: number, electionRejected?: Record<string, number>, heldAt?: Record<number, number>, heldTerm?: Record<number, number>, roundTimes?: Record<number, { openedAt?: number, reopenedAt?: number, trainAt?: number, sentAt?: number, updatesIn?: Record<string, number> }>, delays?: Record<string, { n: number, p50: number, max: number }>, resign?: [number, number, number], by?: string }
 
 function ob (tab: number, at: number, t: Tr): TabObservation {
   const training: TrainingView = {
@@ -71,12 +71,12 @@ const samples: PollSample[] = [
   { at: 1500, openTabs: [0, 1, 2, 3], observations: [
     ob(0, 1500, { version: 2, coordinator: 0, lastRound: v2(200), updates: { garbage: 1 } })] },
   { at: 2000, openTabs: [1, 2, 3], observations: [
-    ob(1, 2000, { version: 2, coordinator: 0, lastRound: v2(250) }),
+    ob(1, 2000, { version: 2, coordinator: 0, lastRound: v2(250), roundTimes: { 2: { updatesIn: { p2: 1380, p0: 1100 } } } }),
     ob(3, 2000, { version: 2, coordinator: 0, lastRound: v2(10) })] },
   { at: 2500, openTabs: [1, 2, 3], observations: [
     ob(2, 2500, { version: 2, coordinator: 0, lastRound: v2(600) })] },
   { at: 4000, openTabs: [1, 2, 3], observations: [
-    ob(1, 4000, { version: 3, term: 2, coordinator: 1, lastRound: v3(700), lossBefore: 1, trainMs: 700, leader: [1, 2, 3500], heldAt: { 1: 900, 2: 1400, 3: 3000 }, roundTimes: { 2: { openedAt: 950, trainAt: 1000, sentAt: 1200 }, 3: { openedAt: 1500, reopenedAt: 3400, trainAt: 1700, sentAt: 2600 } }, models: { 'digest-mismatch': 1 }, updates: { garbage: 2 }, leadsIn: 7, unproven: 2, electionRejected: { replayed: 2, 'bad-vote-signature': 1 }, delays: { vote: { n: 5, p50: 300, max: 900 }, lead: { n: 9, p50: 40, max: 80 } }, resign: [0, 1, 1900], by: 'won' }),
+    ob(1, 4000, { version: 3, term: 2, coordinator: 1, lastRound: v3(700), lossBefore: 1, trainMs: 700, leader: [1, 2, 3500], heldAt: { 1: 900, 2: 1400, 3: 3000 }, roundTimes: { 2: { openedAt: 950, trainAt: 1000, sentAt: 1200 }, 3: { openedAt: 1500, reopenedAt: 3400, trainAt: 1700, sentAt: 2600, updatesIn: { p2: 3100 } } }, models: { 'digest-mismatch': 1 }, updates: { garbage: 2 }, leadsIn: 7, unproven: 2, electionRejected: { replayed: 2, 'bad-vote-signature': 1 }, delays: { vote: { n: 5, p50: 300, max: 900 }, lead: { n: 9, p50: 40, max: 80 } }, resign: [0, 1, 1900], by: 'won' }),
     ob(2, 4000, { version: 3, term: 2, coordinator: 1, lastRound: v3(800), lossBefore: 1.5, trainMs: 1_100, leader: [1, 2, 3700], heldAt: { 1: 1000, 2: 1450, 3: 3200 }, roundTimes: { 2: { openedAt: 1050, trainAt: 1100, sentAt: 1300 }, 3: { openedAt: 1550, reopenedAt: 3600, trainAt: 1800, sentAt: 3000 } }, updates: { garbage: 3 }, quarantined: [3], updateFetch: { asked: 2, recovered: 1, failed: 1, chunks: 3 }, delays: { vote: { n: 3, p50: 500, max: 1200 } }, resign: [0, 1, 2300], by: 'pledges' }),
     ob(3, 4000, { version: 3, term: 2, coordinator: 1, lastRound: v3(5), leader: [1, 2, 3800], heldAt: { 3: 3900 }, quarantined: [1], delays: { vote: { n: 2, p50: 100, max: 150 }, claim: { n: 0, p50: 0, max: 0 } }, resign: [0, 1, 5000], by: 'pledges' })] }
 ]
@@ -113,17 +113,23 @@ describe('analyzeTraining', () => {
     expect(s.overhead).toMatchObject({ rounds: 3, medianMs: 600, maxMs: 800, steady: { rounds: 2, medianMs: 550, maxMs: 600 } })
     // version 2: first seen at 1500, every live honest tab (1, 2) at 2500
     expect(s.rounds.map(r => r.spreadMs)).toEqual([0, 1000, 0])
-    expect(s.overhead).toEqual({ rounds: 3, medianMs: 600, maxMs: 800, spreadMedianMs: 0, spreadMaxMs: 1000, steady: { rounds: 2, medianMs: 550, maxMs: 600 }, sentToHeld: { rounds: 1, medianMs: 150, maxMs: 150, toMedianTabMedianMs: 125, lastInputToCloseMedianMs: 100, aggregateMedianMs: 5 } })
+    expect(s.overhead).toEqual({ rounds: 3, medianMs: 600, maxMs: 800, spreadMedianMs: 0, spreadMaxMs: 1000, steady: { rounds: 2, medianMs: 550, maxMs: 600 }, sentToHeld: { rounds: 1, medianMs: 150, maxMs: 150, toMedianTabMedianMs: 125, lastInputToCloseMedianMs: 100, aggregateMedianMs: 5, lastUpdateInMedianMs: { medianTab: 80, lastTab: 80 } } })
   })
 
   it('times the issue\'s round overhead from the last included update sent to every live honest tab holding the model', () => {
     // version 2: tabs 1 and 2 sent at 1200 and 1300 (tab 0, closed, left no record); held at 1400 and 1450
     // version 3 (taken over): sent at 2600 and 3000, held at 3000 (tab 1, its coordinator) and 3200
     // version 1: no tab recorded sending, so no figure
-    expect(s.rounds.map(r => r.sentToHeldMs)).toEqual([undefined, { total: 150, toMedianTab: 125 }, { total: 200, toCoordinator: 0, toMedianTab: 100 }])
+    expect(s.rounds.map(r => r.sentToHeldMs)).toEqual([
+      undefined,
+      // tab 2 sent last (1300); tab 1 had it complete at 1380 by a poll that round's later polls no longer show
+      { total: 150, toMedianTab: 125, lastUpdateIn: { medianTab: 80, lastTab: 80 } },
+      // tab 2 sent last (3000); tab 1, the coordinator, had it at 3100
+      { total: 200, toCoordinator: 0, toMedianTab: 100, lastUpdateIn: { coordinator: 100, medianTab: 100, lastTab: 100 } }
+    ])
     // the summary leaves the taken-over round out, as the steady overhead does
     // with the coordinator's account of its close (version 2's: 100 ms after its last input, 5 ms aggregating)
-    expect(s.overhead.sentToHeld).toEqual({ rounds: 1, medianMs: 150, maxMs: 150, toMedianTabMedianMs: 125, lastInputToCloseMedianMs: 100, aggregateMedianMs: 5 })
+    expect(s.overhead.sentToHeld).toEqual({ rounds: 1, medianMs: 150, maxMs: 150, toMedianTabMedianMs: 125, lastInputToCloseMedianMs: 100, aggregateMedianMs: 5, lastUpdateInMedianMs: { medianTab: 80, lastTab: 80 } })
   })
 
   it('logs each change of a tab\'s election view once, as tabs, relative to the last tab loaded, with the Leads accepted and messages refused so far', () => {

@@ -151,8 +151,14 @@ export interface TrainingRoundReport {
   closed?: { expected: number, included: number, stragglers: number, durationMs: number, lastInputMs?: number, lastFWaitMs?: number, aggregateMs?: number }
 }
 
-/** TrainingStatus.roundTimes: epoch ms of this node's steps in one round, each the first time it happened. */
-export interface RoundTimes { openedAt?: number, reopenedAt?: number, trainAt?: number, sentAt?: number }
+/**
+ * TrainingStatus.roundTimes: epoch ms of this node's steps in one round, each the first time it happened; and, for the
+ * last UPDATES_IN_ROUNDS rounds only (it is one entry per member), when each member's update was complete here.
+ */
+export interface RoundTimes { openedAt?: number, reopenedAt?: number, trainAt?: number, sentAt?: number, updatesIn?: Record<string, number> }
+
+/** Rounds whose RoundTimes.updatesIn a node keeps: enough for a status poll a few rounds apart, small in every poll. */
+const UPDATES_IN_ROUNDS = 3
 
 /** Plain JSON for status().training. */
 export interface TrainingStatus {
@@ -471,7 +477,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
       if (topic === 'updates' && r.verdict === 'accept' && r.reason === undefined) {
         const c = decodeChunk(msg.data)
         if (c.ok) {
-          this.noteUpdate(c.value)
+          this.noteUpdate(c.value, from)
           this.updateFetcher.keep(msg, c.value)
         }
       }
@@ -502,11 +508,16 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
     return VERDICT[verdict]
   }
 
-  /** When the last update of each round arrived here (the start of the round's aggregation overhead). */
-  private noteUpdate (c: ChunkMessage): void {
+  /** When the last update of each round arrived here (the start of the round's aggregation overhead), and whose. */
+  private noteUpdate (c: ChunkMessage, from: string | undefined): void {
     if (c.index !== c.count - 1) return
     this.counters.updatesReceived++
     this.lastUpdateAt.set(c.round, this.clock.now())
+    if (from === undefined) return
+    const t = this.roundTimesOf(c.round)
+    t.updatesIn ??= {}
+    t.updatesIn[from] ??= this.wallClock.now()
+    for (const [r, times] of this.roundTimes) if (r <= c.round - UPDATES_IN_ROUNDS) delete times.updatesIn
   }
 
   private noteModelChunk (data: Uint8Array): void {
@@ -850,14 +861,19 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
   }
 
   /** Records the first time of `step` in `round` (roundTimes), keeping the last 32 rounds. */
-  private markRound (round: number, step: keyof RoundTimes): void {
+  private markRound (round: number, step: Exclude<keyof RoundTimes, 'updatesIn'>): void {
+    this.roundTimesOf(round)[step] ??= this.wallClock.now()
+  }
+
+  /** Round `round`'s RoundTimes, made on first use; the last 32 rounds are kept. */
+  private roundTimesOf (round: number): RoundTimes {
     let t = this.roundTimes.get(round)
     if (t === undefined) {
       t = {}
       this.roundTimes.set(round, t)
       for (const r of this.roundTimes.keys()) if (r <= round - 32) this.roundTimes.delete(r)
     }
-    t[step] ??= this.wallClock.now()
+    return t
   }
 
   private skip (reason: string): void {
@@ -957,7 +973,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
       ...(this.lastRound !== undefined ? { lastRound: structuredCloneJson(this.lastRound) } : {}),
       heldAt: Object.fromEntries([...this.held].map(([v, h]) => [v, h.at])),
       heldTerm: Object.fromEntries([...this.held].map(([v, h]) => [v, h.term])),
-      roundTimes: Object.fromEntries([...this.roundTimes].map(([r, t]) => [r, { ...t }])),
+      roundTimes: Object.fromEntries([...this.roundTimes].map(([r, t]) => [r, { ...t, ...(t.updatesIn === undefined ? {} : { updatesIn: { ...t.updatesIn } }) }])),
       opens: { parked: rs?.counters.opensParked ?? 0, underLapsedLease: rs?.counters.opensUnderLapsedLease ?? 0 },
       models: {
         accepted: this.counters.modelsAccepted,
