@@ -48,6 +48,19 @@ export interface FedmeshConfig {
    */
   pledges: boolean
   /**
+   * The coordinator's own messages on the model topic (round announcements, model headers) and the leader's Leads go
+   * to every direct neighbour subscribed to the topic (gossipsub's flood publish), not only to its mesh peers: they
+   * are small, and each hop they save took 0.3-1 s on a saturated machine (docs/benchmarks.md, twenty-third
+   * session). On by default; `leaderFlood=0` publishes them to the mesh as every other message (for comparisons).
+   */
+  leaderFlood: boolean
+  /**
+   * A member publishes its update to the coordinator directly as well as to its gossip mesh, when the coordinator is
+   * one of its direct neighbours (patched gossipsub's `alsoTo`): one forwarding hop fewer on the way to the one node
+   * that must have every update before it can close the round. On by default; `directToCoordinator=0` for comparisons.
+   */
+  directToCoordinator: boolean
+  /**
    * Local training period in ms (each run trains on the samples collected so far). In a federated session it is the
    * least time between two trainings of this node, which paces the rounds.
    */
@@ -98,6 +111,8 @@ export const defaultConfig: FedmeshConfig = {
   learn: true,
   bulkLane: true,
   pledges: true,
+  leaderFlood: true,
+  directToCoordinator: true,
   learnEveryMs: 15_000,
   trainAfterModelMs: 0,
   attack: 'none',
@@ -144,6 +159,8 @@ export function resolveConfig (partial: Partial<FedmeshConfig> = {}): FedmeshCon
   if (typeof config.learn !== 'boolean') throw new ConfigError(`learn must be true or false, got ${String(config.learn)}`)
   if (typeof config.bulkLane !== 'boolean') throw new ConfigError(`bulkLane must be true or false, got ${String(config.bulkLane)}`)
   if (typeof config.pledges !== 'boolean') throw new ConfigError(`pledges must be true or false, got ${String(config.pledges)}`)
+  if (typeof config.leaderFlood !== 'boolean') throw new ConfigError(`leaderFlood must be true or false, got ${String(config.leaderFlood)}`)
+  if (typeof config.directToCoordinator !== 'boolean') throw new ConfigError(`directToCoordinator must be true or false, got ${String(config.directToCoordinator)}`)
   checkSession(config)
   for (const addr of config.relayAddrs) {
     if (!/^\/(ip4|ip6|dns4|dns6|dns)\/[^/]+\/tcp\/\d+\/(ws|wss|tls\/ws)(\/p2p\/\w+)?$/.test(addr)) {
@@ -199,6 +216,10 @@ export function configFromSearchParams (params: URLSearchParams): Partial<Fedmes
   if (bulkLane != null) out.bulkLane = parseSwitch('bulkLane', bulkLane)
   const pledges = params.get('pledges')
   if (pledges != null) out.pledges = parseSwitch('pledges', pledges)
+  const leaderFlood = params.get('leaderFlood')
+  if (leaderFlood != null) out.leaderFlood = parseSwitch('leaderFlood', leaderFlood)
+  const directToCoordinator = params.get('directToCoordinator')
+  if (directToCoordinator != null) out.directToCoordinator = parseSwitch('directToCoordinator', directToCoordinator)
   for (const key of COUNTS) {
     const raw = params.get(key)
     if (raw != null) (out as Record<string, number>)[key] = Number(raw)

@@ -17,7 +17,8 @@ import { TrafficCounters } from '../metrics/node-metrics.ts'
 import type { ElectionConfig, ElectionEvent, ElectionMessage, Output, Recognition, Role, StepDownReason, VoteMessage } from '@fedmesh/election'
 import type { Heartbeat } from '../heartbeat/heartbeat.ts'
 import type { Ticker } from '../timers/ticker.ts'
-import type { GossipSub, Message } from '@libp2p/gossipsub'
+import type { Message } from '@libp2p/gossipsub'
+import type { FloodPublishing } from '../libp2p/flood-publish.ts'
 import type { ComponentLogger, Logger, PeerId, PrivateKey, PublicKey, Startable } from '@libp2p/interface'
 
 /** Election timings and fault tolerance (see docs/election.md); everything else is wired by the service. */
@@ -40,6 +41,8 @@ export interface ElectionInit {
   timings?: ElectionTimings
   /** Is this tab hidden? A hidden node still votes but is not elected (its timers may be throttled). */
   hidden?: () => boolean
+  /** Publish this node's Leads to every direct neighbour on the topic, not only its mesh peers (NodeConfig.leaderFlood); default false. */
+  floodLeads?: boolean
   clock?: Clock
   random?: () => number
 }
@@ -48,7 +51,7 @@ export interface ElectionComponents {
   peerId: PeerId
   privateKey: PrivateKey
   logger: ComponentLogger
-  pubsub: GossipSub & PreparedPublishing
+  pubsub: FloodPublishing & PreparedPublishing
 }
 
 export interface LeaderChange { term: number, leader: string | undefined }
@@ -556,7 +559,7 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
         this.remember(voteKey(msg, msg.signature))
       }
       const data = encodeElection({ sender: this.self, seq: ++this.seq, sentAtMs: this.clock.wallNow(), election: toBody(msg) })
-      const result = await this.components.pubsub.publish(TOPICS.election, data)
+      const result = await this.components.pubsub.publish(TOPICS.election, data, msg.type === 'lead' && this.init.floodLeads === true ? { floodPublish: true } : undefined)
       const kind = kindOf(msg)
       this.counters.sent[kind] = (this.counters.sent[kind] ?? 0) + 1
       if (msg.type === 'lead') this.noteLeadSent(msg.term)

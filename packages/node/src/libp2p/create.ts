@@ -167,6 +167,7 @@ export async function createFedmeshLibp2p (options: AssemblyOptions) {
         ticker,
         heartbeat: get(s => s.heartbeat),
         timings: { ...options.election, pledge: config.pledges },
+        floodLeads: config.leaderFlood,
         ...(hidden != null ? { hidden } : {})
       }),
       // federated rounds: idle until the app (or a simulation) hands it a model and a learner (TrainingService.begin)
@@ -182,6 +183,8 @@ export async function createFedmeshLibp2p (options: AssemblyOptions) {
         maxRounds: config.rounds,
         paceMs: config.learnEveryMs,
         trainAfterModelMs: config.trainAfterModelMs,
+        floodModelTopic: config.leaderFlood,
+        directToCoordinator: config.directToCoordinator,
         ...options.training
       })
     }

@@ -28,7 +28,8 @@ import type { UpdateFetchStatus } from './update-fetcher.ts'
 import type { TrainingLearner } from './learner.ts'
 import type { Heartbeat } from '../heartbeat/heartbeat.ts'
 import type { Ticker } from '../timers/ticker.ts'
-import type { GossipSub, Message } from '@libp2p/gossipsub'
+import type { Message } from '@libp2p/gossipsub'
+import type { FloodPublishing } from '../libp2p/flood-publish.ts'
 import type { ComponentLogger, Connection, Logger, PeerId, PrivateKey, Startable, Stream } from '@libp2p/interface'
 import type { ModelHead } from '@fedmesh/protocol'
 
@@ -60,6 +61,16 @@ export interface TrainingInit {
   neighbours: () => string[]
   /** Attacker mode (`none` = honest). */
   attack?: string
+  /**
+   * Publish on the model topic (only a coordinator does: announcements, extensions, model headers) to every direct
+   * neighbour subscribed to it, not only the mesh peers (NodeConfig.leaderFlood); default false.
+   */
+  floodModelTopic?: boolean
+  /**
+   * Publish this node's updates to the coordinator directly as well as to the mesh, when the coordinator is a direct
+   * neighbour (NodeConfig.directToCoordinator); default false.
+   */
+  directToCoordinator?: boolean
   /** The session's aggregation rule; default Krum with f = 0. */
   aggregator?: AggregatorSpec
   /** Updates needed to close a round at its deadline; default 3. */
@@ -95,7 +106,7 @@ export type TrainingTuning = Partial<Pick<TrainingInit, 'attack' | 'graceMs' | '
 export interface TrainingComponents {
   peerId: PeerId
   logger: ComponentLogger
-  pubsub: GossipSub
+  pubsub: FloodPublishing
   privateKey: PrivateKey
   registrar: { handle: (protocol: string, handler: (stream: Stream, connection: Connection) => void | Promise<void>, options?: Record<string, unknown>) => Promise<void>, unhandle: (protocol: string) => Promise<void> }
   connectionManager: { getConnections: (peerId?: PeerId) => Connection[] }
@@ -634,7 +645,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
     else this.updateFetcher.keepOwn(data)
     this.sending = this.sending.then(async () => {
       try {
-        const result = await this.components.pubsub.publish(topic, data)
+        const result = await this.components.pubsub.publish(topic, data, this.publishOptions(topic))
         this.traffic.messagesOut += result.recipients.length
         this.traffic.bytesOut += data.byteLength * result.recipients.length
       } catch (err: any) {
@@ -642,6 +653,13 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
         this.log('publish on %s failed: %s', topic, err?.message ?? err)
       }
     })
+  }
+
+  /** Where a message goes beyond the mesh: a coordinator's to every neighbour, an update to the coordinator too. */
+  private publishOptions (topic: string): { floodPublish?: boolean, alsoTo?: string[] } | undefined {
+    if (topic === MODEL_TOPIC) return this.init.floodModelTopic === true ? { floodPublish: true } : undefined
+    const coordinator = this.s?.participant.leader
+    return this.init.directToCoordinator === true && coordinator !== undefined && coordinator !== this.self ? { alsoTo: [coordinator] } : undefined
   }
 
   private onEvent (e: RoundsEvent): void {
