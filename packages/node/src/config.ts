@@ -55,12 +55,6 @@ export interface FedmeshConfig {
    */
   leaderFlood: boolean
   /**
-   * A member publishes its update to the coordinator directly as well as to its gossip mesh, when the coordinator is
-   * one of its direct neighbours (patched gossipsub's `alsoTo`): one forwarding hop fewer on the way to the one node
-   * that must have every update before it can close the round. On by default; `directToCoordinator=0` for comparisons.
-   */
-  directToCoordinator: boolean
-  /**
    * Local training period in ms (each run trains on the samples collected so far). In a federated session it is the
    * least time between two trainings of this node, which paces the rounds.
    */
@@ -112,7 +106,6 @@ export const defaultConfig: FedmeshConfig = {
   bulkLane: true,
   pledges: true,
   leaderFlood: true,
-  directToCoordinator: true,
   learnEveryMs: 15_000,
   trainAfterModelMs: 0,
   attack: 'none',
@@ -160,7 +153,6 @@ export function resolveConfig (partial: Partial<FedmeshConfig> = {}): FedmeshCon
   if (typeof config.bulkLane !== 'boolean') throw new ConfigError(`bulkLane must be true or false, got ${String(config.bulkLane)}`)
   if (typeof config.pledges !== 'boolean') throw new ConfigError(`pledges must be true or false, got ${String(config.pledges)}`)
   if (typeof config.leaderFlood !== 'boolean') throw new ConfigError(`leaderFlood must be true or false, got ${String(config.leaderFlood)}`)
-  if (typeof config.directToCoordinator !== 'boolean') throw new ConfigError(`directToCoordinator must be true or false, got ${String(config.directToCoordinator)}`)
   checkSession(config)
   for (const addr of config.relayAddrs) {
     if (!/^\/(ip4|ip6|dns4|dns6|dns)\/[^/]+\/tcp\/\d+\/(ws|wss|tls\/ws)(\/p2p\/\w+)?$/.test(addr)) {
@@ -218,8 +210,6 @@ export function configFromSearchParams (params: URLSearchParams): Partial<Fedmes
   if (pledges != null) out.pledges = parseSwitch('pledges', pledges)
   const leaderFlood = params.get('leaderFlood')
   if (leaderFlood != null) out.leaderFlood = parseSwitch('leaderFlood', leaderFlood)
-  const directToCoordinator = params.get('directToCoordinator')
-  if (directToCoordinator != null) out.directToCoordinator = parseSwitch('directToCoordinator', directToCoordinator)
   for (const key of COUNTS) {
     const raw = params.get(key)
     if (raw != null) (out as Record<string, number>)[key] = Number(raw)

@@ -47,12 +47,6 @@ describe('gossip configuration', () => {
     expect(() => resolveConfig({ leaderFlood: 'yes' as unknown as boolean })).toThrow('leaderFlood must be true or false, got yes')
   })
 
-  it('sends a member\'s update to the coordinator directly too unless directToCoordinator=0', () => {
-    expect(resolveConfig().directToCoordinator).toBe(true)
-    expect(fromUrl('directToCoordinator=0').directToCoordinator).toBe(false)
-    expect(() => fromUrl('directToCoordinator=2')).toThrow("directToCoordinator must be 0 or 1 (or true/false), got '2'")
-  })
-
   it('puts chunks on the bulk lane unless bulkLane=0', () => {
     expect(resolveConfig().bulkLane).toBe(true)
     expect(fromUrl('bulkLane=0').bulkLane).toBe(false)

@@ -184,7 +184,6 @@ export async function createFedmeshLibp2p (options: AssemblyOptions) {
         paceMs: config.learnEveryMs,
         trainAfterModelMs: config.trainAfterModelMs,
         floodModelTopic: config.leaderFlood,
-        directToCoordinator: config.directToCoordinator,
         ...options.training
       })
     }

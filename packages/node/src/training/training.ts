@@ -66,11 +66,6 @@ export interface TrainingInit {
    * neighbour subscribed to it, not only the mesh peers (NodeConfig.leaderFlood); default false.
    */
   floodModelTopic?: boolean
-  /**
-   * Publish this node's updates to the coordinator directly as well as to the mesh, when the coordinator is a direct
-   * neighbour (NodeConfig.directToCoordinator); default false.
-   */
-  directToCoordinator?: boolean
   /** The session's aggregation rule; default Krum with f = 0. */
   aggregator?: AggregatorSpec
   /** Updates needed to close a round at its deadline; default 3. */
@@ -645,7 +640,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
     else this.updateFetcher.keepOwn(data)
     this.sending = this.sending.then(async () => {
       try {
-        const result = await this.components.pubsub.publish(topic, data, this.publishOptions(topic))
+        const result = await this.components.pubsub.publish(topic, data, topic === MODEL_TOPIC && this.init.floodModelTopic === true ? { floodPublish: true } : undefined)
         this.traffic.messagesOut += result.recipients.length
         this.traffic.bytesOut += data.byteLength * result.recipients.length
       } catch (err: any) {
@@ -653,13 +648,6 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
         this.log('publish on %s failed: %s', topic, err?.message ?? err)
       }
     })
-  }
-
-  /** Where a message goes beyond the mesh: a coordinator's to every neighbour, an update to the coordinator too. */
-  private publishOptions (topic: string): { floodPublish?: boolean, alsoTo?: string[] } | undefined {
-    if (topic === MODEL_TOPIC) return this.init.floodModelTopic === true ? { floodPublish: true } : undefined
-    const coordinator = this.s?.participant.leader
-    return this.init.directToCoordinator === true && coordinator !== undefined && coordinator !== this.self ? { alsoTo: [coordinator] } : undefined
   }
 
   private onEvent (e: RoundsEvent): void {
