@@ -252,6 +252,7 @@ export function parseCli (argv: string[]): CliConfig {
 
 const gib = (b: number): string => `${(b / 2 ** 30).toFixed(2)} GiB`
 const secs = (ms: number | undefined): string => ms === undefined ? 'never' : `${(ms / 1000).toFixed(1)} s`
+const millis = (ms: number | undefined): string => ms === undefined ? '-' : `${ms.toFixed(0)} ms`
 
 /** The few lines a person wants at the end of a run. */
 export function summaryLines (r: SwarmReport): string[] {
@@ -297,13 +298,13 @@ export function summaryLines (r: SwarmReport): string[] {
     const o = t.overhead
     const sh = o.sentToHeld
     if (sh !== undefined) {
-      lines.push(`round overhead, last update sent -> every live honest tab holds the model (tabs' clocks, no takeover): median ${sh.medianMs.toFixed(0)} ms, max ${sh.maxMs.toFixed(0)} ms over ${sh.rounds} rounds` +
-        `; medians: coordinator's model out after ${sh.toCoordinatorMedianMs === undefined ? '-' : `${sh.toCoordinatorMedianMs.toFixed(0)} ms`}` +
-        `${sh.lastInputToCloseMedianMs === undefined ? '' : ` (of which last input received -> close ${sh.lastInputToCloseMedianMs.toFixed(0)} ms`}` +
-        `${sh.lastInputToCloseMedianMs === undefined ? '' : `${sh.aggregateMedianMs === undefined ? '' : `, aggregation ${sh.aggregateMedianMs.toFixed(0)} ms`})`}` +
-        `, median tab holds it after ${sh.toMedianTabMedianMs.toFixed(0)} ms`)
+      const ofWhich = sh.lastInputToCloseMedianMs === undefined
+        ? ''
+        : ` (of which last input received -> close ${millis(sh.lastInputToCloseMedianMs)}${sh.aggregateMedianMs === undefined ? '' : `, aggregation ${millis(sh.aggregateMedianMs)}`})`
+      lines.push(`round overhead, last update sent -> every live honest tab holds the model (tabs' clocks, no takeover): median ${millis(sh.medianMs)}, max ${millis(sh.maxMs)} over ${sh.rounds} rounds` +
+        `; medians: coordinator's model out after ${millis(sh.toCoordinatorMedianMs)}${ofWhich}, median tab holds it after ${millis(sh.toMedianTabMedianMs)}`)
       const li = sh.lastUpdateInMedianMs
-      if (li !== undefined) lines.push(`  the last update complete, after it was sent (medians): at the coordinator ${li.coordinator === undefined ? '-' : `${li.coordinator.toFixed(0)} ms`}, median tab ${li.medianTab.toFixed(0)} ms, last tab ${li.lastTab.toFixed(0)} ms`)
+      if (li !== undefined) lines.push(`  the last update complete, after it was sent (medians): at the coordinator ${millis(li.coordinator)}, median tab ${millis(li.medianTab)}, last tab ${millis(li.lastTab)}`)
     }
     if (o.medianMs !== undefined) lines.push(`last update received -> model verified, worst tab (each tab's own): median ${o.medianMs.toFixed(0)} ms, max ${o.maxMs!.toFixed(0)} ms over ${o.rounds} rounds`)
     if (o.steady !== undefined && o.steady.rounds < o.rounds) lines.push(`  without the taken-over round: median ${o.steady.medianMs.toFixed(0)} ms, max ${o.steady.maxMs.toFixed(0)} ms over ${o.steady.rounds} rounds`)

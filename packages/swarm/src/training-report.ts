@@ -173,15 +173,15 @@ export interface RoundSteps {
 }
 
 /**
- * RoundFigures.sentToHeldMs over the rounds no takeover ended (a taken-over round's last update went out before the
- * close, so its figure holds the failover): median and max of the total, and the medians of its two first parts.
- */
-/**
  * The round's last included update, from its sender's sentAt to its arrival (complete) at the coordinator and at the
  * median and the last of the live honest tabs other than the sender, by their roundTimes.updatesIn, ms.
  */
 export interface LastUpdateIn { coordinator?: number, medianTab: number, lastTab: number }
 
+/**
+ * RoundFigures.sentToHeldMs over the rounds no takeover ended (a taken-over round's last update went out before the
+ * close, so its figure holds the failover): median and max of the total, and the medians of its parts.
+ */
 export interface SentToHeldSummary {
   rounds: number
   medianMs: number
@@ -653,41 +653,13 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
   // the honest tabs still open at the end, whose own records (heldAt, roundTimes, heldTerm) time rounds and the failover
   const honestOpen = (record.samples.at(-1)?.openTabs ?? []).filter(tab => !attackers.has(tab))
   {
-    const steadyFigures: Array<NonNullable<RoundFigures['sentToHeldMs']>> = []
-    const lastInput: number[] = []
-    const aggregate: number[] = []
     const updatesIn = collectUpdatesIn(record.samples)
     for (const r of roundList) {
       const figure = sentToHeld(r, latest, honestOpen, updatesIn, record.peerIds)
-      if (figure === undefined) continue
-      r.sentToHeldMs = figure
-      if (r.takenOver === true) continue
-      steadyFigures.push(figure)
-      if (r.closed?.lastInputMs !== undefined) lastInput.push(r.closed.lastInputMs)
-      if (r.closed?.aggregateMs !== undefined) aggregate.push(r.closed.aggregateMs)
+      if (figure !== undefined) r.sentToHeldMs = figure
     }
-    if (steadyFigures.length > 0) {
-      const totals = steadyFigures.map(f => f.total)
-      const toCoordinator = steadyFigures.flatMap(f => f.toCoordinator === undefined ? [] : [f.toCoordinator])
-      overhead.sentToHeld = {
-        rounds: steadyFigures.length,
-        medianMs: median(totals)!,
-        maxMs: Math.max(...totals),
-        ...(toCoordinator.length > 0 ? { toCoordinatorMedianMs: median(toCoordinator)! } : {}),
-        toMedianTabMedianMs: median(steadyFigures.map(f => f.toMedianTab))!,
-        ...(lastInput.length > 0 ? { lastInputToCloseMedianMs: median(lastInput)! } : {}),
-        ...(aggregate.length > 0 ? { aggregateMedianMs: median(aggregate)! } : {})
-      }
-      const ins = steadyFigures.flatMap(f => f.lastUpdateIn === undefined ? [] : [f.lastUpdateIn])
-      if (ins.length > 0) {
-        const atCoordinator = ins.flatMap(x => x.coordinator === undefined ? [] : [x.coordinator])
-        overhead.sentToHeld.lastUpdateInMedianMs = {
-          ...(atCoordinator.length > 0 ? { coordinator: median(atCoordinator)! } : {}),
-          medianTab: median(ins.map(x => x.medianTab))!,
-          lastTab: median(ins.map(x => x.lastTab))!
-        }
-      }
-    }
+    const sentToHeldSummary = summariseSentToHeld(roundList)
+    if (sentToHeldSummary !== undefined) overhead.sentToHeld = sentToHeldSummary
   }
   {
     const honest = honestOpen.map(tab => latest.get(tab))
@@ -840,6 +812,37 @@ function sentToHeld (r: RoundFigures, latest: ReadonlyMap<number, TabObservation
       ? { lastUpdateIn: { ...(atCoordinator === undefined ? {} : { coordinator: atCoordinator - lastSent }), medianTab: median(arrivals)!, lastTab: Math.max(...arrivals) } }
       : {})
   }
+}
+
+/** SentToHeldSummary of `rounds` (their sentToHeldMs and the coordinator's `closed` account), or undefined if none has the figure. */
+function summariseSentToHeld (rounds: readonly RoundFigures[]): SentToHeldSummary | undefined {
+  const steady = rounds.filter(r => r.sentToHeldMs !== undefined && r.takenOver !== true)
+  if (steady.length === 0) return undefined
+  const figures = steady.map(r => r.sentToHeldMs!)
+  /** `{ [key]: median }` of the values that are there; nothing if none is. */
+  const medianAs = <K extends string>(key: K, values: Array<number | undefined>): { [k in K]?: number } => {
+    const xs = values.filter((x): x is number => x !== undefined)
+    return xs.length > 0 ? { [key]: median(xs)! } as { [k in K]?: number } : {}
+  }
+  const totals = figures.map(f => f.total)
+  const out: SentToHeldSummary = {
+    rounds: steady.length,
+    medianMs: median(totals)!,
+    maxMs: Math.max(...totals),
+    ...medianAs('toCoordinatorMedianMs', figures.map(f => f.toCoordinator)),
+    toMedianTabMedianMs: median(figures.map(f => f.toMedianTab))!,
+    ...medianAs('lastInputToCloseMedianMs', steady.map(r => r.closed?.lastInputMs)),
+    ...medianAs('aggregateMedianMs', steady.map(r => r.closed?.aggregateMs))
+  }
+  const ins = figures.flatMap(f => f.lastUpdateIn === undefined ? [] : [f.lastUpdateIn])
+  if (ins.length > 0) {
+    out.lastUpdateInMedianMs = {
+      ...medianAs('coordinator', ins.map(x => x.coordinator)),
+      medianTab: median(ins.map(x => x.medianTab))!,
+      lastTab: median(ins.map(x => x.lastTab))!
+    }
+  }
+  return out
 }
 
 /** Tab -> round -> sender peer -> when that sender's update was complete at the tab (roundTimes.updatesIn), from every poll. */

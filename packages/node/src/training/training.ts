@@ -523,7 +523,6 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
     const t = this.roundTimesOf(c.round)
     t.updatesIn ??= {}
     t.updatesIn[from] ??= this.wallClock.now()
-    for (const [r, times] of this.roundTimes) if (r <= c.round - UPDATES_IN_ROUNDS) delete times.updatesIn
   }
 
   private noteModelChunk (data: Uint8Array): void {
@@ -871,13 +870,16 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
     this.roundTimesOf(round)[step] ??= this.wallClock.now()
   }
 
-  /** Round `round`'s RoundTimes, made on first use; the last 32 rounds are kept. */
+  /** Round `round`'s RoundTimes, made on first use; the last 32 rounds are kept, their updatesIn for the last UPDATES_IN_ROUNDS. */
   private roundTimesOf (round: number): RoundTimes {
     let t = this.roundTimes.get(round)
     if (t === undefined) {
       t = {}
       this.roundTimes.set(round, t)
-      for (const r of this.roundTimes.keys()) if (r <= round - 32) this.roundTimes.delete(r)
+      for (const [r, times] of this.roundTimes) {
+        if (r <= round - 32) this.roundTimes.delete(r)
+        else if (r <= round - UPDATES_IN_ROUNDS) delete times.updatesIn
+      }
     }
     return t
   }
