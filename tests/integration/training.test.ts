@@ -157,6 +157,36 @@ describe('training service over the memory transport', () => {
     expect(nodes[7]!.training.status().attackCounts?.wirePayloads).toBeGreaterThan(0)
   }, 180_000)
 
+  it('nodes that deflate their updates and nodes that do not train one model together', async () => {
+    // even nodes deflate (NodeConfig.compressUpdates), odd ones send their int8 bytes as they are
+    const t = current = await trainingSim({
+      learner: 'synthetic',
+      dimension: 4_000,
+      compress: (index) => index % 2 === 0,
+      config: { rule: 'krum', f: 1, minParticipants: 6, rounds: 2, roundDeadlineMs: 6_000, learnEveryMs: 300 }
+    })
+    const nodes = await t.add(8)
+    await t.allAt(2, nodes, 120_000)
+    const statuses = t.statuses(nodes)
+    for (const s of statuses) {
+      expect(s.models.rejected).toBe(0)
+      expect(s.updates.rejected.malformed ?? 0).toBe(0)
+    }
+    // what each node's own updates cost on the wire: int8 is at least a byte per parameter; deflated, less
+    const perParameter = statuses.map(s => s.updates.sentBytes / s.updates.sentParameters)
+    for (const [i, ratio] of perParameter.entries()) {
+      if (statuses[i]!.updates.sentParameters === 0) continue
+      if (i % 2 === 0) expect(ratio).toBeLessThan(1)
+      else expect(ratio).toBeGreaterThanOrEqual(1)
+    }
+    expect(statuses.filter((s, i) => i % 2 === 0 && s.updates.sentParameters > 0).length).toBeGreaterThanOrEqual(2)
+    expect(statuses.filter((s, i) => i % 2 === 1 && s.updates.sentParameters > 0).length).toBeGreaterThanOrEqual(2)
+    // and both kinds made it into the models everyone verified
+    const included = new Set(statuses.flatMap(s => s.lastRound?.included.map(x => x.peer) ?? []))
+    expect(nodes.filter((n, i) => i % 2 === 0 && included.has(n.peerId)).length).toBeGreaterThan(0)
+    expect(nodes.filter((n, i) => i % 2 === 1 && included.has(n.peerId)).length).toBeGreaterThan(0)
+  }, 180_000)
+
   it('a node that gossip never brings one member\'s updates fetches them from a neighbour and verifies every model', async () => {
     const t = current = await trainingSim({
       learner: 'synthetic',

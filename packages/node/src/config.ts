@@ -55,6 +55,12 @@ export interface FedmeshConfig {
    */
   leaderFlood: boolean
   /**
+   * Each node deflates its int8 update on the wire (lossless; an mnist update goes from about 1.0 to about 0.5 bytes
+   * per parameter, docs/benchmarks.md). On by default; `compressUpdates=0` sends the int8 bytes as they are (for
+   * comparisons). Receivers take either.
+   */
+  compressUpdates: boolean
+  /**
    * Local training period in ms (each run trains on the samples collected so far). In a federated session it is the
    * least time between two trainings of this node, which paces the rounds.
    */
@@ -106,6 +112,7 @@ export const defaultConfig: FedmeshConfig = {
   bulkLane: true,
   pledges: true,
   leaderFlood: true,
+  compressUpdates: true,
   learnEveryMs: 15_000,
   trainAfterModelMs: 0,
   attack: 'none',
@@ -153,6 +160,7 @@ export function resolveConfig (partial: Partial<FedmeshConfig> = {}): FedmeshCon
   if (typeof config.bulkLane !== 'boolean') throw new ConfigError(`bulkLane must be true or false, got ${String(config.bulkLane)}`)
   if (typeof config.pledges !== 'boolean') throw new ConfigError(`pledges must be true or false, got ${String(config.pledges)}`)
   if (typeof config.leaderFlood !== 'boolean') throw new ConfigError(`leaderFlood must be true or false, got ${String(config.leaderFlood)}`)
+  if (typeof config.compressUpdates !== 'boolean') throw new ConfigError(`compressUpdates must be true or false, got ${String(config.compressUpdates)}`)
   checkSession(config)
   for (const addr of config.relayAddrs) {
     if (!/^\/(ip4|ip6|dns4|dns6|dns)\/[^/]+\/tcp\/\d+\/(ws|wss|tls\/ws)(\/p2p\/\w+)?$/.test(addr)) {
@@ -210,6 +218,8 @@ export function configFromSearchParams (params: URLSearchParams): Partial<Fedmes
   if (pledges != null) out.pledges = parseSwitch('pledges', pledges)
   const leaderFlood = params.get('leaderFlood')
   if (leaderFlood != null) out.leaderFlood = parseSwitch('leaderFlood', leaderFlood)
+  const compressUpdates = params.get('compressUpdates')
+  if (compressUpdates != null) out.compressUpdates = parseSwitch('compressUpdates', compressUpdates)
   for (const key of COUNTS) {
     const raw = params.get(key)
     if (raw != null) (out as Record<string, number>)[key] = Number(raw)

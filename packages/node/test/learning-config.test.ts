@@ -40,6 +40,13 @@ describe('gossip configuration', () => {
     expect(() => fromUrl('pledges=maybe')).toThrow("pledges must be 0 or 1 (or true/false), got 'maybe'")
   })
 
+  it('deflates updates on the wire unless compressUpdates=0', () => {
+    expect(resolveConfig().compressUpdates).toBe(true)
+    expect(fromUrl('compressUpdates=0').compressUpdates).toBe(false)
+    expect(() => fromUrl('compressUpdates=2')).toThrow("compressUpdates must be 0 or 1 (or true/false), got '2'")
+    expect(() => resolveConfig({ compressUpdates: 1 as unknown as boolean })).toThrow('compressUpdates must be true or false, got 1')
+  })
+
   it('floods the leader\'s Leads and the coordinator\'s model-topic messages to every neighbour unless leaderFlood=0', () => {
     expect(resolveConfig().leaderFlood).toBe(true)
     expect(fromUrl('leaderFlood=0').leaderFlood).toBe(false)

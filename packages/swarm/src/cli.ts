@@ -338,6 +338,9 @@ export function summaryLines (r: SwarmReport): string[] {
     const counts = (m: Record<string, number>): string => Object.entries(m).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'
     lines.push(`models rejected: ${counts(t.modelsRejected)}; updates rejected: ${counts(t.updatesRejected)}`)
     if (t.opensParked !== undefined) lines.push(`round announcements parked for an unconfirmed leader: ${t.opensParked}; followed under a lapsed lease: ${t.opensUnderLapsedLease ?? 0}`)
+    if (t.updateWire !== undefined) {
+      lines.push(`updates on the wire: ${t.updateWire.bytesPerParameter.toFixed(3)} bytes per parameter (${t.updateWire.updates} updates, ${(t.updateWire.bytes / 1e6).toFixed(1)} MB, chunk headers included)`)
+    }
     lines.push(`updates published again: ${t.updatesResent} (${t.resentOnTakeover} on a takeover); copies a takeover's list of held updates spared: ${t.resendsSpared}; held back as just sent: ${t.copiesHeldBack} (${t.heldBackSent} sent after all)`)
     const uf = t.updateFetch
     if ((uf.asked ?? 0) + (uf.sweeps ?? 0) > 0) {

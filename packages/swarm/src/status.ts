@@ -104,7 +104,7 @@ export interface TrainingView {
   models?: { accepted: number, verified: number, rejected: number, rejectReasons: Record<string, number> }
   /** Round announcements parked because the election did not name their coordinator, and followed under a lapsed lease. */
   opens?: { parked?: number, underLapsedLease?: number }
-  updates?: { sent: number, received: number, resent?: number, resentOnTakeover?: number, spared?: number, heldBack?: number, heldBackSent?: number, rejected: Record<string, number> }
+  updates?: { sent: number, sentBytes?: number, sentParameters?: number, received: number, resent?: number, resentOnTakeover?: number, spared?: number, heldBack?: number, heldBackSent?: number, rejected: Record<string, number> }
   training?: { runs: number, skipped?: Record<string, number>, lastLoss?: number, lastLossBefore?: number, lastTrainMs?: number }
   quarantined?: string[]
   /** Leaders this tab gave up on for making no progress. */

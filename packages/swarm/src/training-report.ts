@@ -219,6 +219,11 @@ export interface TrainingSummary {
    */
   updatesResent: number
   resentOnTakeover: number
+  /**
+   * Summed over the honest tabs (absent from builds without the counts): the updates they published, their chunk
+   * messages' bytes (headers included) and parameters; bytesPerParameter is what an update cost on the wire.
+   */
+  updateWire?: { updates: number, bytes: number, parameters: number, bytesPerParameter: number }
   resendsSpared: number
   copiesHeldBack: number
   heldBackSent: number
@@ -557,6 +562,7 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
   const updateFetch: Record<string, number> = {}
   const resends: Pick<TrainingSummary, keyof typeof RESEND_FIELDS> = { updatesResent: 0, resentOnTakeover: 0, resendsSpared: 0, copiesHeldBack: 0, heldBackSent: 0 }
   const opens: Record<string, number> = {}
+  const wire = { updates: 0, bytes: 0, parameters: 0 }
   const quarantinedBy = new Map<number, number>()
   const final: TrainingSummary['final'] = []
   for (const [tab, o] of [...latest].sort((a, b) => a[0] - b[0])) {
@@ -569,6 +575,12 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
     for (const sum of Object.keys(RESEND_FIELDS) as Array<keyof typeof RESEND_FIELDS>) {
       const n = t.updates?.[RESEND_FIELDS[sum]]
       if (typeof n === 'number') resends[sum] += n
+    }
+    const u = t.updates
+    if (!attackers.has(tab) && typeof u?.sentBytes === 'number' && typeof u.sentParameters === 'number' && u.sentParameters > 0) {
+      wire.updates += u.sent
+      wire.bytes += u.sentBytes
+      wire.parameters += u.sentParameters
     }
     if (!attackers.has(tab)) {
       for (const p of Array.isArray(t.quarantined) ? t.quarantined : []) {
@@ -617,6 +629,7 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
     updatesRejected,
     updateFetch,
     ...resends,
+    ...(wire.parameters > 0 ? { updateWire: { ...wire, bytesPerParameter: wire.bytes / wire.parameters } } : {}),
     ...(opens.parked === undefined ? {} : { opensParked: opens.parked }),
     ...(opens.underLapsedLease === undefined ? {} : { opensUnderLapsedLease: opens.underLapsedLease }),
     attackers: record.attackerTabs.map(tab => {

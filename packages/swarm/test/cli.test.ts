@@ -102,7 +102,7 @@ describe('summaryLines', () => {
       events: [],
       rejected: {},
       training: {
-        rounds: [], overhead: { rounds: 0, sentToHeld: { rounds: 4, medianMs: 2400, maxMs: 5100, toCoordinatorMedianMs: 900, toMedianTabMedianMs: 1700, lastInputToCloseMedianMs: 300, aggregateMedianMs: 80, lastUpdateInMedianMs: { coordinator: 1200, medianTab: 900, lastTab: 2100 } } }, modelsRejected: {}, updatesRejected: {}, updateFetch: { asked: 3, recovered: 2, failed: 1, sweeps: 2, sweepsFruitful: 1, chunks: 9 }, updatesResent: 4, resentOnTakeover: 1, resendsSpared: 7, copiesHeldBack: 5, heldBackSent: 1, attackers: [], quarantinedTabs: [], honestQuarantined: 0,
+        rounds: [], overhead: { rounds: 0, sentToHeld: { rounds: 4, medianMs: 2400, maxMs: 5100, toCoordinatorMedianMs: 900, toMedianTabMedianMs: 1700, lastInputToCloseMedianMs: 300, aggregateMedianMs: 80, lastUpdateInMedianMs: { coordinator: 1200, medianTab: 900, lastTab: 2100 } } }, modelsRejected: {}, updatesRejected: {}, updateFetch: { asked: 3, recovered: 2, failed: 1, sweeps: 2, sweepsFruitful: 1, chunks: 9 }, updatesResent: 4, resentOnTakeover: 1, resendsSpared: 7, copiesHeldBack: 5, heldBackSent: 1, updateWire: { updates: 40, bytes: 1_040_000, parameters: 2_000_000, bytesPerParameter: 0.52 }, attackers: [], quarantinedTabs: [], honestQuarantined: 0,
         final, honestAgreement: { tabs: 1, versions: [2], sameVersion: true, sameModel: true, allVerified: true, verified: 1, caughtUp: 0 }, reachedVersion: 2, targetRounds: 6,
         electionLapses: { tabs: 2, count: 5, regained: 4, afterStall: 3, tickGapMaxMs: { p50: 1200, max: 4000 }, leadGapMaxMs: 2600 },
         failover: {
@@ -113,6 +113,7 @@ describe('summaryLines', () => {
     } as unknown as SwarmReport
     const lines = summaryLines(report)
     expect(lines).toContain('  tab 0: v2 waiting, coordinator none term 8 | election follower term 9 electing 12 | excludes tab 8 (no progress for 60 s at v2) | stalls 1 | trained 3, sent 2 (+4 resent), skipped no-data 1')
+    expect(lines).toContain('updates on the wire: 0.520 bytes per parameter (40 updates, 1.0 MB, chunk headers included)')
     expect(lines).toContain('updates published again: 4 (1 on a takeover); copies a takeover\'s list of held updates spared: 7; held back as just sent: 5 (1 sent after all)')
     // the new coordinator's own opening of the round, between the others' recognition of it and its re-announcement
     expect(lines).toContain('  the taken-over round after the close (tabs\' clocks, median / last tab): resign received 0.4 / 0.4 s (1 tabs), new leader recognised 0.5 / 0.5 s, re-announcement followed 2.5 / 2.5 s, model held 2.9 / 2.9 s, the new coordinator opened it 2.1 s')

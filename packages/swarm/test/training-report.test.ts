@@ -42,7 +42,7 @@ function ob (tab: number, at: number, t: Tr): TabObservation {
           }
         }),
     models: { accepted: t.version, verified: t.version, rejected: 0, rejectReasons: t.models ?? {} },
-    updates: { sent: t.version, received: 0, resent: t.version === 3 ? 1 : 0, resentOnTakeover: t.version === 3 ? 1 : 0, spared: t.version === 3 ? 2 : 0, heldBack: t.version === 3 ? 3 : 0, heldBackSent: t.version === 3 ? 1 : 0, rejected: t.updates ?? {} },
+    updates: { sent: t.version, sentBytes: 500 * t.version, sentParameters: 1000 * t.version, received: 0, resent: t.version === 3 ? 1 : 0, resentOnTakeover: t.version === 3 ? 1 : 0, spared: t.version === 3 ? 2 : 0, heldBack: t.version === 3 ? 3 : 0, heldBackSent: t.version === 3 ? 1 : 0, rejected: t.updates ?? {} },
     training: { runs: t.version, ...(t.version === 3 && t.term === 2 ? { skipped: { 'no-data': 2 } } : {}), ...(t.lossBefore === undefined ? {} : { lastLossBefore: t.lossBefore }), ...(t.trainMs === undefined ? {} : { lastTrainMs: t.trainMs }) },
     quarantined: (t.quarantined ?? []).map(peer)
   }
@@ -199,6 +199,9 @@ describe('analyzeTraining', () => {
     expect(s.resendsSpared).toBe(6) // and spared two each
     expect(s.copiesHeldBack).toBe(9) // held back three each
     expect(s.heldBackSent).toBe(3) // of which one each went out after all
+    // the honest tabs' own updates on the wire, by each one's last status (closed tab 0 at v2 sent 2, tabs 1 and 2 at
+    // v3 sent 3 each); attacker tab 3 is left out
+    expect(s.updateWire).toEqual({ updates: 8, bytes: 4000, parameters: 8000, bytesPerParameter: 0.5 })
     // the attacker's claim that tab 1 is quarantined does not count: only honest tabs' views do
     expect(s.quarantinedTabs).toEqual([3])
     expect(s.honestQuarantined).toBe(0)

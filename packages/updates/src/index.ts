@@ -18,6 +18,7 @@ export { PAYLOAD_KINDS } from './wire/types.ts'
 export {
   encodeModelUpdate, decodeModelUpdate, encodeGlobalModel, decodeGlobalModel, globalModelHeader, encodeRoundOpen, decodeRoundOpen, encodeChunk, decodeChunk, UpdateSchemaError
 } from './wire/codec.ts'
+export type { UpdateEncoding } from './wire/codec.ts'
 export {
   UPDATES_WIRE_VERSION, DEFAULT_MAX_CHUNK_BYTES, DEFAULT_MAX_PAYLOAD_BYTES, MAX_SESSION_BYTES, MAX_TENSOR_NAME_BYTES,
   MAX_RULE_BYTES, MAX_TENSORS, MAX_RANK, MAX_ELEMENTS, MAX_INCLUDED_DIGESTS, MAX_HELD_DIGESTS

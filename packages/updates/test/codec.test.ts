@@ -1,3 +1,4 @@
+import { deflateSync } from 'fflate'
 import { describe, expect, it } from 'vitest'
 import {
   checkGlobalModel, globalModelHeader,
@@ -133,6 +134,43 @@ describe('model update codec', () => {
     // unknown fields are skipped (forward compatibility)
     // (field 99, wire type 2: tag 794 = varint 0x9a 0x06)
     expect(decodeModelUpdate(Uint8Array.of(...good, 0x9a, 0x06, 2, 7, 7))).toMatchObject({ ok: true })
+  })
+
+  it('compress deflates int8 values losslessly, where that makes them smaller', () => {
+    // half the entries exactly 0, as in an mnist delta (weights of always-0 pixels do not move)
+    const update = makeUpdate()
+    const sparse = update.tensors.map(t => t.scheme === 'int8' ? { ...t, values: t.values.map((v, i) => i % 2 === 0 ? 0 : v) } : t)
+    const plain = { ...update, tensors: sparse }
+    const raw = encodeModelUpdate(plain)
+    const compressed = encodeModelUpdate(plain, { compress: true })
+    expect(compressed.length).toBeLessThan(raw.length * 0.8)
+    expect(pb.ModelUpdate.decode(compressed).tensors.map(t => t.scheme)).toContain(pb.Scheme.INT8_DEFLATE)
+    expect(decodeModelUpdate(compressed)).toEqual({ ok: true, value: plain })
+    // the same bytes every time (a payload's digest is its id)
+    expect(encodeModelUpdate(plain, { compress: true })).toEqual(compressed)
+    // values that do not shrink (here 8 bytes) go as they are; float32 and top-k are never deflated
+    const tiny = { ...plain, tensors: [{ scheme: 'int8' as const, name: 'b', shape: [8], scale: 0.5, values: Int8Array.of(1, -7, 100, 3, -128, 9, 27, -60) }] }
+    expect(pb.ModelUpdate.decode(encodeModelUpdate(tiny, { compress: true })).tensors[0]?.scheme).toBe(pb.Scheme.INT8)
+    for (const scheme of ['float32', 'int8-topk'] as const) {
+      const other = makeUpdate({ quantize: { scheme, topkFraction: 0.3 } })
+      expect(encodeModelUpdate(other, { compress: true })).toEqual(encodeModelUpdate(other))
+    }
+  })
+
+  it('deflated values must inflate to exactly one byte per element; a bomb is cut off, not expanded', () => {
+    const n = 1600 // SHAPES[0], the tensor rawUpdate carries
+    const deflated = (length: number): Uint8Array<ArrayBuffer> => deflateSync(new Uint8Array(length).fill(3)) as Uint8Array<ArrayBuffer>
+    expect(decodeModelUpdate(rawUpdate({}, { scheme: pb.Scheme.INT8_DEFLATE, values: deflated(n) }))).toMatchObject({ ok: true })
+    expectMalformed(rawUpdate({}, { scheme: pb.Scheme.INT8_DEFLATE, values: deflated(n - 1) }), /inflate to 1599 bytes, expected 1600/)
+    expectMalformed(rawUpdate({}, { scheme: pb.Scheme.INT8_DEFLATE, values: deflated(n + 1) }), /inflate to more than 1600 bytes/)
+    expectMalformed(rawUpdate({}, { scheme: pb.Scheme.INT8_DEFLATE, values: deflated(n).slice(0, 5) }), /do not inflate/)
+    expectMalformed(rawUpdate({}, { scheme: pb.Scheme.INT8_DEFLATE, values: Uint8Array.of(0xff, 0xff, 0xff, 0xff) }), /do not inflate/)
+    expectMalformed(rawUpdate({}, { scheme: pb.Scheme.INT8_DEFLATE, values: deflated(n), indices: Uint8Array.of(1) }), /no indices/)
+    // 16 MiB of zeros deflate to ~16 KB, cut short here so that the stream is broken at its end: a decoder that
+    // inflated all of it would report the break; this one stops within the first few KB it reads
+    const bomb = deflateSync(new Uint8Array(16 * 1024 * 1024), { level: 1 })
+    expect(bomb.length).toBeGreaterThan(12_000)
+    expectMalformed(rawUpdate({}, { scheme: pb.Scheme.INT8_DEFLATE, values: bomb.subarray(0, bomb.length - 2000) }), /more than 1600 bytes/)
   })
 
   it('never throws on non-Uint8Array input', () => {

@@ -150,7 +150,7 @@ describe('fuzzing the decoders', () => {
   })
 
   it(`decodeModelUpdate: ${INPUTS_PER_DECODER} mutants never throw; accepted ones re-encode identically`, { timeout: FUZZ_TIMEOUT_MS }, () => {
-    const seeds = seedUpdates(seededRandom(1)).map(encodeModelUpdate)
+    const seeds = seedUpdates(seededRandom(1)).map(u => encodeModelUpdate(u))
     const { ok, rejected } = fuzzDecoder(seeds, decodeModelUpdate, v => {
       try { return encodeModelUpdate(v) } catch (err) {
         // the encoder refuses NaN/Infinity content and samples 0, which the decoder leaves to the validator
@@ -201,7 +201,8 @@ describe('fuzzing the decoders', () => {
 describe('fuzzing the receive path', () => {
   it('UpdateValidator: mutated payloads always get a known reason and every call is counted once', { timeout: FUZZ_TIMEOUT_MS }, () => {
     const random = seededRandom(404)
-    const seeds = seedUpdates(seededRandom(5)).map(encodeModelUpdate)
+    // deflated int8 values too (INT8_DEFLATE): mutants of a compressed stream must fail as cleanly
+    const seeds = seedUpdates(seededRandom(5)).flatMap(u => [encodeModelUpdate(u), encodeModelUpdate(u, { compress: true })])
     const v = new UpdateValidator({ expect: EXPECT, maxNorm: 100 })
     const calls = 3000
     for (let i = 0; i < calls; i++) {

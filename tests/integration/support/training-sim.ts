@@ -25,6 +25,8 @@ export interface TrainingSimOptions {
   seed?: number
   /** Is node `index` hidden (a hidden tab votes but is never elected)? Read live. */
   hidden?: (index: number) => boolean
+  /** Does node `index` deflate its updates (NodeConfig.compressUpdates)? Default: as the config says. */
+  compress?: (index: number) => boolean
 }
 
 export interface TrainingSim {
@@ -58,6 +60,7 @@ export async function trainingSim (o: TrainingSimOptions): Promise<TrainingSim> 
       ...(o.hidden !== undefined ? { hidden: () => o.hidden?.(index) ?? false } : {}),
       training: {
         graceMs: o.graceMs ?? 3_000,
+        ...(o.compress !== undefined ? { compressUpdates: o.compress(index) } : {}),
         ...(o.attacks?.[index] !== undefined ? { attack: o.attacks[index] } : {})
       }
     }),

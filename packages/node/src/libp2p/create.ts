@@ -184,6 +184,7 @@ export async function createFedmeshLibp2p (options: AssemblyOptions) {
         paceMs: config.learnEveryMs,
         trainAfterModelMs: config.trainAfterModelMs,
         floodModelTopic: config.leaderFlood,
+        compressUpdates: config.compressUpdates,
         ...options.training
       })
     }

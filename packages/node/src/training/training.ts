@@ -15,7 +15,7 @@ import { TypedEventEmitter } from 'main-event'
 import { nextMacrotask } from '@fedmesh/learner'
 import { RoundSession, flatDelta } from '@fedmesh/rounds'
 import type { Output, RoundsEvent, RoundsStatus, Verdict } from '@fedmesh/rounds'
-import { DEFAULT_MAX_CHUNK_BYTES, decodeChunk, encodeGlobalModel, flattenTensors, float32PayloadBound, quantizeDelta, unflattenTensors } from '@fedmesh/updates'
+import { DEFAULT_MAX_CHUNK_BYTES, decodeChunk, elementCount, encodeGlobalModel, flattenTensors, float32PayloadBound, quantizeDelta, unflattenTensors } from '@fedmesh/updates'
 import type { ChunkMessage, ModelUpdate, Tensor, TensorSpec } from '@fedmesh/updates'
 import type { AggregatorSpec } from '@fedmesh/aggregation'
 import type { CheckpointStore } from '@fedmesh/checkpoint'
@@ -66,6 +66,8 @@ export interface TrainingInit {
    * neighbour subscribed to it, not only the mesh peers (NodeConfig.leaderFlood); default false.
    */
   floodModelTopic?: boolean
+  /** Deflate this node's int8 updates on the wire where that makes them smaller (NodeConfig.compressUpdates); default false. */
+  compressUpdates?: boolean
   /** The session's aggregation rule; default Krum with f = 0. */
   aggregator?: AggregatorSpec
   /** Updates needed to close a round at its deadline; default 3. */
@@ -96,7 +98,7 @@ export interface TrainingInit {
 }
 
 /** Settings a node's creator may tune beyond its configuration (tests, simulations). */
-export type TrainingTuning = Partial<Pick<TrainingInit, 'attack' | 'graceMs' | 'maxNorm' | 'tickMs' | 'fetchTimeoutMs' | 'maxChunkBytes' | 'clock' | 'random'>>
+export type TrainingTuning = Partial<Pick<TrainingInit, 'attack' | 'graceMs' | 'maxNorm' | 'tickMs' | 'fetchTimeoutMs' | 'maxChunkBytes' | 'compressUpdates' | 'clock' | 'random'>>
 
 export interface TrainingComponents {
   peerId: PeerId
@@ -215,9 +217,11 @@ export interface TrainingStatus {
    * resent: this node's update published again (its round stayed open a deadline after it was sent, or a new
    * coordinator took the round over without listing it as held: resentOnTakeover); spared: takeovers that listed it,
    * so no copy went out; heldBack: takeover copies held back because the update had just gone out, heldBackSent: of
-   * them, those sent after all (the round still open when they were due).
+   * them, those sent after all (the round still open when they were due). sentBytes and sentParameters: the chunk
+   * messages' bytes (headers included) and the parameters of the updates sent as gossip (not an attacker's wire
+   * payloads), so their ratio is what an update costs per parameter on the wire.
    */
-  updates: { sent: number, received: number, resent: number, resentOnTakeover: number, spared: number, heldBack: number, heldBackSent: number, rejected: Record<string, number> }
+  updates: { sent: number, sentBytes: number, sentParameters: number, received: number, resent: number, resentOnTakeover: number, spared: number, heldBack: number, heldBackSent: number, rejected: Record<string, number> }
   training: { runs: number, skipped: Record<string, number>, lastLoss?: number, lastLossBefore?: number, lastTrainMs?: number, lastError?: string }
   /**
    * catchUps: fetches started because the leader's heartbeat advertised a newer model than this node held.
@@ -301,6 +305,8 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
     modelsFetched: 0,
     modelsRejected: 0,
     updatesSent: 0,
+    updateBytesSent: 0,
+    updateParametersSent: 0,
     updatesReceived: 0,
     trainRuns: 0,
     fetchRequested: 0,
@@ -422,6 +428,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
       // messages arrive in gossipsub's topic validator: forward first, verify and aggregate right after (settle)
       settleLater: true,
       ...(this.init.maxChunkBytes !== undefined ? { maxChunkBytes: this.init.maxChunkBytes } : {}),
+      compressUpdates: this.init.compressUpdates === true,
       ...(this.cfg.maxRounds > 0 ? { maxRounds: this.cfg.maxRounds } : {})
     })
     if (this.running) this.attach()
@@ -858,7 +865,13 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
       }
       this.lastUpdateAt.set(update.round, now)
       this.markRound(update.round, 'sentAt')
-      this.apply(s.submitUpdate(update))
+      const out = s.submitUpdate(update)
+      const chunks = out.publish.filter(p => p.topic === 'updates')
+      if (chunks.length > 0) {
+        this.counters.updateBytesSent += chunks.reduce((n, p) => n + p.data.byteLength, 0)
+        this.counters.updateParametersSent += this.shapes.reduce((n, t) => n + elementCount(t.shape), 0)
+      }
+      this.apply(out)
     } catch (err) {
       this.lastTrain = { ...this.lastTrain, error: err instanceof Error ? err.message : String(err) }
       this.skip('submit-error')
@@ -993,7 +1006,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
         rejected: this.counters.modelsRejected,
         rejectReasons: { ...nonZero(rs?.rejects.model ?? {}), ...prefixed('dropped:', this.rejectReasons) }
       },
-      updates: { sent: this.counters.updatesSent, received: this.counters.updatesReceived, resent: rs?.counters.updatesResent ?? 0, resentOnTakeover: rs?.counters.resentOnTakeover ?? 0, spared: rs?.counters.resendsSpared ?? 0, heldBack: rs?.counters.copiesHeldBack ?? 0, heldBackSent: rs?.counters.heldBackSent ?? 0, rejected: { ...nonZero(rs?.rejects.updates ?? {}), ...prefixed('dropped:', this.updateRejects) } },
+      updates: { sent: this.counters.updatesSent, sentBytes: this.counters.updateBytesSent, sentParameters: this.counters.updateParametersSent, received: this.counters.updatesReceived, resent: rs?.counters.updatesResent ?? 0, resentOnTakeover: rs?.counters.resentOnTakeover ?? 0, spared: rs?.counters.resendsSpared ?? 0, heldBack: rs?.counters.copiesHeldBack ?? 0, heldBackSent: rs?.counters.heldBackSent ?? 0, rejected: { ...nonZero(rs?.rejects.updates ?? {}), ...prefixed('dropped:', this.updateRejects) } },
       training: {
         runs: this.counters.trainRuns,
         skipped: { ...this.skipped },

@@ -1,5 +1,5 @@
 import { decodeModelUpdate, encodeUpdateChunks, Reassembler, UpdateRejectCounters, UpdateValidator, UPDATE_REASON_ACTION } from '@fedmesh/updates'
-import type { ChunkAdmission, ModelUpdate, Rejection, TensorSpec, UpdateRejectReason } from '@fedmesh/updates'
+import type { ChunkAdmission, ChunkingOptions, ModelUpdate, Rejection, TensorSpec, UpdateEncoding, UpdateRejectReason } from '@fedmesh/updates'
 import type { HeldUpdate } from '../aggregate/round-aggregate.ts'
 import type { Clock } from '../types.ts'
 
@@ -129,8 +129,8 @@ export class UpdatePool {
   }
 
   /** This node's own update: encodes it for gossip and holds it like any other. */
-  addLocal (update: ModelUpdate, maxChunkBytes?: number): { held: HeldUpdate, chunks: Uint8Array[] } {
-    const encoded = encodeUpdateChunks(update, maxChunkBytes === undefined ? {} : { maxChunkBytes })
+  addLocal (update: ModelUpdate, encoding: ChunkingOptions & UpdateEncoding = {}): { held: HeldUpdate, chunks: Uint8Array[] } {
+    const encoded = encodeUpdateChunks(update, encoding)
     const validator = this.validators.get(update.round)
     if (validator === undefined) throw new RangeError(`round ${update.round} is outside the accepted window ${this.firstRound}..${this.lastRound}`)
     const v = validator.validate({ payload: encoded.payload, from: update.sender, digest: encoded.digest })

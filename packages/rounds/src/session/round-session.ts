@@ -64,6 +64,8 @@ export interface RoundSessionConfig {
   takeoverCopyAfterMs?: number
   suspicion?: SuspicionConfig
   maxChunkBytes?: number
+  /** Deflate this node's own int8 updates on the wire where that makes them smaller (@fedmesh/updates UpdateEncoding); default false. */
+  compressUpdates?: boolean
   /** As coordinator, stop opening rounds after this one (simulations, bounded demo runs). */
   maxRounds?: number
   /**
@@ -136,7 +138,7 @@ const PARKED_OPEN_GRACE_FACTOR = 3
  * publish and events to act on (train, fetch a model, distrust a coordinator). Pure: no I/O, no timers.
  */
 export class RoundSession {
-  readonly config: Required<Omit<RoundSessionConfig, 'model' | 'suspicion' | 'maxChunkBytes' | 'maxRounds' | 'vouched' | 'resendAfterMs' | 'stillLeads'>> & Pick<RoundSessionConfig, 'maxChunkBytes' | 'maxRounds' | 'vouched' | 'resendAfterMs'>
+  readonly config: Required<Omit<RoundSessionConfig, 'model' | 'suspicion' | 'maxChunkBytes' | 'compressUpdates' | 'maxRounds' | 'vouched' | 'resendAfterMs' | 'stillLeads'>> & Pick<RoundSessionConfig, 'maxChunkBytes' | 'compressUpdates' | 'maxRounds' | 'vouched' | 'resendAfterMs'>
   readonly shapes: TensorSpec[]
   readonly pool: UpdatePool
   readonly suspicion: SuspicionLedger
@@ -195,6 +197,7 @@ export class RoundSession {
       ...(config.resendAfterMs !== undefined ? { resendAfterMs: config.resendAfterMs } : {}),
       takeoverCopyAfterMs: config.takeoverCopyAfterMs ?? config.graceMs ?? 3_000,
       maxChunkBytes: config.maxChunkBytes,
+      compressUpdates: config.compressUpdates,
       maxRounds: config.maxRounds,
       aggregate: config.aggregate ?? aggregateRound,
       ...(config.vouched !== undefined ? { vouched: config.vouched } : {}),
@@ -333,7 +336,10 @@ export class RoundSession {
       this.modelRejects.count('own-update-too-late')
       return out
     }
-    const { held, chunks } = this.pool.addLocal({ ...update, term: a?.open.term ?? update.term }, this.config.maxChunkBytes)
+    const { held, chunks } = this.pool.addLocal({ ...update, term: a?.open.term ?? update.term }, {
+      ...(this.config.maxChunkBytes !== undefined ? { maxChunkBytes: this.config.maxChunkBytes } : {}),
+      compress: this.config.compressUpdates === true
+    })
     for (const data of chunks) out.publish.push({ topic: 'updates', data })
     const sentAt = this.config.clock.now()
     this.submitted = { round: update.round, digest: held.digest, chunks, sentAt, at: sentAt }

@@ -1,5 +1,6 @@
 import { digestUpdate } from '../digest/digest.ts'
 import { encodeChunk, encodeGlobalModel, encodeModelUpdate, encodeRoundOpen } from '../wire/codec.ts'
+import type { UpdateEncoding } from '../wire/codec.ts'
 import { DEFAULT_MAX_CHUNK_BYTES } from '../wire/limits.ts'
 import type { ChunkRouting, GlobalModel, ModelUpdate, RoundOpen } from '../wire/types.ts'
 
@@ -16,9 +17,9 @@ export interface EncodedPayload {
   chunks: Uint8Array[]
 }
 
-export function encodeUpdateChunks (update: ModelUpdate, opts: ChunkingOptions = {}): EncodedPayload {
+export function encodeUpdateChunks (update: ModelUpdate, opts: ChunkingOptions & UpdateEncoding = {}): EncodedPayload {
   const routing: ChunkRouting = { kind: 'model-update', session: update.session, round: update.round, term: update.term }
-  return chunkPayload(encodeModelUpdate(update), routing, opts)
+  return chunkPayload(encodeModelUpdate(update, opts), routing, opts)
 }
 
 export function encodeGlobalModelChunks (model: GlobalModel, opts: ChunkingOptions = {}): EncodedPayload {

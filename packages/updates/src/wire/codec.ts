@@ -16,6 +16,7 @@ import { CHUNK_SCHEMA, GLOBAL_MODEL_SCHEMA, MODEL_UPDATE_SCHEMA, ROUND_OPEN_SCHE
 import type { AggregatorSpecWire, ChunkMessage, DecodeResult, GlobalModel, ModelUpdate, PayloadKind, RoundOpen, UpdateHeader } from './types.ts'
 import * as pb from './updates.ts'
 import { decodeIndexGaps, encodeIndexGaps } from './varint.ts'
+import { deflateIfSmaller, inflateExactly } from './deflate.ts'
 
 export class UpdateSchemaError extends RangeError {
   constructor (message: string) {
@@ -42,7 +43,15 @@ const KIND_FROM_WIRE: Partial<Record<pb.PayloadKind, PayloadKind>> = {
 
 // --- model updates ----------------------------------------------------------------------------------------
 
-export function encodeModelUpdate (update: ModelUpdate): Uint8Array {
+export interface UpdateEncoding {
+  /**
+   * Deflate each int8 tensor's values where that makes them smaller (wire scheme INT8_DEFLATE; receivers decode it
+   * as int8, so nothing after the decoder sees a difference). Lossless. Default false.
+   */
+  compress?: boolean
+}
+
+export function encodeModelUpdate (update: ModelUpdate, opts: UpdateEncoding = {}): Uint8Array {
   checkUpdateHeader(update)
   if (!(update.samples >= 1)) throw new UpdateSchemaError(`samples must be at least 1, got ${update.samples}`)
   checkQuantizedTensors(update.tensors)
@@ -56,7 +65,7 @@ export function encodeModelUpdate (update: ModelUpdate): Uint8Array {
     baseVersion: update.baseVersion,
     samples: update.samples,
     sender: update.sender,
-    tensors: update.tensors.map(quantizedToWire)
+    tensors: update.tensors.map(t => quantizedToWire(t, opts.compress === true))
   })
 }
 
@@ -145,11 +154,17 @@ export function findNonFinite (tensors: readonly QuantizedTensor[]): string | un
   return undefined
 }
 
-function quantizedToWire (t: QuantizedTensor): pb.TensorData {
+function quantizedToWire (t: QuantizedTensor, compress = false): pb.TensorData {
   const base = { name: t.name, shape: t.shape, scheme: SCHEME_TO_WIRE[t.scheme] }
   switch (t.scheme) {
     case 'float32': return { ...base, scale: 0, values: float32ToBytes(t.values), indices: EMPTY }
-    case 'int8': return { ...base, scale: t.scale, values: int8ToBytes(t.values), indices: EMPTY }
+    case 'int8': {
+      const bytes = int8ToBytes(t.values)
+      const deflated = compress ? deflateIfSmaller(bytes) : undefined
+      return deflated === undefined
+        ? { ...base, scale: t.scale, values: bytes, indices: EMPTY }
+        : { ...base, scheme: pb.Scheme.INT8_DEFLATE, scale: t.scale, values: deflated as Uint8Array<ArrayBuffer>, indices: EMPTY }
+    }
     case 'int8-topk': return { ...base, scale: t.scale, values: int8ToBytes(t.values), indices: encodeIndexGaps(t.indices) as Uint8Array<ArrayBuffer> }
   }
 }
@@ -166,6 +181,16 @@ function quantizedFromWire (w: pb.TensorData, i: number): QuantizedTensor {
       if (w.indices.length !== 0) throw new UpdateSchemaError(`${where}: int8 tensors carry no indices`)
       if (w.values.length !== n) throw new UpdateSchemaError(`${where}: ${w.values.length} int8 values for ${n} elements`)
       return { scheme: 'int8', name: w.name, shape, scale: w.scale, values: new Int8Array(w.values.slice().buffer) }
+    case pb.Scheme.INT8_DEFLATE: {
+      if (w.indices.length !== 0) throw new UpdateSchemaError(`${where}: int8 tensors carry no indices`)
+      let bytes: Uint8Array
+      try {
+        bytes = inflateExactly(w.values, n)
+      } catch (err) {
+        throw new UpdateSchemaError(`${where}: ${(err as Error).message}`)
+      }
+      return { scheme: 'int8', name: w.name, shape, scale: w.scale, values: new Int8Array(bytes.buffer, bytes.byteOffset, n) }
+    }
     case pb.Scheme.INT8_TOPK: {
       let indices: Uint32Array
       try {

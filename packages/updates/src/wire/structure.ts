@@ -32,7 +32,7 @@ const TENSOR_DATA: MessageSchema = {
   fields: new Map<number, FieldSpec>([
     [1, { kind: 'string', maxBytes: MAX_TENSOR_NAME_BYTES }],
     [2, { kind: 'uint32', repeated: { max: MAX_RANK } }],
-    [3, { kind: { enumMax: 3 } }],
+    [3, { kind: { enumMax: 4 } }],
     [4, { kind: 'float' }],
     [5, { kind: 'bytes' }],
     [6, { kind: 'bytes' }]

@@ -7,14 +7,16 @@ export enum Scheme {
   SCHEME_UNKNOWN = 'SCHEME_UNKNOWN',
   FLOAT32 = 'FLOAT32',
   INT8 = 'INT8',
-  INT8_TOPK = 'INT8_TOPK'
+  INT8_TOPK = 'INT8_TOPK',
+  INT8_DEFLATE = 'INT8_DEFLATE'
 }
 
 enum __SchemeValues {
   SCHEME_UNKNOWN = 0,
   FLOAT32 = 1,
   INT8 = 2,
-  INT8_TOPK = 3
+  INT8_TOPK = 3,
+  INT8_DEFLATE = 4
 }
 
 export namespace Scheme {
