@@ -157,6 +157,27 @@ describe('training service over the memory transport', () => {
     expect(nodes[7]!.training.status().attackCounts?.wirePayloads).toBeGreaterThan(0)
   }, 180_000)
 
+  it('a deflate bomb is dropped as malformed where it arrives, and training goes on without its sender', async () => {
+    const t = current = await trainingSim({
+      learner: 'synthetic',
+      dimension: 4_000,
+      attacks: { 2: 'deflate-bomb' },
+      config: { rule: 'krum', f: 1, minParticipants: 5, rounds: 2, roundDeadlineMs: 6_000, learnEveryMs: 300 }
+    })
+    const nodes = await t.add(8)
+    const bomber = nodes[2]!
+    const honest = nodes.filter(n => n !== bomber)
+    await t.allAt(2, honest, 120_000)
+    const statuses = t.statuses(honest)
+    for (const s of statuses) {
+      expect(s.models.rejected).toBe(0)
+      expect(s.lastRound?.included.map(i => i.peer)).not.toContain(bomber.peerId)
+      expect(s.quarantined.filter(p => p !== bomber.peerId)).toEqual([])
+    }
+    expect(statuses.reduce((n, s) => n + (s.updates.rejected.malformed ?? 0), 0)).toBeGreaterThan(0)
+    expect(bomber.training.status().attackCounts?.wirePayloads).toBeGreaterThan(0)
+  }, 180_000)
+
   it('nodes that deflate their updates and nodes that do not train one model together', async () => {
     // even nodes deflate (NodeConfig.compressUpdates), odd ones send their int8 bytes as they are
     const t = current = await trainingSim({

@@ -16,6 +16,7 @@ export { coordinateMeanStd, inverseNormalCdf } from './model/statistics.ts'
 
 export { garbagePayload } from './wire/garbage.ts'
 export { oversizedUpdatePayload } from './wire/oversized.ts'
+export { deflateBombPayload, deflateBombBytesFor } from './wire/deflate-bomb.ts'
 export { nonFiniteUpdatePayload } from './wire/non-finite.ts'
 
 export { lieAboutAggregate } from './coordinator/lying.ts'

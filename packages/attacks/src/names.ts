@@ -13,6 +13,7 @@ export const ATTACK_NAMES = [
   'inf',
   'garbage',
   'oversized',
+  'deflate-bomb',
   'lying-coordinator',
   'hidden-input-coordinator',
   'stalling-coordinator'
@@ -24,7 +25,7 @@ export type AttackName = typeof ATTACK_NAMES[number]
  * - model: replaces the delta a node sends (poisonDelta);
  * - data: poisons the local training data, the delta is then trained honestly (label flip, mnist only);
  * - wire: replaces the encoded update payload with hostile bytes (garbagePayload, oversizedUpdatePayload,
- *   nonFiniteUpdatePayload: the honest encoder refuses NaN/Inf, so a node sends them at this stage; poisonDelta's
+ *   deflateBombPayload, nonFiniteUpdatePayload: the honest encoder refuses NaN/Inf, so a node sends them at this stage; poisonDelta's
  *   'nan' / 'inf' give the same poison as a Float32Array for in-memory simulations);
  * - coordinator: poisons the aggregate when this node coordinates (lieAboutAggregate); hidden-input-coordinator also
  *   lists an input that was never sent, so that no node can recompute the model (it can only fail to check it);
@@ -43,6 +44,7 @@ export const ATTACK_STAGE: Readonly<Record<AttackName, AttackStage>> = Object.fr
   'label-flip': 'data',
   garbage: 'wire',
   oversized: 'wire',
+  'deflate-bomb': 'wire',
   'lying-coordinator': 'coordinator',
   'hidden-input-coordinator': 'coordinator',
   'stalling-coordinator': 'coordinator'

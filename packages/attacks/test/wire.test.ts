@@ -2,7 +2,7 @@ import { chunkPayload, decodeModelUpdate, encodeModelUpdate, quantizeDelta, Reas
 import type { ModelUpdate, UpdateExpectation } from '@fedmesh/updates'
 import { flipLabel } from '@fedmesh/learner'
 import { describe, expect, it } from 'vitest'
-import { garbagePayload, labelFlipData, lieAboutAggregate, nonFiniteUpdatePayload, oversizedUpdatePayload } from '../src/index.ts'
+import { deflateBombBytesFor, deflateBombPayload, garbagePayload, labelFlipData, lieAboutAggregate, nonFiniteUpdatePayload, oversizedUpdatePayload } from '../src/index.ts'
 import { distance, gaussian, peerIdFor, seededRandom } from './helpers.ts'
 
 const MALLORY = peerIdFor(3)
@@ -55,6 +55,26 @@ describe('wire attacks', () => {
     expect(bytes.length).toBeGreaterThan(v.payloadLimit)
     expect(decodeModelUpdate(bytes).ok).toBe(true)
     expect(v.validate({ payload: bytes, from: MALLORY })).toMatchObject({ ok: false, reason: 'oversized' })
+  })
+
+  it('a deflate bomb stays under the size cap and is dropped as malformed once it inflates past its tensor', () => {
+    const v = validator()
+    const update = honestUpdate(4)
+    const inflated = deflateBombBytesFor(v.payloadLimit / 2)
+    const bytes = deflateBombPayload(update, inflated)
+    expect(bytes.length).toBeLessThan(v.payloadLimit)
+    expect(inflated).toBeGreaterThan(100 * 8) // far more than the last tensor's 8 elements
+    const result = v.validate({ payload: bytes, from: MALLORY })
+    expect(result).toMatchObject({ ok: false, reason: 'malformed' })
+    expect(result.ok ? '' : result.detail).toMatch(/dense0\/bias.*inflate to more than 8 bytes/)
+    // the same writer with a stream of exactly the tensor's length is a valid update: the bytes around it are right
+    const exact = decodeModelUpdate(deflateBombPayload(update, 8))
+    expect(exact.ok).toBe(true)
+    if (exact.ok) {
+      expect(exact.value.tensors[0]).toEqual(update.tensors[0])
+      expect(exact.value.tensors[1]).toMatchObject({ scheme: 'int8', name: 'dense0/bias', shape: [8], values: new Int8Array(8) })
+    }
+    expect(() => deflateBombPayload({ ...update, tensors: [] }, 8)).toThrow(/last tensor is int8/)
   })
 
   it('a NaN or Inf scale decodes structurally and is dropped as non-finite', () => {

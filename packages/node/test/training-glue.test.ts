@@ -104,7 +104,7 @@ describe('attacker modes', () => {
   })
 
   it('wire attacks produce chunks an honest pool drops with a counted reason', () => {
-    for (const [name, reason] of [['garbage', 'malformed'], ['nan', 'non-finite'], ['oversized', 'oversized']] as const) {
+    for (const [name, reason] of [['garbage', 'malformed'], ['nan', 'non-finite'], ['oversized', 'oversized'], ['deflate-bomb', 'malformed']] as const) {
       const chunks = new Attacker(name, seeded(2)).wireChunks(update('12D3KooWattacker', 0.1), shapes)!
       const pool = new UpdatePool({ session: 's', shapes, clock: { now: () => 0 }, maxNorm: 100 })
       pool.setWindow(1)

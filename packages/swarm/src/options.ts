@@ -56,7 +56,7 @@ export interface CpuProfileSpec {
 }
 
 /** The attack names a tab accepts (@fedmesh/attacks ATTACK_NAMES, minus 'none'); repeated so the harness depends on no node package. */
-export const ATTACKS = ['sign-flip', 'gaussian', 'alie', 'ipm', 'label-flip', 'nan', 'inf', 'garbage', 'oversized', 'lying-coordinator', 'hidden-input-coordinator', 'stalling-coordinator'] as const
+export const ATTACKS = ['sign-flip', 'gaussian', 'alie', 'ipm', 'label-flip', 'nan', 'inf', 'garbage', 'oversized', 'deflate-bomb', 'lying-coordinator', 'hidden-input-coordinator', 'stalling-coordinator'] as const
 export const TASKS = ['link-health', 'mnist'] as const
 
 export const DEFAULT_TRAINING: TrainingSpec = { task: 'link-health', rounds: 10, attackers: 0, attacks: [], timeoutS: 300 }

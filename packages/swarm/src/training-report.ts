@@ -219,14 +219,14 @@ export interface TrainingSummary {
    */
   updatesResent: number
   resentOnTakeover: number
+  resendsSpared: number
+  copiesHeldBack: number
+  heldBackSent: number
   /**
    * Summed over the honest tabs (absent from builds without the counts): the updates they published, their chunk
    * messages' bytes (headers included) and parameters; bytesPerParameter is what an update cost on the wire.
    */
   updateWire?: { updates: number, bytes: number, parameters: number, bytesPerParameter: number }
-  resendsSpared: number
-  copiesHeldBack: number
-  heldBackSent: number
   /**
    * Summed over tabs (absent from builds without the counts): round announcements parked on arrival because the tab's
    * election did not name their coordinator, and those followed while the tab's lease on their coordinator had lapsed.

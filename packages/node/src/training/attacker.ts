@@ -7,7 +7,7 @@
  * Pure: randomness is injected.
  */
 import {
-  ATTACK_STAGE, garbagePayload, isModelAttack, lieAboutAggregate, nonFiniteUpdatePayload, oversizedUpdatePayload, poisonDelta, parseAttack
+  ATTACK_STAGE, deflateBombBytesFor, deflateBombPayload, garbagePayload, isModelAttack, lieAboutAggregate, nonFiniteUpdatePayload, oversizedUpdatePayload, poisonDelta, parseAttack
 } from '@fedmesh/attacks'
 import type { AttackName, AttackStage } from '@fedmesh/attacks'
 import {
@@ -57,6 +57,8 @@ export class Attacker {
       case 'nan': payload = nonFiniteUpdatePayload(update, Number.NaN); break
       case 'inf': payload = nonFiniteUpdatePayload(update, Number.POSITIVE_INFINITY); break
       case 'oversized': payload = oversizedUpdatePayload(update, 2 * float32PayloadBound(shapes)); break
+      // a stream half the size cap long, so that only the decoder's own guard stops it (at most 64 MiB of zeros)
+      case 'deflate-bomb': payload = deflateBombPayload(update, Math.min(64 * 1024 * 1024, deflateBombBytesFor(float32PayloadBound(shapes) / 2))); break
       default: return undefined
     }
     this.counts.wirePayloads++
