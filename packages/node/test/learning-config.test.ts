@@ -25,7 +25,7 @@ describe('learning configuration', () => {
   it('names the valid values when a value is unknown', () => {
     expect(() => fromUrl('task=cifar')).toThrow(ConfigError)
     expect(() => fromUrl('task=cifar')).toThrow("unknown task 'cifar'; expected one of link-health, mnist")
-    expect(() => fromUrl('attack=evil')).toThrow("unknown attack 'evil'; expected one of none, sign-flip, gaussian, alie, ipm, label-flip, nan, inf, garbage, oversized, lying-coordinator, hidden-input-coordinator, stalling-coordinator")
+    expect(() => fromUrl('attack=evil')).toThrow("unknown attack 'evil'; expected one of none, sign-flip, gaussian, alie, ipm, label-flip, nan, inf, garbage, oversized, deflate-bomb, lying-coordinator, hidden-input-coordinator, stalling-coordinator")
     expect(() => fromUrl('learn=maybe')).toThrow("learn must be 0 or 1 (or true/false), got 'maybe'")
     expect(() => fromUrl('learnEveryMs=-5')).toThrow('learnEveryMs must be a positive number, got -5')
     expect(() => fromUrl('trainAfterModelMs=-1')).toThrow('trainAfterModelMs must be an integer >= 0, got -1')

@@ -61,7 +61,7 @@ global model version --rounds, or --training-timeout s after the last tab loaded
   --train-after-model-ms MS  least time between a tab holding a model and training on it (tabs sharing cores)
   --attackers K          the last K tabs attack ...
   --attack A[,B...]      ... with these attacks, in turn (sign-flip, gaussian, alie, ipm, label-flip, nan, inf,
-                         garbage, oversized, lying-coordinator, hidden-input-coordinator,
+                         garbage, oversized, deflate-bomb, lying-coordinator, hidden-input-coordinator,
                          stalling-coordinator)
   --close-coordinator-at S  at S s close the tab that is coordinator then; the report gives the failover time
   --close-coordinator-at-version V  close the coordinator's tab once every live honest tab holds model version V
