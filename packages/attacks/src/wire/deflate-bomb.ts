@@ -42,7 +42,7 @@ export function deflateBombBytesFor (maxStreamBytes: number): number {
 
 const streams = new Map<number, Uint8Array>()
 
-/** Deflating hundreds of MiB takes a while: an attacker makes each size once. */
+/** Deflating tens of MiB takes a while, and an attacker sends the same size every round: the last stream is kept. */
 function bombStream (inflatedBytes: number): Uint8Array {
   let s = streams.get(inflatedBytes)
   if (s === undefined) {

@@ -57,7 +57,7 @@ export class Attacker {
       case 'nan': payload = nonFiniteUpdatePayload(update, Number.NaN); break
       case 'inf': payload = nonFiniteUpdatePayload(update, Number.POSITIVE_INFINITY); break
       case 'oversized': payload = oversizedUpdatePayload(update, 2 * float32PayloadBound(shapes)); break
-      // a stream half the size cap long, so that only the decoder's own guard stops it (at most 64 MiB of zeros)
+      // a stream at most half the size cap long, so that only the decoder's own guard stops it (64 MiB of zeros at most)
       case 'deflate-bomb': payload = deflateBombPayload(update, Math.min(64 * 1024 * 1024, deflateBombBytesFor(float32PayloadBound(shapes) / 2))); break
       default: return undefined
     }
