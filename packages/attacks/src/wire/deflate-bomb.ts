@@ -1,9 +1,8 @@
 import { deflateSync } from 'fflate'
 import { encodeModelUpdate } from '@fedmesh/updates'
 import type { ModelUpdate } from '@fedmesh/updates'
+import { ModelUpdate as WireUpdate, Scheme } from '@fedmesh/updates/wire'
 
-/** Wire scheme INT8_DEFLATE (packages/updates/src/wire/updates.proto). */
-const INT8_DEFLATE = 4
 /** DEFLATE's best ratio is about 1032:1; fflate reaches about 1024:1 on zeros. */
 const DEFLATE_RATIO = 1000
 
@@ -18,21 +17,11 @@ export function deflateBombPayload (update: ModelUpdate, inflatedBytes: number):
   if (!Number.isInteger(inflatedBytes) || inflatedBytes < 1) throw new RangeError(`deflateBombPayload: inflatedBytes must be a positive integer, got ${inflatedBytes}`)
   const target = update.tensors.at(-1)
   if (target === undefined || target.scheme !== 'int8') throw new RangeError('deflateBombPayload needs an update whose last tensor is int8')
-  // repeated fields may come in any number of pieces: the honest encoding of every other tensor, then this one
-  const head = encodeModelUpdate({ ...update, tensors: update.tensors.slice(0, -1) })
-  const tensor = new ProtoWriter()
-  tensor.bytes(1, new TextEncoder().encode(target.name))
-  for (const d of target.shape) tensor.varint(2, d)
-  tensor.varint(3, INT8_DEFLATE)
-  tensor.float(4, target.scale)
-  tensor.bytes(5, bombStream(inflatedBytes))
-  const tail = new ProtoWriter()
-  tail.bytes(8, tensor.finish())
-  const extra = tail.finish()
-  const out = new Uint8Array(head.length + extra.length)
-  out.set(head)
-  out.set(extra, head.length)
-  return out
+  // the honest encoding, taken apart with the generated wire codec, its last tensor's values swapped for the bomb
+  const wire = WireUpdate.decode(encodeModelUpdate(update))
+  const last = wire.tensors[wire.tensors.length - 1]!
+  wire.tensors[wire.tensors.length - 1] = { ...last, scheme: Scheme.INT8_DEFLATE, values: bombStream(inflatedBytes) }
+  return WireUpdate.encode(wire)
 }
 
 /** The largest bomb whose stream stays under `maxStreamBytes` (so that size caps do not drop it before decoding). */
@@ -40,64 +29,12 @@ export function deflateBombBytesFor (maxStreamBytes: number): number {
   return Math.max(1, Math.floor(maxStreamBytes * DEFLATE_RATIO))
 }
 
-const streams = new Map<number, Uint8Array>()
-
 /** Deflating tens of MiB takes a while, and an attacker sends the same size every round: the last stream is kept. */
-function bombStream (inflatedBytes: number): Uint8Array {
-  let s = streams.get(inflatedBytes)
-  if (s === undefined) {
-    s = deflateSync(new Uint8Array(inflatedBytes), { level: 1 })
-    streams.clear()
-    streams.set(inflatedBytes, s)
-  }
-  return s
-}
+let kept: { inflatedBytes: number, stream: Uint8Array<ArrayBuffer> } | undefined
 
-/** Just enough protobuf writing for one TensorData (keys, varints, fixed32 floats, length-delimited bytes). */
-class ProtoWriter {
-  private readonly parts: number[] = []
-  private readonly blobs: Array<{ at: number, bytes: Uint8Array }> = []
-
-  varint (field: number, value: number): void {
-    this.raw((field << 3) | 0)
-    this.raw(value)
+function bombStream (inflatedBytes: number): Uint8Array<ArrayBuffer> {
+  if (kept?.inflatedBytes !== inflatedBytes) {
+    kept = { inflatedBytes, stream: deflateSync(new Uint8Array(inflatedBytes), { level: 1 }) as Uint8Array<ArrayBuffer> }
   }
-
-  float (field: number, value: number): void {
-    this.raw((field << 3) | 5)
-    const b = new Uint8Array(4)
-    new DataView(b.buffer).setFloat32(0, value, true)
-    this.parts.push(...b)
-  }
-
-  bytes (field: number, value: Uint8Array): void {
-    this.raw((field << 3) | 2)
-    this.raw(value.length)
-    this.blobs.push({ at: this.parts.length, bytes: value })
-  }
-
-  finish (): Uint8Array {
-    const total = this.parts.length + this.blobs.reduce((n, b) => n + b.bytes.length, 0)
-    const out = new Uint8Array(total)
-    let from = 0
-    let to = 0
-    for (const b of this.blobs) {
-      out.set(this.parts.slice(from, b.at), to)
-      to += b.at - from
-      out.set(b.bytes, to)
-      to += b.bytes.length
-      from = b.at
-    }
-    out.set(this.parts.slice(from), to)
-    return out
-  }
-
-  private raw (value: number): void {
-    let v = value >>> 0
-    while (v >= 0x80) {
-      this.parts.push((v & 0x7f) | 0x80)
-      v >>>= 7
-    }
-    this.parts.push(v)
-  }
+  return kept.stream
 }
