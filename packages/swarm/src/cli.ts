@@ -315,7 +315,8 @@ export function summaryLines (r: SwarmReport): string[] {
     if (f !== undefined) {
       lines.push(`failover: ${f.closedHow === 'crash' ? 'crashed' : 'closed'} coordinator tab ${f.closedTab} (term ${f.oldTerm}) -> version ${f.nextVersion ?? '-'} by tab ${f.newCoordinatorTab ?? '-'} ` +
         `(term ${f.newTerm ?? '-'}) held by every live honest tab after ${secs(f.failoverMs)}` +
-        `${f.failoverTabClocksMs !== undefined ? ` (${secs(f.failoverTabClocksMs)} by the tabs' clocks)` : ''}; new leader everywhere after ${secs(f.newLeaderMs)}` +
+        `${f.failoverTabClocksMs !== undefined ? ` (${secs(f.failoverTabClocksMs)} by the tabs' clocks` +
+          `${f.failoverAfterLeftTabClocksMs !== undefined ? `, ${secs(f.failoverAfterLeftTabClocksMs)} after its pagehide` : ''})` : ''}; new leader everywhere after ${secs(f.newLeaderMs)}` +
         `${f.newLeaderTabClocksMs !== undefined ? ` (${secs(f.newLeaderTabClocksMs)} by the tabs' clocks)` : ''}`)
       if (f.crashedAfterMs !== undefined) lines.push(`  the renderer died ${secs(f.crashedAfterMs)} after the crash request (the failover counts from its death)`)
       if (f.roundTabClocksMs !== undefined) lines.push(`  a round took ${secs(f.roundTabClocksMs)} (median version to version, tabs' clocks, the failover's round left out)`)

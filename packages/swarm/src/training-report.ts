@@ -121,6 +121,13 @@ export interface FailoverFigures {
    * which under load can take seconds. Absent if some live honest tab has no such record.
    */
   failoverTabClocksMs?: number
+  /**
+   * The same, timed from the closed tab's pagehide (closedTabLeft.afterCloseMs: its node stopped and resigned there)
+   * instead of the close request. Chromium delivers a close to a busy renderer late (up to 14 s measured), and the tab
+   * goes on coordinating meanwhile, publishing versions; from the request the failover would count those too. Absent
+   * if the tab left no pagehide record (the failover then counts from the request, an upper bound).
+   */
+  failoverAfterLeftTabClocksMs?: number
   /** Tab closed -> every live tab's election recognises another leader with a higher term (poll times), ms. */
   newLeaderMs?: number
   /** The same by the tabs' own records (election status leaderSince, the machine's clock). */
@@ -715,7 +722,11 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
       const allPolled = allHeldAt.get(next.version)
       if (allPolled !== undefined) f.failoverMs = Math.max(0, allPolled - close.at)
       const held = honestOpen.map(tab => firstHeldAtOrAfter(latest.get(tab), next.version))
-      if (held.length > 0 && held.every((t): t is number => t !== undefined)) f.failoverTabClocksMs = Math.max(0, Math.max(...held) - close.at)
+      if (held.length > 0 && held.every((t): t is number => t !== undefined)) {
+        f.failoverTabClocksMs = Math.max(0, Math.max(...held) - close.at)
+        const leftAfter = close.left?.afterCloseMs
+        if (leftAfter !== undefined) f.failoverAfterLeftTabClocksMs = Math.max(0, Math.max(...held) - close.at - leftAfter)
+      }
       const allHeld = (v: number): number | undefined => {
         const at = honestOpen.map(tab => heldAtRecord(latest.get(tab))?.[String(v)])
         return at.length > 0 && at.every((t): t is number => typeof t === 'number' && Number.isFinite(t)) ? Math.max(...at) : undefined

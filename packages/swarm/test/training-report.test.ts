@@ -298,7 +298,13 @@ describe('analyzeTraining', () => {
     expect(s.failover?.closedTabLeft).toEqual(left)
     // and how long Chromium took to close it
     expect(s.failover?.closedAfterMs).toBe(2300)
+    // the failover also from its pagehide: tab 2 held v3 at 3200, the tab left at 1600 + 120
+    expect(s.failover).toMatchObject({ failoverTabClocksMs: 1600, failoverAfterLeftTabClocksMs: 1480 })
+    // a tab that lingered past the next model: nothing is left of the failover, not a negative time
+    const late = analyzeTraining({ ...record, closeCoordinator: { ...record.closeCoordinator!, left: { ...left, afterCloseMs: 1700 } } })
+    expect(late.failover?.failoverAfterLeftTabClocksMs).toBe(0)
     expect(analyzeTraining(record).failover?.closedTabLeft).toBeUndefined()
+    expect(analyzeTraining(record).failover).not.toHaveProperty('failoverAfterLeftTabClocksMs')
     expect(analyzeTraining(record).failover).not.toHaveProperty('closedAfterMs')
   })
 
