@@ -1,6 +1,7 @@
 /**
- * Runs the mnist training benchmark (`pnpm bench:training:mnist`'s options) for several tab counts on this machine, one
- * after another, and prints a markdown table of the round overhead, the failover and what the cores were doing:
+ * Runs the mnist training benchmark (the swarm options of `pnpm bench:training:mnist`, read from package.json) for
+ * several tab counts on this machine, one after another, and prints a markdown table of the round overhead, the
+ * failover and what the cores were doing:
  *   node --import ./scripts/node-env.js --import tsx packages/swarm/bench/training-scaling.ts [--tabs 8,12,16,20] [-- extra swarm options]
  * Why: the 20-tab figures depend on how loaded the machine is; the same session at fewer tabs shows where the load
  * starts to set them (docs/benchmarks.md, twenty-fifth session).
@@ -28,6 +29,16 @@ if (tabCounts.some(n => !Number.isInteger(n) || n < 7)) {
 }
 const dir = mkdtempSync(join(tmpdir(), 'training-scaling-'))
 
+/** The swarm CLI's options in the mnist benchmark's script; the options added per run come later and win. */
+function mnistBenchmarkOptions (): string[] {
+  const scripts = (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: Record<string, string> }).scripts
+  const words = (scripts['bench:training:mnist'] ?? '').trim().split(/\s+/)
+  const cli = words.indexOf('packages/swarm/src/cli.ts')
+  if (cli === -1) throw new Error('package.json: the script bench:training:mnist no longer runs packages/swarm/src/cli.ts; update this benchmark')
+  return words.slice(cli + 1)
+}
+const benchmarkOptions = mnistBenchmarkOptions()
+
 function sessionFor (tabs: number): { f: number, minParticipants: number } {
   const f = tabs - 2 >= 7 ? 2 : 1
   return { f, minParticipants: Math.min(tabs - 2, Math.max(2 * f + 3, Math.round(0.6 * tabs))) }
@@ -42,19 +53,22 @@ function cpuTimes (): { busy: number, total: number } | undefined {
   } catch { return undefined }
 }
 
-async function run (tabs: number): Promise<{ report: SwarmReport, busyCores?: number }> {
+async function run (tabs: number): Promise<{ report?: SwarmReport, exit?: number | null, busyCores?: number }> {
   const file = join(dir, `training-${tabs}.json`)
   const { f, minParticipants } = sessionFor(tabs)
-  const args = ['--import', './scripts/node-env.js', '--import', 'tsx', 'packages/swarm/src/cli.ts',
-    '--tabs', String(tabs), '--duration', '0', '--timeout', '90', '--poll-ms', '1000', '--task', 'mnist', '--rounds', '20',
-    '--rule', 'krum', '--f', String(f), '--min-participants', String(minParticipants), '--learn-every-ms', '3000',
-    '--round-deadline-ms', '15000', '--attackers', '2', '--attack', 'sign-flip,garbage', '--close-coordinator-at-version', '2',
-    '--training-timeout', '420', '--quiet', '--json', file, ...extra]
+  const args = ['--import', './scripts/node-env.js', '--import', 'tsx', 'packages/swarm/src/cli.ts', ...benchmarkOptions,
+    '--tabs', String(tabs), '--f', String(f), '--min-participants', String(minParticipants), '--quiet', '--json', file, ...extra]
   const before = cpuTimes()
   const child = spawn(process.execPath, args, { cwd: repoRoot, stdio: ['ignore', 'inherit', 'inherit'] })
-  await new Promise(resolve => child.once('exit', resolve))
+  const exit = await new Promise<number | null>(resolve => child.once('exit', resolve))
   const after = cpuTimes()
-  const report = JSON.parse(readFileSync(file, 'utf8')) as SwarmReport
+  let report: SwarmReport
+  try {
+    report = JSON.parse(readFileSync(file, 'utf8')) as SwarmReport
+  } catch {
+    // the CLI said why (a missing Chromium, a busy port, ...); the other tab counts still run
+    return { exit }
+  }
   if (before === undefined || after === undefined || after.total <= before.total) return { report }
   // jiffies of all CPUs over the run's wall time: busy cores on average
   return { report, busyCores: (after.busy - before.busy) / (after.total - before.total) * cpus().length }
@@ -65,13 +79,17 @@ const rows: string[] = []
 let first: SwarmReport | undefined
 for (const tabs of tabCounts) {
   process.stderr.write(`--- ${tabs} tabs\n`)
-  const { report: r, busyCores } = await run(tabs)
+  const { report: r, exit, busyCores } = await run(tabs)
+  const { f, minParticipants } = sessionFor(tabs)
+  if (r === undefined) {
+    rows.push(`| ${tabs} | ${f} / ${minParticipants} | no report: the swarm CLI exited with ${exit} (its output above says why) |`)
+    continue
+  }
   first ??= r
   const t = r.training
   const sh = t?.overhead.sentToHeld
   const fo = t?.failover
   const lt = t?.localTrainingMs
-  const { f, minParticipants } = sessionFor(tabs)
   rows.push(`| ${tabs} | ${f} / ${minParticipants} | ${t === undefined ? '–' : `${t.reachedVersion} of ${t.targetRounds}`} | ` +
     `**${s(sh?.medianMs)}** / ${s(sh?.maxMs)} | ${s(sh?.toCoordinatorMedianMs)} | ${s(sh?.toMedianTabMedianMs)} | ${s(fo?.roundTabClocksMs)} | ` +
     `${s(lt?.medianMs)} / ${s(lt?.p90Ms)} | **${s(fo?.failoverTabClocksMs)}**${fo?.failoverAfterLeftTabClocksMs === undefined ? '' : ` [${s(fo.failoverAfterLeftTabClocksMs)}]`} | ` +
