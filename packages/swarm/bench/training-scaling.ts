@@ -53,9 +53,8 @@ function cpuTimes (): { busy: number, total: number } | undefined {
   } catch { return undefined }
 }
 
-async function run (tabs: number): Promise<{ report?: SwarmReport, exit?: number | null, busyCores?: number }> {
+async function run (tabs: number, f: number, minParticipants: number): Promise<{ report?: SwarmReport, exit?: number | null, busyCores?: number }> {
   const file = join(dir, `training-${tabs}.json`)
-  const { f, minParticipants } = sessionFor(tabs)
   const args = ['--import', './scripts/node-env.js', '--import', 'tsx', 'packages/swarm/src/cli.ts', ...benchmarkOptions,
     '--tabs', String(tabs), '--f', String(f), '--min-participants', String(minParticipants), '--quiet', '--json', file, ...extra]
   const before = cpuTimes()
@@ -79,8 +78,8 @@ const rows: string[] = []
 let first: SwarmReport | undefined
 for (const tabs of tabCounts) {
   process.stderr.write(`--- ${tabs} tabs\n`)
-  const { report: r, exit, busyCores } = await run(tabs)
   const { f, minParticipants } = sessionFor(tabs)
+  const { report: r, exit, busyCores } = await run(tabs, f, minParticipants)
   if (r === undefined) {
     rows.push(`| ${tabs} | ${f} / ${minParticipants} | no report: the swarm CLI exited with ${exit} (its output above says why) |`)
     continue

@@ -723,9 +723,10 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
       if (allPolled !== undefined) f.failoverMs = Math.max(0, allPolled - close.at)
       const held = honestOpen.map(tab => firstHeldAtOrAfter(latest.get(tab), next.version))
       if (held.length > 0 && held.every((t): t is number => t !== undefined)) {
-        f.failoverTabClocksMs = Math.max(0, Math.max(...held) - close.at)
+        const lastHeld = Math.max(...held)
+        f.failoverTabClocksMs = Math.max(0, lastHeld - close.at)
         const leftAfter = close.left?.afterCloseMs
-        if (leftAfter !== undefined) f.failoverAfterLeftTabClocksMs = Math.max(0, Math.max(...held) - close.at - leftAfter)
+        if (leftAfter !== undefined) f.failoverAfterLeftTabClocksMs = Math.max(0, lastHeld - close.at - leftAfter)
       }
       const allHeld = (v: number): number | undefined => {
         const at = honestOpen.map(tab => heldAtRecord(latest.get(tab))?.[String(v)])
