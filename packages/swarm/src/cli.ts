@@ -9,10 +9,27 @@ import { parseArgs } from 'node:util'
 import { runSwarm } from './harness.ts'
 import type { SwarmReport } from './harness.ts'
 import type { RoundSteps, TrainingSummary } from './training-report.ts'
-import { DEFAULT_OPTIONS, DEFAULT_TRAINING, validateOptions } from './options.ts'
+import { ATTACKS, DEFAULT_OPTIONS, DEFAULT_TRAINING, validateOptions } from './options.ts'
 import type { CloseHow, CloseTabsSpec, SwarmOptions, TrainingSpec } from './options.ts'
 import { decideNetns, NETNS_ENV, probeUnshare, reexecInNetns } from './netns.ts'
 import { splitCommand } from './processes.ts'
+
+/** Words of `text` on lines of at most `width` characters; lines after the first indented by `indent`, the first
+ * starting `firstUsed` characters in. */
+function wrap (text: string, width: number, indent: number, firstUsed: number): string {
+  const lines: string[] = []
+  let line = ''
+  let used = firstUsed
+  for (const word of text.split(' ')) {
+    if (line !== '' && used + line.length + 1 + word.length > width) {
+      lines.push(line)
+      line = word
+      used = indent
+    } else line = line === '' ? word : `${line} ${word}`
+  }
+  lines.push(line)
+  return lines.join('\n' + ' '.repeat(indent))
+}
 
 const HELP = `pnpm swarm --tabs N [options]
 
@@ -60,9 +77,7 @@ global model version --rounds, or --training-timeout s after the last tab loaded
   --learn-every-ms MS    least time between two trainings of a tab (paces the rounds)
   --train-after-model-ms MS  least time between a tab holding a model and training on it (tabs sharing cores)
   --attackers K          the last K tabs attack ...
-  --attack A[,B...]      ... with these attacks, in turn (sign-flip, gaussian, alie, ipm, label-flip, nan, inf,
-                         garbage, oversized, deflate-bomb, lying-coordinator, hidden-input-coordinator,
-                         stalling-coordinator)
+  --attack A[,B...]      ... with these attacks, in turn (${wrap(ATTACKS.join(', ') + ')', 118, 25, 57)}
   --close-coordinator-at S  at S s close the tab that is coordinator then; the report gives the failover time
   --close-coordinator-at-version V  close the coordinator's tab once every live honest tab holds model version V
                          and the mesh has converged (or its --timeout passed); if the tabs are past V by then,
