@@ -4,9 +4,6 @@
  * the right counted reason, never deliver them to membership, and keep its honest neighbours.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
@@ -53,7 +50,7 @@ describe('bad input from a connected peer', () => {
   const rogues: Array<Awaited<ReturnType<typeof rogue>>> = []
 
   beforeAll(async () => {
-    relay = await startRelayProcess({ keyFile: join(mkdtempSync(join(tmpdir(), 'fedmesh-')), 'relay.key') })
+    relay = await startRelayProcess({})
     victim = await FedmeshNode.create({ relayAddrs: relay.multiaddrs, heartbeatMs: 500, targetPeers: 3 })
     honest = await FedmeshNode.create({ relayAddrs: relay.multiaddrs, heartbeatMs: 500, targetPeers: 3 })
     await victim.start()

@@ -3,9 +3,6 @@
  * all recognise; when the leader stops (as a closing tab: it resigns), the others agree on a new one in a higher term.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mkdtempSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import { FedmeshNode } from '@fedmesh/node'
 import { startRelayProcess, waitFor, type RelayProcess } from '../support/relay-process.ts'
 
@@ -16,7 +13,7 @@ describe('election over WebRTC through the real relay', () => {
   const nodes: FedmeshNode[] = []
 
   beforeAll(async () => {
-    relay = await startRelayProcess({ keyFile: join(mkdtempSync(join(tmpdir(), 'fedmesh-')), 'relay.key') })
+    relay = await startRelayProcess({})
     for (let i = 0; i < N; i++) {
       const node = await FedmeshNode.create({ relayAddrs: relay.multiaddrs, heartbeatMs: 500, targetPeers: 2, maxPeers: 3 })
       await node.start()

@@ -3,7 +3,7 @@
  * heartbeat coverage, surviving a relay shutdown, re-bootstrap when it returns, and closed nodes marked dead.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { mkdtempSync } from 'node:fs'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { FedmeshNode } from '@fedmesh/node'
@@ -14,7 +14,9 @@ const TARGET = 2
 
 describe('mesh of Node.js nodes over WebRTC through the real relay', () => {
   let relay: RelayProcess
-  const keyFile = join(mkdtempSync(join(tmpdir(), 'fedmesh-')), 'relay.key')
+  // one key for both relay runs: the restarted relay keeps its identity
+  const keyDir = mkdtempSync(join(tmpdir(), 'fedmesh-relay-'))
+  const keyFile = join(keyDir, 'relay.key')
   const nodes: FedmeshNode[] = []
 
   beforeAll(async () => {
@@ -29,6 +31,7 @@ describe('mesh of Node.js nodes over WebRTC through the real relay', () => {
   afterAll(async () => {
     await Promise.allSettled(nodes.map(async n => { await n.stop() }))
     await relay?.stop()
+    rmSync(keyDir, { recursive: true, force: true })
   })
 
   const coverage = (live: FedmeshNode[]): boolean => live.every(n => {

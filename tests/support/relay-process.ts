@@ -2,16 +2,25 @@
  * Start the real relay as a child process (`packages/relay/src/cli.ts --json`), read its address, stop it with SIGTERM.
  */
 import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import { createInterface } from 'node:readline'
-import { resolve } from 'node:path'
+import { join, resolve } from 'node:path'
 
 const ROOT = resolve(import.meta.dirname, '../..')
 
 export interface RelayProcess { peerId: string, multiaddrs: string[], port: number, child: ChildProcess, stop: () => Promise<number | null> }
 
-export async function startRelayProcess (opts: { port?: number, keyFile: string }): Promise<RelayProcess> {
+/**
+ * Without `keyFile` the relay's key goes to a directory of its own that `stop` removes; pass one to keep the relay's
+ * identity across a restart (and remove it yourself).
+ */
+export async function startRelayProcess (opts: { port?: number, keyFile?: string }): Promise<RelayProcess> {
+  const ownDir = opts.keyFile === undefined ? mkdtempSync(join(tmpdir(), 'fedmesh-relay-')) : undefined
+  const removeOwnDir = (): void => { if (ownDir !== undefined) rmSync(ownDir, { recursive: true, force: true }) }
+  const keyFile = opts.keyFile ?? join(ownDir!, 'relay.key')
   const child = spawn(process.execPath, ['--import', './scripts/node-env.js', '--import', 'tsx', 'packages/relay/src/cli.ts',
-    '--port', String(opts.port ?? 0), '--key-file', opts.keyFile, '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
+    '--port', String(opts.port ?? 0), '--key-file', keyFile, '--json'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
   let stderr = ''
   child.stderr?.on('data', (d) => { stderr += String(d) })
   const line = await new Promise<string>((ok, fail) => {
@@ -19,6 +28,10 @@ export async function startRelayProcess (opts: { port?: number, keyFile: string 
     rl.once('line', ok)
     child.once('exit', (code) => { fail(new Error(`relay exited with ${code}: ${stderr}`)) })
     setTimeout(() => { fail(new Error(`relay did not start in 30 s: ${stderr}`)) }, 30_000)
+  }).catch((err: unknown) => {
+    child.kill('SIGTERM')
+    removeOwnDir()
+    throw err
   })
   const info = JSON.parse(line) as { peerId: string, multiaddrs: string[] }
   const port = Number(/\/tcp\/(\d+)\//.exec(info.multiaddrs[0] ?? '')?.[1])
@@ -27,10 +40,13 @@ export async function startRelayProcess (opts: { port?: number, keyFile: string 
     port,
     child,
     stop: async () => {
-      if (child.exitCode != null) return child.exitCode
-      const exited = new Promise<number | null>(ok => child.once('exit', (code) => { ok(code) }))
-      child.kill('SIGTERM')
-      return exited
+      if (child.exitCode == null) {
+        const exited = new Promise<void>(ok => child.once('exit', () => { ok() }))
+        child.kill('SIGTERM')
+        await exited
+      }
+      removeOwnDir()
+      return child.exitCode
     }
   }
 }

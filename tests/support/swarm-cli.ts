@@ -3,7 +3,7 @@
  * As root the CLI puts relay, app server and Chromium in a network namespace with only `lo`.
  */
 import { spawn } from 'node:child_process'
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import type { SwarmReport } from '@fedmesh/swarm'
@@ -11,7 +11,8 @@ import type { SwarmReport } from '@fedmesh/swarm'
 const ROOT = resolve(import.meta.dirname, '../..')
 
 export async function runSwarmCli (args: string[]): Promise<{ code: number | null, report: SwarmReport, output: string }> {
-  const json = join(mkdtempSync(join(tmpdir(), 'fedmesh-swarm-')), 'report.json')
+  const dir = mkdtempSync(join(tmpdir(), 'fedmesh-swarm-'))
+  const json = join(dir, 'report.json')
   const child = spawn(process.execPath, ['--import', './scripts/node-env.js', '--import', 'tsx', 'packages/swarm/src/cli.ts', ...args, '--json', json],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] })
   let output = ''
@@ -23,6 +24,8 @@ export async function runSwarmCli (args: string[]): Promise<{ code: number | nul
     report = JSON.parse(readFileSync(json, 'utf8'))
   } catch (err) {
     throw new Error(`swarm wrote no report (exit ${code}):\n${output.slice(-4000)}`)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
   }
   return { code, report, output }
 }

@@ -1,4 +1,4 @@
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
@@ -30,10 +30,16 @@ describe('withEmbeddedConfig', () => {
 
 describe('startAppServer', () => {
   let stop: (() => Promise<void>) | undefined
-  afterEach(async () => { await stop?.(); stop = undefined })
+  let dist: string | undefined
+  afterEach(async () => {
+    await stop?.()
+    stop = undefined
+    if (dist !== undefined) await rm(dist, { recursive: true, force: true })
+    dist = undefined
+  })
 
   it('serves index.html with the configuration embedded, and /config.json', async () => {
-    const dist = await mkdtemp(join(tmpdir(), 'fedmesh-app-'))
+    dist = await mkdtemp(join(tmpdir(), 'fedmesh-app-'))
     await writeFile(join(dist, 'index.html'), HTML)
     await writeFile(join(dist, 'a.js'), 'export {}')
     const config = { relayAddrs: ['/ip4/127.0.0.1/tcp/9/ws/p2p/relay'], heartbeatMs: 500 }

@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:http'
 import type { Server } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it, onTestFinished } from 'vitest'
 import { runSwarm } from '../../src/harness.ts'
 import type { SwarmOptions } from '../../src/options.ts'
 
@@ -24,7 +24,9 @@ describe('runSwarm against stand-in relay and app', () => {
 
   it('measures convergence and a steady window, and prints progress', async () => {
     const lines: string[] = []
-    const profileFile = join(mkdtempSync(join(tmpdir(), 'swarm-profile-')), 'tab1.cpuprofile')
+    const profileDir = mkdtempSync(join(tmpdir(), 'swarm-profile-'))
+    onTestFinished(() => { rmSync(profileDir, { recursive: true, force: true }) })
+    const profileFile = join(profileDir, 'tab1.cpuprofile')
     const report = await runSwarm({ ...fakes, tabs: 4, durationS: 2, timeoutS: 120, quiet: false, log: line => { lines.push(line) }, cpuProfile: { tab: 1, afterS: 0, durationS: 1, file: profileFile } })
     expect(report.failures).toEqual([])
     expect(report.ok).toBe(true)
