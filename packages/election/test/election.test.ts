@@ -621,6 +621,38 @@ describe('Election: succession pledges', () => {
     }
   })
 
+  it('on the resign the successor leads on the pledges it holds also where they name another electorate than its own view, as the members recognising it do', () => {
+    // the successor counts a sixth member the pledgers do not know of: its own claim is for 6, the pledges for 5
+    const { e } = following(next)
+    e.onMembership([...members, 'u6'])
+    for (const p of pledges()) e.onMessage(p)
+    const out = e.onMessage({ type: 'resign', term: 1, from: leader })
+    expect(e.role).toBe('leader')
+    expect(e.leaderTerm).toBe(2)
+    const lead = out.send.find(m => m.type === 'lead') as LeadMessage
+    // the very leadership a member holding these pledges adopts on the resign (followPledges)
+    expect(lead).toMatchObject({ term: 2, electorate: 5, certificate: pledges() })
+    const member = following(self)
+    member.e.onMessage(pledge(second))
+    member.e.onMessage({ type: 'resign', term: 1, from: leader })
+    expect(member.e.leader).toBe(next)
+    expect(member.e.onMessage(lead).send.filter(m => m.type === 'fence')).toEqual([])
+    expect(member.e.leader).toBe(next)
+    // too few pledges for any electorate: it claims and waits for votes, as before
+    const short = following(next)
+    short.e.onMembership([...members, 'u6'])
+    short.e.onMessage(pledge(self))
+    short.e.onMessage({ type: 'resign', term: 1, from: leader })
+    expect(short.e.role).toBe('candidate')
+    // and a lapsed lease still needs plain votes at its own count
+    const lapsed = following(next)
+    lapsed.e.onMembership([...members, 'u6'])
+    for (const p of pledges()) lapsed.e.onMessage(p)
+    lapsed.clock.t += 1_600
+    lapsed.e.tick()
+    expect(lapsed.e.role).toBe('candidate')
+  })
+
   it('a successor that missed the resign wins on the plain votes of those that got it, unless it promised the term to another', () => {
     for (const promisedElsewhere of [false, true]) {
       const { e } = following(next)
