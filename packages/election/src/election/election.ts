@@ -558,9 +558,10 @@ export class Election {
     if (!pledges) return false
     // After the resign the members recognise this node from the pledges they hold, for the electorate the pledges
     // name (followPledges). Where this node's own count differs (views differ by a member or two in 20 busy tabs), the
-    // same certificate proves the same win here: it leads on it instead of waiting for re-votes at its own count,
-    // which took a 20-tab takeover 3-4 s, while the members' lease on it lapsed (docs/benchmarks.md, twenty-sixth
-    // session). Safe for the reason any certificate is: its honest co-signers each named at least their own count.
+    // same certificate proves the same win here: it leads on it instead of waiting for re-votes at its own count
+    // (most likely what held a 20-tab successor back 3-4 s while the members' lease on it lapsed: docs/benchmarks.md,
+    // twenty-sixth session). Safe for the reason any certificate is: its honest co-signers each named at least their
+    // own count.
     for (const n of this.electoratesVotedFor(term, electorate)) {
       const other = this.certificate(term, this.s.self, n, [], true)
       if (other === undefined) continue
