@@ -549,24 +549,19 @@ export class Election {
     // off from the real one later (a lone tab has nobody to coordinate anyway).
     // Pledges win only after the signed resign: a lapsed lease or distrust is one node's view, and its claim asks
     // first and collects plain votes as before.
-    const pledges = this.resignedBelow(term)
-    const certificate = this.certificate(term, this.s.self, electorate, [], pledges)
-    if (certificate !== undefined) {
-      this.leadWith(term, electorate, certificate, now, out)
-      return true
-    }
-    if (!pledges) return false
     // After the resign the members recognise this node from the pledges they hold, for the electorate the pledges
     // name (followPledges). Where this node's own count differs (views differ by a member or two in 20 busy tabs), the
     // same certificate proves the same win here: it leads on it instead of waiting for re-votes at its own count
     // (most likely what held a 20-tab successor back 3-4 s while the members' lease on it lapsed: docs/benchmarks.md,
     // twenty-sixth session). Safe for the reason any certificate is: its honest co-signers each named at least their
     // own count.
-    for (const n of this.electoratesVotedFor(term, electorate)) {
-      const other = this.certificate(term, this.s.self, n, [], true)
-      if (other === undefined) continue
+    const pledges = this.resignedBelow(term)
+    const sizes = pledges ? [electorate, ...this.electoratesVotedFor(term, electorate)] : [electorate]
+    for (const n of sizes) {
+      const certificate = this.certificate(term, this.s.self, n, [], pledges)
+      if (certificate === undefined) continue
       this.claims.set(term, n)
-      this.leadWith(term, n, other, now, out)
+      this.leadWith(term, n, certificate, now, out)
       return true
     }
     return false
