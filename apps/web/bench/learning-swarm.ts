@@ -6,9 +6,7 @@
  *   pnpm --filter @fedmesh/web bench:learning [-- --tabs 8 --seconds 60 --warmup 25]
  * (needs `pnpm build`; as root it runs in a network namespace holding only lo)
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os'
-import { join } from 'node:path'
+import { availableParallelism, cpus, loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
 import { findChromium, launchChromium, openTab, TreeCpuMeter, networkInterfaces } from '@fedmesh/swarm'
 import type { FedmeshStatus } from '@fedmesh/node'
@@ -39,8 +37,7 @@ function quantile (xs: number[], q: number): number {
 }
 
 async function run (learn: boolean): Promise<Record<string, unknown>> {
-  const dir = mkdtempSync(join(tmpdir(), 'fedmesh-learning-bench-'))
-  const relay = await startRelayProcess({ keyFile: join(dir, 'relay.key') })
+  const relay = await startRelayProcess({})
   const app = await startAppServer({ port: 0, config: { relayAddrs: [relay.multiaddrs[0]!] } })
   const chromium = await launchChromium({ location: findChromium() })
   try {
@@ -96,7 +93,6 @@ async function run (learn: boolean): Promise<Record<string, unknown>> {
     await chromium.close()
     await app.stop()
     await relay.stop()
-    rmSync(dir, { recursive: true, force: true })
   }
 }
 

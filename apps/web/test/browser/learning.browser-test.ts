@@ -3,9 +3,6 @@
  * backend, reports a fallback with its reason, measures the page's lag, and checkpoints to IndexedDB so a reloaded
  * tab resumes (and a damaged checkpoint is reported and replaced, not fatal).
  */
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
 import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { findChromium, launchChromium, openTab } from '@fedmesh/swarm'
@@ -38,7 +35,6 @@ async function waitForLearning (page: Page, check: (l: LearningStatus) => boolea
 }
 
 describe('learning in the tab', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'fedmesh-web-browser-'))
   let relay: RelayProcess
   let app: AppServer
   let chromium: LaunchedChromium
@@ -46,7 +42,7 @@ describe('learning in the tab', () => {
   const consoleErrors: string[] = []
 
   beforeAll(async () => {
-    relay = await startRelayProcess({ keyFile: join(dir, 'relay.key') })
+    relay = await startRelayProcess({})
     app = await startAppServer({ port: 0, config: { relayAddrs: [relay.multiaddrs[0]!] } })
     chromium = await launchChromium({ location: findChromium() })
     for (const query of [FAST, `${FAST}&learnerBackends=no-such-backend,wasm`, `${FAST}&learn=0`, `${FAST}&task=mnist&learnEveryMs=3000`]) {
@@ -61,7 +57,6 @@ describe('learning in the tab', () => {
     await chromium?.close()
     await app?.stop()
     await relay?.stop()
-    rmSync(dir, { recursive: true, force: true })
   })
 
   it('trains link-health in the wasm worker on live metrics, with the page lag measured', async () => {
