@@ -752,6 +752,42 @@ describe('RoundSession on an in-memory network', () => {
     expect(sim.sessions[5]?.status().counters.updateFetches).toBe(1)
   })
 
+  it('a model that comes while the one before it still waits for a lost update is verified after it, not fetched', () => {
+    const run = (handOver: boolean): Sim => {
+      const sim = new Sim({ nodes: 6, d: D, seed: 14, behaviours: () => honest(mean, 0.005, 0.002, 14), config: { ...KRUM_F1, maxRounds: 2, graceMs: 3_000 } })
+      // node 1's round-1 update never reaches node 5 by gossip; keep what was lost, as a neighbour would hold it
+      const lost: Array<{ data: Uint8Array, from: string }> = []
+      sim.filter = (m) => {
+        const c = m.to === 5 && m.topic === 'updates' && m.from === sim.ids[1] ? decodeChunk(m.data) : undefined
+        const drop = c?.ok === true && c.value.kind === 'model-update' && c.value.round === 1
+        if (drop) lost.push({ data: m.data, from: m.from })
+        return drop
+      }
+      sim.membership()
+      sim.elect(1, 0)
+      expect(lost.length).toBeGreaterThan(0)
+      // round 2 opens while node 5 still waits for the lost update: it waits too, and round 2 closes without it
+      for (let i = 0; i < 12 && sim.sessions[0]!.model.version < 2; i++) sim.tick(500)
+      expect(sim.sessions[0]!.model.version).toBe(2)
+      expect(sim.sessions[5]!.model.version).toBe(0)
+      expect(sim.eventsOf('fetch-updates', 5)).toHaveLength(1)
+      if (handOver) for (const m of lost) sim.handle(5, sim.sessions[5]!.onUpdateMessage(m.data, m.from))
+      sim.tick(3_000)
+      sim.tick(3_000)
+      return sim
+    }
+    const sim = run(true)
+    // both models recomputed here: the second was held until the first was verified, not fetched on others' word
+    expect(sim.sessions[5]!.model).toMatchObject({ version: 2, digest: sim.sessions[0]!.model.digest, verified: true })
+    expect(sim.eventsOf('fetch-model', 5)).toHaveLength(0)
+    expect(sim.sessions[5]!.status().counters).toMatchObject({ modelsVerified: 2, modelsFetched: 0, modelsRejected: 0 })
+    // the lost update never handed over: the first model is rejected and the second, unverifiable here, is fetched
+    const stuck = run(false)
+    expect(stuck.sessions[5]!.status().rejects.model['verification:missing-update']).toBe(1)
+    expect(stuck.eventsOf('fetch-model', 5)).toEqual([expect.objectContaining({ version: 2 })])
+    expect(stuck.sessions[5]!.model).toMatchObject({ version: 2, digest: stuck.sessions[0]!.model.digest, verified: false })
+  })
+
   it('a model this node disproved is not fetched on a new leader\'s word: only f + 1 vouchers lift that', () => {
     const sim = new Sim({ nodes: 6, d: D, seed: 15, behaviours: () => honest(mean, 0.005, 0.002, 15), config: { ...KRUM_F1, maxRounds: 1 } })
     // the coordinator lies to node 5 alone: node 5 gets a shifted model whose digest matches its weights

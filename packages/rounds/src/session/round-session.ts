@@ -121,6 +121,8 @@ interface PendingModel {
   replace: boolean
   /** A 'fetch-updates' event went out for its missing updates. */
   asked?: boolean
+  /** Came while the model before it was still being verified here: verified after it (its grace starts then). */
+  queued?: boolean
 }
 
 /** A round announcement: a few hundred bytes, plus up to MAX_HELD_DIGESTS digests of 34 bytes (RoundOpen.held). */
@@ -626,6 +628,12 @@ export class RoundSession {
     const current = this.model
     const replace = model.version === current.version && model.term > current.term && this.models.previous?.version === model.version - 1
     if (model.version <= current.version && !replace) return this.drop(out, 'ignore', 'stale-version', `v${model.version}, this node holds v${current.version}`)
+    if (model.version === current.version + 2 && this.pending.some(p => !p.replace && p.model.version === current.version + 1)) {
+      // the model before it is being verified here, waiting for an update gossip lost: verify this one after it rather
+      // than fetch it unverified (on a loaded host the next round can close while the lost update is fetched)
+      this.pending.push({ model, from, since: this.config.clock.now(), replace: false, queued: true })
+      return { ...out, verdict: 'accept', reason: 'queued' }
+    }
     if (model.version > current.version + 1) {
       // too far ahead to verify: a late joiner fetches the model (checked against this digest) once it is vouched for
       this.want(model.version, model.weightsDigest, from, out)
@@ -641,11 +649,22 @@ export class RoundSession {
     if (this.pending.length === 0) return
     const now = this.config.clock.now()
     const keep: PendingModel[] = []
-    const queue = this.pending
+    // in version order: a model queued behind another becomes verifiable once that one is accepted
+    const queue = this.pending.sort((a, b) => a.model.version - b.model.version)
     this.pending = []
     for (const p of queue) {
       const base = p.replace ? this.models.previous : this.models.current
+      if (base !== undefined && p.queued === true && p.model.version === base.version + 2) {
+        if (keep.some(k => !k.replace && k.model.version === base.version + 1)) keep.push(p)
+        // the model before it was rejected: this one cannot be verified here, so it is fetched as a late joiner's is
+        else this.want(p.model.version, p.model.weightsDigest, p.from, out)
+        continue
+      }
       if (base === undefined || p.model.version !== base.version + 1) continue // overtaken by another model
+      if (p.queued === true) {
+        p.queued = false
+        p.since = now
+      }
       const open = this.participant.followedOpen(p.model.round, p.model.term, p.model.coordinator)
       if (open === undefined) {
         // The announcement may be here, parked until this node's election names its sender: a new coordinator's first
@@ -753,6 +772,8 @@ export class RoundSession {
 
   private want (version: number, digest: string, from: string, out: Output): void {
     if (this.wanted?.version === version && this.wanted.digest === digest) return
+    // a newer model is wanted already (an announcement that trains from an older base came late): it supersedes this
+    if (this.wanted !== undefined && this.wanted.version > version) return
     this.wanted = { version, digest, from, since: this.config.clock.now(), asked: false }
     this.askIfVouched(out)
   }
