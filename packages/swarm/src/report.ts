@@ -47,6 +47,10 @@ export interface MeshSummary {
   relayReady: number
   /** Observed tabs with relay.connected === false. */
   relayDown: number
+  /** The observed tabs with the fewest direct peers (minDirectPerTab), when that is below requiredDirectPeers. */
+  fewestDirectTabs: number[]
+  /** (Observed tab, other open tab) pairs where the tab does not hold the other as alive (unheard or suspect). */
+  pairsNotAlive: number
   converged: boolean
 }
 
@@ -93,6 +97,7 @@ export function summarizeSample (sample: PollSample, criteria: MeshCriteria): Me
   let relayReady = 0
   let relayDown = 0
   let allConverged = open.size > 0 && observations.length === open.size
+  let pairsNotAlive = 0
 
   for (const o of observations) {
     const self = o.status.peerId
@@ -122,14 +127,19 @@ export function summarizeSample (sample: PollSample, criteria: MeshCriteria): Me
       const entry = peer === undefined ? undefined : membership.get(peer)
       if (entry === undefined || entry.heartbeats <= 0) {
         allAlive = false
+        pairsNotAlive++
         continue
       }
       if (heardMsAgo(o, entry) <= criteria.heartbeatWindowMs) covered++
-      if (entry.state !== 'alive') allAlive = false
+      if (entry.state !== 'alive') {
+        allAlive = false
+        pairsNotAlive++
+      }
     }
     if (o.status.state !== 'running' || direct.size < required || !allAlive) allConverged = false
   }
 
+  const minDirect = directCounts.length === 0 ? 0 : Math.min(...directCounts)
   return {
     at: sample.at,
     openTabs: open.size,
@@ -138,7 +148,7 @@ export function summarizeSample (sample: PollSample, criteria: MeshCriteria): Me
     tabsInError,
     directLinks: directPairs.size,
     relayedLinks: relayedPairs.size,
-    minDirectPerTab: directCounts.length === 0 ? 0 : Math.min(...directCounts),
+    minDirectPerTab: minDirect,
     maxDirectPerTab: directCounts.length === 0 ? 0 : Math.max(...directCounts),
     meanDirectPerTab: directCounts.length === 0 ? 0 : directCounts.reduce((a, b) => a + b, 0) / directCounts.length,
     requiredDirectPeers: required,
@@ -146,6 +156,8 @@ export function summarizeSample (sample: PollSample, criteria: MeshCriteria): Me
     heartbeatCoverage: pairs === 0 ? (open.size <= 1 && observations.length === open.size ? 1 : 0) : covered / pairs,
     relayReady,
     relayDown,
+    fewestDirectTabs: minDirect < required ? observations.filter((o, i) => directCounts[i] === minDirect).map(o => o.tab) : [],
+    pairsNotAlive,
     converged: allConverged
   }
 }
@@ -295,8 +307,11 @@ export interface RunAnalysis {
     firstHeartbeatMs?: number
     /** Until every tab reported state 'running', from the first tab opened. */
     allTabsUpMs?: number
-    /** The closest the mesh came, when it did not converge: the sample with the best heartbeat coverage. */
-    best?: LinkFigures
+    /**
+     * The closest the mesh came, when it did not converge: the sample with the best heartbeat coverage, then the most
+     * direct peers, among those every tab answered (any sample if none was complete), and what kept it from converging.
+     */
+    best?: LinkFigures & { observed: number, openTabs: number, fewestDirectTabs: number[], pairsNotAlive: number, tabsUp: number }
   }
   linksAtConvergence?: LinkFigures
   linksAtEnd?: LinkFigures
@@ -677,9 +692,12 @@ export function analyzeRun (record: RunRecord): RunAnalysis {
     convergence.fromFirstTabOpenedMs = conv.at - record.firstTabOpenedAt
     convergence.fromLastTabLoadedMs = conv.at - record.lastTabLoadedAt
   } else if (candidates.length > 0) {
-    const best = candidates.reduce((a, b) => (b.heartbeatCoverage > a.heartbeatCoverage ||
+    // a sample few tabs answered says little: coverage and links among 2 tabs of 20 looked converged
+    const complete = candidates.filter(s => s.openTabs === record.tabCount && s.observed === s.openTabs)
+    const best = (complete.length > 0 ? complete : candidates).reduce((a, b) => (b.heartbeatCoverage > a.heartbeatCoverage ||
       (b.heartbeatCoverage === a.heartbeatCoverage && b.minDirectPerTab >= a.minDirectPerTab)) ? b : a)
-    convergence.best = linkFigures(best)
+    const { observed, openTabs, fewestDirectTabs, pairsNotAlive, tabsUp } = best
+    convergence.best = { ...linkFigures(best), observed, openTabs, fewestDirectTabs, pairsNotAlive, tabsUp }
   }
   const firstDirect = summaries.find(s => s.directLinks > 0)
   if (firstDirect !== undefined) convergence.firstDirectLinkMs = firstDirect.at - record.lastTabLoadedAt
@@ -748,7 +766,10 @@ export function findFailures (record: RunRecord, analysis: RunAnalysis): string[
     const best = c.best
     const detail = best === undefined
       ? 'no tab answered a status poll'
-      : `best seen: min ${best.minDirectPerTab} direct peers per tab (need ${c.requiredDirectPeers}), heartbeat coverage ${Math.floor(best.heartbeatCoverage * 100)}%`
+      : `best seen: ${best.observed} of ${best.openTabs} tabs answered, ${best.tabsUp} running, ` +
+        `min ${best.minDirectPerTab} direct peers per tab (need ${c.requiredDirectPeers}` +
+        `${best.fewestDirectTabs.length > 0 ? `; fewest: tab ${best.fewestDirectTabs.join(', ')}` : ''}), ` +
+        `heartbeat coverage ${Math.floor(best.heartbeatCoverage * 100)}%, ${best.pairsNotAlive} of the pairs not held alive`
     const endedAt = record.endedAt ?? record.samples.at(-1)?.at ?? record.lastTabLoadedAt
     if (endedAt >= record.lastTabLoadedAt + record.convergenceTimeoutMs) {
       failures.push(`did not converge within ${(record.convergenceTimeoutMs / 1000).toFixed(0)} s of the last tab loading (${detail})`)

@@ -255,10 +255,10 @@ describe('analyzeRun: convergence', () => {
     const a = analyzeRun(run)
     expect(a.convergence.converged).toBe(false)
     expect(a.convergence.at).toBeUndefined()
-    expect(a.convergence.best).toMatchObject({ at: 3000, heartbeatCoverage: 1, minDirectPerTab: 0, relayedLinks: 2 })
+    expect(a.convergence.best).toMatchObject({ at: 3000, heartbeatCoverage: 1, minDirectPerTab: 0, relayedLinks: 2, fewestDirectTabs: [2], pairsNotAlive: 0 })
     const failures = findFailures(run, a)
     expect(failures).toHaveLength(1)
-    expect(failures[0]).toMatch(/did not converge within 2 s .*min 0 direct peers per tab \(need 2\), heartbeat coverage 100%/)
+    expect(failures[0]).toMatch(/did not converge within 2 s .*best seen: 3 of 3 tabs answered, 3 running, min 0 direct peers per tab \(need 2; fewest: tab 2\), heartbeat coverage 100%, 0 of the pairs not held alive/)
   })
 
   it('takes the links at the end from the last poll that saw the tabs, not a late poll nobody answered', () => {
@@ -274,7 +274,9 @@ describe('analyzeRun: convergence', () => {
     const run = growingRun()
     run.samples = run.samples.slice(0, 3) // ends at 2500, deadline 11_700
     const failures = findFailures(run, analyzeRun(run))
-    expect(failures).toEqual(['had not converged when the run ended, 0.8 s after the last tab loaded (best seen: min 0 direct peers per tab (need 2), heartbeat coverage 50%)'])
+    // the best is taken among the samples every tab answered: the one at 2000 s (2 of 3 answered) had 50 % coverage
+    expect(failures).toEqual(['had not converged when the run ended, 0.8 s after the last tab loaded (best seen: 3 of 3 tabs answered, 2 running, ' +
+      'min 0 direct peers per tab (need 2; fewest: tab 2), heartbeat coverage 33%, 4 of the pairs not held alive)'])
     // Observation went on until the deadline, past the last sample: that is a timeout.
     run.endedAt = 11_700
     expect(findFailures(run, analyzeRun(run))[0]).toMatch(/^did not converge within 10 s of the last tab loading/)
