@@ -82,10 +82,12 @@ for (const { task, rounds, closeAt, how } of sessions) {
       // the close acted on versions as every live honest tab reported them (window.fedmesh.onModel), not on the next
       // status poll (attackers' tabs are not waited on: the garbage sender's may hold nothing yet)
       expect(f.pushedTabs).toBe(TABS - ATTACKS.length)
-      // what the closed tab did in its pagehide handler was read back (or that it left no record); a crashed one has
+      // what the closed tab did in its unload handlers was read back (or that it left no record); a crashed one has
       // none, and the failover is timed from its renderer's death
       expect(f.closedTabLeft?.resign).toBeDefined()
       expect(f.closedHow).toBe(how)
+      // closed as a user closes a tab, beforeunload comes first (and resigns), pagehide after it
+      if (how === 'close' && f.closedTabLeft?.afterCloseMs !== undefined) expect(f.closedTabLeft.event, JSON.stringify(f.closedTabLeft)).toBe('beforeunload')
       if (how === 'crash') {
         expect(f.closedTabLeft?.resign).toMatch(/^no record/)
         expect(f.crashedAfterMs).toBeGreaterThanOrEqual(0)

@@ -165,13 +165,23 @@ async function boot (): Promise<void> {
     window.fedmesh = { status: () => node.status(), predictions, onModel }
     // ?ui=0 leaves the page blank (headless swarms, or to measure the node without its rendering)
     if (params.get('ui') !== '0') element?.attach(node)
-    addEventListener('pagehide', () => {
+    // A closing tab resigns in each of its unload events that runs. Chromium gives a renderer 500 ms for each: a tab
+    // busy on a loaded machine can miss one, and then its followers wait out the lease. On a user's close beforeunload
+    // comes first, so resigning there too gives the tab two chances. Between the two it may have been elected again.
+    let recorded = false
+    const leave = (event: string): void => {
       const left = node.election.leaveNow()
-      void learning?.stop()
-      void node.stop()
+      if (recorded && left.resign === 'none') return
+      recorded = true
       // A closed tab's status goes with it: what it did on the way out is left where its other tabs (and automation)
       // can read it, under its peer id.
-      try { localStorage.setItem(`fedmesh:left:${node.peerId}`, JSON.stringify({ at: Date.now(), ...left })) } catch {}
+      try { localStorage.setItem(`fedmesh:left:${node.peerId}`, JSON.stringify({ at: Date.now(), event, ...left })) } catch {}
+    }
+    addEventListener('beforeunload', () => { leave('beforeunload') })
+    addEventListener('pagehide', () => {
+      leave('pagehide')
+      void learning?.stop()
+      void node.stop()
     })
     await node.start()
     if (node.config.learn) {

@@ -83,7 +83,7 @@ global model version --rounds, or --training-timeout s after the last tab loaded
                          and the mesh has converged (or its --timeout passed); if the tabs are past V by then,
                          once they hold the next version
                          (holds back any later scheduled event until then)
-  --close-how close|crash  how that tab goes: close (default: page.close(), its pagehide handler resigns) or crash
+  --close-how close|crash  how that tab goes: close (default: as a user closes it; its beforeunload handler resigns) or crash
                          (its renderer killed through CDP Page.crash: no resign, the followers wait out the lease)
   --training-timeout S   training deadline after the last tab loaded (default ${DEFAULT_TRAINING.timeoutS})
   The JSON report gains "training": per round version, coordinator, term, selected/excluded tabs, round overhead
@@ -331,13 +331,13 @@ export function summaryLines (r: SwarmReport): string[] {
       lines.push(`failover: ${f.closedHow === 'crash' ? 'crashed' : 'closed'} coordinator tab ${f.closedTab} (term ${f.oldTerm}) -> version ${f.nextVersion ?? '-'} by tab ${f.newCoordinatorTab ?? '-'} ` +
         `(term ${f.newTerm ?? '-'}) held by every live honest tab after ${secs(f.failoverMs)}` +
         `${f.failoverTabClocksMs !== undefined ? ` (${secs(f.failoverTabClocksMs)} by the tabs' clocks` +
-          `${f.failoverAfterLeftTabClocksMs !== undefined ? `, ${secs(f.failoverAfterLeftTabClocksMs)} after its pagehide` : ''})` : ''}; new leader everywhere after ${secs(f.newLeaderMs)}` +
+          `${f.failoverAfterLeftTabClocksMs !== undefined ? `, ${secs(f.failoverAfterLeftTabClocksMs)} after it left` : ''})` : ''}; new leader everywhere after ${secs(f.newLeaderMs)}` +
         `${f.newLeaderTabClocksMs !== undefined ? ` (${secs(f.newLeaderTabClocksMs)} by the tabs' clocks)` : ''}`)
       if (f.crashedAfterMs !== undefined) lines.push(`  the renderer died ${secs(f.crashedAfterMs)} after the crash request (the failover counts from its death)`)
       if (f.roundTabClocksMs !== undefined) lines.push(`  a round took ${secs(f.roundTabClocksMs)} (median version to version, tabs' clocks, the failover's round left out)`)
       const left = f.closedTabLeft
       if (left !== undefined) {
-        lines.push(`  the closed tab on its way out: ${left.afterCloseMs === undefined ? '' : `pagehide ${secs(left.afterCloseMs)} after the close request, `}` +
+        lines.push(`  the closed tab on its way out: ${left.afterCloseMs === undefined ? '' : `${left.event ?? 'pagehide'} ${secs(left.afterCloseMs)} after the close request, `}` +
           `role ${left.role ?? '-'}, resign ${left.resign}${left.resign === 'prepared' ? ` (written to ${left.recipients ?? 0} peers)` : ''}` +
           (f.closedAfterMs === undefined ? '' : `; Chromium reported the page closed ${secs(f.closedAfterMs)} after the request`))
       }

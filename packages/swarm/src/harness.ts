@@ -780,7 +780,17 @@ class SwarmRun {
       h.times.closedAt = at
     }
     this.note(`closing tabs ${indices.join(',')}`)
-    await Promise.all(indices.map(async t => { await this.tabs[t]!.tab?.page.close().catch(() => {}) }))
+    // Closed as a user closes a tab (CDP Page.close): beforeunload first, then pagehide. Playwright's default
+    // (Target.closeTarget) skips beforeunload, and Chromium gives pagehide 500 ms: a busy 20-tab renderer missed it in
+    // 6 of 15 closes, so no resign went out. Page.close does not wait for the page to go; its close event does.
+    await Promise.all(indices.map(async t => {
+      const page = this.tabs[t]!.tab?.page
+      if (page === undefined) return
+      const closed = new Promise<void>(resolve => page.once('close', () => { resolve() }))
+      await page.close({ runBeforeUnload: true }).catch(() => {})
+      const done = await Promise.race([closed.then(() => true), sleep(10_000).then(() => false)])
+      if (!done) await page.close().catch(() => {})
+    }))
     return { kind: 'close-tabs', at, tabs: indices }
   }
 
@@ -857,7 +867,7 @@ class SwarmRun {
   }
 
   /**
-   * What the closed coordinator's tab did on its way out (its pagehide handler writes it to localStorage, shared by
+   * What the closed coordinator's tab did on its way out (its unload handlers write it to localStorage, shared by
    * the tabs of this browser context, under its peer id): read from an open tab into the close event.
    */
   private async readHowTheCoordinatorLeft (): Promise<void> {
@@ -868,15 +878,16 @@ class SwarmRun {
       const text = await page.evaluate(key => localStorage.getItem(key), `fedmesh:left:${c.peerId}`)
       const left = text === null ? undefined : JSON.parse(text) as unknown
       if (left !== null && typeof left === 'object') {
-        const { at, role, resign, recipients } = left as Record<string, unknown>
+        const { at, event, role, resign, recipients } = left as Record<string, unknown>
         c.left = {
           ...(typeof at === 'number' ? { afterCloseMs: at - c.at } : {}),
+          ...(typeof event === 'string' ? { event } : {}),
           role: String(role),
           resign: String(resign),
           recipients: typeof recipients === 'number' ? recipients : 0
         }
       } else {
-        c.left = { resign: 'no record: its pagehide handler did not run, or ran without the node' }
+        c.left = { resign: 'no record: neither its beforeunload nor its pagehide handler ran, or ran without the node' }
       }
     } catch (err) {
       this.warn(`cannot read how the closed coordinator left: ${errorMessage(err)}`)

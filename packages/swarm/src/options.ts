@@ -35,8 +35,8 @@ export interface TrainingSpec {
   /** Close the coordinator's tab once every live honest tab holds this model version (independent of speed). */
   closeCoordinatorAtVersion?: number
   /**
-   * How the coordinator's tab goes: 'close' (default; Playwright's page.close(), so its pagehide handler resigns, as
-   * when a user closes it) or 'crash' (CDP Page.crash: its renderer dies without a word, as a busy tab Chromium
+   * How the coordinator's tab goes: 'close' (default; closed as a user closes it: beforeunload, then pagehide, and its
+   * handlers resign) or 'crash' (CDP Page.crash: its renderer dies without a word, as a busy tab Chromium
    * kills, so the followers wait out its lease). A crash measures the failover a lost resign costs.
    */
   closeHow?: CloseHow

@@ -44,12 +44,13 @@ export interface CloseCoordinatorEvent {
    */
   closedAfterMs?: number
   /**
-   * What the closed tab recorded in its pagehide handler (the election's leaveNow()): how long after the close
-   * request it ran, the role it left, whether its resign went out at once ('prepared', to `recipients` peers), still
-   * needed signing ('signed-later') or was not due ('none'). `resign` says so if no record was found.
+   * What the closed tab recorded as it left (`event`: the unload handler, beforeunload or pagehide, whose call of the
+   * election's leaveNow() resigned, else the first that ran): how long after the close request it ran, the role it
+   * left, whether its resign went out at once ('prepared', to `recipients` peers), still needed signing
+   * ('signed-later') or was not due ('none'). `resign` says so if no record was found.
    */
-  left?: { afterCloseMs?: number, role?: string, resign: string, recipients?: number }
-  /** --close-how: closed (page.close()) or crashed (its renderer killed). */
+  left?: { afterCloseMs?: number, event?: string, role?: string, resign: string, recipients?: number }
+  /** --close-how: closed (as a user closes it) or crashed (its renderer killed). */
   how?: CloseHow
   /** A crash: request -> the renderer's death, which is `at` (the tab coordinated until then). */
   crashedAfterMs?: number
@@ -99,7 +100,7 @@ export interface FailoverFigures {
   pushedTabs?: number
   /** CloseCoordinatorEvent.closedAfterMs: how long Chromium took to close the tab. */
   closedAfterMs?: number
-  /** CloseCoordinatorEvent.left: what the closed tab did in its pagehide handler. */
+  /** CloseCoordinatorEvent.left: what the closed tab did in its unload handlers (beforeunload, pagehide). */
   closedTabLeft?: CloseCoordinatorEvent['left']
   /** CloseCoordinatorEvent.how: closed, or crashed (--close-how crash). */
   closedHow?: CloseCoordinatorEvent['how']
@@ -122,10 +123,10 @@ export interface FailoverFigures {
    */
   failoverTabClocksMs?: number
   /**
-   * The same, timed from the closed tab's pagehide (closedTabLeft.afterCloseMs: its node stopped and resigned there)
+   * The same, timed from the closed tab's leaving (closedTabLeft.afterCloseMs: its node resigned there)
    * instead of the close request. Chromium delivers a close to a busy renderer late (up to 14 s measured), and the tab
    * goes on coordinating meanwhile, publishing versions; from the request the failover would count those too. Absent
-   * if the tab left no pagehide record (the failover then counts from the request, an upper bound).
+   * if the tab left no record (the failover then counts from the request, an upper bound).
    */
   failoverAfterLeftTabClocksMs?: number
   /** Tab closed -> every live tab's election recognises another leader with a higher term (poll times), ms. */
