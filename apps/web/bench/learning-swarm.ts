@@ -9,8 +9,8 @@
 import { availableParallelism, cpus, loadavg } from 'node:os'
 import { parseArgs } from 'node:util'
 import { findChromium, launchChromium, openTab, TreeCpuMeter, networkInterfaces } from '@fedmesh/swarm'
+import type { BrowserContext } from '@fedmesh/swarm'
 import type { FedmeshStatus } from '@fedmesh/node'
-import type { BrowserContext } from 'playwright-core'
 import { startAppServer } from '../server/index.ts'
 import { startRelayProcess } from '../../../tests/support/relay-process.ts'
 

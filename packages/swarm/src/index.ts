@@ -18,6 +18,8 @@ export type {
 } from './report.ts'
 export { findChromium, launchChromium, openTab, ChromiumNotFoundError, CHROMIUM_ARGS, CHROMIUM_INSTALL_HINT } from './chromium.ts'
 export type { ChromiumLocation, LaunchedChromium, Tab } from './chromium.ts'
+// the Playwright objects this API hands out (LaunchedChromium.browser, Tab.page), for callers that do not depend on it
+export type { Browser, BrowserContext, Page } from 'playwright-core'
 export { processTree, treeMemory, TreeCpuMeter, chromiumProcessType, parseStat, parseSmapsRollup, parseCmdline } from './procfs.ts'
 export type { ProcInfo, MemoryFigures, CpuWindow } from './procfs.ts'
 export { ServiceProcess, PortInUseError, pickFreePort, assertPortFree, isPortFree, relayMultiaddr } from './processes.ts'

@@ -3,10 +3,9 @@
  * backend, reports a fallback with its reason, measures the page's lag, and checkpoints to IndexedDB so a reloaded
  * tab resumes (and a damaged checkpoint is reported and replaced, not fatal).
  */
-import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { findChromium, launchChromium, openTab } from '@fedmesh/swarm'
-import type { LaunchedChromium } from '@fedmesh/swarm'
+import type { LaunchedChromium, Page } from '@fedmesh/swarm'
 import type { FedmeshStatus, LearningStatus } from '@fedmesh/node'
 import { startAppServer } from '../../server/index.ts'
 import type { AppServer } from '../../server/index.ts'
