@@ -166,8 +166,9 @@ async function boot (): Promise<void> {
     // ?ui=0 leaves the page blank (headless swarms, or to measure the node without its rendering)
     if (params.get('ui') !== '0') element?.attach(node)
     // A closing tab resigns in each of its unload events that runs. Chromium waits 500 ms for a renderer to handle
-    // each: a tab busy on a loaded machine can miss one, and then its followers wait out the lease. On a user's close beforeunload
-    // comes first, so resigning there too gives the tab two chances. Between the two it may have been elected again.
+    // each: a tab busy on a loaded machine can miss one, and then its followers wait out the lease. On a user's close
+    // beforeunload comes first, so resigning there too gives the tab two chances. Between the two it may have been
+    // elected again.
     let recorded = false
     const leave = (event: string): void => {
       const left = node.election.leaveNow()

@@ -781,11 +781,12 @@ class SwarmRun {
     }
     this.note(`closing tabs ${indices.join(',')}`)
     // Closed as a user closes a tab (CDP Page.close): beforeunload first, then pagehide. Playwright's default
-    // (Target.closeTarget) skips beforeunload, and Chromium gives pagehide 500 ms: a busy 20-tab renderer missed it in
-    // 6 of 15 closes, so no resign went out. Page.close does not wait for the page to go; its close event does.
+    // (Target.closeTarget) skips beforeunload, and Chromium waits 500 ms for each unload event: a busy 20-tab renderer
+    // missed pagehide in 6 of 15 closes, so no resign went out. Page.close does not wait for the page to go; its close
+    // event does.
     await Promise.all(indices.map(async t => {
       const page = this.tabs[t]!.tab?.page
-      if (page === undefined) return
+      if (page === undefined || page.isClosed()) return
       const closed = new Promise<void>(resolve => page.once('close', () => { resolve() }))
       await page.close({ runBeforeUnload: true }).catch(() => {})
       const done = await Promise.race([closed.then(() => true), sleep(10_000).then(() => false)])
