@@ -146,11 +146,22 @@ for (const inFull of [true, false]) {
       const lapses = (): Array<{ count: number, regained: number, afterStall: number }> => followers.map(n => n.status().election!.lapses)
       const sum = (list: ReturnType<typeof lapses>, k: 'count' | 'regained' | 'afterStall'): number => list.reduce((a, l) => a + l[k], 0)
       const before = lapses()
+      const sinceBefore = followers.map(n => n.status().election!.leaderSince)
       const stallUntil = Date.now() + 2_500 // past the lease (1.5 s)
       while (Date.now() < stallUntil) { /* stalled */ }
       if (inFull) {
         expect(await until(() => sum(lapses(), 'regained') > sum(before, 'regained'), 10_000)).toBeDefined()
         expect(sum(lapses(), 'afterStall')).toBeGreaterThan(sum(before, 'afterStall'))
+        // a follower that lapsed and regained the same leader in the same term keeps when it first recognised it
+        const regainedOnly = followers.filter((n, i) => {
+          const l = n.status().election!.lapses
+          return l.regained > before[i]!.regained && l.count - before[i]!.count === l.regained - before[i]!.regained
+        })
+        expect(regainedOnly.length).toBeGreaterThan(0)
+        for (const n of regainedOnly) {
+          const e = n.status().election!
+          if (e.leader === leader && e.leaderTerm === term) expect(e.leaderSince).toBe(sinceBefore[followers.indexOf(n)])
+        }
       } else {
         // a few Lead intervals after the stall: the ticks that came due in it and the Leads that waited have run. No
         // lease lapsed on the tick after the stall (on a loaded machine a Lead may still come late for a moment later)

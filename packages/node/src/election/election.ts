@@ -83,7 +83,10 @@ export interface ElectionServiceStatus {
   electing?: number
   electorate: number
   alive: number
-  /** ms (wall clock) when the current leader was recognised. */
+  /**
+   * ms (wall clock) when the current leader was recognised: first recognised in its term, since a lease that lapsed
+   * and regained the same leader in the same term keeps it.
+   */
   leaderSince?: number
   /** How often the recognised leader changed. */
   leaderChanges: number
@@ -177,6 +180,8 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
   /** Whether this tab was hidden when the electorate was last computed. */
   private selfHidden = false
   private leaderSince: number | undefined
+  /** leaderSince of the leader whose lease lapsed here: kept if the same leader is regained in the same term. */
+  private leaderSinceLapsed: number | undefined
   private lastResign: { from: string, term: number, at: number } | undefined
   private readonly delays = new Map<string, number[]>()
   private leaderChanges = 0
@@ -598,13 +603,19 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
   private dispatch (event: ElectionEvent): void {
     try {
       switch (event.type) {
-        case 'leader-changed':
+        case 'leader-changed': {
+          const regained = event.leader !== undefined && this.lapsed?.leader === event.leader && this.lapsed.term === event.term
           this.noteLapse(event.term, event.leader)
           this.leaderChanges++
-          this.leaderSince = event.leader === undefined ? undefined : this.clock.wallNow()
+          // A lapse that regains the same leader in the same term keeps the first recognition: what a takeover is
+          // timed by (a busy tab lapses and regains its lease many times a minute)
+          const since = regained && this.leaderSinceLapsed !== undefined ? this.leaderSinceLapsed : this.clock.wallNow()
+          this.leaderSinceLapsed = event.leader === undefined && this.lapsed !== undefined ? this.leaderSince : undefined
+          this.leaderSince = event.leader === undefined ? undefined : since
           if (event.leader !== undefined) this.lastLeader = event.leader
           this.safeDispatchEvent('leader-changed', { detail: { term: event.term, leader: event.leader } })
           break
+        }
         case 'stepped-down':
           this.safeDispatchEvent('stepped-down', { detail: { term: event.term, reason: event.reason } })
           break
