@@ -180,14 +180,12 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
   /** Whether this tab was hidden when the electorate was last computed. */
   private selfHidden = false
   private leaderSince: number | undefined
-  /** leaderSince of the leader whose lease lapsed here: kept if the same leader is regained in the same term. */
-  private leaderSinceLapsed: number | undefined
   private lastResign: { from: string, term: number, at: number } | undefined
   private readonly delays = new Map<string, number[]>()
   private leaderChanges = 0
   /** The leader recognised now, and the one whose lease lapsed last (until it is regained or another is recognised). */
   private recognised: { leader: string, term: number } | undefined
-  private lapsed: { leader: string, term: number } | undefined
+  private lapsed: { leader: string, term: number, since: number | undefined } | undefined
   private readonly lapses = { count: 0, regained: 0, afterStall: 0 }
   /** The clock leases are judged by: the service's, less this node's own stalls beyond timings.stallToleranceMs. */
   private readonly leaseClock: StallClock
@@ -576,22 +574,27 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
     }
   }
 
-  /** Counts lapsed leases (status().lapses): a followed leader lost without its resign, and whether it came back. */
-  private noteLapse (term: number, leader: string | undefined): void {
+  /**
+   * Counts lapsed leases (status().lapses): a followed leader lost without its resign, and whether it came back.
+   * Returns the lapse this recognition regains (same leader, same term), with its leaderSince from before.
+   */
+  private noteLapse (term: number, leader: string | undefined): { since: number | undefined } | undefined {
     const before = this.recognised
     this.recognised = leader === undefined ? undefined : { leader, term }
     if (leader !== undefined) {
-      if (this.lapsed?.leader === leader && this.lapsed.term === term) this.lapses.regained++
+      const regained = this.lapsed?.leader === leader && this.lapsed.term === term ? this.lapsed : undefined
+      if (regained !== undefined) this.lapses.regained++
       this.lapsed = undefined
-      return
+      return regained
     }
-    if (before === undefined || before.leader === this.self) return
+    if (before === undefined || before.leader === this.self) return undefined
     // a resign, or this node's own exclusion of the leader, is no lapse
-    if (this.lastResign?.from === before.leader && this.lastResign.term === before.term) return
-    if (this.excludedPeers.has(before.leader)) return
+    if (this.lastResign?.from === before.leader && this.lastResign.term === before.term) return undefined
+    if (this.excludedPeers.has(before.leader)) return undefined
     this.lapses.count++
     if (this.tickGap !== undefined && this.tickGap > STALL_MS) this.lapses.afterStall++
-    this.lapsed = before
+    this.lapsed = { ...before, since: this.leaderSince }
+    return undefined
   }
 
   private noteLeadSent (term: number): void {
@@ -604,14 +607,11 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
     try {
       switch (event.type) {
         case 'leader-changed': {
-          const regained = event.leader !== undefined && this.lapsed?.leader === event.leader && this.lapsed.term === event.term
-          this.noteLapse(event.term, event.leader)
+          const regained = this.noteLapse(event.term, event.leader)
           this.leaderChanges++
           // A lapse that regains the same leader in the same term keeps the first recognition: what a takeover is
           // timed by (a busy tab lapses and regains its lease many times a minute)
-          const since = regained && this.leaderSinceLapsed !== undefined ? this.leaderSinceLapsed : this.clock.wallNow()
-          this.leaderSinceLapsed = event.leader === undefined && this.lapsed !== undefined ? this.leaderSince : undefined
-          this.leaderSince = event.leader === undefined ? undefined : since
+          this.leaderSince = event.leader === undefined ? undefined : regained?.since ?? this.clock.wallNow()
           if (event.leader !== undefined) this.lastLeader = event.leader
           this.safeDispatchEvent('leader-changed', { detail: { term: event.term, leader: event.leader } })
           break
