@@ -10,6 +10,9 @@ import { UPDATES_TOPIC } from '@fedmesh/node'
 import type { FedmeshNode } from '@fedmesh/node'
 import { initialWeights } from '@fedmesh/learner'
 import { decodeChunk } from '@fedmesh/updates'
+import type { Connection } from '@libp2p/interface'
+import { requestUpdates } from '../../packages/node/src/training/update-fetch.ts'
+import { requestModel } from '../../packages/node/src/training/model-fetch.ts'
 import { digestWeights, LINK_HEALTH_SPEC, trainingSim } from './support/training-sim.ts'
 import type { TrainingSim } from './support/training-sim.ts'
 
@@ -259,6 +262,50 @@ describe('training service over the memory transport', () => {
     expect(s.updateFetch.chunks, detail).toBeGreaterThanOrEqual(3)
     // the others verified every model: what the coordinator swept in is the author's update as it signed it
     for (const x of t.statuses(nodes.slice(1))) expect(x.models.rejected, detail).toBe(0)
+  }, 180_000)
+
+  it('a neighbour that asks for updates and models without end is refused past its serve budget, counted, and another is still served', async () => {
+    const budget = { requests: { burst: 5, perSecond: 1 }, bytes: { burst: 1 << 20, perSecond: 64 * 1024 }, maxPeers: 64 }
+    const t = current = await trainingSim({
+      learner: 'synthetic',
+      serveBudget: budget,
+      config: { rule: 'krum', f: 1, minParticipants: 5, rounds: 2, roundDeadlineMs: 6_000, learnEveryMs: 300 }
+    })
+    const nodes = await t.add(6)
+    await t.allAt(2, nodes, 120_000)
+    const server = nodes[0]!
+    const directTo = (n: FedmeshNode): Connection | undefined =>
+      n.libp2p.getConnections(server.libp2p.peerId).find(c => c.status === 'open' && c.limits === undefined)
+    const [flooder, other] = nodes.filter(n => n !== server && directTo(n) !== undefined)
+    if (flooder === undefined || other === undefined) throw new Error(`the server needs two direct neighbours: ${t.describe()}`)
+    const session = server.training.head()!.session
+    const ask = async (n: FedmeshNode): Promise<number> =>
+      (await requestUpdates(directTo(n)!, { session, round: 2, except: [] }, { maxFrameBytes: 1 << 20, maxFrames: 1_000 }, 5_000)).length
+    const before = server.training.status()
+
+    // the flooder asks for every update of the round, one request after another, as fast as it gets answers
+    const started = performance.now()
+    const outcomes: Array<number | 'refused'> = []
+    for (let i = 0; i < 30; i++) outcomes.push(await ask(flooder).catch(() => 'refused' as const))
+    const seconds = (performance.now() - started) / 1000
+    const served = outcomes.filter(o => o !== 'refused')
+    const refused = outcomes.length - served.length
+    const s = server.training.status()
+    const detail = JSON.stringify({ outcomes, seconds, updateFetch: s.updateFetch, fetch: s.fetch })
+    // the first requests are served in full (the round's updates, 5 or more), the rest only as the budget refills
+    expect(served[0], detail).toBeGreaterThanOrEqual(5)
+    expect(served.length, detail).toBeLessThanOrEqual(budget.requests.burst + Math.ceil(seconds * budget.requests.perSecond) + 1)
+    expect(refused, detail).toBeGreaterThan(0)
+    expect(s.updateFetch.limited - before.updateFetch.limited, detail).toBe(refused)
+
+    // the model protocol draws on the same budget
+    const model = await requestModel(directTo(flooder)!, { session, version: 2 }, 1 << 20, 5_000).then(() => 'served', () => 'refused')
+    expect(model, detail).toBe('refused')
+    expect(server.training.status().fetch.limited - before.fetch.limited, detail).toBe(1)
+
+    // another neighbour has its own budget, and the node still serves it
+    expect(await ask(other), detail).toBeGreaterThanOrEqual(5)
+    expect(await requestModel(directTo(other)!, { session, version: 2 }, 1 << 20, 5_000), detail).toBeDefined()
   }, 180_000)
 
   it('a lying coordinator: every honest node rejects its model, it is replaced, and training continues', async () => {

@@ -11,6 +11,7 @@ export { peering, Peering, type PeeringInit } from './peering/peering.ts'
 export { heartbeat, Heartbeat, type HeartbeatInit, type SelfMetrics } from './heartbeat/heartbeat.ts'
 export { transportOf, isDirect, type LinkTransport } from './libp2p/connections.ts'
 export { Backoff } from './metrics/backoff.ts'
+export { PeerBudget, DEFAULT_SERVE_BUDGET, type PeerBudgetSpec, type BucketSpec } from './rate-limit/peer-budget.ts'
 export { LinkStats } from './metrics/link-stats.ts'
 export {
   election, ElectionService, toElectionMessage, toBody,

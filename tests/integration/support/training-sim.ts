@@ -5,7 +5,7 @@
  */
 import { Simulation, simulationElectionTimings, until } from '@fedmesh/sim'
 import { learnerTrainer, sessionOf } from '@fedmesh/node'
-import type { FedmeshConfig, FedmeshNode, TrainingLearner, TrainingStatus } from '@fedmesh/node'
+import type { FedmeshConfig, FedmeshNode, PeerBudgetSpec, TrainingLearner, TrainingStatus } from '@fedmesh/node'
 import { MemoryCheckpointStore } from '@fedmesh/checkpoint'
 import { initialWeights, linkHealthModelSpec } from '@fedmesh/learner'
 import type { MetricSample, ModelSpec } from '@fedmesh/learner'
@@ -27,6 +27,8 @@ export interface TrainingSimOptions {
   hidden?: (index: number) => boolean
   /** Does node `index` deflate its updates (NodeConfig.compressUpdates)? Default: as the config says. */
   compress?: (index: number) => boolean
+  /** What one peer may be served by each node (TrainingInit.serveBudget). Default: DEFAULT_SERVE_BUDGET. */
+  serveBudget?: PeerBudgetSpec
 }
 
 export interface TrainingSim {
@@ -60,6 +62,7 @@ export async function trainingSim (o: TrainingSimOptions): Promise<TrainingSim> 
       ...(o.hidden !== undefined ? { hidden: () => o.hidden?.(index) ?? false } : {}),
       training: {
         graceMs: o.graceMs ?? 3_000,
+        ...(o.serveBudget !== undefined ? { serveBudget: o.serveBudget } : {}),
         ...(o.compress !== undefined ? { compressUpdates: o.compress(index) } : {}),
         ...(o.attacks?.[index] !== undefined ? { attack: o.attacks[index] } : {})
       }

@@ -24,6 +24,8 @@ import { MODEL_FETCH_PROTOCOL, requestModel, serveModelRequest } from './model-f
 import type { ModelRequest } from './model-fetch.ts'
 import { UPDATE_FETCH_PROTOCOL } from './update-fetch.ts'
 import { UpdateFetcher } from './update-fetcher.ts'
+import { PeerBudget, DEFAULT_SERVE_BUDGET } from '../rate-limit/peer-budget.ts'
+import type { PeerBudgetSpec } from '../rate-limit/peer-budget.ts'
 import type { UpdateFetchStatus } from './update-fetcher.ts'
 import type { TrainingLearner } from './learner.ts'
 import type { Heartbeat } from '../heartbeat/heartbeat.ts'
@@ -90,6 +92,8 @@ export interface TrainingInit {
   tickMs?: number
   /** Per model fetch attempt, ms; default 15 000. */
   fetchTimeoutMs?: number
+  /** What one peer may be served (models and update chunks, both protocols together); default DEFAULT_SERVE_BUDGET. */
+  serveBudget?: PeerBudgetSpec
   maxChunkBytes?: number
   clock?: { now: () => number }
   /** Epoch milliseconds for `heldAt` (default Date.now): comparable across the tabs and processes of one machine. */
@@ -98,7 +102,7 @@ export interface TrainingInit {
 }
 
 /** Settings a node's creator may tune beyond its configuration (tests, simulations). */
-export type TrainingTuning = Partial<Pick<TrainingInit, 'attack' | 'graceMs' | 'maxNorm' | 'tickMs' | 'fetchTimeoutMs' | 'maxChunkBytes' | 'compressUpdates' | 'clock' | 'random'>>
+export type TrainingTuning = Partial<Pick<TrainingInit, 'attack' | 'graceMs' | 'maxNorm' | 'tickMs' | 'fetchTimeoutMs' | 'serveBudget' | 'maxChunkBytes' | 'compressUpdates' | 'clock' | 'random'>>
 
 export interface TrainingComponents {
   peerId: PeerId
@@ -227,8 +231,9 @@ export interface TrainingStatus {
    * catchUps: fetches started because the leader's heartbeat advertised a newer model than this node held.
    * unvouched: models this node was told to fetch that fewer than f + 1 peers advertised as verified in time (not fetched).
    * wanted: the model this node means to adopt unverified, while it waits for f + 1 vouchers (`asked` once it has them).
+   * limited: model requests refused because the asking peer had spent its serve budget (`serveBudget`).
    */
-  fetch: { requested: number, fetched: number, failed: number, served: number, refused: number, catchUps: number, unvouched: number, wanted?: { version: number, digest: string, from: string, asked: boolean }, lastError?: string }
+  fetch: { requested: number, fetched: number, failed: number, served: number, refused: number, limited: number, catchUps: number, unvouched: number, wanted?: { version: number, digest: string, from: string, asked: boolean }, lastError?: string }
   /** Updates a parked model lacked, asked of neighbours over /fedmesh/updates/1.0.0 (and what this node served). */
   updateFetch: UpdateFetchStatus
   suspicion: Array<{ peer: string, score: number, quarantined: boolean, reasons: Record<string, number> }>
@@ -314,6 +319,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
     fetchFailed: 0,
     served: 0,
     refused: 0,
+    limited: 0,
     catchUps: 0,
     unvouched: 0,
     stalls: 0
@@ -326,6 +332,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
   private lastTrain: { loss?: number, lossBefore?: number, ms?: number, error?: string } = {}
   private lastFetchError: string | undefined
   private readonly updateFetcher: UpdateFetcher
+  private readonly serveBudget: PeerBudget
 
   constructor (private readonly components: TrainingComponents, private readonly init: TrainingInit) {
     super()
@@ -345,6 +352,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
       maxNorm: init.maxNorm ?? 100,
       stallTimeoutMs: init.stallTimeoutMs ?? 4 * (init.deadlineMs ?? 30_000)
     }
+    this.serveBudget = new PeerBudget(init.serveBudget ?? DEFAULT_SERVE_BUDGET)
     this.updateFetcher = new UpdateFetcher({
       topic: UPDATES_TOPIC,
       self: this.self,
@@ -368,7 +376,11 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
         const chunk = this.init.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES
         return { maxFrameBytes: chunk + 1024, maxFrames: digests * (Math.ceil(float32PayloadBound(this.shapes) / chunk) + 1) }
       },
-      timeoutMs: Math.min(this.init.fetchTimeoutMs ?? 15_000, this.cfg.graceMs)
+      timeoutMs: Math.min(this.init.fetchTimeoutMs ?? 15_000, this.cfg.graceMs),
+      budget: {
+        admit: peer => this.serveBudget.admit(peer, this.clock.now()),
+        charge: (peer, bytes) => { this.serveBudget.charge(peer, bytes, this.clock.now()) }
+      }
     })
     this.onLeaderChanged = this.onLeaderChanged.bind(this)
     this.onMembershipChange = this.onMembershipChange.bind(this)
@@ -377,8 +389,8 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
   readonly [Symbol.toStringTag] = '@fedmesh/training'
 
   async start (): Promise<void> {
-    await this.components.registrar.handle(MODEL_FETCH_PROTOCOL, (stream) => { void this.serve(stream) }, { maxInboundStreams: 4, runOnLimitedConnection: false })
-    await this.components.registrar.handle(UPDATE_FETCH_PROTOCOL, (stream) => { void this.updateFetcher.serve(stream) }, { maxInboundStreams: 4, runOnLimitedConnection: false })
+    await this.components.registrar.handle(MODEL_FETCH_PROTOCOL, (stream, connection) => { void this.serve(stream, connection.remotePeer.toString()) }, { maxInboundStreams: 4, runOnLimitedConnection: false })
+    await this.components.registrar.handle(UPDATE_FETCH_PROTOCOL, (stream, connection) => { void this.updateFetcher.serve(stream, connection.remotePeer.toString()) }, { maxInboundStreams: 4, runOnLimitedConnection: false })
   }
 
   afterStart (): void {
@@ -907,9 +919,18 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
 
   // --- models over /fedmesh/model/1.0.0 ---------------------------------------------------------------------------
 
-  private async serve (stream: Stream): Promise<void> {
+  private async serve (stream: Stream, peer: string): Promise<void> {
+    if (!this.serveBudget.admit(peer, this.clock.now())) {
+      this.counters.limited++
+      stream.abort(new Error('rate limited: this peer asked for more than its serve budget'))
+      return
+    }
     try {
-      const outcome = await serveModelRequest(stream, r => this.lookup(r), this.init.fetchTimeoutMs ?? 15_000)
+      const outcome = await serveModelRequest(stream, r => {
+        const bytes = this.lookup(r)
+        if (bytes !== undefined) this.serveBudget.charge(peer, bytes.byteLength, this.clock.now())
+        return bytes
+      }, this.init.fetchTimeoutMs ?? 15_000)
       if (outcome === 'served') this.counters.served++
       else this.counters.refused++
     } catch (err: any) {
@@ -1021,6 +1042,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
         failed: this.counters.fetchFailed,
         served: this.counters.served,
         refused: this.counters.refused,
+        limited: this.counters.limited,
         catchUps: this.counters.catchUps,
         unvouched: this.counters.unvouched,
         ...(rs?.fetching !== undefined ? { wanted: { version: rs.fetching.version, digest: rs.fetching.digest, from: rs.fetching.from, asked: rs.fetching.asked } } : {}),

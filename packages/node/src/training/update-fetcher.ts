@@ -34,6 +34,8 @@ export interface UpdateFetcherInit {
   limits: (digests: number) => { maxFrameBytes: number, maxFrames: number }
   timeoutMs: number
   maxArchiveBytes?: number
+  /** What a neighbour may be served: `admit` before reading its request, `charge` the bytes of the reply. */
+  budget?: { admit: (peer: string) => boolean, charge: (peer: string, bytes: number) => void }
 }
 
 export interface UpdateFetchStatus {
@@ -56,6 +58,8 @@ export interface UpdateFetchStatus {
   /** Requests this node answered, and the chunks it sent. */
   served: number
   servedChunks: number
+  /** Requests refused because the asking peer had spent its serve budget. */
+  limited: number
   lastError?: string
   archive: { rounds: number, bytes: number }
 }
@@ -66,7 +70,7 @@ export class UpdateFetcher {
   private readonly archive: SignedChunkArchive
   private readonly queue: Ask[] = []
   private busy = false
-  private readonly counters = { asked: 0, recovered: 0, failed: 0, requests: 0, chunks: 0, sweeps: 0, sweepsFruitful: 0, served: 0, servedChunks: 0 }
+  private readonly counters = { asked: 0, recovered: 0, failed: 0, requests: 0, chunks: 0, sweeps: 0, sweepsFruitful: 0, served: 0, servedChunks: 0, limited: 0 }
   private readonly rejected: Record<string, number> = {}
   private lastError: string | undefined
 
@@ -106,9 +110,20 @@ export class UpdateFetcher {
     if (!this.busy) void this.drain()
   }
 
-  async serve (stream: Stream): Promise<void> {
+  /** Answer `peer`'s request on `stream`, within its budget. */
+  async serve (stream: Stream, peer: string): Promise<void> {
+    const budget = this.init.budget
+    if (budget !== undefined && !budget.admit(peer)) {
+      this.counters.limited++
+      stream.abort(new Error('rate limited: this peer asked for more than its serve budget'))
+      return
+    }
     try {
-      const r = await serveUpdateRequest(stream, q => this.lookup(q), this.init.timeoutMs)
+      const r = await serveUpdateRequest(stream, q => {
+        const chunks = this.lookup(q)
+        budget?.charge(peer, chunks.reduce((n, c) => n + c.byteLength, 0))
+        return chunks
+      }, this.init.timeoutMs)
       if (r.outcome !== 'bad-request') this.counters.served++
       this.counters.servedChunks += r.chunks
     } catch (err: any) {
