@@ -188,6 +188,12 @@ export interface TrainingStatus {
   coordinator?: string
   /** Version of the global model held (= last round completed). */
   version: number
+  /**
+   * The model this node began the session from: version 0 (the session's initial weights) or a checkpointed global
+   * model (a reloaded tab resumes from it and catches up from there); its coordinator term, and whether this node
+   * counts it as verified (a checkpoint may hold a fetched model).
+   */
+  began?: { version: number, term: number, verified: boolean }
   /** digestWeights of the model held (what heartbeats advertise). */
   modelDigest?: string
   /** Recomputed by this node (false: the initial model, or one fetched as a late joiner or on catching up). */
@@ -1004,6 +1010,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
       term: rs?.term ?? 0,
       ...(rs?.leader !== undefined ? { coordinator: rs.leader } : {}),
       version: rs?.version ?? 0,
+      ...(this.info !== undefined ? { began: { version: this.info.model.version, term: this.info.model.term ?? 0, verified: this.info.model.verified ?? this.info.model.version === 0 } } : {}),
       ...(rs !== undefined ? { modelDigest: rs.modelDigest } : {}),
       verifiedModel: rs?.modelVerified ?? false,
       ...(rs?.open !== undefined
