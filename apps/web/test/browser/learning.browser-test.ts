@@ -4,13 +4,10 @@
  * tab resumes (and a damaged checkpoint is reported and replaced, not fatal).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { findChromium, launchChromium, openTab } from '@fedmesh/swarm'
-import type { LaunchedChromium, Page } from '@fedmesh/swarm'
+import type { Page } from '@fedmesh/swarm'
 import type { FedmeshStatus, LearningStatus } from '@fedmesh/node'
-import { startAppServer } from '../../server/index.ts'
-import type { AppServer } from '../../server/index.ts'
-import { startRelayProcess } from '../../../../tests/support/relay-process.ts'
-import type { RelayProcess } from '../../../../tests/support/relay-process.ts'
+import { openAppTabs, statusOf } from './app-tabs.ts'
+import type { AppTabs } from './app-tabs.ts'
 
 // fast heartbeats and training runs keep the test short; the schedule is the same code as with the defaults
 // minParticipants=99: these tabs test local learning and checkpoints; a federated session (tests/e2e/training.test.ts)
@@ -18,8 +15,7 @@ import type { RelayProcess } from '../../../../tests/support/relay-process.ts'
 const FAST = 'heartbeatMs=250&learnEveryMs=1500&targetPeers=2&minParticipants=99'
 
 async function learningOf (page: Page): Promise<LearningStatus | undefined> {
-  const status = await page.evaluate('globalThis.fedmesh?.status()') as FedmeshStatus | undefined
-  return status?.learning
+  return (await statusOf(page))?.learning
 }
 
 async function waitForLearning (page: Page, check: (l: LearningStatus) => boolean, what: string, timeoutMs = 90_000): Promise<LearningStatus> {
@@ -34,29 +30,15 @@ async function waitForLearning (page: Page, check: (l: LearningStatus) => boolea
 }
 
 describe('learning in the tab', () => {
-  let relay: RelayProcess
-  let app: AppServer
-  let chromium: LaunchedChromium
-  const pages: Page[] = []
-  const consoleErrors: string[] = []
+  let tabs: AppTabs
+  let pages: Page[]
 
   beforeAll(async () => {
-    relay = await startRelayProcess({})
-    app = await startAppServer({ port: 0, config: { relayAddrs: [relay.multiaddrs[0]!] } })
-    chromium = await launchChromium({ location: findChromium() })
-    for (const query of [FAST, `${FAST}&learnerBackends=no-such-backend,wasm`, `${FAST}&learn=0`, `${FAST}&task=mnist&learnEveryMs=3000`]) {
-      const { page } = await openTab(chromium.browser)
-      page.on('console', msg => { if (msg.type() === 'error') consoleErrors.push(msg.text()) })
-      await page.goto(`${app.url}?${query}`)
-      pages.push(page)
-    }
+    tabs = await openAppTabs([FAST, `${FAST}&learnerBackends=no-such-backend,wasm`, `${FAST}&learn=0`, `${FAST}&task=mnist&learnEveryMs=3000`])
+    pages = tabs.pages
   })
 
-  afterAll(async () => {
-    await chromium?.close()
-    await app?.stop()
-    await relay?.stop()
-  })
+  afterAll(async () => { await tabs?.stop() })
 
   it('trains link-health in the wasm worker on live metrics, with the page lag measured', async () => {
     const page = pages[0]!
@@ -164,6 +146,6 @@ describe('learning in the tab', () => {
   })
 
   it('logged no errors in the pages', () => {
-    expect(consoleErrors).toEqual([])
+    expect(tabs.consoleErrors).toEqual([])
   })
 })

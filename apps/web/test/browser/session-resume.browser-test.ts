@@ -5,21 +5,13 @@
  * built app, the real relay process, WebRTC on loopback, tfjs in each tab's worker.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { findChromium, launchChromium, openTab } from '@fedmesh/swarm'
-import type { LaunchedChromium, Page } from '@fedmesh/swarm'
-import type { FedmeshStatus } from '@fedmesh/node'
-import { startAppServer } from '../../server/index.ts'
-import type { AppServer } from '../../server/index.ts'
-import { startRelayProcess } from '../../../../tests/support/relay-process.ts'
-import type { RelayProcess } from '../../../../tests/support/relay-process.ts'
+import type { Page } from '@fedmesh/swarm'
+import { openAppTabs, statusOf } from './app-tabs.ts'
+import type { AppTabs } from './app-tabs.ts'
 
 // four tabs, rounds of 3 (Krum with f = 0 needs 3 updates), a round every 2 s: versions come every few seconds
 const SESSION = 'learnEveryMs=2000&targetPeers=3&minParticipants=3&roundDeadlineMs=15000'
 const TABS = 4
-
-async function statusOf (page: Page): Promise<FedmeshStatus | undefined> {
-  return await page.evaluate('globalThis.fedmesh?.status()').catch(() => undefined) as FedmeshStatus | undefined
-}
 
 async function waitFor<T> (read: () => Promise<T | undefined>, what: string, timeoutMs = 120_000): Promise<T> {
   const start = Date.now()
@@ -33,29 +25,15 @@ async function waitFor<T> (read: () => Promise<T | undefined>, what: string, tim
 }
 
 describe('a tab reloaded during a federated session', () => {
-  let relay: RelayProcess
-  let app: AppServer
-  let chromium: LaunchedChromium
-  const pages: Page[] = []
-  const consoleErrors: string[] = []
+  let tabs: AppTabs
+  let pages: Page[]
 
   beforeAll(async () => {
-    relay = await startRelayProcess({})
-    app = await startAppServer({ port: 0, config: { relayAddrs: [relay.multiaddrs[0]!] } })
-    chromium = await launchChromium({ location: findChromium() })
-    for (let i = 0; i < TABS; i++) {
-      const { page } = await openTab(chromium.browser)
-      page.on('console', msg => { if (msg.type() === 'error') consoleErrors.push(msg.text()) })
-      await page.goto(`${app.url}?${SESSION}`)
-      pages.push(page)
-    }
+    tabs = await openAppTabs(Array.from({ length: TABS }, () => SESSION))
+    pages = tabs.pages
   })
 
-  afterAll(async () => {
-    await chromium?.close()
-    await app?.stop()
-    await relay?.stop()
-  })
+  afterAll(async () => { await tabs?.stop() })
 
   it('begins again from its checkpointed global model, catches up and verifies the models that follow', async () => {
     // every tab holds version 2 or later of the session's global model
@@ -109,6 +87,6 @@ describe('a tab reloaded during a federated session', () => {
   })
 
   it('logged no errors in the pages', () => {
-    expect(consoleErrors).toEqual([])
+    expect(tabs.consoleErrors).toEqual([])
   })
 })
