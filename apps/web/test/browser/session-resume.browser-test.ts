@@ -65,15 +65,15 @@ describe('a tab reloaded during a federated session', () => {
     expect(after.training!.began!.term, detail).toBeGreaterThan(0)
     expect(after.training!.session, detail).toBe(before.training!.session)
 
-    // it catches up: it holds what the others hold, then verifies the next models itself, rejecting none
+    // it catches up: it holds what the others hold, then verifies the next models itself
     const others = pages.filter(p => p !== page)
     const target = Math.max(...await Promise.all(others.map(async p => (await statusOf(p))?.training?.version ?? 0))) + 2
     const caughtUp = await waitFor(async () => {
       const s = await statusOf(page)
       return s?.training !== undefined && s.training.version >= target && s.training.models.verified >= 1 ? s.training : undefined
     }, `the reloaded tab at version ${target} with a verified model`)
-    // the one model it may turn down is that of a round announced while it was reloading (it never saw the round open,
-    // so it cannot recompute it; it fetches that model once f + 1 peers vouch for it), and it suspects nobody
+    // the only models it may turn down are those of rounds announced while it was reloading (it never saw them open, so
+    // it cannot recompute them; it fetches such a model once f + 1 peers vouch for it), and it suspects nobody
     // (rejectReasons also counts stale copies dropped, which are no rejection)
     const models = JSON.stringify(caughtUp.models)
     const unknownRound = caughtUp.models.rejectReasons['verification:unknown-round'] ?? 0
