@@ -363,6 +363,7 @@ export function summaryLines (r: SwarmReport): string[] {
       lines.push(`updates asked of neighbours: ${uf.asked ?? 0} models' missing ones (${uf.recovered ?? 0} recovered, ${uf.failed ?? 0} not); ` +
         `coordinator sweeps: ${uf.sweeps ?? 0} (${uf.sweepsFruitful ?? 0} brought an update); chunks taken ${uf.chunks ?? 0}`)
     }
+    if ((uf.limited ?? 0) + t.modelFetchLimited > 0) lines.push(`requests refused as past the asker's serve budget: ${uf.limited ?? 0} for updates, ${t.modelFetchLimited} for models`)
     lines.push(`quarantined tabs: ${t.quarantinedTabs.join(',') || 'none'} (honest: ${t.honestQuarantined})`)
     if (t.loss !== undefined) lines.push(`loss before local training, mean over ${t.loss.tabs} honest tabs: first ${t.loss.first.toFixed(4)}, last ${t.loss.last.toFixed(4)}`)
     if (t.roundSteps !== undefined) lines.push(`a round's steps after its base model was published (tabs' clocks, median over ${t.roundSteps.rounds} rounds of the median / last tab): ${stepsLine(t.roundSteps)}`)

@@ -78,8 +78,9 @@ export interface TrainingView {
   /** Weights digest of the model held (absent in older builds). */
   modelDigest?: string
   verifiedModel: boolean
-  /** fetch.catchUps: models fetched because the leader advertised a newer one (anti-entropy). */
-  fetch?: { catchUps?: number }
+  /** fetch.catchUps: models fetched because the leader advertised a newer one (anti-entropy); fetch.limited: model
+   * requests this tab refused as past the asker's serve budget. */
+  fetch?: { catchUps?: number, limited?: number }
   /** Included updates a verifier lacked and asked its neighbours for (/fedmesh/updates/1.0.0). */
   updateFetch?: { asked?: number, recovered?: number, failed?: number, chunks?: number, servedChunks?: number }
   round?: number

@@ -220,6 +220,8 @@ export interface TrainingSummary {
    * from a neighbour (recovered) or not (failed), and the chunks fetched.
    */
   updateFetch: Record<string, number>
+  /** Summed over tabs: model requests refused as past the asker's serve budget (update requests: updateFetch.limited). */
+  modelFetchLimited: number
   /**
    * Summed over tabs: updates published again (their round stayed open a deadline after they were sent, or a takeover
    * did not list them as held: resentOnTakeover), copies a takeover's list of held updates spared, and takeover copies
@@ -568,6 +570,7 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
   const modelsRejected: Record<string, number> = {}
   const updatesRejected: Record<string, number> = {}
   const updateFetch: Record<string, number> = {}
+  let modelFetchLimited = 0
   const resends: Pick<TrainingSummary, keyof typeof RESEND_FIELDS> = { updatesResent: 0, resentOnTakeover: 0, resendsSpared: 0, copiesHeldBack: 0, heldBackSent: 0 }
   const opens: Record<string, number> = {}
   const wire = { updates: 0, bytes: 0, parameters: 0 }
@@ -579,6 +582,7 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
     addCounts(modelsRejected, t.models?.rejectReasons)
     addCounts(updatesRejected, t.updates?.rejected)
     addCounts(updateFetch, t.updateFetch)
+    modelFetchLimited += t.fetch?.limited ?? 0
     addCounts(opens, t.opens)
     for (const sum of Object.keys(RESEND_FIELDS) as Array<keyof typeof RESEND_FIELDS>) {
       const n = t.updates?.[RESEND_FIELDS[sum]]
@@ -636,6 +640,7 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
     modelsRejected,
     updatesRejected,
     updateFetch,
+    modelFetchLimited,
     ...resends,
     ...(wire.parameters > 0 ? { updateWire: { ...wire, bytesPerParameter: wire.bytes / wire.parameters } } : {}),
     ...(opens.parked === undefined ? {} : { opensParked: opens.parked }),

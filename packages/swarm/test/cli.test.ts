@@ -102,7 +102,7 @@ describe('summaryLines', () => {
       events: [],
       rejected: {},
       training: {
-        rounds: [], overhead: { rounds: 0, sentToHeld: { rounds: 4, medianMs: 2400, maxMs: 5100, toCoordinatorMedianMs: 900, toMedianTabMedianMs: 1700, lastInputToCloseMedianMs: 300, aggregateMedianMs: 80, lastUpdateInMedianMs: { coordinator: 1200, medianTab: 900, lastTab: 2100 } } }, modelsRejected: {}, updatesRejected: {}, updateFetch: { asked: 3, recovered: 2, failed: 1, sweeps: 2, sweepsFruitful: 1, chunks: 9 }, updatesResent: 4, resentOnTakeover: 1, resendsSpared: 7, copiesHeldBack: 5, heldBackSent: 1, updateWire: { updates: 40, bytes: 1_040_000, parameters: 2_000_000, bytesPerParameter: 0.52 }, attackers: [], quarantinedTabs: [], honestQuarantined: 0,
+        rounds: [], overhead: { rounds: 0, sentToHeld: { rounds: 4, medianMs: 2400, maxMs: 5100, toCoordinatorMedianMs: 900, toMedianTabMedianMs: 1700, lastInputToCloseMedianMs: 300, aggregateMedianMs: 80, lastUpdateInMedianMs: { coordinator: 1200, medianTab: 900, lastTab: 2100 } } }, modelsRejected: {}, updatesRejected: {}, updateFetch: { asked: 3, recovered: 2, failed: 1, sweeps: 2, sweepsFruitful: 1, chunks: 9, limited: 4 }, modelFetchLimited: 1, updatesResent: 4, resentOnTakeover: 1, resendsSpared: 7, copiesHeldBack: 5, heldBackSent: 1, updateWire: { updates: 40, bytes: 1_040_000, parameters: 2_000_000, bytesPerParameter: 0.52 }, attackers: [], quarantinedTabs: [], honestQuarantined: 0,
         final, honestAgreement: { tabs: 1, versions: [2], sameVersion: true, sameModel: true, allVerified: true, verified: 1, caughtUp: 0 }, reachedVersion: 2, targetRounds: 6,
         electionLapses: { tabs: 2, count: 5, regained: 4, afterStall: 3, tickGapMaxMs: { p50: 1200, max: 4000 }, leadGapMaxMs: 2600 },
         failover: {
@@ -121,6 +121,7 @@ describe('summaryLines', () => {
     expect(lines).toContain('  the last update complete, after it was sent (medians): at the coordinator 1200 ms, median tab 900 ms, last tab 2100 ms')
     expect(lines).toContain('leases lapsed: 5 over 2 tabs (4 regained the same leader in the same term, 3 found after the tab stalled > 1 s); longest tick gap median / max 1.2 s / 4.0 s; longest gap between a leader\'s Leads 2.6 s')
     expect(lines).toContain('updates asked of neighbours: 3 models\' missing ones (2 recovered, 1 not); coordinator sweeps: 2 (1 brought an update); chunks taken 9')
+    expect(lines).toContain('requests refused as past the asker\'s serve budget: 4 for updates, 1 for models')
     expect(lines).toContain('  tab 8 (attacker): v2 waiting, coordinator tab 8 term 8 | election leader term 8 | trained 2, sent 2 | round 3 extended (aggregation-precondition): …; no update from tab 4, tab 6')
     // not after a run that passed
     expect(summaryLines({ ...report, ok: true, failures: [] }).some(l => l.startsWith('  tab '))).toBe(false)

@@ -8,7 +8,7 @@ import type { TrainingRecord } from '../src/training-report.ts'
 const peer = (tab: number): string => `p${tab}`
 const peerIds = new Map([0, 1, 2, 3].map(t => [t, peer(t)]))
 
-interface Tr { version: number, term?: number, coordinator?: number, lastRound?: { version: number, term: number, coordinator: number, selected: number[], notSelected?: number[], excluded?: number[], total?: number }, models?: Record<string, number>, updates?: Record<string, number>, quarantined?: number[], lossBefore?: number, trainMs?: number, leader?: [number, number, number?], state?: string, message?: string, waitingFor?: number[], verified?: boolean, digest?: string, catchUps?: number, updateFetch?: Record<string, number>, leadsIn?: number, unproven?: number, electionRejected?: Record<string, number>, heldAt?: Record<number, number>, heldTerm?: Record<number, number>, roundTimes?: Record<number, { openedAt?: number, reopenedAt?: number, trainAt?: number, sentAt?: number, updatesIn?: Record<string, number> }>, delays?: Record<string, { n: number, p50: number, max: number }>, resign?: [number, number, number], by?: string }
+interface Tr { version: number, term?: number, coordinator?: number, lastRound?: { version: number, term: number, coordinator: number, selected: number[], notSelected?: number[], excluded?: number[], total?: number }, models?: Record<string, number>, updates?: Record<string, number>, quarantined?: number[], lossBefore?: number, trainMs?: number, leader?: [number, number, number?], state?: string, message?: string, waitingFor?: number[], verified?: boolean, digest?: string, catchUps?: number, modelsLimited?: number, updateFetch?: Record<string, number>, leadsIn?: number, unproven?: number, electionRejected?: Record<string, number>, heldAt?: Record<number, number>, heldTerm?: Record<number, number>, roundTimes?: Record<number, { openedAt?: number, reopenedAt?: number, trainAt?: number, sentAt?: number, updatesIn?: Record<string, number> }>, delays?: Record<string, { n: number, p50: number, max: number }>, resign?: [number, number, number], by?: string }
 
 function ob (tab: number, at: number, t: Tr): TabObservation {
   const training: TrainingView = {
@@ -20,7 +20,7 @@ function ob (tab: number, at: number, t: Tr): TabObservation {
     version: t.version,
     modelDigest: t.digest ?? `d${t.version}`,
     verifiedModel: t.verified ?? true,
-    fetch: { catchUps: t.catchUps ?? 0 },
+    fetch: { catchUps: t.catchUps ?? 0, ...(t.modelsLimited === undefined ? {} : { limited: t.modelsLimited }) },
     ...(t.heldAt === undefined ? {} : { heldAt: Object.fromEntries(Object.entries(t.heldAt)) }),
     ...(t.heldTerm === undefined ? {} : { heldTerm: Object.fromEntries(Object.entries(t.heldTerm)) }),
     ...(t.roundTimes === undefined ? {} : { roundTimes: Object.fromEntries(Object.entries(t.roundTimes)) }),
@@ -77,7 +77,7 @@ const samples: PollSample[] = [
     ob(2, 2500, { version: 2, coordinator: 0, lastRound: v2(600) })] },
   { at: 4000, openTabs: [1, 2, 3], observations: [
     ob(1, 4000, { version: 3, term: 2, coordinator: 1, lastRound: v3(700), lossBefore: 1, trainMs: 700, leader: [1, 2, 3500], heldAt: { 1: 900, 2: 1400, 3: 3000 }, roundTimes: { 2: { openedAt: 950, trainAt: 1000, sentAt: 1200 }, 3: { openedAt: 1500, reopenedAt: 3400, trainAt: 1700, sentAt: 2600, updatesIn: { p2: 3100 } } }, models: { 'digest-mismatch': 1 }, updates: { garbage: 2 }, leadsIn: 7, unproven: 2, electionRejected: { replayed: 2, 'bad-vote-signature': 1 }, delays: { vote: { n: 5, p50: 300, max: 900 }, lead: { n: 9, p50: 40, max: 80 } }, resign: [0, 1, 1900], by: 'won' }),
-    ob(2, 4000, { version: 3, term: 2, coordinator: 1, lastRound: v3(800), lossBefore: 1.5, trainMs: 1_100, leader: [1, 2, 3700], heldAt: { 1: 1000, 2: 1450, 3: 3200 }, roundTimes: { 2: { openedAt: 1050, trainAt: 1100, sentAt: 1300 }, 3: { openedAt: 1550, reopenedAt: 3600, trainAt: 1800, sentAt: 3000 } }, updates: { garbage: 3 }, quarantined: [3], updateFetch: { asked: 2, recovered: 1, failed: 1, chunks: 3 }, delays: { vote: { n: 3, p50: 500, max: 1200 } }, resign: [0, 1, 2300], by: 'pledges' }),
+    ob(2, 4000, { version: 3, term: 2, coordinator: 1, lastRound: v3(800), lossBefore: 1.5, trainMs: 1_100, leader: [1, 2, 3700], heldAt: { 1: 1000, 2: 1450, 3: 3200 }, roundTimes: { 2: { openedAt: 1050, trainAt: 1100, sentAt: 1300 }, 3: { openedAt: 1550, reopenedAt: 3600, trainAt: 1800, sentAt: 3000 } }, updates: { garbage: 3 }, quarantined: [3], updateFetch: { asked: 2, recovered: 1, failed: 1, chunks: 3 }, modelsLimited: 2, delays: { vote: { n: 3, p50: 500, max: 1200 } }, resign: [0, 1, 2300], by: 'pledges' }),
     ob(3, 4000, { version: 3, term: 2, coordinator: 1, lastRound: v3(5), leader: [1, 2, 3800], heldAt: { 3: 3900 }, quarantined: [1], delays: { vote: { n: 2, p50: 100, max: 150 }, claim: { n: 0, p50: 0, max: 0 } }, resign: [0, 1, 5000], by: 'pledges' })] }
 ]
 
@@ -194,6 +194,7 @@ describe('analyzeTraining', () => {
     expect(s.modelsRejected).toEqual({ 'digest-mismatch': 1 })
     expect(s.updatesRejected).toEqual({ garbage: 6 })
     expect(s.updateFetch).toEqual({ asked: 2, recovered: 1, failed: 1, chunks: 3 })
+    expect(s.modelFetchLimited).toBe(2)
     expect(s.updatesResent).toBe(3) // tabs 1, 2 and 3 (last status at v3) resent one each
     expect(s.resentOnTakeover).toBe(3) // on a takeover, all of them
     expect(s.resendsSpared).toBe(6) // and spared two each
