@@ -22,8 +22,15 @@ export interface FedmeshConfig {
    * after most of its work), with one 0-45 % (under 20 % in 4 of 6 runs). docs/benchmarks.md, "20-tab start-up".
    */
   dialConcurrency: number
-  /** Per-dial timeout in ms; WebRTC through a relay on a loaded machine can take seconds. */
+  /** Timeout of a dial to the relay, ms. */
   dialTimeoutMs: number
+  /**
+   * Timeout of a direct (WebRTC) link's dial through the relay, ms, and how long the answering side waits for it. On
+   * saturated cores such a dial takes tens of seconds of queued main-thread turns on both tabs: at 20 training tabs on
+   * 2 cores, with 20 s, 1-61 of 77-136 dials a run timed out (most of them would have finished), with 40 s none of
+   * 163 did (docs/benchmarks.md, "Twenty-eighth session"). A peer that is gone fails at once (no reservation).
+   */
+  peerDialTimeoutMs: number
   /** Backoff for failed dials and relay reconnects: base, cap (ms). */
   backoffBaseMs: number
   backoffMaxMs: number
@@ -102,6 +109,7 @@ export const defaultConfig: FedmeshConfig = {
   maxPeers: 9,
   dialConcurrency: 1,
   dialTimeoutMs: 20_000,
+  peerDialTimeoutMs: 40_000,
   backoffBaseMs: 500,
   backoffMaxMs: 30_000,
   relayBackoffMaxMs: 5_000,
@@ -128,7 +136,7 @@ export class ConfigError extends Error {
   override name = 'ConfigError'
 }
 
-const NUMERIC: Array<keyof FedmeshConfig> = ['heartbeatMs', 'targetPeers', 'maxPeers', 'dialConcurrency', 'dialTimeoutMs',
+const NUMERIC: Array<keyof FedmeshConfig> = ['heartbeatMs', 'targetPeers', 'maxPeers', 'dialConcurrency', 'dialTimeoutMs', 'peerDialTimeoutMs',
   'backoffBaseMs', 'backoffMaxMs', 'relayBackoffMaxMs', 'discoveryIntervalMs', 'pingIntervalMs', 'learnEveryMs', 'roundDeadlineMs', 'minParticipants']
 /** Counts that may be 0. */
 const COUNTS: Array<keyof FedmeshConfig> = ['rounds', 'f', 'trainAfterModelMs']

@@ -61,3 +61,11 @@ describe('gossip configuration', () => {
     expect(() => fromUrl('bulkLane=maybe')).toThrow("bulkLane must be 0 or 1 (or true/false), got 'maybe'")
   })
 })
+
+describe('dial timeouts', () => {
+  it('gives direct links\' dials through the relay 40 s and the dial to the relay 20 s, each settable', () => {
+    expect(resolveConfig()).toMatchObject({ dialTimeoutMs: 20_000, peerDialTimeoutMs: 40_000 })
+    expect(fromUrl('peerDialTimeoutMs=60000&dialTimeoutMs=5000')).toMatchObject({ dialTimeoutMs: 5000, peerDialTimeoutMs: 60_000 })
+    expect(() => fromUrl('peerDialTimeoutMs=0')).toThrow('peerDialTimeoutMs must be a positive number, got 0')
+  })
+})

@@ -89,14 +89,15 @@ export async function createFedmeshLibp2p (options: AssemblyOptions) {
     connectionManager: {
       maxConnections: config.maxPeers * 2 + 8,
       maxParallelDials: config.dialConcurrency * 2 + 2,
-      dialTimeout: config.dialTimeoutMs,
-      addressDialTimeout: config.dialTimeoutMs,
+      // the longer of the two: the relay link and peering each bound their own dials with a signal
+      dialTimeout: Math.max(config.dialTimeoutMs, config.peerDialTimeoutMs),
+      addressDialTimeout: Math.max(config.dialTimeoutMs, config.peerDialTimeoutMs),
       inboundConnectionThreshold: 1000,
       // The answering side of a dial must wait as long as the dialler does. libp2p's default inbound upgrade timeout
       // (10 s) also bounds @libp2p/webrtc's inbound signalling; on a loaded machine a WebRTC dial takes 6-20 s, so the
       // answerer gave up first and the dialler saw "Unexpected EOF" or "The stream has been reset" after 10-20 s:
       // two thirds of the failed dials of a 20-tab start-up, each after most of the work was done
-      inboundUpgradeTimeout: config.dialTimeoutMs
+      inboundUpgradeTimeout: config.peerDialTimeoutMs
     },
     // on a CPU-starved machine one slow ping would abort the relay websocket and every reservation with it;
     // link quality is measured by the heartbeat service's own pings instead
@@ -149,6 +150,7 @@ export async function createFedmeshLibp2p (options: AssemblyOptions) {
         : relayLink({ ...config, backoffMaxMs: config.relayBackoffMaxMs, ticker })) as (components: any) => PeerDirectory & RelayLinkLike,
       peering: peering({
         ...config,
+        dialTimeoutMs: config.peerDialTimeoutMs,
         ticker,
         relayLink: get(s => s.relayLink),
         gossipCandidates: () => services?.heartbeat.membership.list().filter(m => m.state === 'alive').map(m => m.peerId) ?? [],
