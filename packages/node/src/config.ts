@@ -27,8 +27,8 @@ export interface FedmeshConfig {
   /**
    * Timeout of a direct (WebRTC) link's dial through the relay, ms, and how long the answering side waits for it. On
    * saturated cores such a dial takes tens of seconds of queued main-thread turns on both tabs: at 20 training tabs on
-   * 2 cores, with 20 s, 1-61 of 77-136 dials a run timed out (most of them would have finished), with 40 s none of
-   * 163 did (docs/benchmarks.md, "Twenty-eighth session"). A peer that is gone fails at once (no reservation).
+   * 2 cores, with 20 s, 232 of 918 dials in nine runs timed out (most of them would have finished), with 40 s none of
+   * 322 in four (docs/benchmarks.md, "Twenty-eighth session"). A peer that is gone fails at once (no reservation).
    */
   peerDialTimeoutMs: number
   /** Backoff for failed dials and relay reconnects: base, cap (ms). */
