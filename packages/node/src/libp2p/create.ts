@@ -53,6 +53,7 @@ export async function createFedmeshLibp2p (options: AssemblyOptions) {
   // memory mode needs the peer id up front: it is the listen address, and partitions gate dials by it
   const privateKey = options.privateKey ?? (network != null ? await generateKeyPair('Ed25519') : undefined)
   const self = privateKey != null ? peerIdFromPrivateKey(privateKey).toString() : undefined
+  const longestDialMs = Math.max(config.dialTimeoutMs, config.peerDialTimeoutMs)
   // services reach each other lazily through the node, which exists once createLibp2p returns
   let services: { relayLink: PeerDirectory, peering: Peering, heartbeat: Heartbeat, linkProbe: LinkProbe, election: ElectionService, training: TrainingService } | undefined
   const get = <T>(pick: (s: NonNullable<typeof services>) => T): (() => T) => () => {
@@ -90,8 +91,8 @@ export async function createFedmeshLibp2p (options: AssemblyOptions) {
       maxConnections: config.maxPeers * 2 + 8,
       maxParallelDials: config.dialConcurrency * 2 + 2,
       // the longer of the two: the relay link and peering each bound their own dials with a signal
-      dialTimeout: Math.max(config.dialTimeoutMs, config.peerDialTimeoutMs),
-      addressDialTimeout: Math.max(config.dialTimeoutMs, config.peerDialTimeoutMs),
+      dialTimeout: longestDialMs,
+      addressDialTimeout: longestDialMs,
       inboundConnectionThreshold: 1000,
       // The answering side of a dial must wait as long as the dialler does. libp2p's default inbound upgrade timeout
       // (10 s) also bounds @libp2p/webrtc's inbound signalling; on a loaded machine a WebRTC dial takes 6-20 s, so the

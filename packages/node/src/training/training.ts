@@ -339,6 +339,8 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
   private lastFetchError: string | undefined
   private readonly updateFetcher: UpdateFetcher
   private readonly serveBudget: PeerBudget
+  /** The model begin() started the session from (status().training.began). */
+  private began: { version: number, term: number, verified: boolean } | undefined
 
   constructor (private readonly components: TrainingComponents, private readonly init: TrainingInit) {
     super()
@@ -382,11 +384,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
         const chunk = this.init.maxChunkBytes ?? DEFAULT_MAX_CHUNK_BYTES
         return { maxFrameBytes: chunk + 1024, maxFrames: digests * (Math.ceil(float32PayloadBound(this.shapes) / chunk) + 1) }
       },
-      timeoutMs: Math.min(this.init.fetchTimeoutMs ?? 15_000, this.cfg.graceMs),
-      budget: {
-        admit: peer => this.serveBudget.admit(peer, this.clock.now()),
-        charge: (peer, bytes) => { this.serveBudget.charge(peer, bytes, this.clock.now()) }
-      }
+      timeoutMs: Math.min(this.init.fetchTimeoutMs ?? 15_000, this.cfg.graceMs)
     })
     this.onLeaderChanged = this.onLeaderChanged.bind(this)
     this.onMembershipChange = this.onMembershipChange.bind(this)
@@ -395,8 +393,24 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
   readonly [Symbol.toStringTag] = '@fedmesh/training'
 
   async start (): Promise<void> {
-    await this.components.registrar.handle(MODEL_FETCH_PROTOCOL, (stream, connection) => { void this.serve(stream, connection.remotePeer.toString()) }, { maxInboundStreams: 4, runOnLimitedConnection: false })
-    await this.components.registrar.handle(UPDATE_FETCH_PROTOCOL, (stream, connection) => { void this.updateFetcher.serve(stream, connection.remotePeer.toString()) }, { maxInboundStreams: 4, runOnLimitedConnection: false })
+    await this.components.registrar.handle(MODEL_FETCH_PROTOCOL, this.withinBudget(async (stream, charge) => { await this.serve(stream, charge) }, () => { this.counters.limited++ }), { maxInboundStreams: 4, runOnLimitedConnection: false })
+    await this.components.registrar.handle(UPDATE_FETCH_PROTOCOL, this.withinBudget(async (stream, charge) => { await this.updateFetcher.serve(stream, charge) }, () => { this.updateFetcher.noteLimited() }), { maxInboundStreams: 4, runOnLimitedConnection: false })
+  }
+
+  /**
+   * A stream handler that serves the asking peer only within its serve budget: past it the stream is reset before the
+   * request is read (`limited` counts it); else `serve` answers and charges the reply's bytes to the peer.
+   */
+  private withinBudget (serve: (stream: Stream, charge: (bytes: number) => void) => Promise<void>, limited: () => void): (stream: Stream, connection: Connection) => void {
+    return (stream, connection) => {
+      const peer = connection.remotePeer.toString()
+      if (!this.serveBudget.admit(peer, this.clock.now())) {
+        limited()
+        stream.abort(new Error('rate limited: this peer asked for more than its serve budget'))
+        return
+      }
+      void serve(stream, bytes => { this.serveBudget.charge(peer, bytes, this.clock.now()) })
+    }
   }
 
   afterStart (): void {
@@ -429,12 +443,13 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
   begin (session: TrainingSession): void {
     if (this.info !== undefined) throw new Error(`training already begun (session '${this.info.session}')`)
     this.info = session
+    this.began = { version: session.model.version, term: session.model.term ?? 0, verified: session.model.verified ?? session.model.version === 0 }
     this.shapes = session.model.tensors.map(t => ({ name: t.name, shape: [...t.shape] }))
     this.s = new RoundSession({
       self: this.self,
       session: session.session,
       clock: this.clock,
-      model: { version: session.model.version, term: session.model.term ?? 0, tensors: session.model.tensors.map(t => ({ name: t.name, shape: [...t.shape], data: t.data.slice() })), verified: session.model.verified ?? session.model.version === 0 },
+      model: { ...this.began, tensors: session.model.tensors.map(t => ({ name: t.name, shape: [...t.shape], data: t.data.slice() })) },
       maxNorm: this.cfg.maxNorm,
       aggregator: this.cfg.aggregator,
       minParticipants: this.cfg.minParticipants,
@@ -925,16 +940,11 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
 
   // --- models over /fedmesh/model/1.0.0 ---------------------------------------------------------------------------
 
-  private async serve (stream: Stream, peer: string): Promise<void> {
-    if (!this.serveBudget.admit(peer, this.clock.now())) {
-      this.counters.limited++
-      stream.abort(new Error('rate limited: this peer asked for more than its serve budget'))
-      return
-    }
+  private async serve (stream: Stream, charge: (bytes: number) => void): Promise<void> {
     try {
       const outcome = await serveModelRequest(stream, r => {
         const bytes = this.lookup(r)
-        if (bytes !== undefined) this.serveBudget.charge(peer, bytes.byteLength, this.clock.now())
+        if (bytes !== undefined) charge(bytes.byteLength)
         return bytes
       }, this.init.fetchTimeoutMs ?? 15_000)
       if (outcome === 'served') this.counters.served++
@@ -1010,7 +1020,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
       term: rs?.term ?? 0,
       ...(rs?.leader !== undefined ? { coordinator: rs.leader } : {}),
       version: rs?.version ?? 0,
-      ...(this.info !== undefined ? { began: { version: this.info.model.version, term: this.info.model.term ?? 0, verified: this.info.model.verified ?? this.info.model.version === 0 } } : {}),
+      ...(this.began !== undefined ? { began: { ...this.began } } : {}),
       ...(rs !== undefined ? { modelDigest: rs.modelDigest } : {}),
       verifiedModel: rs?.modelVerified ?? false,
       ...(rs?.open !== undefined

@@ -34,8 +34,6 @@ export interface UpdateFetcherInit {
   limits: (digests: number) => { maxFrameBytes: number, maxFrames: number }
   timeoutMs: number
   maxArchiveBytes?: number
-  /** What a neighbour may be served: `admit` before reading its request, `charge` the bytes of the reply. */
-  budget?: { admit: (peer: string) => boolean, charge: (peer: string, bytes: number) => void }
 }
 
 export interface UpdateFetchStatus {
@@ -110,18 +108,12 @@ export class UpdateFetcher {
     if (!this.busy) void this.drain()
   }
 
-  /** Answer `peer`'s request on `stream`, within its budget. */
-  async serve (stream: Stream, peer: string): Promise<void> {
-    const budget = this.init.budget
-    if (budget !== undefined && !budget.admit(peer)) {
-      this.counters.limited++
-      stream.abort(new Error('rate limited: this peer asked for more than its serve budget'))
-      return
-    }
+  /** Answer the request on `stream`; `charge` is told the bytes of the reply (the asker's serve budget). */
+  async serve (stream: Stream, charge: (bytes: number) => void = () => {}): Promise<void> {
     try {
       const r = await serveUpdateRequest(stream, q => {
         const chunks = this.lookup(q)
-        budget?.charge(peer, chunks.reduce((n, c) => n + c.byteLength, 0))
+        charge(chunks.reduce((n, c) => n + c.byteLength, 0))
         return chunks
       }, this.init.timeoutMs)
       if (r.outcome !== 'bad-request') this.counters.served++
@@ -130,6 +122,9 @@ export class UpdateFetcher {
       this.lastError = `serving: ${err?.message ?? String(err)}`
     }
   }
+
+  /** A request refused before it was read: its asker had spent its serve budget. */
+  noteLimited (): void { this.counters.limited++ }
 
   status (): UpdateFetchStatus {
     return { ...this.counters, rejected: { ...this.rejected }, ...(this.lastError !== undefined ? { lastError: this.lastError } : {}), archive: this.archive.size }
