@@ -165,13 +165,13 @@ async function boot (): Promise<void> {
     window.fedmesh = { status: () => node.status(), predictions, onModel }
     // ?ui=0 leaves the page blank (headless swarms, or to measure the node without its rendering)
     if (params.get('ui') !== '0') element?.attach(node)
-    // A closing tab resigns in each of its unload events that runs. Chromium waits 500 ms for a renderer to handle
-    // each: a tab busy on a loaded machine can miss one, and then its followers wait out the lease. On a user's close
-    // beforeunload comes first, so resigning there too gives the tab two chances. Between the two it may have been
-    // elected again.
+    // A closing tab leaves (says so to the members, and resigns if it leads) in each of its unload events that runs.
+    // Chromium waits 500 ms for a renderer to handle each: a tab busy on a loaded machine can miss one, and then its
+    // followers wait out the lease and failure detection. On a user's close beforeunload comes first, so leaving there
+    // too gives the tab two chances. Between the two it may have been elected again.
     let recorded = false
     const leave = (event: string): void => {
-      const left = node.election.leaveNow()
+      const left = node.leaveNow()
       if (recorded && left.resign === 'none') return
       recorded = true
       // A closed tab's status goes with it: what it did on the way out is left where its other tabs (and automation)

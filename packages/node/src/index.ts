@@ -1,4 +1,4 @@
-export { FedmeshNode, type CreateNodeOptions } from './node.ts'
+export { FedmeshNode, type CreateNodeOptions, type NodeLeave } from './node.ts'
 export type { FedmeshStatus, GossipCopies, GossipLanes, LearningStatus } from './status.ts'
 export { BULK_LANE_PROTOCOL } from './libp2p/create.ts'
 export {
@@ -8,7 +8,7 @@ export {
 export { createTicker, type Ticker } from './timers/ticker.ts'
 export { relayLink, RelayLink, type RelayLinkInit, type RelayLinkStatus } from './relay-link/relay-link.ts'
 export { peering, Peering, type PeeringInit } from './peering/peering.ts'
-export { heartbeat, Heartbeat, type HeartbeatInit, type SelfMetrics } from './heartbeat/heartbeat.ts'
+export { heartbeat, Heartbeat, type HeartbeatInit, type HeartbeatLeave, type SelfMetrics } from './heartbeat/heartbeat.ts'
 export { transportOf, isDirect, type LinkTransport } from './libp2p/connections.ts'
 export { Backoff } from './metrics/backoff.ts'
 export { PeerBudget, DEFAULT_SERVE_BUDGET, type PeerBudgetSpec, type BucketSpec } from './rate-limit/peer-budget.ts'

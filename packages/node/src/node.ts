@@ -8,7 +8,8 @@ import type { FedmeshStatus, GossipCopies, GossipLanes, LearningStatus } from '.
 import { isDirect } from './libp2p/connections.ts'
 import type { PrivateKey } from '@libp2p/interface'
 import type { MemoryNetwork } from './memory/memory-network.ts'
-import type { ElectionTimings } from './election/election.ts'
+import type { ElectionTimings, LeaveOutcome } from './election/election.ts'
+import type { HeartbeatLeave } from './heartbeat/heartbeat.ts'
 import type { TrainingTuning } from './training/training.ts'
 
 export interface CreateNodeOptions {
@@ -22,6 +23,13 @@ export interface CreateNodeOptions {
   election?: ElectionTimings
   /** Training service settings beyond the configuration (grace period, tick, norm bound, randomness). */
   training?: TrainingTuning
+}
+
+/** What leaveNow() sent: the election's resign (when leading) and the membership's leave. */
+export interface NodeLeave extends LeaveOutcome {
+  leave: HeartbeatLeave['leave']
+  /** Peers the leave was written to when it went out at once (`recipients` counts the resign's). */
+  leaveRecipients: number
 }
 
 export class FedmeshNode {
@@ -77,12 +85,21 @@ export class FedmeshNode {
   }
 
   /**
-   * Stop. The first step is synchronous, so a closing tab's pagehide handler gets it out: a leading node resigns
-   * (with a resign signed ahead of time), and followers elect at once instead of waiting out its lease.
+   * The node is going away now (a closing tab's beforeunload or pagehide; stop() does it too). Synchronous, with
+   * messages signed ahead of time, so it gets out even if no later task runs: a leading node resigns, so followers
+   * elect at once instead of waiting out its lease; and every node says it is leaving, so members drop it at once
+   * instead of waiting out failure detection (docs/protocol.md, "Leaving").
    */
+  leaveNow (): NodeLeave {
+    const resign = this.election.leaveNow()
+    const leave = this.heartbeat.leaveNow()
+    return { ...resign, leave: leave.leave, leaveRecipients: leave.recipients }
+  }
+
+  /** Stop: leave (see leaveNow), let what that sent go out, then close. */
   async stop (): Promise<void> {
     this.state = 'stopped'
-    this.election.leaveNow()
+    this.leaveNow()
     await this.libp2p.stop()
     this.ticker.stop()
   }
@@ -143,11 +160,14 @@ export class FedmeshNode {
         lastHeardMsAgo: Math.round(now - m.lastHeardAt),
         heartbeats: m.heartbeats,
         hidden: m.hidden,
+        ...(m.left ? { left: true as const } : {}),
         ...(m.last != null ? { directPeers: m.last.metrics.directPeers } : {})
       })),
       counters: {
         heartbeatsSent: hb.counters.heartbeatsSent,
         heartbeatsReceived: hb.counters.heartbeatsReceived,
+        leavesSent: hb.counters.leavesSent,
+        leavesReceived: hb.counters.leavesReceived,
         messagesIn: hb.traffic.messagesIn,
         messagesOut: hb.traffic.messagesOut,
         bytesIn: hb.traffic.bytesIn,

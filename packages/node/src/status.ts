@@ -13,10 +13,13 @@ export interface FedmeshStatus {
   config: { heartbeatMs: number, targetPeers: number, maxPeers: number }
   relay: { addrs: string[], connected: boolean, reserved: boolean, lastError?: string, bootstraps: number, failures: number, nextAttemptInMs?: number }
   neighbours: Array<{ peerId: string, transport: 'webrtc' | 'relayed' | 'websocket' | 'memory' | 'other', direction: 'inbound' | 'outbound', rttMs?: number, jitterMs?: number, loss?: number, openedAt: number }>
-  membership: Array<{ peerId: string, state: 'alive' | 'suspect' | 'dead', phi: number, lastHeardAt: number, lastHeardMsAgo: number, heartbeats: number, hidden: boolean, directPeers?: number }>
+  membership: Array<{ peerId: string, state: 'alive' | 'suspect' | 'dead', phi: number, lastHeardAt: number, lastHeardMsAgo: number, heartbeats: number, hidden: boolean, left?: true, directPeers?: number }>
   counters: {
     heartbeatsSent: number
     heartbeatsReceived: number
+    /** Leaves this node sent (FedmeshNode.leaveNow) and received (members that said they were going). */
+    leavesSent: number
+    leavesReceived: number
     messagesIn: number
     messagesOut: number
     bytesIn: number

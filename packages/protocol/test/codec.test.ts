@@ -56,6 +56,15 @@ describe('codec', () => {
     expect(decodeWireMessage(encodeHeartbeat({ sender: ALICE, seq: 3, sentAtMs: 5, heartbeat: sampleHeartbeat() })).heartbeat).not.toHaveProperty('model')
   })
 
+  it('round-trips a leave as protobuf field 6, and an ordinary heartbeat carries none', () => {
+    const bytes = encodeHeartbeat({ sender: ALICE, seq: 1003, sentAtMs: 5, heartbeat: { ...sampleHeartbeat(), leaving: true } })
+    expect(decodeWireMessage(bytes).heartbeat?.leaving).toBe(true)
+    expect(Envelope.decode(bytes).heartbeat?.leaving).toBe(true)
+    const ordinary = encodeHeartbeat({ sender: ALICE, seq: 3, sentAtMs: 5, heartbeat: sampleHeartbeat() })
+    expect(decodeWireMessage(ordinary).heartbeat).not.toHaveProperty('leaving')
+    expect(bytes.byteLength - ordinary.byteLength).toBe(2 + 1) // the field (tag and value) and the longer seq varint
+  })
+
   it('rejects a model head with an empty session, an oversized digest or an unsafe version', () => {
     const good = Envelope.decode(encodeHeartbeat({ sender: ALICE, seq: 3, sentAtMs: 5, heartbeat: { ...sampleHeartbeat(), model: { session: 's', version: 1, term: 1, digest: 'd', verified: false } } }))
     const reasonOf = (model: Partial<NonNullable<NonNullable<typeof good.heartbeat>['model']>>): string => {

@@ -90,6 +90,63 @@ describe('Membership', () => {
     expect(h.membership.observe(heartbeatFrom(peer, 1, h.clock))).toEqual({ peerId: peer, from: 'dead', to: 'alive' })
   })
 
+  it('marks a peer that says it is leaving dead at once, and stops no other peer', () => {
+    const h = harness()
+    const [a, b] = [peerIdFor(1), peerIdFor(2)]
+    h.run(5000, () => { h.send(a); h.send(b) })
+    const leave = { ...heartbeatFrom(a, 1000, h.clock), heartbeat: { ...sampleHeartbeat({ neighbours: 0 }), leaving: true } }
+    expect(h.membership.observe(leave)).toEqual({ peerId: a, from: 'alive', to: 'dead', left: true })
+    expect(h.membership.get(a)).toMatchObject({ state: 'dead', left: true })
+    expect(h.membership.observe(leave)).toBeUndefined() // a second copy changes nothing
+    h.run(3000, () => { h.send(b) })
+    expect(h.membership.get(b)).toMatchObject({ state: 'alive', left: false })
+    expect(h.membership.counts()).toEqual({ alive: 1, suspect: 0, dead: 1 })
+    // forgotten as any dead member is
+    h.run(125_000)
+    expect(h.membership.get(a)).toBeUndefined()
+  })
+
+  it('after a leave, heartbeats numbered below it do not bring the peer back; one numbered above it does', () => {
+    const h = harness()
+    const peer = peerIdFor(1)
+    h.run(5000, () => h.send(peer)) // seqs 1..5
+    const leaveAt = h.clock.wallNow()
+    h.clock.advance(2000)
+    // the leave was signed 2 s ago with a number reserved ahead (1005); heartbeats 6 and 7 went out after that
+    const sentBefore = [heartbeatFrom(peer, 6, h.clock), heartbeatFrom(peer, 7, h.clock)]
+    const leave = { ...heartbeatFrom(peer, 1005, h.clock), sentAtMs: leaveAt, heartbeat: { ...sampleHeartbeat({ neighbours: 1 }), leaving: true } }
+    expect(h.membership.observe(leave)).toMatchObject({ from: 'alive', to: 'dead', left: true })
+    // they arrive after the leave, by a slower path: later timestamps, lower numbers
+    h.clock.advance(100)
+    for (const m of sentBefore) expect(h.membership.observe(m)).toBeUndefined()
+    expect(h.membership.get(peer)?.state).toBe('dead')
+    // the tab's unload was cancelled: it heartbeats on, numbered past its leave
+    expect(h.membership.observe(heartbeatFrom(peer, 1006, h.clock))).toEqual({ peerId: peer, from: 'dead', to: 'alive' })
+    expect(h.membership.get(peer)).toMatchObject({ state: 'alive', left: false })
+  })
+
+  it('takes back a restarted sender (numbers from 1 again) once its leave has expired', () => {
+    const h = harness({ leaveHoldMs: 60_000 })
+    const peer = peerIdFor(1)
+    h.run(3000, () => h.send(peer))
+    h.membership.observe({ ...heartbeatFrom(peer, 1003, h.clock), heartbeat: { ...sampleHeartbeat({ neighbours: 1 }), leaving: true } })
+    h.run(30_000)
+    expect(h.membership.observe(heartbeatFrom(peer, 1, h.clock))).toBeUndefined() // could be one sent before the leave
+    h.run(31_000)
+    expect(h.membership.observe(heartbeatFrom(peer, 2, h.clock))).toEqual({ peerId: peer, from: 'dead', to: 'alive' })
+  })
+
+  it('remembers a leave from a peer it never heard, so its earlier heartbeats arriving late do not add it', () => {
+    const h = harness()
+    const peer = peerIdFor(1)
+    const before = heartbeatFrom(peer, 4, h.clock)
+    h.clock.advance(500)
+    expect(h.membership.observe({ ...heartbeatFrom(peer, 1004, h.clock), heartbeat: { ...sampleHeartbeat({ neighbours: 1 }), leaving: true } })).toBeUndefined()
+    expect(h.membership.get(peer)).toMatchObject({ state: 'dead', left: true })
+    expect(h.membership.observe(before)).toBeUndefined()
+    expect(h.membership.counts()).toEqual({ alive: 0, suspect: 0, dead: 1 })
+  })
+
   it('a hidden sender heartbeating once a minute stays alive or suspect, never dead', () => {
     const runScenario = (hidden: boolean): string[] => {
       const h = harness()

@@ -339,8 +339,10 @@ export function summaryLines (r: SwarmReport): string[] {
       if (left !== undefined) {
         lines.push(`  the closed tab on its way out: ${left.afterCloseMs === undefined ? '' : `${left.event ?? 'pagehide'} ${secs(left.afterCloseMs)} after the close request, `}` +
           `role ${left.role ?? '-'}, resign ${left.resign}${left.resign === 'prepared' ? ` (written to ${left.recipients ?? 0} peers)` : ''}` +
+          (left.leave === undefined ? '' : `, leave ${left.leave}${left.leave === 'prepared' ? ` (written to ${left.leaveRecipients ?? 0} peers)` : ''}`) +
           (f.closedAfterMs === undefined ? '' : `; Chromium reported the page closed ${secs(f.closedAfterMs)} after the request`))
       }
+      if (f.dropped !== undefined) lines.push(`  no live tab counted the closed tab alive after ${secs(f.dropped.ms)} (polls): ${f.dropped.byLeave} of ${f.dropped.tabs} had its leave`)
       if (f.closeLagTabClocksMs !== undefined) lines.push(`  the close came ${secs(f.closeLagTabClocksMs)} after version ${f.heldEverywhereAtClose ?? '-'} was held everywhere (tabs' clocks)`)
       if (f.takeover !== undefined) lines.push(`  the taken-over round after the close (tabs' clocks, median / last tab): ${stepsLine(f.takeover)}`)
     }

@@ -879,13 +879,14 @@ class SwarmRun {
       const text = await page.evaluate(key => localStorage.getItem(key), `fedmesh:left:${c.peerId}`)
       const left = text === null ? undefined : JSON.parse(text) as unknown
       if (left !== null && typeof left === 'object') {
-        const { at, event, role, resign, recipients } = left as Record<string, unknown>
+        const { at, event, role, resign, recipients, leave, leaveRecipients } = left as Record<string, unknown>
         c.left = {
           ...(typeof at === 'number' ? { afterCloseMs: at - c.at } : {}),
           ...(typeof event === 'string' ? { event } : {}),
           role: String(role),
           resign: String(resign),
-          recipients: typeof recipients === 'number' ? recipients : 0
+          recipients: typeof recipients === 'number' ? recipients : 0,
+          ...(typeof leave === 'string' ? { leave, leaveRecipients: typeof leaveRecipients === 'number' ? leaveRecipients : 0 } : {})
         }
       } else {
         c.left = { resign: 'no record: neither its beforeunload nor its pagehide handler ran, or ran without the node' }

@@ -29,7 +29,7 @@ export interface FedmeshStatus {
    * lastHeardAt is on the tab's membership clock (the real node uses performance.now(), not epoch ms), so recency
    * is judged by lastHeardMsAgo when the tab provides it, else against the tab's Date.now() at the poll.
    */
-  membership: Array<{ peerId: string, state: MembershipState, phi: number, lastHeardAt: number, lastHeardMsAgo?: number, heartbeats: number }>
+  membership: Array<{ peerId: string, state: MembershipState, phi: number, lastHeardAt: number, lastHeardMsAgo?: number, heartbeats: number, left?: boolean }>
   counters: StatusCounters
   rejected: Record<string, number>
   heartbeatRatePerSec: number

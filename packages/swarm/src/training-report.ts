@@ -49,7 +49,7 @@ export interface CloseCoordinatorEvent {
    * left, whether its resign went out at once ('prepared', to `recipients` peers), still needed signing
    * ('signed-later') or was not due ('none'). `resign` says so if no record was found.
    */
-  left?: { afterCloseMs?: number, event?: string, role?: string, resign: string, recipients?: number }
+  left?: { afterCloseMs?: number, event?: string, role?: string, resign: string, recipients?: number, leave?: string, leaveRecipients?: number }
   /** --close-how: closed (as a user closes it) or crashed (its renderer killed). */
   how?: CloseHow
   /** A crash: request -> the renderer's death, which is `at` (the tab coordinated until then). */
@@ -131,6 +131,11 @@ export interface FailoverFigures {
   failoverAfterLeftTabClocksMs?: number
   /** Tab closed -> every live tab's election recognises another leader with a higher term (poll times), ms. */
   newLeaderMs?: number
+  /**
+   * Tab closed -> no live tab counts it alive in its membership (poll times), ms; `byLeave` of those tabs had it as
+   * `left` (its leave reached them), the others found it dead by silence (or had forgotten it).
+   */
+  dropped?: { ms: number, tabs: number, byLeave: number }
   /** The same by the tabs' own records (election status leaderSince, the machine's clock). */
   newLeaderTabClocksMs?: number
   /**
@@ -415,6 +420,7 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
   const trainMs = new Map<string, number>()
   const lastLoss = new Map<number, number>()
   let leaderChangedAt: number | undefined
+  let dropped: FailoverFigures['dropped']
   /** The same moment by the tabs' own records: the latest leaderSince among them then (undefined if one has none). */
   let leaderChangedAtTabClocks: number | undefined
   /** How each live tab recognised the new leader, in that poll. */
@@ -523,6 +529,15 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
     if (honestLive.length > 0) {
       const held = Math.min(...honestLive.map(tab => trainingOf(latest.get(tab)!)?.version ?? 0))
       for (let v = 1; v <= held; v++) if (!allHeldAt.has(v)) allHeldAt.set(v, sample.at)
+    }
+    if (close !== undefined && dropped === undefined && sample.at >= close.at) {
+      const live = [...open].map(tab => latest.get(tab)).filter((o): o is TabObservation => o !== undefined)
+      const entries = live.map(o => o.status.membership.find(m => m.peerId === close.peerId))
+      // a tab that lists no member at all says nothing (a status without membership); one that no longer lists the
+      // closed tab had it dead long enough to forget it
+      if (live.length > 0 && live.every(o => o.status.membership.length > 0) && entries.every(m => m?.state !== 'alive')) {
+        dropped = { ms: sample.at - close.at, tabs: live.length, byLeave: entries.filter(m => m?.left === true).length }
+      }
     }
     if (close !== undefined && leaderChangedAt === undefined && sample.at >= close.at) {
       const live = [...open].map(tab => latest.get(tab)).filter((o): o is TabObservation => o !== undefined)
@@ -771,6 +786,7 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
       }
     }
     if (leaderChangedAt !== undefined) f.newLeaderMs = leaderChangedAt - close.at
+    if (dropped !== undefined) f.dropped = dropped
     if (leaderChangedAtTabClocks !== undefined) f.newLeaderTabClocksMs = Math.max(0, leaderChangedAtTabClocks - close.at)
     summary.failover = f
   }

@@ -8,7 +8,7 @@ import type { TrainingRecord } from '../src/training-report.ts'
 const peer = (tab: number): string => `p${tab}`
 const peerIds = new Map([0, 1, 2, 3].map(t => [t, peer(t)]))
 
-interface Tr { version: number, term?: number, coordinator?: number, lastRound?: { version: number, term: number, coordinator: number, selected: number[], notSelected?: number[], excluded?: number[], total?: number }, models?: Record<string, number>, updates?: Record<string, number>, quarantined?: number[], lossBefore?: number, trainMs?: number, leader?: [number, number, number?], state?: string, message?: string, waitingFor?: number[], verified?: boolean, digest?: string, catchUps?: number, modelsLimited?: number, updateFetch?: Record<string, number>, leadsIn?: number, unproven?: number, electionRejected?: Record<string, number>, heldAt?: Record<number, number>, heldTerm?: Record<number, number>, roundTimes?: Record<number, { openedAt?: number, reopenedAt?: number, trainAt?: number, sentAt?: number, updatesIn?: Record<string, number> }>, delays?: Record<string, { n: number, p50: number, max: number }>, resign?: [number, number, number], by?: string }
+interface Tr { version: number, term?: number, coordinator?: number, lastRound?: { version: number, term: number, coordinator: number, selected: number[], notSelected?: number[], excluded?: number[], total?: number }, models?: Record<string, number>, updates?: Record<string, number>, quarantined?: number[], lossBefore?: number, trainMs?: number, leader?: [number, number, number?], state?: string, message?: string, waitingFor?: number[], verified?: boolean, digest?: string, catchUps?: number, modelsLimited?: number, updateFetch?: Record<string, number>, leadsIn?: number, unproven?: number, electionRejected?: Record<string, number>, heldAt?: Record<number, number>, heldTerm?: Record<number, number>, roundTimes?: Record<number, { openedAt?: number, reopenedAt?: number, trainAt?: number, sentAt?: number, updatesIn?: Record<string, number> }>, delays?: Record<string, { n: number, p50: number, max: number }>, resign?: [number, number, number], by?: string, members?: Array<[number, 'alive' | 'suspect' | 'dead', boolean?]> }
 
 function ob (tab: number, at: number, t: Tr): TabObservation {
   const training: TrainingView = {
@@ -53,7 +53,8 @@ function ob (tab: number, at: number, t: Tr): TabObservation {
     ...(t.resign === undefined ? {} : { lastResign: { from: peer(t.resign[0]), term: t.resign[1], at: t.resign[2] } }),
     ...(t.by === undefined ? {} : { recognisedBy: t.by })
   }
-  const raw = { peerId: peer(tab), state: 'running', training, ...(t.leader === undefined ? {} : { election: { leader: peer(t.leader[0]), leaderTerm: t.leader[1], term: t.leader[1], ...(t.leader[2] === undefined ? {} : { leaderSince: t.leader[2] }), ...counts } }) }
+  const membership = (t.members ?? []).map(([m, state, left]) => ({ peerId: peer(m), state, phi: 0, lastHeardAt: 0, heartbeats: 1, ...(left === true ? { left } : {}) }))
+  const raw = { peerId: peer(tab), state: 'running', training, membership, ...(t.leader === undefined ? {} : { election: { leader: peer(t.leader[0]), leaderTerm: t.leader[1], term: t.leader[1], ...(t.leader[2] === undefined ? {} : { leaderSince: t.leader[2] }), ...counts } }) }
   return { tab, at, status: normalizeStatus(raw)! }
 }
 
@@ -142,6 +143,26 @@ describe('analyzeTraining', () => {
 
   it('sums up the election messages\' delays over the live tabs: the median of their medians, the largest delay', () => {
     expect(s.electionDelaysMs).toEqual({ vote: { tabs: 3, p50: 300, max: 1200 }, lead: { tabs: 1, p50: 40, max: 80 } })
+  })
+
+  it('times when no live tab counted the closed tab alive any more, and how many had its leave', () => {
+    const members = (closed: 'alive' | 'suspect' | 'dead', left?: boolean): Array<[number, 'alive' | 'suspect' | 'dead', boolean?]> => [[0, closed, left], [1, 'alive'], [2, 'alive'], [3, 'alive']]
+    const withMembers: PollSample[] = [
+      samples[0]!,
+      { at: 2000, openTabs: [1, 2, 3], observations: [
+        ob(1, 2000, { version: 2, coordinator: 0, members: members('dead', true) }),
+        ob(2, 2000, { version: 2, coordinator: 0, members: members('alive') }),
+        ob(3, 2000, { version: 2, coordinator: 0, members: members('dead', true) })] },
+      { at: 2500, openTabs: [1, 2, 3], observations: [
+        ob(3, 2500, { version: 2, coordinator: 0, members: members('alive') })] },
+      { at: 3000, openTabs: [1, 2, 3], observations: [
+        // suspect is not alive (rounds and elections count alive members only); tab 3 forgot it: not listed
+        ob(2, 3000, { version: 2, coordinator: 0, members: members('suspect') }),
+        ob(3, 3000, { version: 2, coordinator: 0, members: [[1, 'alive'], [2, 'alive']] })] }
+    ]
+    expect(analyzeTraining({ ...record, samples: withMembers }).failover?.dropped).toEqual({ ms: 1400, tabs: 3, byLeave: 1 })
+    // tabs without any membership in their status (the main fixture) give no figure
+    expect(s.failover).not.toHaveProperty('dropped')
   })
 
   it('times the failover from the close to the first model of another coordinator held by every live honest tab', () => {

@@ -13,7 +13,7 @@ import { EventLoopLag, TrafficCounters, heapUsedBytes } from '../metrics/node-me
 import type { LinkStats } from '../metrics/link-stats.ts'
 import type { Peering } from '../peering/peering.ts'
 import type { Ticker } from '../timers/ticker.ts'
-import type { GossipSub, Message } from '@libp2p/gossipsub'
+import type { GossipSub, Message, PublishResult } from '@libp2p/gossipsub'
 import type { ComponentLogger, PeerId, Startable, Logger } from '@libp2p/interface'
 import { TypedEventEmitter } from 'main-event'
 
@@ -33,8 +33,41 @@ export interface HeartbeatInit {
 export interface HeartbeatComponents {
   peerId: PeerId
   logger: ComponentLogger
-  pubsub: GossipSub
+  pubsub: GossipSub & PreparedPublishing
 }
+
+/** A message gossipsub signed ahead of time (opaque here; the patch does not export its type). */
+interface PreparedMessage { readonly topic: string, readonly msgIdStr: string }
+
+/** Gossipsub with fedmesh's patch (patches/@libp2p__gossipsub@17.1.1.patch): sign now, publish synchronously later. */
+interface PreparedPublishing {
+  prepareMessage?: (topic: string, data: Uint8Array) => Promise<PreparedMessage>
+  publishPrepared?: (prepared: PreparedMessage) => { recipients: PeerId[] }
+}
+
+/**
+ * What leaveNow() did: whether its leave went out at once (the one signed ahead, written to `recipients` peers), is
+ * still being signed (a closing tab may never get to send it), or was not sent (not running, or already sent).
+ */
+export interface HeartbeatLeave { leave: 'prepared' | 'signed-later' | 'none', recipients: number }
+
+/**
+ * A leave is numbered this far ahead of the heartbeat before it, so every heartbeat sent until it is re-signed is
+ * numbered below it: receivers then know that none of them, arriving late, means the node is back.
+ */
+const LEAVE_SEQ_RESERVE = 1_000
+
+/** How often the leave kept ready is re-signed: fresh for receivers (60 s), and well inside its reserved numbers. */
+const PREPARED_LEAVE_REFRESH_MS = 5_000
+
+/**
+ * After leaveNow(), heartbeats pause this long. A tab that is closing is gone by then; one whose unload was cancelled
+ * heartbeats again, numbered past its leave, and every member takes it back.
+ */
+const LEAVE_QUIET_MS = 10_000
+
+/** After a leave is written, let it leave before the links close. */
+const LEAVE_LINGER_MS = 150
 
 /** This node's own measurements, exactly as its heartbeat advertises them: the link-health task learns from these. */
 export interface SelfMetrics {
@@ -56,7 +89,7 @@ export class Heartbeat extends TypedEventEmitter<HeartbeatEvents> implements Sta
   readonly membership: Membership
   readonly validator: MessageValidator
   readonly traffic = new TrafficCounters()
-  readonly counters = { heartbeatsSent: 0, heartbeatsReceived: 0, publishErrors: 0 }
+  readonly counters = { heartbeatsSent: 0, heartbeatsReceived: 0, publishErrors: 0, leavesSent: 0, leavesReceived: 0 }
   /** Gossipsub-level rejections (unsigned, bad signature) that never reach the topic validator. */
   readonly transportRejections: Record<string, number> = {}
   private readonly log: Logger
@@ -66,6 +99,12 @@ export class Heartbeat extends TypedEventEmitter<HeartbeatEvents> implements Sta
   private readonly receivedTimes: number[] = []
   private seq = 0
   private leaving = false
+  private running = false
+  /** A leave signed ahead (its number reserved: see LEAVE_SEQ_RESERVE), for leaveNow() to write synchronously. */
+  private prepared?: { at: number, seq: number, message: PreparedMessage }
+  private preparing = false
+  /** leaveNow() ran: no heartbeats until then (clock.now()); `sending` while its leave is still being signed. */
+  private left?: { quietUntil: number, sending?: Promise<unknown> }
   private stops: Array<() => void> = []
   private pingCursor = 0
 
@@ -97,15 +136,85 @@ export class Heartbeat extends TypedEventEmitter<HeartbeatEvents> implements Sta
 
   start (): void {
     this.leaving = false
+    this.left = undefined
   }
 
   /**
-   * Stopping: publish nothing more, even while other services linger in their beforeStop (the election's resign).
-   * A closing tab is already `hidden` (pagehide), and one more heartbeat saying so would make every receiver grant
-   * it a hidden tab's silence (hiddenPauseMs, 65 s) instead of declaring it dead in seconds.
+   * Stopping: say so (leaveNow), then publish nothing more, even while other services linger in their beforeStop
+   * (the election's resign). A closing tab is already `hidden` (pagehide), and one more heartbeat saying so would make
+   * every receiver grant it a hidden tab's silence (hiddenPauseMs, 65 s) instead of declaring it dead in seconds.
    */
-  beforeStop (): void {
+  async beforeStop (): Promise<void> {
+    const outcome = this.leaveNow()
     this.leaving = true
+    const sending = this.left?.sending
+    if (outcome.leave === 'none' && sending === undefined) return
+    // publish() resolves once the message is queued on the streams; closing the links right away could drop it
+    if (sending !== undefined) await Promise.race([sending, sleep(500)])
+    await sleep(LEAVE_LINGER_MS)
+  }
+
+  /**
+   * The node is going away now: tell the members, so they drop it at once instead of waiting out failure detection
+   * (5 s or more), stop counting it in rounds and elections, and stop dialling it. A closing tab (pagehide) is not
+   * promised any task after this one, and a signature resolves in a later one, so the leave that goes out here was
+   * signed ahead of time (each heartbeat tick keeps one ready) and is written synchronously. Without a ready one it is
+   * signed and published as usual. Heartbeats then pause (LEAVE_QUIET_MS). Sent once per leave.
+   */
+  leaveNow (): HeartbeatLeave {
+    if (!this.running || this.leaving || this.left !== undefined) return { leave: 'none', recipients: 0 }
+    const pubsub = this.components.pubsub
+    const prepared = this.prepared
+    this.prepared = undefined
+    this.left = { quietUntil: this.clock.now() + LEAVE_QUIET_MS }
+    if (prepared !== undefined && pubsub.publishPrepared != null) {
+      try {
+        const result = pubsub.publishPrepared(prepared.message)
+        this.seq = Math.max(this.seq, prepared.seq)
+        this.counters.leavesSent++
+        this.traffic.messagesOut += result.recipients.length
+        return { leave: 'prepared', recipients: result.recipients.length }
+      } catch (err: any) {
+        this.counters.publishErrors++
+        this.log('prepared leave failed: %s', err?.message ?? err)
+      }
+    }
+    // numbered above every heartbeat sent so far, so none of them brings this node back
+    const data = this.leaveMessage(++this.seq)
+    this.left.sending = pubsub.publish(TOPICS.heartbeat, data)
+      .then((result: PublishResult) => {
+        this.counters.leavesSent++
+        this.traffic.messagesOut += result.recipients.length
+      })
+      .catch((err: any) => {
+        this.counters.publishErrors++
+        this.log('leave publish failed: %s', err?.message ?? err)
+      })
+    return { leave: 'signed-later', recipients: 0 }
+  }
+
+  /** A leave: what a heartbeat must carry, and `leaving` (receivers use nothing else of it). */
+  private leaveMessage (seq: number): Uint8Array {
+    const metrics = {
+      rttMeanMs: 0, rttMaxMs: 0, lossRatio: 0, eventLoopLagMs: 0, heapUsedBytes: 0, msgsInPerS: 0, msgsOutPerS: 0,
+      bytesInPerS: 0, bytesOutPerS: 0, directPeers: 0, relayedPeers: 0
+    }
+    const body: HeartbeatBody = { intervalMs: this.init.heartbeatMs, hidden: false, neighbours: [], metrics, leaving: true }
+    return encodeHeartbeat({ sender: this.components.peerId.toString(), seq, sentAtMs: this.clock.wallNow(), heartbeat: body })
+  }
+
+  /** Keep a signed leave ready for leaveNow(), re-signed before receivers would find it stale. */
+  private keepLeaveReady (): void {
+    const pubsub = this.components.pubsub
+    if (this.preparing || pubsub.prepareMessage == null || !this.running || this.leaving || this.left !== undefined) return
+    const now = this.clock.wallNow()
+    if (this.prepared !== undefined && now - this.prepared.at < PREPARED_LEAVE_REFRESH_MS && this.seq < this.prepared.seq) return
+    this.preparing = true
+    const seq = this.seq + LEAVE_SEQ_RESERVE
+    pubsub.prepareMessage(TOPICS.heartbeat, this.leaveMessage(seq))
+      .then(message => { if (this.running && this.left === undefined) this.prepared = { at: now, seq, message } })
+      .catch((err: any) => { this.log('cannot prepare a leave: %s', err?.message ?? err) })
+      .finally(() => { this.preparing = false })
   }
 
   afterStart (): void {
@@ -115,6 +224,7 @@ export class Heartbeat extends TypedEventEmitter<HeartbeatEvents> implements Sta
     pubsub.addEventListener('message', this.onMessage)
     pubsub.subscribe(TOPICS.heartbeat)
     pubsub.addEventListener('subscription-change', this.onSubscriptionChange)
+    this.running = true
     this.lag.start()
     // aligned to the wall clock: see TickOptions.aligned (bursts of heartbeats batch into fewer data-channel messages)
     this.stops.push(this.init.ticker.every(this.init.heartbeatMs, () => { void this.publish() }, { aligned: true }))
@@ -123,6 +233,8 @@ export class Heartbeat extends TypedEventEmitter<HeartbeatEvents> implements Sta
   }
 
   stop (): void {
+    this.running = false
+    this.prepared = undefined
     for (const s of this.stops) s()
     this.stops = []
     this.lag.stop()
@@ -165,6 +277,13 @@ export class Heartbeat extends TypedEventEmitter<HeartbeatEvents> implements Sta
   private onMessage (evt: CustomEvent<Message>): void {
     const message = this.accepted.get(evt.detail)
     if (message?.heartbeat == null) return
+    if (message.heartbeat.leaving === true) {
+      // not a heartbeat: only membership reads it
+      this.counters.leavesReceived++
+      const change = this.membership.observe(message)
+      if (change != null) this.safeDispatch('membership:change', change)
+      return
+    }
     this.counters.heartbeatsReceived++
     this.receivedTimes.push(this.clock.now())
     const wasHidden = this.membership.get(message.sender)?.hidden
@@ -225,6 +344,11 @@ export class Heartbeat extends TypedEventEmitter<HeartbeatEvents> implements Sta
 
   async publish (): Promise<void> {
     if (this.leaving) return
+    if (this.left !== undefined) {
+      if (this.clock.now() < this.left.quietUntil) return
+      this.left = undefined // still here (the tab's unload was cancelled): heartbeats numbered past the leave
+    }
+    if (this.prepared !== undefined && this.seq + 1 >= this.prepared.seq) this.prepared = undefined
     try {
       // body() reads and resets the lag and rate samplers: build it once and share it with local listeners
       const body = this.body()
@@ -238,9 +362,12 @@ export class Heartbeat extends TypedEventEmitter<HeartbeatEvents> implements Sta
       this.counters.publishErrors++
       this.log('heartbeat publish failed: %s', err?.message ?? err)
     }
+    this.keepLeaveReady()
   }
 
 }
+
+async function sleep (ms: number): Promise<void> { await new Promise(resolve => setTimeout(resolve, ms)) }
 
 function sane (x: number): number { return Number.isFinite(x) && x > 0 ? Math.min(x, 3e38) : 0 }
 function saneAll<T extends Record<string, number>> (m: T): T {

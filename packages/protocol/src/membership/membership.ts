@@ -29,6 +29,13 @@ export interface MembershipOptions {
   evaluationPeriodMs?: number
   /** A gap between evaluate() calls above stallFactor × evaluationPeriodMs is a local stall; default 3. */
   stallFactor?: number
+  /**
+   * How long a leave (a heartbeat saying `leaving`) stays in force against heartbeats numbered below it, counted from
+   * the leave's own timestamp; default 60_000 ms, the wire validator's freshness window. A heartbeat numbered above
+   * the leave brings the member back at once (a tab whose unload was cancelled); one numbered below it only after
+   * this long (a restarted sender counting from 1 again), since until then it may be one sent before the leave.
+   */
+  leaveHoldMs?: number
 }
 
 export interface MemberView {
@@ -43,12 +50,16 @@ export interface MemberView {
   hidden: boolean
   lastSeq: number
   last?: HeartbeatBody
+  /** Dead because it said it was leaving, not because it fell silent. */
+  left: boolean
 }
 
 export interface MembershipChange {
   peerId: string
   from: MemberState | 'unknown'
   to: MemberState | 'forgotten'
+  /** The member said it was leaving (to is 'dead'). */
+  left?: true
 }
 
 interface Member {
@@ -63,6 +74,8 @@ interface Member {
   lastSentAtMs: number
   last: HeartbeatBody
   deadSince: number
+  /** The leave it sent, while that holds (see leaveHoldMs). */
+  left?: { seq: number, sentAtMs: number }
 }
 
 /**
@@ -85,6 +98,7 @@ export class Membership {
   private readonly hiddenPauseMs: number
   private readonly evaluationPeriodMs: number
   private readonly stallFactor: number
+  private readonly leaveHoldMs: number
   private readonly members = new Map<string, Member>()
   private lastEvaluateAt: number | undefined
 
@@ -102,6 +116,7 @@ export class Membership {
     this.hiddenPauseMs = opts.hiddenPauseMs ?? 65_000
     this.evaluationPeriodMs = opts.evaluationPeriodMs ?? 1_000
     this.stallFactor = opts.stallFactor ?? 3
+    this.leaveHoldMs = opts.leaveHoldMs ?? 60_000
     if (!(this.suspectPhi > 0 && this.deadPhi > this.suspectPhi)) {
       throw new RangeError(`need 0 < suspectPhi < deadPhi, got suspectPhi=${this.suspectPhi} deadPhi=${this.deadPhi}`)
     }
@@ -115,6 +130,7 @@ export class Membership {
     if (body === undefined || msg.sender === this.self) return undefined
     const now = this.clock.now()
     const member = this.members.get(msg.sender)
+    if (body.leaving === true) return this.leave(msg, member, now)
 
     if (member === undefined) {
       const detector = this.newDetector(body.intervalMs)
@@ -138,6 +154,11 @@ export class Membership {
     // gossipsub can deliver out of order; an older heartbeat says nothing about *now*. A lower seq with a
     // later timestamp is a restarted sender, which counts.
     if (msg.seq <= member.lastSeq && msg.sentAtMs <= member.lastSentAtMs) return undefined
+    if (member.left !== undefined) {
+      // sent before the leave (numbered below it), though it may have arrived after it
+      if (msg.seq <= member.left.seq && msg.sentAtMs < member.left.sentAtMs + this.leaveHoldMs) return undefined
+      member.left = undefined
+    }
 
     const previous = member.state
     if (previous === 'dead' || body.hidden !== member.hidden || body.intervalMs !== member.intervalMs) {
@@ -155,6 +176,42 @@ export class Membership {
     member.last = body
     member.state = 'alive'
     return previous === 'alive' ? undefined : { peerId: msg.sender, from: previous, to: 'alive' }
+  }
+
+  /**
+   * The sender says it is leaving: dead now, without waiting out the failure detector. Its leave is numbered above
+   * every heartbeat it sent before (the sender reserves the number ahead), so those heartbeats, arriving late by
+   * another path, do not bring it back. A sender never heard before is remembered as left, for the same reason.
+   */
+  private leave (msg: WireMessage, member: Member | undefined, now: number): MembershipChange | undefined {
+    if (member === undefined) {
+      const body = msg.heartbeat as HeartbeatBody
+      this.members.set(msg.sender, {
+        peerId: msg.sender,
+        state: 'dead',
+        detector: this.newDetector(body.intervalMs),
+        lastHeardAt: now,
+        heartbeats: 0,
+        intervalMs: body.intervalMs,
+        hidden: body.hidden,
+        lastSeq: msg.seq,
+        lastSentAtMs: msg.sentAtMs,
+        last: body,
+        deadSince: now,
+        left: { seq: msg.seq, sentAtMs: msg.sentAtMs }
+      })
+      return undefined
+    }
+    // a copy of a leave already taken, or one older than what was heard since (a restarted sender's previous run)
+    if (msg.seq <= member.lastSeq && msg.sentAtMs <= member.lastSentAtMs) return undefined
+    member.lastSeq = Math.max(member.lastSeq, msg.seq)
+    member.lastSentAtMs = Math.max(member.lastSentAtMs, msg.sentAtMs)
+    member.left = { seq: msg.seq, sentAtMs: msg.sentAtMs }
+    const previous = member.state
+    if (previous === 'dead') return undefined
+    member.state = 'dead'
+    member.deadSince = now
+    return { peerId: msg.sender, from: previous, to: 'dead', left: true }
   }
 
   /** Recomputes φ and states; call every evaluationPeriodMs. Changes come sorted by peer id. */
@@ -257,7 +314,8 @@ export class Membership {
       intervalMs: member.intervalMs,
       hidden: member.hidden,
       lastSeq: member.lastSeq,
-      last: member.last
+      last: member.last,
+      left: member.left !== undefined
     }
   }
 }

@@ -156,6 +156,7 @@ function heartbeatToWire (hb: HeartbeatBody): NonNullable<Envelope['heartbeat']>
     ...(head !== undefined ? { model: { session: head.session, version: BigInt(head.version), term: BigInt(head.term), digest: head.digest, verified: head.verified } } : {}),
     intervalMs: hb.intervalMs,
     hidden: hb.hidden,
+    leaving: hb.leaving === true,
     neighbours: hb.neighbours.map(n => ({
       peerTail: peerTail(n.peerId),
       transport: transportToWire(n.transport),

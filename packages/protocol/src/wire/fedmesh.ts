@@ -323,6 +323,11 @@ export namespace Envelope {
     value: boolean
   }
 
+  export interface EnvelopeHeartbeatLeavingFieldEvent {
+    field: '$.heartbeat.leaving'
+    value: boolean
+  }
+
   export interface EnvelopeElectionKindFieldEvent {
     field: '$.election.kind'
     value: ElectionKind
@@ -397,7 +402,7 @@ export namespace Envelope {
     return decodeMessage(buf, Envelope.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Envelope>): Generator<EnvelopeVersionFieldEvent | EnvelopeTopicFieldEvent | EnvelopeSenderFieldEvent | EnvelopeSeqFieldEvent | EnvelopeSentAtMsFieldEvent | EnvelopeHeartbeatIntervalMsFieldEvent | EnvelopeHeartbeatHiddenFieldEvent | EnvelopeHeartbeatNeighboursPeerTailFieldEvent | EnvelopeHeartbeatNeighboursTransportFieldEvent | EnvelopeHeartbeatNeighboursRttMsFieldEvent | EnvelopeHeartbeatNeighboursLossFieldEvent | EnvelopeHeartbeatMetricsRttMeanMsFieldEvent | EnvelopeHeartbeatMetricsRttMaxMsFieldEvent | EnvelopeHeartbeatMetricsLossRatioFieldEvent | EnvelopeHeartbeatMetricsEventLoopLagMsFieldEvent | EnvelopeHeartbeatMetricsHeapUsedBytesFieldEvent | EnvelopeHeartbeatMetricsMsgsInPerSFieldEvent | EnvelopeHeartbeatMetricsMsgsOutPerSFieldEvent | EnvelopeHeartbeatMetricsBytesInPerSFieldEvent | EnvelopeHeartbeatMetricsBytesOutPerSFieldEvent | EnvelopeHeartbeatMetricsDirectPeersFieldEvent | EnvelopeHeartbeatMetricsRelayedPeersFieldEvent | EnvelopeHeartbeatModelSessionFieldEvent | EnvelopeHeartbeatModelVersionFieldEvent | EnvelopeHeartbeatModelTermFieldEvent | EnvelopeHeartbeatModelDigestFieldEvent | EnvelopeHeartbeatModelVerifiedFieldEvent | EnvelopeElectionKindFieldEvent | EnvelopeElectionTermFieldEvent | EnvelopeElectionCandidateFieldEvent | EnvelopeElectionElectorateFieldEvent | EnvelopeElectionSignatureFieldEvent | EnvelopeElectionCertificateFromFieldEvent | EnvelopeElectionCertificateTermFieldEvent | EnvelopeElectionCertificateCandidateFieldEvent | EnvelopeElectionCertificateElectorateFieldEvent | EnvelopeElectionCertificateSignatureFieldEvent | EnvelopeElectionCertificatePledgeFieldEvent | EnvelopeElectionPledgeFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Envelope>): Generator<EnvelopeVersionFieldEvent | EnvelopeTopicFieldEvent | EnvelopeSenderFieldEvent | EnvelopeSeqFieldEvent | EnvelopeSentAtMsFieldEvent | EnvelopeHeartbeatIntervalMsFieldEvent | EnvelopeHeartbeatHiddenFieldEvent | EnvelopeHeartbeatNeighboursPeerTailFieldEvent | EnvelopeHeartbeatNeighboursTransportFieldEvent | EnvelopeHeartbeatNeighboursRttMsFieldEvent | EnvelopeHeartbeatNeighboursLossFieldEvent | EnvelopeHeartbeatMetricsRttMeanMsFieldEvent | EnvelopeHeartbeatMetricsRttMaxMsFieldEvent | EnvelopeHeartbeatMetricsLossRatioFieldEvent | EnvelopeHeartbeatMetricsEventLoopLagMsFieldEvent | EnvelopeHeartbeatMetricsHeapUsedBytesFieldEvent | EnvelopeHeartbeatMetricsMsgsInPerSFieldEvent | EnvelopeHeartbeatMetricsMsgsOutPerSFieldEvent | EnvelopeHeartbeatMetricsBytesInPerSFieldEvent | EnvelopeHeartbeatMetricsBytesOutPerSFieldEvent | EnvelopeHeartbeatMetricsDirectPeersFieldEvent | EnvelopeHeartbeatMetricsRelayedPeersFieldEvent | EnvelopeHeartbeatModelSessionFieldEvent | EnvelopeHeartbeatModelVersionFieldEvent | EnvelopeHeartbeatModelTermFieldEvent | EnvelopeHeartbeatModelDigestFieldEvent | EnvelopeHeartbeatModelVerifiedFieldEvent | EnvelopeHeartbeatLeavingFieldEvent | EnvelopeElectionKindFieldEvent | EnvelopeElectionTermFieldEvent | EnvelopeElectionCandidateFieldEvent | EnvelopeElectionElectorateFieldEvent | EnvelopeElectionSignatureFieldEvent | EnvelopeElectionCertificateFromFieldEvent | EnvelopeElectionCertificateTermFieldEvent | EnvelopeElectionCertificateCandidateFieldEvent | EnvelopeElectionCertificateElectorateFieldEvent | EnvelopeElectionCertificateSignatureFieldEvent | EnvelopeElectionCertificatePledgeFieldEvent | EnvelopeElectionPledgeFieldEvent> {
     return streamMessage(buf, Envelope.codec(), opts)
   }
 }
@@ -408,6 +413,7 @@ export interface Heartbeat {
   neighbours: Neighbour[]
   metrics?: Metrics
   model?: ModelHead
+  leaving: boolean
 }
 
 export namespace Heartbeat {
@@ -447,6 +453,11 @@ export namespace Heartbeat {
           ModelHead.codec().encode(obj.model, w)
         }
 
+        if ((obj.leaving != null && obj.leaving !== false)) {
+          w.uint32(48)
+          w.bool(obj.leaving)
+        }
+
         if (opts.lengthDelimited !== false) {
           w.ldelim()
         }
@@ -454,7 +465,8 @@ export namespace Heartbeat {
         const obj: any = {
           intervalMs: 0,
           hidden: false,
-          neighbours: []
+          neighbours: [],
+          leaving: false
         }
 
         const end = length == null ? reader.len : reader.pos + length
@@ -491,6 +503,10 @@ export namespace Heartbeat {
               obj.model = ModelHead.codec().decode(reader, reader.uint32(), {
                 limits: opts.limits?.model
               })
+              break
+            }
+            case 6: {
+              obj.leaving = reader.bool()
               break
             }
             default: {
@@ -556,6 +572,13 @@ export namespace Heartbeat {
                 limits: opts.limits?.model
               })
 
+              break
+            }
+            case 6: {
+              yield {
+                field: `${prefix}.leaving`,
+                value: reader.bool()
+              }
               break
             }
             default: {
@@ -684,6 +707,11 @@ export namespace Heartbeat {
     value: boolean
   }
 
+  export interface HeartbeatLeavingFieldEvent {
+    field: '$.leaving'
+    value: boolean
+  }
+
   export function encode (obj: Partial<Heartbeat>): Uint8Array<ArrayBuffer> {
     return encodeMessage(obj, Heartbeat.codec())
   }
@@ -692,7 +720,7 @@ export namespace Heartbeat {
     return decodeMessage(buf, Heartbeat.codec(), opts)
   }
 
-  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Heartbeat>): Generator<HeartbeatIntervalMsFieldEvent | HeartbeatHiddenFieldEvent | HeartbeatNeighboursPeerTailFieldEvent | HeartbeatNeighboursTransportFieldEvent | HeartbeatNeighboursRttMsFieldEvent | HeartbeatNeighboursLossFieldEvent | HeartbeatMetricsRttMeanMsFieldEvent | HeartbeatMetricsRttMaxMsFieldEvent | HeartbeatMetricsLossRatioFieldEvent | HeartbeatMetricsEventLoopLagMsFieldEvent | HeartbeatMetricsHeapUsedBytesFieldEvent | HeartbeatMetricsMsgsInPerSFieldEvent | HeartbeatMetricsMsgsOutPerSFieldEvent | HeartbeatMetricsBytesInPerSFieldEvent | HeartbeatMetricsBytesOutPerSFieldEvent | HeartbeatMetricsDirectPeersFieldEvent | HeartbeatMetricsRelayedPeersFieldEvent | HeartbeatModelSessionFieldEvent | HeartbeatModelVersionFieldEvent | HeartbeatModelTermFieldEvent | HeartbeatModelDigestFieldEvent | HeartbeatModelVerifiedFieldEvent> {
+  export function stream (buf: Uint8Array | Uint8ArrayList, opts?: DecodeOptions<Heartbeat>): Generator<HeartbeatIntervalMsFieldEvent | HeartbeatHiddenFieldEvent | HeartbeatNeighboursPeerTailFieldEvent | HeartbeatNeighboursTransportFieldEvent | HeartbeatNeighboursRttMsFieldEvent | HeartbeatNeighboursLossFieldEvent | HeartbeatMetricsRttMeanMsFieldEvent | HeartbeatMetricsRttMaxMsFieldEvent | HeartbeatMetricsLossRatioFieldEvent | HeartbeatMetricsEventLoopLagMsFieldEvent | HeartbeatMetricsHeapUsedBytesFieldEvent | HeartbeatMetricsMsgsInPerSFieldEvent | HeartbeatMetricsMsgsOutPerSFieldEvent | HeartbeatMetricsBytesInPerSFieldEvent | HeartbeatMetricsBytesOutPerSFieldEvent | HeartbeatMetricsDirectPeersFieldEvent | HeartbeatMetricsRelayedPeersFieldEvent | HeartbeatModelSessionFieldEvent | HeartbeatModelVersionFieldEvent | HeartbeatModelTermFieldEvent | HeartbeatModelDigestFieldEvent | HeartbeatModelVerifiedFieldEvent | HeartbeatLeavingFieldEvent> {
     return streamMessage(buf, Heartbeat.codec(), opts)
   }
 }

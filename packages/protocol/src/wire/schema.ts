@@ -204,7 +204,8 @@ function heartbeatFromWire (hb: Heartbeat): HeartbeatBody {
     hidden: hb.hidden,
     neighbours: hb.neighbours.map((n, i) => neighbourFromWire(n, i)),
     metrics: metricsFromWire(hb.metrics),
-    ...(hb.model !== undefined ? { model: modelHeadFromWire(hb.model) } : {})
+    ...(hb.model !== undefined ? { model: modelHeadFromWire(hb.model) } : {}),
+    ...(hb.leaving ? { leaving: true } : {})
   }
 }
 

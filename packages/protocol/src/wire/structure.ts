@@ -46,7 +46,7 @@ const MODEL_HEAD: MessageSchema = {
 }
 const HEARTBEAT: MessageSchema = {
   name: 'Heartbeat',
-  fields: new Map<number, FieldKind>([[1, 'uint32'], [2, 'bool'], [3, NEIGHBOUR], [4, METRICS], [5, MODEL_HEAD]])
+  fields: new Map<number, FieldKind>([[1, 'uint32'], [2, 'bool'], [3, NEIGHBOUR], [4, METRICS], [5, MODEL_HEAD], [6, 'bool']])
 }
 const SIGNED_VOTE: MessageSchema = {
   name: 'SignedVote',

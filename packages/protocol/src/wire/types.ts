@@ -85,6 +85,11 @@ export interface HeartbeatBody {
   metrics: MetricsSummary
   /** The global model the sender holds in its training session (absent until it begins one). */
   model?: ModelHead
+  /**
+   * The sender is going away now (a closing tab, a stopping node): drop it from membership at once rather than
+   * waiting out failure detection. Sent once, with a sequence number reserved ahead of the sender's heartbeats.
+   */
+  leaving?: boolean
 }
 
 /** Which global model a node holds: advertised in heartbeats so a node that missed a model can catch up. */
