@@ -52,6 +52,14 @@ describe('a tab reloaded during a federated session', () => {
     const checkpointed = before.learning!.checkpoint!.version!
 
     await page.reload()
+    // the page on its way out said it was leaving (a reload gives the tab a new peer id): every other tab drops the
+    // old id on its word (`left`), not after 5 s or more of silence (that would leave `left` unset)
+    const others = pages.filter(p => p !== page)
+    const oldId = before.peerId
+    await waitFor(async () => {
+      const views = await Promise.all(others.map(async p => (await statusOf(p))?.membership.find(m => m.peerId === oldId)))
+      return views.every(m => m?.state === 'dead' && m.left === true) ? true : undefined
+    }, `every other tab to drop the reloaded tab's old id ${oldId} on its leave`, 30_000)
     const after = await waitFor(async () => {
       const s = await statusOf(page)
       return s?.training?.began !== undefined && s.learning?.state !== 'starting' ? s : undefined
@@ -66,7 +74,6 @@ describe('a tab reloaded during a federated session', () => {
     expect(after.training!.session, detail).toBe(before.training!.session)
 
     // it catches up: it holds what the others hold, then verifies the next models itself
-    const others = pages.filter(p => p !== page)
     const target = Math.max(...await Promise.all(others.map(async p => (await statusOf(p))?.training?.version ?? 0))) + 2
     const caughtUp = await waitFor(async () => {
       const s = await statusOf(page)
