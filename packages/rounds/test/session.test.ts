@@ -146,6 +146,7 @@ describe('RoundSession on an in-memory network', () => {
     // the service stops following it on the 'model-rejected' event (Election.distrust); here each node counted it once
     const s1 = sim.sessions[1]
     expect(s1?.status().rejects.model['verification:digest-mismatch']).toBe(1)
+    expect(s1?.status().counters).toMatchObject({ modelsRejected: 1, modelsUnverifiable: 0 })
   })
 
   it('stragglers are left out at the deadline, not suspected', () => {
@@ -499,6 +500,8 @@ describe('RoundSession on an in-memory network', () => {
     sim.tick(3_000) // past the 2 s grace
     expect(sim.sessions[5]?.model.version).toBe(0)
     expect(sim.sessions[5]?.status().rejects.model['verification:missing-update']).toBe(1)
+    // could not check it: counted apart from the models that failed verification
+    expect(sim.sessions[5]?.status().counters).toMatchObject({ modelsUnverifiable: 1, modelsRejected: 0 })
     const digest = sim.sessions[0]!.model.digest
     // unverifiable is not proof: no vouching needed (gossip loss must not strand the node)
     sim.handle(5, sim.sessions[5]!.onLeaderHead(1, digest, sim.ids[0]!))
@@ -658,6 +661,7 @@ describe('RoundSession on an in-memory network', () => {
     expect(sim.sessions.map(s => s.model.version)).toEqual([4, 4, 4, 4, 4, 4])
     // two honest models it could not check: before, each was 0.5 of evidence, and two quarantined the coordinator
     expect(sim.sessions[5]!.status().rejects.model['verification:unknown-round']).toBe(2)
+    expect(sim.sessions[5]!.status().counters).toMatchObject({ modelsUnverifiable: 2, modelsRejected: 0 })
     expect(sim.sessions[5]!.suspicion.isQuarantined(sim.ids[0]!)).toBe(false)
     expect(sim.sessions[5]!.suspicion.snapshot().find(p => p.peer === sim.ids[0])?.reasons['unverifiable-model']).toBeUndefined()
     expect(sim.eventsOf('quarantined')).toHaveLength(0)

@@ -354,7 +354,9 @@ export function summaryLines (r: SwarmReport): string[] {
         `longest tick gap median / max ${secs(l.tickGapMaxMs.p50)} / ${secs(l.tickGapMaxMs.max)}; longest gap between a leader's Leads ${secs(l.leadGapMaxMs)}`)
     }
     const counts = (m: Record<string, number>): string => Object.entries(m).map(([k, v]) => `${k} ${v}`).join(', ') || 'none'
-    lines.push(`models rejected: ${counts(t.modelsRejected)}; updates rejected: ${counts(t.updatesRejected)}`)
+    // not all refusals: duplicates, stale copies and models a tab could not check (verification:unknown-round,
+    // verification:missing-update; fetched once vouched for) are listed with the models that failed verification
+    lines.push(`models not taken on receipt, by reason: ${counts(t.modelsRejected)}; updates rejected: ${counts(t.updatesRejected)}`)
     if (t.opensParked !== undefined) lines.push(`round announcements parked for an unconfirmed leader: ${t.opensParked}; followed under a lapsed lease: ${t.opensUnderLapsedLease ?? 0}`)
     if (t.updateWire !== undefined) {
       lines.push(`updates on the wire: ${t.updateWire.bytesPerParameter.toFixed(3)} bytes per parameter (${t.updateWire.updates} updates, ${(t.updateWire.bytes / 1e6).toFixed(1)} MB, chunk headers included)`)

@@ -79,13 +79,14 @@ describe('a tab reloaded during a federated session', () => {
       const s = await statusOf(page)
       return s?.training !== undefined && s.training.version >= target && s.training.models.verified >= 1 ? s.training : undefined
     }, `the reloaded tab at version ${target} with a verified model`)
-    // the only models it may turn down are those of rounds announced while it was reloading (it never saw them open, so
-    // it cannot recompute them; it fetches such a model once f + 1 peers vouch for it), and it suspects nobody
-    // (rejectReasons also counts stale copies dropped, which are no rejection)
+    // it rejects no model. The only ones it may leave unchecked are those of rounds announced while it was reloading
+    // (it never saw them open, so it cannot recompute them; it fetches such a model once f + 1 peers vouch for it):
+    // counted as unverifiable, not rejected. And it suspects nobody (rejectReasons also lists stale copies dropped)
     const models = JSON.stringify(caughtUp.models)
     const unknownRound = caughtUp.models.rejectReasons['verification:unknown-round'] ?? 0
     expect(Object.keys(caughtUp.models.rejectReasons).filter(r => r.startsWith('verification:') && r !== 'verification:unknown-round'), models).toEqual([])
-    expect(caughtUp.models.rejected, models).toBeLessThanOrEqual(unknownRound)
+    expect(caughtUp.models.rejected, models).toBe(0)
+    expect(caughtUp.models.unverifiable, models).toBe(unknownRound)
     expect(caughtUp.quarantined, JSON.stringify(caughtUp.suspicion)).toEqual([])
     const all = await Promise.all(pages.map(statusOf))
     const held = new Map(all.map(s => [s?.training?.version, s?.training?.modelDigest]))

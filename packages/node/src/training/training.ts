@@ -13,7 +13,7 @@
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { TypedEventEmitter } from 'main-event'
 import { nextMacrotask } from '@fedmesh/learner'
-import { RoundSession, flatDelta } from '@fedmesh/rounds'
+import { RoundSession, flatDelta, isUnverifiable } from '@fedmesh/rounds'
 import type { Output, RoundsEvent, RoundsStatus, Verdict } from '@fedmesh/rounds'
 import { DEFAULT_MAX_CHUNK_BYTES, decodeChunk, elementCount, encodeGlobalModel, flattenTensors, float32PayloadBound, quantizeDelta, unflattenTensors } from '@fedmesh/updates'
 import type { ChunkMessage, ModelUpdate, Tensor, TensorSpec } from '@fedmesh/updates'
@@ -221,8 +221,13 @@ export interface TrainingStatus {
    * those followed while its lease on their coordinator had lapsed (the election still took it as leader).
    */
   opens: { parked: number, underLapsedLease: number }
-  /** verifiedAhead: models verified with the aggregate this node computed before their header came (of aggregatesAhead computed). */
-  models: { accepted: number, verified: number, verifiedAhead: number, aggregatesAhead: number, coordinated: number, fetched: number, rejected: number, rejectReasons: Record<string, number> }
+  /**
+   * verifiedAhead: models verified with the aggregate this node computed before their header came (of aggregatesAhead
+   * computed). rejected: models that failed verification (proof against their coordinator); unverifiable: models this
+   * node could not check (it missed the round's announcement or an included update: `verification:unknown-round`,
+   * `verification:missing-update` in rejectReasons), not adopted on receipt but fetched once f + 1 peers vouch for them.
+   */
+  models: { accepted: number, verified: number, verifiedAhead: number, aggregatesAhead: number, coordinated: number, fetched: number, rejected: number, unverifiable: number, rejectReasons: Record<string, number> }
   /**
    * resent: this node's update published again (its round stayed open a deadline after it was sent, or a new
    * coordinator took the round over without listing it as held: resentOnTakeover); spared: takeovers that listed it,
@@ -315,6 +320,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
     modelsAccepted: 0,
     modelsFetched: 0,
     modelsRejected: 0,
+    modelsUnverifiable: 0,
     updatesSent: 0,
     updateBytesSent: 0,
     updateParametersSent: 0,
@@ -721,10 +727,14 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
         this.onAccepted(e, now)
         break
       case 'model-rejected':
-        this.counters.modelsRejected++
         // only proof (a model that recomputes to something else) makes the election drop its coordinator: a model
         // this node could not check (an update or the announcement never reached it) may be gossip loss
-        if (e.coordinator !== this.self && e.reason !== 'missing-update' && e.reason !== 'unknown-round') {
+        if (isUnverifiable(e.reason)) {
+          this.counters.modelsUnverifiable++
+          break
+        }
+        this.counters.modelsRejected++
+        if (e.coordinator !== this.self) {
           this.excludedCoordinators.add(e.coordinator)
           this.init.election().exclude(e.coordinator, `model v${e.version} failed verification: ${e.reason}`)
         }
@@ -1042,6 +1052,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
         coordinated: this.counters.modelsCoordinated,
         fetched: this.counters.modelsFetched,
         rejected: this.counters.modelsRejected,
+        unverifiable: this.counters.modelsUnverifiable,
         rejectReasons: { ...nonZero(rs?.rejects.model ?? {}), ...prefixed('dropped:', this.rejectReasons) }
       },
       updates: { sent: this.counters.updatesSent, sentBytes: this.counters.updateBytesSent, sentParameters: this.counters.updateParametersSent, received: this.counters.updatesReceived, resent: rs?.counters.updatesResent ?? 0, resentOnTakeover: rs?.counters.resentOnTakeover ?? 0, spared: rs?.counters.resendsSpared ?? 0, heldBack: rs?.counters.copiesHeldBack ?? 0, heldBackSent: rs?.counters.heldBackSent ?? 0, rejected: { ...nonZero(rs?.rejects.updates ?? {}), ...prefixed('dropped:', this.updateRejects) } },

@@ -16,7 +16,7 @@ import type { RoundsStatus } from '../status/status.ts'
 import { SuspicionLedger } from '../suspicion/suspicion.ts'
 import type { EvidenceKind, SuspicionChange, SuspicionConfig } from '../suspicion/suspicion.ts'
 import type { Clock, InboundResult, Output, RoundsEvent, VerificationFailure } from '../types.ts'
-import { toSpec, verifyGlobalModel } from '../verification/verify.ts'
+import { isUnverifiable, toSpec, verifyGlobalModel } from '../verification/verify.ts'
 
 export interface RoundSessionConfig {
   /** This node's peer id. */
@@ -157,7 +157,7 @@ export class RoundSession {
    * opensParked: round announcements parked on arrival because this node's election did not name their coordinator
    * (yet); opensUnderLapsedLease: announcements followed while the lease on their coordinator had lapsed (stillLeads).
    */
-  readonly counters = { opensParked: 0, opensUnderLapsedLease: 0, roundsOpened: 0, roundsClosed: 0, extensions: 0, modelsAccepted: 0, modelsVerified: 0, modelsRejected: 0, modelsFetched: 0, rollbacks: 0, updatesAccepted: 0, updateFetches: 0, updatesResent: 0, resentOnTakeover: 0, resendsSpared: 0, copiesHeldBack: 0, heldBackSent: 0, aggregatesAhead: 0, verifiedAhead: 0 }
+  readonly counters = { opensParked: 0, opensUnderLapsedLease: 0, roundsOpened: 0, roundsClosed: 0, extensions: 0, modelsAccepted: 0, modelsVerified: 0, modelsRejected: 0, modelsUnverifiable: 0, modelsFetched: 0, rollbacks: 0, updatesAccepted: 0, updateFetches: 0, updatesResent: 0, resentOnTakeover: 0, resendsSpared: 0, copiesHeldBack: 0, heldBackSent: 0, aggregatesAhead: 0, verifiedAhead: 0 }
   private readonly modelReassembler: Reassembler
   private alive = new Set<string>()
   private pending: PendingModel[] = []
@@ -703,7 +703,8 @@ export class RoundSession {
   }
 
   private reject (p: PendingModel, reason: VerificationFailure, detail: string, evidence: EvidenceKind | undefined, out: Output): void {
-    this.counters.modelsRejected++
+    if (isUnverifiable(reason)) this.counters.modelsUnverifiable++
+    else this.counters.modelsRejected++
     this.modelRejects.count(`verification:${reason}`)
     out.events.push({ type: 'model-rejected', version: p.model.version, round: p.model.round, term: p.model.term, coordinator: p.model.coordinator, reason, detail })
     if (evidence !== undefined) this.suspect(p.model.coordinator, evidence, `${reason}: ${detail}`, out)

@@ -30,6 +30,15 @@ export type VerifyResult =
   | { ok: false, reason: Exclude<VerificationFailure, 'missing-update'>, detail: string }
 
 /**
+ * A failure that says this node could not check the model (it never saw the round announced, or never received an
+ * included update, after the grace), not that the model is wrong: no proof against its coordinator, and the node
+ * still adopts the model once f + 1 peers vouch for it. Counted as `unverifiable`, apart from `rejected`.
+ */
+export function isUnverifiable (reason: VerificationFailure): boolean {
+  return reason === 'missing-update' || reason === 'unknown-round'
+}
+
+/**
  * Recomputes a coordinator's global model from the updates this node holds and compares its weights' digest (and the
  * weights, if the model carries them) bit for bit (design step 4).
  * Cheap structural checks first, the aggregation last. Never throws.
