@@ -55,6 +55,12 @@ export interface FedmeshConfig {
    */
   pledges: boolean
   /**
+   * A node that goes away (a closing tab, `stop()`) says so, and members drop it at once instead of after 5 s or more
+   * of silence (docs/protocol.md, "Leaving"). On by default; `leaves=0` sends none (for comparisons); leaves from
+   * others are honoured either way.
+   */
+  leaves: boolean
+  /**
    * The coordinator's own messages on the model topic (round announcements, model headers) and the leader's Leads go
    * to every direct neighbour subscribed to the topic (gossipsub's flood publish), not only to its mesh peers: they
    * are small, and each hop they save took 0.3-1 s on a saturated machine (docs/benchmarks.md, twenty-third
@@ -119,6 +125,7 @@ export const defaultConfig: FedmeshConfig = {
   learn: true,
   bulkLane: true,
   pledges: true,
+  leaves: true,
   leaderFlood: true,
   compressUpdates: true,
   learnEveryMs: 15_000,
@@ -167,6 +174,7 @@ export function resolveConfig (partial: Partial<FedmeshConfig> = {}): FedmeshCon
   if (typeof config.learn !== 'boolean') throw new ConfigError(`learn must be true or false, got ${String(config.learn)}`)
   if (typeof config.bulkLane !== 'boolean') throw new ConfigError(`bulkLane must be true or false, got ${String(config.bulkLane)}`)
   if (typeof config.pledges !== 'boolean') throw new ConfigError(`pledges must be true or false, got ${String(config.pledges)}`)
+  if (typeof config.leaves !== 'boolean') throw new ConfigError(`leaves must be true or false, got ${String(config.leaves)}`)
   if (typeof config.leaderFlood !== 'boolean') throw new ConfigError(`leaderFlood must be true or false, got ${String(config.leaderFlood)}`)
   if (typeof config.compressUpdates !== 'boolean') throw new ConfigError(`compressUpdates must be true or false, got ${String(config.compressUpdates)}`)
   checkSession(config)
@@ -224,6 +232,8 @@ export function configFromSearchParams (params: URLSearchParams): Partial<Fedmes
   if (bulkLane != null) out.bulkLane = parseSwitch('bulkLane', bulkLane)
   const pledges = params.get('pledges')
   if (pledges != null) out.pledges = parseSwitch('pledges', pledges)
+  const leaves = params.get('leaves')
+  if (leaves != null) out.leaves = parseSwitch('leaves', leaves)
   const leaderFlood = params.get('leaderFlood')
   if (leaderFlood != null) out.leaderFlood = parseSwitch('leaderFlood', leaderFlood)
   const compressUpdates = params.get('compressUpdates')

@@ -34,6 +34,12 @@ describe('learning configuration', () => {
 })
 
 describe('gossip configuration', () => {
+  it('says it is leaving unless leaves=0', () => {
+    expect(resolveConfig().leaves).toBe(true)
+    expect(fromUrl('leaves=0').leaves).toBe(false)
+    expect(() => fromUrl('leaves=2')).toThrow("leaves must be 0 or 1 (or true/false), got '2'")
+  })
+
   it('pledges succession votes unless pledges=0', () => {
     expect(resolveConfig().pledges).toBe(true)
     expect(fromUrl('pledges=0').pledges).toBe(false)

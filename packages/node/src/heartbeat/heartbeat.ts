@@ -28,6 +28,8 @@ export interface HeartbeatInit {
   hidden?: () => boolean
   /** The global model this node holds (the training service's head), advertised so nodes that missed one catch up. */
   modelHead?: () => ModelHead | undefined
+  /** Say so when going away (leaveNow); default true. false: members find this node gone by silence (comparisons). */
+  leaves?: boolean
 }
 
 export interface HeartbeatComponents {
@@ -162,7 +164,7 @@ export class Heartbeat extends TypedEventEmitter<HeartbeatEvents> implements Sta
    * signed and published as usual. Heartbeats then pause (LEAVE_QUIET_MS). Sent once per leave.
    */
   leaveNow (): HeartbeatLeave {
-    if (!this.running || this.leaving || this.left !== undefined) return { leave: 'none', recipients: 0 }
+    if (!this.running || this.leaving || this.left !== undefined || this.init.leaves === false) return { leave: 'none', recipients: 0 }
     const pubsub = this.components.pubsub
     const prepared = this.prepared
     this.prepared = undefined
@@ -206,7 +208,7 @@ export class Heartbeat extends TypedEventEmitter<HeartbeatEvents> implements Sta
   /** Keep a signed leave ready for leaveNow(), re-signed before receivers would find it stale. */
   private keepLeaveReady (): void {
     const pubsub = this.components.pubsub
-    if (this.preparing || pubsub.prepareMessage == null || !this.running || this.leaving || this.left !== undefined) return
+    if (this.preparing || pubsub.prepareMessage == null || !this.running || this.leaving || this.left !== undefined || this.init.leaves === false) return
     const now = this.clock.wallNow()
     if (this.prepared !== undefined && now - this.prepared.at < PREPARED_LEAVE_REFRESH_MS && this.seq < this.prepared.seq) return
     this.preparing = true

@@ -164,6 +164,7 @@ export async function createFedmeshLibp2p (options: AssemblyOptions) {
         peering: get(s => s.peering),
         links: get(s => s.linkProbe.stats),
         modelHead: () => services?.training.head(),
+        leaves: config.leaves,
         ...(hidden != null ? { hidden } : {})
       }),
       election: election({
