@@ -105,8 +105,8 @@ export class Heartbeat extends TypedEventEmitter<HeartbeatEvents> implements Sta
   /** A leave signed ahead (its number reserved: see LEAVE_SEQ_RESERVE), for leaveNow() to write synchronously. */
   private prepared?: { at: number, seq: number, message: PreparedMessage }
   private preparing = false
-  /** leaveNow() ran: no heartbeats until then (clock.now()); `sending` while its leave is still being signed. */
-  private left?: { quietUntil: number, sending?: Promise<unknown> }
+  /** leaveNow() ran at `at` (clock.now()): no heartbeats until quietUntil; `sending` while its leave is being signed. */
+  private left?: { at: number, quietUntil: number, sending?: Promise<unknown> }
   private stops: Array<() => void> = []
   private pingCursor = 0
 
@@ -147,13 +147,17 @@ export class Heartbeat extends TypedEventEmitter<HeartbeatEvents> implements Sta
    * every receiver grant it a hidden tab's silence (hiddenPauseMs, 65 s) instead of declaring it dead in seconds.
    */
   async beforeStop (): Promise<void> {
-    const outcome = this.leaveNow()
+    this.leaveNow() // FedmeshNode.stop() has usually left already
     this.leaving = true
-    const sending = this.left?.sending
-    if (outcome.leave === 'none' && sending === undefined) return
+    const left = this.left
+    if (left === undefined) return
     // publish() resolves once the message is queued on the streams; closing the links right away could drop it
-    if (sending !== undefined) await Promise.race([sending, sleep(500)])
-    await sleep(LEAVE_LINGER_MS)
+    if (left.sending !== undefined) {
+      await Promise.race([left.sending, sleep(500)])
+      await sleep(LEAVE_LINGER_MS)
+    } else {
+      await sleep(Math.max(0, left.at + LEAVE_LINGER_MS - this.clock.now()))
+    }
   }
 
   /**
@@ -168,7 +172,8 @@ export class Heartbeat extends TypedEventEmitter<HeartbeatEvents> implements Sta
     const pubsub = this.components.pubsub
     const prepared = this.prepared
     this.prepared = undefined
-    this.left = { quietUntil: this.clock.now() + LEAVE_QUIET_MS }
+    const now = this.clock.now()
+    this.left = { at: now, quietUntil: now + LEAVE_QUIET_MS }
     if (prepared !== undefined && pubsub.publishPrepared != null) {
       try {
         const result = pubsub.publishPrepared(prepared.message)
