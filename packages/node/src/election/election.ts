@@ -19,6 +19,7 @@ import type { Heartbeat } from '../heartbeat/heartbeat.ts'
 import type { Ticker } from '../timers/ticker.ts'
 import type { Message } from '@libp2p/gossipsub'
 import type { FloodPublishing } from '../libp2p/flood-publish.ts'
+import type { PreparedMessage, PreparedPublishing } from '../libp2p/prepared-publish.ts'
 import type { ComponentLogger, Logger, PeerId, PrivateKey, PublicKey, Startable } from '@libp2p/interface'
 
 /** Election timings and fault tolerance (see docs/election.md); everything else is wired by the service. */
@@ -145,14 +146,6 @@ const RESIGN_LINGER_MS = 150
  */
 const PREPARED_RESIGN_REFRESH_MS = 5_000
 
-/** A message gossipsub signed ahead of time (opaque here; the patch does not export its type). */
-interface PreparedMessage { readonly topic: string, readonly msgIdStr: string }
-
-/** Gossipsub with fedmesh's patch (patches/@libp2p__gossipsub@17.1.1.patch): sign now, publish synchronously later. */
-interface PreparedPublishing {
-  prepareMessage?: (topic: string, data: Uint8Array) => Promise<PreparedMessage>
-  publishPrepared?: (prepared: PreparedMessage) => { recipients: PeerId[] }
-}
 
 async function sleep (ms: number): Promise<void> { await new Promise(resolve => setTimeout(resolve, ms)) }
 

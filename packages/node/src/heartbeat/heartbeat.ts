@@ -13,6 +13,7 @@ import { EventLoopLag, TrafficCounters, heapUsedBytes } from '../metrics/node-me
 import type { LinkStats } from '../metrics/link-stats.ts'
 import type { Peering } from '../peering/peering.ts'
 import type { Ticker } from '../timers/ticker.ts'
+import type { PreparedMessage, PreparedPublishing } from '../libp2p/prepared-publish.ts'
 import type { GossipSub, Message, PublishResult } from '@libp2p/gossipsub'
 import type { ComponentLogger, PeerId, Startable, Logger } from '@libp2p/interface'
 import { TypedEventEmitter } from 'main-event'
@@ -36,15 +37,6 @@ export interface HeartbeatComponents {
   peerId: PeerId
   logger: ComponentLogger
   pubsub: GossipSub & PreparedPublishing
-}
-
-/** A message gossipsub signed ahead of time (opaque here; the patch does not export its type). */
-interface PreparedMessage { readonly topic: string, readonly msgIdStr: string }
-
-/** Gossipsub with fedmesh's patch (patches/@libp2p__gossipsub@17.1.1.patch): sign now, publish synchronously later. */
-interface PreparedPublishing {
-  prepareMessage?: (topic: string, data: Uint8Array) => Promise<PreparedMessage>
-  publishPrepared?: (prepared: PreparedMessage) => { recipients: PeerId[] }
 }
 
 /**
