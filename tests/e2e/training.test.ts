@@ -93,14 +93,15 @@ for (const { task, rounds, closeAt, how } of sessions) {
         expect(f.crashedAfterMs).toBeGreaterThanOrEqual(0)
       }
       // the closed tab said it was leaving (a leave signed ahead, written at once), and the live tabs dropped it from
-      // their membership on its word; a crashed one sends nothing, and is found dead by silence
-      expect(f.dropped, 'no poll saw every live tab count the closed tab as gone').toBeDefined()
+      // their membership on its word; a crashed one sends nothing, and is found dead by silence (5 s or more, which
+      // the run may end before: then no figure)
       if (how === 'close' && f.closedTabLeft?.afterCloseMs !== undefined) {
         expect(f.closedTabLeft.leave, JSON.stringify(f.closedTabLeft)).toBe('prepared')
         expect(f.closedTabLeft.leaveRecipients).toBeGreaterThan(0)
+        expect(f.dropped, 'no poll saw every live tab count the closed tab as gone').toBeDefined()
         expect(f.dropped!.byLeave, JSON.stringify(f.dropped)).toBeGreaterThan(0)
       }
-      if (how === 'crash') expect(f.dropped!.byLeave, JSON.stringify(f.dropped)).toBe(0)
+      if (how === 'crash') expect(f.dropped?.byLeave ?? 0, JSON.stringify(f.dropped)).toBe(0)
       // how each live tab came to recognise the new leader, counted in the first poll where all had: the successor won;
       // the others followed the pledges they held when the resign came, or (pledges not out yet, no resign) the votes
       // or its Lead
