@@ -530,8 +530,8 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
       const held = Math.min(...honestLive.map(tab => trainingOf(latest.get(tab)!)?.version ?? 0))
       for (let v = 1; v <= held; v++) if (!allHeldAt.has(v)) allHeldAt.set(v, sample.at)
     }
+    const live = close !== undefined && sample.at >= close.at ? [...open].map(tab => latest.get(tab)).filter((o): o is TabObservation => o !== undefined) : []
     if (close !== undefined && dropped === undefined && sample.at >= close.at) {
-      const live = [...open].map(tab => latest.get(tab)).filter((o): o is TabObservation => o !== undefined)
       const entries = live.map(o => o.status.membership.find(m => m.peerId === close.peerId))
       // a tab that lists no member at all says nothing (a status without membership); one that no longer lists the
       // closed tab had it dead long enough to forget it
@@ -540,7 +540,6 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
       }
     }
     if (close !== undefined && leaderChangedAt === undefined && sample.at >= close.at) {
-      const live = [...open].map(tab => latest.get(tab)).filter((o): o is TabObservation => o !== undefined)
       if (live.length > 0 && live.every(o => {
         const e = o.status.election
         return e?.leader !== undefined && e.leader !== close.peerId && (e.leaderTerm ?? e.term ?? -1) > close.term

@@ -207,7 +207,8 @@ export class Heartbeat extends TypedEventEmitter<HeartbeatEvents> implements Sta
     const pubsub = this.components.pubsub
     if (this.preparing || pubsub.prepareMessage == null || !this.running || this.leaving || this.left !== undefined || this.init.leaves === false) return
     const now = this.clock.wallNow()
-    if (this.prepared !== undefined && now - this.prepared.at < PREPARED_LEAVE_REFRESH_MS && this.seq < this.prepared.seq) return
+    // publish() drops a ready leave its heartbeats would overtake
+    if (this.prepared !== undefined && now - this.prepared.at < PREPARED_LEAVE_REFRESH_MS) return
     this.preparing = true
     const seq = this.seq + LEAVE_SEQ_RESERVE
     pubsub.prepareMessage(TOPICS.heartbeat, this.leaveMessage(seq))

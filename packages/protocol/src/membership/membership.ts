@@ -133,21 +133,7 @@ export class Membership {
     if (body.leaving === true) return this.leave(msg, member, now)
 
     if (member === undefined) {
-      const detector = this.newDetector(body.intervalMs)
-      detector.heartbeat(now)
-      this.members.set(msg.sender, {
-        peerId: msg.sender,
-        state: 'alive',
-        detector,
-        lastHeardAt: now,
-        heartbeats: 1,
-        intervalMs: body.intervalMs,
-        hidden: body.hidden,
-        lastSeq: msg.seq,
-        lastSentAtMs: msg.sentAtMs,
-        last: body,
-        deadSince: 0
-      })
+      this.add(msg, body, now).detector.heartbeat(now)
       return { peerId: msg.sender, from: 'unknown', to: 'alive' }
     }
 
@@ -185,21 +171,12 @@ export class Membership {
    */
   private leave (msg: WireMessage, member: Member | undefined, now: number): MembershipChange | undefined {
     if (member === undefined) {
-      const body = msg.heartbeat as HeartbeatBody
-      this.members.set(msg.sender, {
-        peerId: msg.sender,
-        state: 'dead',
-        detector: this.newDetector(body.intervalMs),
-        lastHeardAt: now,
-        heartbeats: 0,
-        intervalMs: body.intervalMs,
-        hidden: body.hidden,
-        lastSeq: msg.seq,
-        lastSentAtMs: msg.sentAtMs,
-        last: body,
-        deadSince: now,
-        left: { seq: msg.seq, sentAtMs: msg.sentAtMs }
-      })
+      // a leave is not a heartbeat: none counted, and dead from the start
+      const added = this.add(msg, msg.heartbeat as HeartbeatBody, now)
+      added.state = 'dead'
+      added.heartbeats = 0
+      added.deadSince = now
+      added.left = { seq: msg.seq, sentAtMs: msg.sentAtMs }
       return undefined
     }
     // a copy of a leave already taken, or one older than what was heard since (a restarted sender's previous run)
@@ -212,6 +189,25 @@ export class Membership {
     member.state = 'dead'
     member.deadSince = now
     return { peerId: msg.sender, from: previous, to: 'dead', left: true }
+  }
+
+  /** A member first heard now: alive, with this one heartbeat (the caller records its arrival). */
+  private add (msg: WireMessage, body: HeartbeatBody, now: number): Member {
+    const member: Member = {
+      peerId: msg.sender,
+      state: 'alive',
+      detector: this.newDetector(body.intervalMs),
+      lastHeardAt: now,
+      heartbeats: 1,
+      intervalMs: body.intervalMs,
+      hidden: body.hidden,
+      lastSeq: msg.seq,
+      lastSentAtMs: msg.sentAtMs,
+      last: body,
+      deadSince: 0
+    }
+    this.members.set(msg.sender, member)
+    return member
   }
 
   /** Recomputes φ and states; call every evaluationPeriodMs. Changes come sorted by peer id. */
