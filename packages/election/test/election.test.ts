@@ -556,6 +556,20 @@ describe('Election: succession pledges', () => {
     expect(votesIn(following(next).out)).toEqual([]) // the successor does not pledge to itself
   })
 
+  it('successor names the member the next term goes to: the one pledged, the same on the successor itself, none without a leader', () => {
+    const { e } = following(self)
+    expect(e.successor).toBe(next)
+    // the successor pledges to nobody, and still names itself
+    expect(following(next).e.successor).toBe(next)
+    const { e: fresh } = single(self)
+    fresh.onMembership(members)
+    expect(fresh.successor).toBeUndefined()
+    // a leader that resigned leaves no successor to name until the next one leads (one pledge is no quorum)
+    e.onMessage({ type: 'resign', term: 1, from: leader })
+    expect(e.leader).toBeUndefined()
+    expect(e.successor).toBeUndefined()
+  })
+
   it('pledges make nobody leader while the leader leads; on its resign the successor is recognised at once, with no message after the resign', () => {
     const { e } = following(self)
     e.onMessage(pledge(second))

@@ -68,6 +68,13 @@ export interface FedmeshConfig {
    */
   leaderFlood: boolean
   /**
+   * Every node keeps a direct link to the coordinator and to its successor (the member it pledged the next term to),
+   * beyond targetPeers, and sends its update chunks to both besides its mesh peers; those two accept links beyond
+   * maxPeers (up to HUB_MAX_PEERS). With leaderFlood, updates, announcements, models and Leads then cross one hop
+   * instead of two or three. `leaderLinks=1` turns it on (docs/benchmarks.md, thirtieth session).
+   */
+  leaderLinks: boolean
+  /**
    * Each node deflates its int8 update on the wire (lossless; an mnist update goes from about 1.0 to about 0.5 bytes
    * per parameter, docs/benchmarks.md). On by default; `compressUpdates=0` sends the int8 bytes as they are (for
    * comparisons). Receivers take either.
@@ -101,6 +108,9 @@ export interface FedmeshConfig {
   f: number
 }
 
+/** How many direct links a hub (the coordinator or its successor, NodeConfig.leaderLinks) accepts at most. */
+export const HUB_MAX_PEERS = 40
+
 export const LEARNING_TASKS = ['link-health', 'mnist'] as const
 export type LearningTask = typeof LEARNING_TASKS[number]
 
@@ -127,6 +137,7 @@ export const defaultConfig: FedmeshConfig = {
   pledges: true,
   leaves: true,
   leaderFlood: true,
+  leaderLinks: false,
   compressUpdates: true,
   learnEveryMs: 15_000,
   trainAfterModelMs: 0,
@@ -176,6 +187,7 @@ export function resolveConfig (partial: Partial<FedmeshConfig> = {}): FedmeshCon
   if (typeof config.pledges !== 'boolean') throw new ConfigError(`pledges must be true or false, got ${String(config.pledges)}`)
   if (typeof config.leaves !== 'boolean') throw new ConfigError(`leaves must be true or false, got ${String(config.leaves)}`)
   if (typeof config.leaderFlood !== 'boolean') throw new ConfigError(`leaderFlood must be true or false, got ${String(config.leaderFlood)}`)
+  if (typeof config.leaderLinks !== 'boolean') throw new ConfigError(`leaderLinks must be true or false, got ${String(config.leaderLinks)}`)
   if (typeof config.compressUpdates !== 'boolean') throw new ConfigError(`compressUpdates must be true or false, got ${String(config.compressUpdates)}`)
   checkSession(config)
   for (const addr of config.relayAddrs) {
@@ -236,6 +248,8 @@ export function configFromSearchParams (params: URLSearchParams): Partial<Fedmes
   if (leaves != null) out.leaves = parseSwitch('leaves', leaves)
   const leaderFlood = params.get('leaderFlood')
   if (leaderFlood != null) out.leaderFlood = parseSwitch('leaderFlood', leaderFlood)
+  const leaderLinks = params.get('leaderLinks')
+  if (leaderLinks != null) out.leaderLinks = parseSwitch('leaderLinks', leaderLinks)
   const compressUpdates = params.get('compressUpdates')
   if (compressUpdates != null) out.compressUpdates = parseSwitch('compressUpdates', compressUpdates)
   for (const key of COUNTS) {

@@ -60,6 +60,13 @@ describe('gossip configuration', () => {
     expect(() => resolveConfig({ leaderFlood: 'yes' as unknown as boolean })).toThrow('leaderFlood must be true or false, got yes')
   })
 
+  it('links every node to the coordinator and its successor only with leaderLinks=1', () => {
+    expect(resolveConfig().leaderLinks).toBe(false)
+    expect(fromUrl('leaderLinks=1').leaderLinks).toBe(true)
+    expect(() => fromUrl('leaderLinks=all')).toThrow("leaderLinks must be 0 or 1 (or true/false), got 'all'")
+    expect(() => resolveConfig({ leaderLinks: 'yes' as unknown as boolean })).toThrow('leaderLinks must be true or false, got yes')
+  })
+
   it('puts chunks on the bulk lane unless bulkLane=0', () => {
     expect(resolveConfig().bulkLane).toBe(true)
     expect(fromUrl('bulkLane=0').bulkLane).toBe(false)

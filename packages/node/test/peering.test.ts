@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { generateKeyPair } from '@libp2p/crypto/keys'
+import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { TypedEventEmitter } from 'main-event'
 import { multiaddr, type Multiaddr } from '@multiformats/multiaddr'
 import { Peering, type PeerDirectory, type PeeringComponents } from '../src/peering/peering.ts'
@@ -16,18 +18,30 @@ class FakeDirectory extends TypedEventEmitter<RelayLinkEvents> implements PeerDi
   async discover (): Promise<string[]> { return await new Promise(resolve => { this.requests.push(resolve) }) }
 }
 
-function setUp (): { peering: Peering, directory: FakeDirectory, dialled: string[] } {
+interface SetUp { peering: Peering, directory: FakeDirectory, dialled: string[], closed: string[], links: string[] }
+
+/** `links`: peers with an open direct link (mutable); `hub`: the pinned peers and this node's hub capacity. */
+function setUp (hub: { pinned?: () => string[], hubCapacity?: () => number | undefined } = {}): SetUp {
   const dialled: string[] = []
+  const closed: string[] = []
+  const links: string[] = []
   const log = Object.assign(() => {}, { error: () => {}, trace: () => {}, enabled: false })
   const components: PeeringComponents = {
     peerId: { toString: () => 'self' } as unknown as PeerId,
     connectionManager: {
-      getConnections: () => [],
+      getConnections: () => links.map((peer, i) => ({
+        remotePeer: { toString: () => peer },
+        remoteAddr: multiaddr(`${RELAY}/p2p-circuit/webrtc/p2p/${peer}`),
+        status: 'open',
+        direction: 'inbound',
+        timeline: { open: i },
+        streams: []
+      })),
       openConnection: async (target: Multiaddr) => {
         dialled.push(target.toString().split('/p2p/').at(-1) as string)
         return await new Promise<Connection>(() => {}) // dials stay in flight: only who is dialled matters here
       },
-      closeConnections: async () => {}
+      closeConnections: async (peer: PeerId) => { closed.push(peer.toString()) }
     },
     events: new TypedEventEmitter<Libp2pEvents>(),
     logger: { forComponent: () => log }
@@ -42,9 +56,11 @@ function setUp (): { peering: Peering, directory: FakeDirectory, dialled: string
     backoffMaxMs: 30_000,
     discoveryIntervalMs: 3000,
     ticker: { every: () => () => {}, stop: () => {} },
-    relayLink: () => directory
+    relayLink: () => directory,
+    advertisedDegree: () => 8,
+    ...hub
   })
-  return { peering, directory, dialled }
+  return { peering, directory, dialled, closed, links }
 }
 
 const settle = async (): Promise<void> => { for (let i = 0; i < 5; i++) await Promise.resolve() }
@@ -77,6 +93,64 @@ describe('Peering discovery', () => {
     peering.maintain()
     await settle()
     expect(directory.requests).toHaveLength(1)
+    peering.stop()
+  })
+})
+
+// NodeConfig.leaderLinks: every node links to the coordinator and its successor; those two accept links beyond maxPeers
+describe('Peering with hubs (pinned peers)', () => {
+  // real peer ids: pruning parses them
+  const ids: string[] = []
+  beforeAll(async () => {
+    for (let i = 0; i < 21; i++) ids.push(peerIdFromPrivateKey(await generateKeyPair('Ed25519')).toString())
+  })
+  const peers = (n: number): string[] => ids.slice(1, n + 1)
+  const leader = (): string => ids[0] as string
+
+  it('dials the pinned peers even with targetPeers links and the dial slots taken', async () => {
+    const { peering, dialled, links } = setUp({ pinned: () => [leader(), '12D3KooWSuccessor', 'self'] })
+    links.push(...peers(6))
+    peering.afterStart()
+    await settle()
+    expect(dialled.sort()).toEqual([leader(), '12D3KooWSuccessor'].sort())
+    peering.maintain() // both still in flight: not dialled twice
+    expect(dialled).toHaveLength(2)
+    peering.stop()
+  })
+
+  it('does not dial a pinned peer it already links to', async () => {
+    const { peering, dialled, links } = setUp({ pinned: () => [leader()] })
+    links.push(...peers(6), leader())
+    peering.afterStart()
+    await settle()
+    expect(dialled).toEqual([])
+    peering.stop()
+  })
+
+  it('prunes above maxPeers (its pinned links not counted) but never a pinned peer', async () => {
+    const { peering, closed, links } = setUp({ pinned: () => [leader()] })
+    links.push(...peers(9), leader())
+    peering.afterStart()
+    await settle()
+    expect(closed).toEqual([]) // 9 links besides the pinned one: none too many
+    // one more, opened before the pinned link: that stays the newest inbound one, which pruning would otherwise take first
+    links.splice(9, 0, ids[10] as string)
+    peering.maintain()
+    expect(closed).toHaveLength(1)
+    expect(closed).not.toContain(leader())
+    peering.stop()
+  })
+
+  it('as a hub keeps links up to its capacity, and prunes back to maxPeers once it is not one', async () => {
+    let capacity: number | undefined = 40
+    const { peering, closed, links } = setUp({ hubCapacity: () => capacity })
+    links.push(...peers(19))
+    peering.afterStart()
+    await settle()
+    expect(closed).toEqual([])
+    capacity = undefined
+    peering.maintain()
+    expect(closed).toHaveLength(10)
     peering.stop()
   })
 })

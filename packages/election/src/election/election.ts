@@ -165,6 +165,20 @@ export class Election {
     return this.leaseValid(this.s.clock.now()) ? this.fence?.term : undefined
   }
 
+  /**
+   * Whom the term after the current leader's goes to if the leader goes: the member this node pledged that term to,
+   * else the one the term prefers among the other members (what pledge() would pick). Undefined while there is no
+   * leader, or after it resigned.
+   */
+  get successor (): PeerId | undefined {
+    const fence = this.fence
+    if (fence === undefined || fence.resigned || this.currentLeader(this.s.clock.now()) === undefined) return undefined
+    const term = fence.term + 1
+    if (term > MAX_TERM) return undefined
+    if (this.pledged?.term === term) return this.pledged.candidate
+    return this.votes.get(term) ?? preferred(term, this.candidatesBut(fence.leader))
+  }
+
   get role (): Role {
     if (this.leading !== undefined) return 'leader'
     return this.candidacy !== undefined ? 'candidate' : 'follower'

@@ -303,6 +303,14 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
   /** The leader this node recognises (itself when leading), or undefined during an election. */
   leader (): string | undefined { return this.election.leader }
   leaderTerm (): number | undefined { return this.election.leaderTerm }
+  /** Who takes over if the leader goes (the member this node pledged the next term to); undefined without a leader. */
+  successor (): string | undefined { return this.election.successor }
+  /** The leader and its successor, when known: the members every node links to directly with NodeConfig.leaderLinks. */
+  hubs (): string[] {
+    const leader = this.election.leader
+    const successor = this.election.successor
+    return [leader, successor !== leader ? successor : undefined].filter((p): p is string => p !== undefined)
+  }
   role (): Role { return this.election.role }
   get term (): number { return this.election.term }
 

@@ -28,7 +28,7 @@ import { training, MODEL_TOPIC, UPDATES_TOPIC, type TrainingService, type Traini
 import { memoryDirectory } from '../memory/memory-directory.ts'
 import { MemoryNetwork, yieldBetweenGossipHops } from '../memory/memory-network.ts'
 import type { PeerDirectory } from '../peering/peering.ts'
-import type { FedmeshConfig } from '../config.ts'
+import { HUB_MAX_PEERS, type FedmeshConfig } from '../config.ts'
 import type { Ticker } from '../timers/ticker.ts'
 import type { PrivateKey } from '@libp2p/interface'
 
@@ -54,7 +54,10 @@ export async function createFedmeshLibp2p (options: AssemblyOptions) {
   const privateKey = options.privateKey ?? (network != null ? await generateKeyPair('Ed25519') : undefined)
   const self = privateKey != null ? peerIdFromPrivateKey(privateKey).toString() : undefined
   const longestDialMs = Math.max(config.dialTimeoutMs, config.peerDialTimeoutMs)
+  // with leaderLinks the coordinator and its successor hold a link to every member (up to HUB_MAX_PEERS)
+  const mostPeers = config.leaderLinks ? Math.max(config.maxPeers, HUB_MAX_PEERS) : config.maxPeers
   // services reach each other lazily through the node, which exists once createLibp2p returns
+  let selfId: string | undefined
   let services: { relayLink: PeerDirectory, peering: Peering, heartbeat: Heartbeat, linkProbe: LinkProbe, election: ElectionService, training: TrainingService } | undefined
   const get = <T>(pick: (s: NonNullable<typeof services>) => T): (() => T) => () => {
     if (services == null) throw new Error('fedmesh node not assembled yet')
@@ -88,7 +91,7 @@ export async function createFedmeshLibp2p (options: AssemblyOptions) {
         : {})
     },
     connectionManager: {
-      maxConnections: config.maxPeers * 2 + 8,
+      maxConnections: mostPeers * 2 + 8,
       maxParallelDials: config.dialConcurrency * 2 + 2,
       // the longer of the two: the relay link and peering each bound their own dials with a signal
       dialTimeout: longestDialMs,
@@ -155,7 +158,16 @@ export async function createFedmeshLibp2p (options: AssemblyOptions) {
         ticker,
         relayLink: get(s => s.relayLink),
         gossipCandidates: () => services?.heartbeat.membership.list().filter(m => m.state === 'alive').map(m => m.peerId) ?? [],
-        advertisedDegree: (peerId: string) => services?.heartbeat.membership.get(peerId)?.last?.metrics.directPeers
+        advertisedDegree: (peerId: string) => services?.heartbeat.membership.get(peerId)?.last?.metrics.directPeers,
+        ...(config.leaderLinks
+          ? {
+              // beyond what a hub can hold, members would only be pruned by it and redial: no pins then
+              pinned: () => services !== undefined && services.heartbeat.membership.list().filter(m => m.state === 'alive').length < mostPeers
+                ? services.election.hubs()
+                : [],
+              hubCapacity: () => selfId !== undefined && services?.election.hubs().includes(selfId) === true ? mostPeers : undefined
+            }
+          : {})
       }),
       linkProbe: linkProbe({ intervalMs: config.pingIntervalMs, ticker, neighbours: () => services?.peering.directPeers() ?? [] }),
       heartbeat: heartbeat({
@@ -188,12 +200,14 @@ export async function createFedmeshLibp2p (options: AssemblyOptions) {
         paceMs: config.learnEveryMs,
         trainAfterModelMs: config.trainAfterModelMs,
         floodModelTopic: config.leaderFlood,
+        updatesToHubs: config.leaderLinks,
         compressUpdates: config.compressUpdates,
         ...options.training
       })
     }
   })
   services = node.services
+  selfId = node.peerId.toString()
   if (network != null) yieldBetweenGossipHops(node.services.pubsub)
   return node
 }

@@ -43,6 +43,13 @@ export interface PeeringInit {
   gossipCandidates?: () => string[]
   /** Degree a peer advertised in its heartbeat; high-degree peers are pruned first. */
   advertisedDegree?: (peerId: string) => number | undefined
+  /**
+   * Peers to hold a direct link to whatever targetPeers says (the coordinator and its successor, NodeConfig.leaderLinks):
+   * dialled before anyone else, never pruned.
+   */
+  pinned?: () => Iterable<string>
+  /** While this node is such a hub, how many direct links it accepts (above maxPeers); undefined otherwise. */
+  hubCapacity?: () => number | undefined
   random?: () => number
 }
 
@@ -172,13 +179,22 @@ export class Peering implements Startable {
     if (!this.started) return
     const now = Date.now()
     const direct = new Set(this.directPeers())
-    if (direct.size > this.init.maxPeers) this.prune(direct)
+    const self = this.components.peerId.toString()
+    const relays = this.init.relayLink().relayPeerIds()
+    const pinned = new Set<string>()
+    for (const p of this.init.pinned?.() ?? []) if (p !== self && !relays.has(p)) pinned.add(p)
+    // pinned links count towards targetPeers (fewer other dials) but not towards maxPeers: gaining a hub prunes nobody
+    let linkedHubs = 0
+    for (const p of pinned) if (direct.has(p)) linkedHubs++
+    const cap = Math.max(this.init.maxPeers + linkedHubs, this.init.hubCapacity?.() ?? 0)
+    if (direct.size > cap) this.prune(direct, pinned, cap)
+    for (const p of pinned) {
+      if (!direct.has(p) && !this.inflight.has(p) && this.backoff.ready(p, now)) this.dial(p)
+    }
     const missing = this.init.targetPeers - direct.size - this.inflight.size
     if (missing <= 0) return
 
     for (const p of this.init.gossipCandidates?.() ?? []) this.candidates.add(p)
-    const self = this.components.peerId.toString()
-    const relays = this.init.relayLink().relayPeerIds()
     const eligible = [...this.candidates].filter(p => p !== self && !relays.has(p) && !direct.has(p) && !this.inflight.has(p) && this.backoff.ready(p, now))
     shuffle(eligible, this.random)
     // prefer peers that advertise few links: it evens out degrees and gets late joiners connected first
@@ -244,12 +260,13 @@ export class Peering implements Startable {
   /**
    * Close links above maxPeers. Prune peers that can best afford it: the highest advertised degree first (a newcomer
    * whose heartbeat we have not seen yet counts as degree 0 and is kept), inbound before outbound, newest first.
-   * A peer at or below half the target is never pruned: it needs its links more than we need the slot.
+   * A peer at or below half the target is never pruned: it needs its links more than we need the slot. Nor is a
+   * pinned one (a hub: the coordinator or its successor).
    */
-  private prune (direct: Set<string>): void {
-    let excess = direct.size - this.init.maxPeers
+  private prune (direct: Set<string>, pinned: Set<string>, cap: number): void {
+    let excess = direct.size - cap
     const degree = (peerId: string): number => this.init.advertisedDegree?.(peerId) ?? 0
-    const neighbours = this.neighbours().filter(n => direct.has(n.peerId))
+    const neighbours = this.neighbours().filter(n => direct.has(n.peerId) && !pinned.has(n.peerId))
     neighbours.sort((a, b) => {
       const da = degree(a.peerId)
       const db = degree(b.peerId)

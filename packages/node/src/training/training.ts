@@ -51,6 +51,8 @@ export interface TrainingElection {
   exclude: (peer: string, reason: string) => void
   /** Undo exclude() (a time-limited exclusion ended). */
   include: (peer: string) => void
+  /** The leader and its successor (NodeConfig.leaderLinks): whom updates also go to directly. */
+  hubs?: () => string[]
   addEventListener: (type: 'leader-changed', listener: (evt: CustomEvent<{ term: number, leader: string | undefined }>) => void) => void
   removeEventListener: (type: 'leader-changed', listener: (evt: CustomEvent<{ term: number, leader: string | undefined }>) => void) => void
 }
@@ -68,6 +70,11 @@ export interface TrainingInit {
    * neighbour subscribed to it, not only the mesh peers (NodeConfig.leaderFlood); default false.
    */
   floodModelTopic?: boolean
+  /**
+   * Send this node's update chunks also straight to the coordinator and its successor (TrainingElection.hubs) when
+   * they are direct neighbours, besides the mesh peers (NodeConfig.leaderLinks); default false.
+   */
+  updatesToHubs?: boolean
   /** Deflate this node's int8 updates on the wire where that makes them smaller (NodeConfig.compressUpdates); default false. */
   compressUpdates?: boolean
   /** The session's aggregation rule; default Krum with f = 0. */
@@ -685,7 +692,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
     else this.updateFetcher.keepOwn(data)
     this.sending = this.sending.then(async () => {
       try {
-        const result = await this.components.pubsub.publish(topic, data, topic === MODEL_TOPIC && this.init.floodModelTopic === true ? { floodPublish: true } : undefined)
+        const result = await this.components.pubsub.publish(topic, data, this.publishOptions(topic))
         this.traffic.messagesOut += result.recipients.length
         this.traffic.bytesOut += data.byteLength * result.recipients.length
       } catch (err: any) {
@@ -693,6 +700,14 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
         this.log('publish on %s failed: %s', topic, err?.message ?? err)
       }
     })
+  }
+
+  /** Gossipsub's per-message options: the coordinator's model-topic messages flooded, updates also sent to the hubs. */
+  private publishOptions (topic: string): { floodPublish?: boolean, alsoTo?: string[] } | undefined {
+    if (topic === MODEL_TOPIC) return this.init.floodModelTopic === true ? { floodPublish: true } : undefined
+    if (this.init.updatesToHubs !== true) return undefined
+    const hubs = this.init.election().hubs?.() ?? []
+    return hubs.length > 0 ? { alsoTo: hubs } : undefined
   }
 
   private onEvent (e: RoundsEvent): void {
