@@ -71,7 +71,8 @@ export interface FedmeshConfig {
    * Every node keeps a direct link to the coordinator and to its successor (the member it pledged the next term to),
    * beyond targetPeers, and sends its update chunks to both besides its mesh peers; those two accept links beyond
    * maxPeers (up to HUB_MAX_PEERS). With leaderFlood, updates, announcements, models and Leads then cross one hop
-   * instead of two or three. `leaderLinks=1` turns it on (docs/benchmarks.md, thirtieth session).
+   * instead of two or three. Off by default: at 20 tabs on 2 cores the coordinator's model went out sooner, but the
+   * hubs became the most loaded tabs and failovers took longer (docs/benchmarks.md, thirtieth session).
    */
   leaderLinks: boolean
   /**
