@@ -188,6 +188,7 @@ export class Peering implements Startable {
     for (const p of pinned) if (direct.has(p)) linkedHubs++
     const cap = Math.max(this.init.maxPeers + linkedHubs, this.init.hubCapacity?.() ?? 0)
     if (direct.size > cap) this.prune(direct, pinned, cap)
+    // a pinned peer's dial takes no dial slot (dialConcurrency): each hub is dialled at most once at a time
     for (const p of pinned) {
       if (!direct.has(p) && !this.inflight.has(p) && this.backoff.ready(p, now)) this.dial(p)
     }

@@ -33,7 +33,7 @@ export interface RelayLinkStatus {
   connected: boolean
   reserved: boolean
   lastError?: string
-  /** Successful (re)connections to a relay. */
+  /** Connections to a relay that opened: this service's (re)dials and libp2p's own redials of a relay it keeps alive. */
   bootstraps: number
   /** Consecutive failed attempts since the last success. */
   failures: number
@@ -66,6 +66,7 @@ export class RelayLink extends TypedEventEmitter<RelayLinkEvents> implements Sta
       if (peerId == null) throw new Error(`relay address ${a} must end with /p2p/<relay peer id>`)
       return { addr, peerId }
     })
+    this.onOpen = this.onOpen.bind(this)
     this.onClose = this.onClose.bind(this)
     this.onListening = this.onListening.bind(this)
   }
@@ -76,6 +77,7 @@ export class RelayLink extends TypedEventEmitter<RelayLinkEvents> implements Sta
 
   afterStart (): void {
     this.started = true
+    this.components.events.addEventListener('connection:open', this.onOpen)
     this.components.events.addEventListener('connection:close', this.onClose)
     this.components.events.addEventListener('transport:listening', this.onListening)
     this.stopTick = this.init.ticker.every(1000, () => { this.ensureConnected() })
@@ -84,6 +86,7 @@ export class RelayLink extends TypedEventEmitter<RelayLinkEvents> implements Sta
 
   stop (): void {
     this.started = false
+    this.components.events.removeEventListener('connection:open', this.onOpen)
     this.components.events.removeEventListener('connection:close', this.onClose)
     this.components.events.removeEventListener('transport:listening', this.onListening)
     this.stopTick?.()
@@ -147,6 +150,23 @@ export class RelayLink extends TypedEventEmitter<RelayLinkEvents> implements Sta
     return this.components.connectionManager.getConnections().find(c => c.remotePeer.toString() === peerId && c.status === 'open')
   }
 
+  /**
+   * A connection to a relay opened. Counted here rather than where this service's dial resolves: libp2p redials a
+   * relay the circuit-relay transport keeps alive on its own, and when that redial wins, this service never dials (a
+   * CI run saw a node reconnected and reserved after a relay restart with its count still 1).
+   */
+  private onOpen (evt: CustomEvent<Connection>): void {
+    const peer = evt.detail.remotePeer.toString()
+    const relay = this.relays.find(r => r.peerId === peer)
+    if (!this.started || relay === undefined) return
+    const key = relay.addr.toString()
+    this.backoff.succeed(key)
+    this.bootstraps++
+    delete this.lastError
+    this.log('connected to relay %s', key)
+    this.safeDispatchEvent('relay:connected', { detail: key })
+  }
+
   private onClose (evt: CustomEvent<Connection>): void {
     const peer = evt.detail.remotePeer.toString()
     if (this.relays.some(r => r.peerId === peer) && this.started) {
@@ -170,13 +190,8 @@ export class RelayLink extends TypedEventEmitter<RelayLinkEvents> implements Sta
       if (!this.backoff.ready(key, now)) continue
       this.dialing.add(key)
       this.components.connectionManager.openConnection(relay.addr, { signal: AbortSignal.timeout(this.init.dialTimeoutMs) })
-        .then(() => {
-          this.backoff.succeed(key)
-          this.bootstraps++
-          delete this.lastError
-          this.log('connected to relay %s', key)
-          this.safeDispatchEvent('relay:connected', { detail: key })
-        }, (err: any) => {
+        // success is handled where the connection opens (onOpen), whoever dialled it
+        .then(() => {}, (err: any) => {
           const delay = this.backoff.fail(key, Date.now())
           this.nextAttemptAt.set(key, Date.now() + delay)
           this.lastError = `cannot reach relay ${key}: ${err?.message ?? err}; retrying in ${(delay / 1000).toFixed(1)} s`
