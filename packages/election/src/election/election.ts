@@ -166,16 +166,18 @@ export class Election {
   }
 
   /**
-   * Whom the term after the current leader's goes to if the leader goes: the member this node pledged that term to,
-   * else the one the term prefers among the other members (what pledge() would pick). Undefined while there is no
-   * leader, or after it resigned.
+   * Whom the term after the current leader's goes to if the leader goes (what pledge() pledges to). Undefined while
+   * there is no leader, or after it resigned.
    */
   get successor (): PeerId | undefined {
     const fence = this.fence
-    if (fence === undefined || fence.resigned || this.currentLeader(this.s.clock.now()) === undefined) return undefined
+    if (fence === undefined || fence.resigned || fence.term + 1 > MAX_TERM || this.currentLeader(this.s.clock.now()) === undefined) return undefined
+    return this.successorOf(fence)
+  }
+
+  /** The member the term after `fence` goes to: the one this node promised it to, else the one it prefers among the others. */
+  private successorOf (fence: Fence): PeerId | undefined {
     const term = fence.term + 1
-    if (term > MAX_TERM) return undefined
-    if (this.pledged?.term === term) return this.pledged.candidate
     return this.votes.get(term) ?? preferred(term, this.candidatesBut(fence.leader))
   }
 
@@ -942,7 +944,7 @@ export class Election {
     const term = fence.term + 1
     if (term > MAX_TERM || term <= this.s.persistedTerm) return
     // the members eligible() will offer once this leader is gone
-    const candidate = this.votes.get(term) ?? preferred(term, this.candidatesBut(fence.leader))
+    const candidate = this.successorOf(fence)
     if (candidate === undefined || candidate === this.s.self || this.distrusted.has(candidate)) return
     const electorate = this.knownSize(now)
     const last = this.pledged

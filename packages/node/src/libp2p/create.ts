@@ -59,6 +59,7 @@ export async function createFedmeshLibp2p (options: AssemblyOptions) {
   // services reach each other lazily through the node, which exists once createLibp2p returns
   let selfId: string | undefined
   let services: { relayLink: PeerDirectory, peering: Peering, heartbeat: Heartbeat, linkProbe: LinkProbe, election: ElectionService, training: TrainingService } | undefined
+  const alivePeers = (): string[] => services?.heartbeat.membership.list().filter(m => m.state === 'alive').map(m => m.peerId) ?? []
   const get = <T>(pick: (s: NonNullable<typeof services>) => T): (() => T) => () => {
     if (services == null) throw new Error('fedmesh node not assembled yet')
     return pick(services)
@@ -157,14 +158,12 @@ export async function createFedmeshLibp2p (options: AssemblyOptions) {
         dialTimeoutMs: config.peerDialTimeoutMs,
         ticker,
         relayLink: get(s => s.relayLink),
-        gossipCandidates: () => services?.heartbeat.membership.list().filter(m => m.state === 'alive').map(m => m.peerId) ?? [],
+        gossipCandidates: alivePeers,
         advertisedDegree: (peerId: string) => services?.heartbeat.membership.get(peerId)?.last?.metrics.directPeers,
         ...(config.leaderLinks
           ? {
               // beyond what a hub can hold, members would only be pruned by it and redial: no pins then
-              pinned: () => services !== undefined && services.heartbeat.membership.list().filter(m => m.state === 'alive').length < mostPeers
-                ? services.election.hubs()
-                : [],
+              pinned: () => services !== undefined && alivePeers().length < mostPeers ? services.election.hubs() : [],
               hubCapacity: () => selfId !== undefined && services?.election.hubs().includes(selfId) === true ? mostPeers : undefined
             }
           : {})

@@ -191,7 +191,7 @@ export class RelayLink extends TypedEventEmitter<RelayLinkEvents> implements Sta
       this.dialing.add(key)
       this.components.connectionManager.openConnection(relay.addr, { signal: AbortSignal.timeout(this.init.dialTimeoutMs) })
         // success is handled where the connection opens (onOpen), whoever dialled it
-        .then(() => {}, (err: any) => {
+        .catch((err: any) => {
           const delay = this.backoff.fail(key, Date.now())
           this.nextAttemptAt.set(key, Date.now() + delay)
           this.lastError = `cannot reach relay ${key}: ${err?.message ?? err}; retrying in ${(delay / 1000).toFixed(1)} s`
