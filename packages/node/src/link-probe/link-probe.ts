@@ -66,7 +66,7 @@ export class LinkProbe implements Startable {
 
   private echo (stream: Stream): void {
     stream.addEventListener('message', (evt) => {
-      if (stream.status === 'open') stream.send(evt.data)
+      if (writable(stream)) send(stream, evt.data)
     })
   }
 
@@ -75,7 +75,7 @@ export class LinkProbe implements Startable {
     const live = new Set(peers)
     this.stats.retain(live)
     for (const [peer, p] of this.probers) {
-      if (!live.has(peer) || p.stream.status !== 'open') { p.stream.abort(new Error('neighbour gone')); this.probers.delete(peer) }
+      if (!live.has(peer) || !writable(p.stream)) { p.stream.abort(new Error('neighbour gone')); this.probers.delete(peer) }
     }
     if (peers.length === 0) return
     // visit each neighbour once per interval: ticks come 6 per interval, so skip ticks when there are fewer peers
@@ -95,7 +95,8 @@ export class LinkProbe implements Startable {
     new DataView(frame.buffer).setUint32(0, id)
     prober.pending.set(id, now)
     if (prober.pending.size > 16) { const first = prober.pending.keys().next().value as number; prober.pending.delete(first) }
-    prober.stream.send(frame)
+    // the next pass drops a prober whose send failed (the stream is aborted), and opens a new one
+    send(prober.stream, frame)
   }
 
   private async open (peer: string): Promise<void> {
@@ -122,6 +123,24 @@ export class LinkProbe implements Startable {
     } finally {
       this.opening.delete(peer)
     }
+  }
+}
+
+/**
+ * A stream libp2p is closing (the connection going away, or the peer closing it) still says `status` 'open', but its
+ * send() throws once the write side is 'closing'. Thrown from a tick or an event handler that would be an uncaught
+ * error: in a tab a page error, in Node.js the end of the process.
+ */
+function writable (stream: Stream): boolean {
+  return stream.status === 'open' && stream.writeStatus === 'writable'
+}
+
+/** Send, or abort a stream that can no longer take it (a probe lost is a probe lost, never an uncaught error). */
+function send (stream: Stream, data: Uint8Array | Uint8ArrayList): void {
+  try {
+    stream.send(data)
+  } catch (err: any) {
+    stream.abort(err instanceof Error ? err : new Error(String(err)))
   }
 }
 
