@@ -61,6 +61,8 @@ Options:
   --app-url URL          use an app served elsewhere instead of starting apps/web/server
   --url-param k=v        extra URL parameter for every tab; repeatable
   --chromium PATH        Chromium binary (default: $CHROMIUM_PATH, then /usr/bin/chromium, ...)
+  --chromium-arg ARG     extra Chromium command-line switch, e.g. --chromium-arg=--renderer-process-limit=2;
+                         repeatable (recorded in the report)
   --no-netns             do not create a network namespace, even as root
   --allow-host-network   as root, carry on on the host network if a network namespace cannot be created
   --relay-command CMD    run CMD instead of the relay CLI (it gets --host --port --key-file --json appended)
@@ -119,6 +121,11 @@ export function parseCloseTabs (spec: string): CloseTabsSpec {
   const m = /^\s*([\d.]+)\s*:\s*(\d+(?:\s*,\s*\d+)*)\s*$/.exec(spec)
   if (m === null) throw new UsageError(`--close-tabs needs T:i,j (seconds:tab indices), e.g. 20:3,4; got "${spec}"`)
   return { atS: Number(m[1]), tabs: m[2]!.split(',').map(s => Number(s.trim())) }
+}
+
+export function parseChromiumArg (arg: string): string {
+  if (!/^--[a-z0-9][a-z0-9-]*(=.*)?$/i.test(arg)) throw new UsageError(`--chromium-arg needs a switch like --name or --name=value, got "${arg}" (write it as --chromium-arg=--name=value)`)
+  return arg
 }
 
 export function parseUrlParam (spec: string): [string, string] {
@@ -195,6 +202,7 @@ export function parseCli (argv: string[]): CliConfig {
       'app-url': { type: 'string' },
       'url-param': { type: 'string', multiple: true },
       chromium: { type: 'string' },
+      'chromium-arg': { type: 'string', multiple: true },
       'no-netns': { type: 'boolean', default: false },
       'allow-host-network': { type: 'boolean', default: false },
       'relay-command': { type: 'string' },
@@ -241,6 +249,7 @@ export function parseCli (argv: string[]): CliConfig {
   set('appPort', num(values['app-port'], '--app-port'))
   set('appUrl', values['app-url'])
   set('chromiumPath', values.chromium)
+  if (values['chromium-arg'] !== undefined) options.chromiumArgs = values['chromium-arg'].map(parseChromiumArg)
   if (values['close-tabs'] !== undefined) options.closeTabs = values['close-tabs'].map(parseCloseTabs)
   if (values['url-param'] !== undefined) options.urlParams = values['url-param'].map(parseUrlParam)
   if (values['relay-command'] !== undefined) options.relayCommand = splitCommand(values['relay-command'])

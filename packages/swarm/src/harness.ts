@@ -46,7 +46,7 @@ export interface SwarmReport {
     totalMemoryBytes: number
     node: string
     platform: string
-    chromium?: { path: string, requested: string, version: string }
+    chromium?: { path: string, requested: string, version: string, args?: string[] }
     network: { mode: 'netns' | 'host', note?: string, interfaces: string[] }
   }
   timestamps: {
@@ -393,11 +393,12 @@ class SwarmRun {
   }
 
   private async launchBrowser (location: ChromiumLocation): Promise<void> {
-    const chromium = await launchChromium({ location })
+    const extraArgs = this.o.chromiumArgs ?? []
+    const chromium = await launchChromium({ location, extraArgs })
     this.chromium = chromium
-    this.report.machine.chromium = { path: location.path, requested: location.requested, version: chromium.version }
+    this.report.machine.chromium = { path: location.path, requested: location.requested, version: chromium.version, ...(extraArgs.length > 0 ? { args: extraArgs } : {}) }
     this.report.timestamps.browserLaunchedAt = Date.now()
-    this.note(`Chromium ${chromium.version} launched (pid ${chromium.pid}, ${location.path})`)
+    this.note(`Chromium ${chromium.version} launched (pid ${chromium.pid}, ${location.path}${extraArgs.length > 0 ? `, extra switches ${extraArgs.join(' ')}` : ''})`)
     chromium.browser.on('disconnected', () => {
       if (this.pollingStopped) return // our own close
       this.fail('Chromium disconnected (crashed or was killed) during the run')

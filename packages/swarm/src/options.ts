@@ -86,6 +86,8 @@ export interface SwarmOptions {
   /** Use an app already served here instead of starting the app server. */
   appUrl?: string
   chromiumPath?: string
+  /** Extra Chromium switches (after the harness's own). */
+  chromiumArgs?: string[]
   /** Run a training session in the tabs (absent: a pure mesh run). */
   training?: TrainingSpec
   /** Profile one tab's main thread (src/cpu-profile.ts). */

@@ -32,6 +32,13 @@ describe('parseCli', () => {
     ])
   })
 
+  it('--chromium-arg passes Chromium switches through, in order, and refuses what is not a switch', () => {
+    expect(parseCli(['--chromium-arg=--renderer-process-limit=2', '--chromium-arg=--disable-features=A,B']).options.chromiumArgs)
+      .toEqual(['--renderer-process-limit=2', '--disable-features=A,B'])
+    expect(() => parseCli(['--chromium-arg=renderer-process-limit'])).toThrow(/--chromium-arg needs a switch like --name/)
+    expect(() => parseCli(['--chromium-arg=--'])).toThrow(/--chromium-arg needs a switch/)
+  })
+
   it('leaves unset options to the defaults', () => {
     expect(parseCli([]).options).toEqual({ quiet: false, verbose: false })
   })
