@@ -49,8 +49,8 @@ function tabId (): string {
 
 /** Start local learning on the node's own metric stream (see learning/local-learning.ts), then federated training. */
 function startLearning (node: FedmeshNode, ticker: ReturnType<typeof createTicker>, predictions: Predictions, params: URLSearchParams): LocalLearning {
-  const { task, attack, learnEveryMs } = node.config
-  const plan = learningPlan({ task, attack, tabId: tabId() })
+  const { task, attack, learnEveryMs, localSteps } = node.config
+  const plan = learningPlan({ task, attack, tabId: tabId(), localSteps })
   // ?learnerBackends=cpu (or a list) overrides the worker's backend preference, e.g. to compare wasm with cpu
   const backends = params.get('learnerBackends')?.split(',').filter(Boolean)
   const { learner, initOptions } = startWorkerLearner(task, backends)

@@ -184,6 +184,14 @@ describe('learningPlan', () => {
     expect(a.mnistData).toBeUndefined()
   })
 
+  it('caps the optimiser steps of a local training at localSteps per network (0: the spec\'s epochs, uncapped)', () => {
+    for (const task of ['link-health', 'mnist'] as const) {
+      expect(learningPlan({ task, attack: 'none', tabId: 'a', localSteps: 12 }).spec.maxLocalSteps).toBe(12)
+      expect(learningPlan({ task, attack: 'none', tabId: 'a', localSteps: 0 }).spec.maxLocalSteps).toBeUndefined()
+      expect(learningPlan({ task, attack: 'none', tabId: 'a' }).spec.maxLocalSteps).toBeUndefined()
+    }
+  })
+
   it('gives mnist tabs a stable, tab-specific share of the training split; label-flip flips it', () => {
     const a = learningPlan({ task: 'mnist', attack: 'none', tabId: 'a' })
     const again = learningPlan({ task: 'mnist', attack: 'none', tabId: 'a' })

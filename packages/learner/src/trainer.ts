@@ -52,6 +52,7 @@ export interface TrainResult {
   lossBefore: number
   losses: Record<string, NetworkLoss>
   steps: number
+  /** Epochs in which some network took a step: fewer than the spec's localEpochs when maxLocalSteps cut them short. */
   epochs: number
   /** Wall time of the whole call, ms. */
   ms: number
@@ -139,12 +140,14 @@ export class Trainer {
     }))
     const losses: Record<string, NetworkLoss> = {}
     let steps = 0
+    let epochs = 0
     try {
       for (const t of tensors) losses[t.examples.network] = { before: await this.meanLoss(t.examples), after: NaN, rows: t.examples.rows }
       const batchSize = this.spec.batchSize
       const maxSteps = this.spec.maxLocalSteps ?? Infinity
       const stepsPerNetwork = new Map<string, number>()
       for (let epoch = 0; epoch < this.spec.localEpochs; epoch++) {
+        const stepsBefore = steps
         for (const t of tensors) {
           const net = this.model.network(t.examples.network)
           const order = shuffleInPlace(Int32Array.from({ length: t.examples.rows }, (_, i) => i), random)
@@ -164,6 +167,8 @@ export class Trainer {
             if (turn !== undefined) await turn
           }
         }
+        if (steps === stepsBefore) break
+        epochs++
       }
       for (const t of tensors) losses[t.examples.network]!.after = await this.meanLoss(t.examples)
     } finally {
@@ -182,7 +187,7 @@ export class Trainer {
       lossBefore: weightedLoss(losses, 'before'),
       losses,
       steps,
-      epochs: this.spec.localEpochs,
+      epochs,
       ms: this.clock.now() - start,
       backend: tf.getBackend()
     }

@@ -13,10 +13,18 @@ describe('training runs', () => {
     await learner.init(spec)
     const report = await learner.train(initialWeights(spec), { task: 'link-health', samples: normalStream({ seed: 1, count: 40 }) })
     expect(report.steps).toBe(6) // 3 for 'node' + 3 for 'link'
+    expect(report.epochs).toBe(1) // both networks reach 3 steps within the first of the 5 epochs
     const uncapped = new InProcessLearner()
     await uncapped.init({ ...spec, maxLocalSteps: undefined })
     const full = await uncapped.train(initialWeights(spec), { task: 'link-health', samples: normalStream({ seed: 1, count: 40 }) })
     expect(full.steps).toBe(5 * (Math.ceil(37 / 8) + Math.ceil(37 * 6 / 8)))
+    expect(full.epochs).toBe(5)
+    // 10 steps: 'node' (5 a pass) ends after 2 epochs, 'link' (28 a pass) inside the first; 2 epochs took steps
+    const between = new InProcessLearner()
+    await between.init({ ...spec, maxLocalSteps: 10 })
+    const part = await between.train(initialWeights(spec), { task: 'link-health', samples: normalStream({ seed: 1, count: 40 }) })
+    expect(part).toMatchObject({ steps: 20, epochs: 2 })
+    await between.dispose()
     await learner.dispose()
     await uncapped.dispose()
   }, 60_000)

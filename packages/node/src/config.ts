@@ -93,6 +93,15 @@ export interface FedmeshConfig {
    * messages took 0.5-0.9 s instead of 0.3-0.5 s). Rounds get longer by up to this much. docs/benchmarks.md.
    */
   trainAfterModelMs: number
+  /**
+   * At most this many optimiser steps per network in one local training (0 = no cap: every epoch of the task's spec).
+   * Each training starts from the global model and the local data moves by a few samples a round, so the five
+   * link-health epochs over up to 128 node and about 700 link windows (130 steps) mostly repeat the last round's work:
+   * at 20 tabs on 2 cores they took 0.6 of the cores, and capped at 16 (32 steps) the learner workers took 0.3, the
+   * machine dropped out of saturation and the round overhead from about 2 s to under 1 s (docs/benchmarks.md,
+   * thirty-first session). An mnist tab's 600 digits are 19 steps: 16 of them a round, in a new order each round.
+   */
+  localSteps: number
   /** Run as an attacker for tests and demos (`none` = honest). Used by the training service. */
   attack: AttackName
   /** Federated session id; empty = `<task>/1` (every tab of a task joins the same session). */
@@ -108,6 +117,9 @@ export interface FedmeshConfig {
   /** Byzantine updates the rule tolerates. */
   f: number
 }
+
+/** FedmeshConfig.localSteps by default. */
+export const DEFAULT_LOCAL_STEPS = 16
 
 /** How many direct links a hub (the coordinator or its successor, NodeConfig.leaderLinks) accepts at most. */
 export const HUB_MAX_PEERS = 40
@@ -142,6 +154,7 @@ export const defaultConfig: FedmeshConfig = {
   compressUpdates: true,
   learnEveryMs: 15_000,
   trainAfterModelMs: 0,
+  localSteps: DEFAULT_LOCAL_STEPS,
   attack: 'none',
   session: '',
   rounds: 0,
@@ -158,7 +171,7 @@ export class ConfigError extends Error {
 const NUMERIC: Array<keyof FedmeshConfig> = ['heartbeatMs', 'targetPeers', 'maxPeers', 'dialConcurrency', 'dialTimeoutMs', 'peerDialTimeoutMs',
   'backoffBaseMs', 'backoffMaxMs', 'relayBackoffMaxMs', 'discoveryIntervalMs', 'pingIntervalMs', 'learnEveryMs', 'roundDeadlineMs', 'minParticipants']
 /** Counts that may be 0. */
-const COUNTS: Array<keyof FedmeshConfig> = ['rounds', 'f', 'trainAfterModelMs']
+const COUNTS: Array<keyof FedmeshConfig> = ['rounds', 'f', 'trainAfterModelMs', 'localSteps']
 
 /** Merge partial settings over defaults and check them; errors say which setting and what is allowed. */
 export function resolveConfig (partial: Partial<FedmeshConfig> = {}): FedmeshConfig {

@@ -2,7 +2,7 @@ export { FedmeshNode, type CreateNodeOptions, type NodeLeave } from './node.ts'
 export type { FedmeshStatus, GossipCopies, GossipLanes, LearningStatus } from './status.ts'
 export { BULK_LANE_PROTOCOL } from './libp2p/create.ts'
 export {
-  resolveConfig, configFromSearchParams, defaultConfig, ConfigError, LEARNING_TASKS, ATTACK_NAMES, sessionOf,
+  resolveConfig, configFromSearchParams, defaultConfig, ConfigError, LEARNING_TASKS, ATTACK_NAMES, sessionOf, DEFAULT_LOCAL_STEPS,
   type FedmeshConfig, type LearningTask, type AttackName
 } from './config.ts'
 export { createTicker, type Ticker } from './timers/ticker.ts'

@@ -100,6 +100,8 @@ export interface LearningStatus {
   /** Last run: wall ms in the worker, per epoch. */
   lastTrainMs?: number
   epochMs?: number
+  /** Last run: optimiser steps over all networks (FedmeshConfig.localSteps caps them per network). */
+  lastSteps?: number
   /** Worst main-thread event-loop lag during any training run of this page load, ms (measured, not estimated). */
   worstLagMs?: number
   lastLagMs?: number

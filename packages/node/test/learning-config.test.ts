@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { ConfigError, configFromSearchParams, resolveConfig } from '../src/config.ts'
+import { ConfigError, configFromSearchParams, DEFAULT_LOCAL_STEPS, resolveConfig } from '../src/config.ts'
 
 const fromUrl = (query: string) => resolveConfig(configFromSearchParams(new URLSearchParams(query)))
 
@@ -11,6 +11,7 @@ describe('learning configuration', () => {
     expect(c.attack).toBe('none')
     expect(c.learnEveryMs).toBe(15_000)
     expect(c.trainAfterModelMs).toBe(0)
+    expect(c.localSteps).toBe(DEFAULT_LOCAL_STEPS)
   })
 
   it('reads task, learn, learnEveryMs and attack from URL parameters', () => {
@@ -20,6 +21,8 @@ describe('learning configuration', () => {
     expect(fromUrl('attack=alie').attack).toBe('alie')
     expect(fromUrl('trainAfterModelMs=1000').trainAfterModelMs).toBe(1000)
     expect(fromUrl('trainAfterModelMs=0').trainAfterModelMs).toBe(0)
+    expect(fromUrl('localSteps=8').localSteps).toBe(8)
+    expect(fromUrl('localSteps=0').localSteps).toBe(0)
   })
 
   it('names the valid values when a value is unknown', () => {
@@ -29,6 +32,7 @@ describe('learning configuration', () => {
     expect(() => fromUrl('learn=maybe')).toThrow("learn must be 0 or 1 (or true/false), got 'maybe'")
     expect(() => fromUrl('learnEveryMs=-5')).toThrow('learnEveryMs must be a positive number, got -5')
     expect(() => fromUrl('trainAfterModelMs=-1')).toThrow('trainAfterModelMs must be an integer >= 0, got -1')
+    expect(() => fromUrl('localSteps=2.5')).toThrow('localSteps must be an integer >= 0, got 2.5')
     expect(() => fromUrl('attack=label-flip')).toThrow('attack \'label-flip\' flips digit labels: it needs task=mnist, got task=link-health')
   })
 })

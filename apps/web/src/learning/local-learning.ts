@@ -172,6 +172,7 @@ export class LocalLearning {
       this.s.lastLossBefore = report.lossBefore
       this.s.losses = [...this.s.losses, report.loss].slice(-LOSS_HISTORY)
       this.s.lastTrainMs = report.ms
+      this.s.lastSteps = report.steps
       this.s.epochMs = report.epochs > 0 ? report.ms / report.epochs : report.ms
       if (Number.isFinite(report.callerMaxLagMs)) {
         this.s.lastLagMs = report.callerMaxLagMs

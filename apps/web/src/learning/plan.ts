@@ -27,9 +27,11 @@ export function hashSeed (id: string): number {
   return h
 }
 
-export function learningPlan (o: { task: LearningTask, attack: AttackName, tabId: string, seed?: number }): LearningPlan {
+export function learningPlan (o: { task: LearningTask, attack: AttackName, tabId: string, seed?: number, localSteps?: number }): LearningPlan {
   const seed = o.seed ?? DEFAULT_SESSION_SEED
-  const spec = o.task === 'mnist' ? mnistModelSpec({ seed }) : linkHealthModelSpec({ seed })
+  // 0 or absent: the spec's epochs, uncapped
+  const steps = o.localSteps !== undefined && o.localSteps > 0 ? { maxLocalSteps: o.localSteps } : {}
+  const spec = o.task === 'mnist' ? mnistModelSpec({ seed, ...steps }) : linkHealthModelSpec({ seed, ...steps })
   const session = `${o.task}/${seed}`
   const plan: LearningPlan = { spec, session, checkpointKey: `${session}#${o.tabId}` }
   if (o.task === 'mnist' && spec.task.name === 'mnist') {

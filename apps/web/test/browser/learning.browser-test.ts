@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Page } from '@fedmesh/swarm'
+import { DEFAULT_LOCAL_STEPS } from '@fedmesh/node'
 import type { FedmeshStatus, LearningStatus } from '@fedmesh/node'
 import { openAppTabs, statusOf } from './app-tabs.ts'
 import type { AppTabs } from './app-tabs.ts'
@@ -51,6 +52,9 @@ describe('learning in the tab', () => {
     expect(typeof first.worstLagMs).toBe('number')
     expect(first.worstLagMs).toBeGreaterThanOrEqual(0)
     expect(first.epochMs).toBeGreaterThan(0)
+    // two networks, each at most localSteps (16 by default) a run
+    expect(first.lastSteps).toBeGreaterThan(0)
+    expect(first.lastSteps).toBeLessThanOrEqual(2 * DEFAULT_LOCAL_STEPS)
     // a run lowers the loss on the data it trained on
     expect(first.lastLoss!).toBeLessThan(first.lastLossBefore!)
 
@@ -96,6 +100,8 @@ describe('learning in the tab', () => {
   it('trains mnist on the tab\'s share of real digits with task=mnist', async () => {
     const l = await waitForLearning(pages[3]!, l => l.runs >= 1, 'an mnist run', 150_000)
     expect(l).toMatchObject({ task: 'mnist', backend: 'wasm', samples: 600, trainedSamples: 600 })
+    // 600 digits are 19 steps of 32: the default localSteps (16) caps the run
+    expect(l.lastSteps).toBe(DEFAULT_LOCAL_STEPS)
     expect(l.anomaly).toBeUndefined()
     expect(l.lastLoss!).toBeLessThan(l.lastLossBefore!)
     await pages[3]!.close() // its runs are the heaviest: stop them before the reload tests
