@@ -96,10 +96,11 @@ export interface FedmeshConfig {
   /**
    * At most this many optimiser steps per network in one local training (0 = no cap: every epoch of the task's spec).
    * Each training starts from the global model and the local data moves by a few samples a round, so the five
-   * link-health epochs over up to 128 node and about 700 link windows (130 steps) mostly repeat the last round's work:
-   * at 20 tabs on 2 cores they took 0.6 of the cores, and capped at 16 (32 steps) the learner workers took 0.3, the
-   * machine dropped out of saturation and the round overhead from about 2 s to under 1 s (docs/benchmarks.md,
-   * thirty-first session). An mnist tab's 600 digits are 19 steps: 16 of them a round, in a new order each round.
+   * link-health epochs over up to 128 node and about 700 link windows (130-160 steps) mostly repeat the last round's
+   * work: at 20 tabs on 2 cores they kept the learner workers at 0.6 of the cores. Capped at 16 (32 steps) the workers
+   * took 0.25, and with rounds as frequent as before the machine left saturation and the round overhead fell from
+   * about 2 s to under 1 s (docs/benchmarks.md, thirty-first session); the model converges in more rounds. An mnist
+   * tab's 600 digits are 19 steps: 16 of them a round, in a new order each round.
    */
   localSteps: number
   /** Run as an attacker for tests and demos (`none` = honest). Used by the training service. */
