@@ -66,23 +66,25 @@ async function probeOnce (tick: () => void, stream: () => FakeStream | undefined
   }
 }
 
+/** A started probe that has sent its first probe on its first stream. */
+async function probing (): Promise<ReturnType<typeof setUp> & { first: FakeStream }> {
+  const set = setUp()
+  await set.probe.start()
+  set.probe.afterStart()
+  await probeOnce(set.tick, () => set.streams[0])
+  return { ...set, first: set.streams[0]! }
+}
+
 describe('LinkProbe', () => {
   it('probes a neighbour over one long-lived stream', async () => {
-    const { probe, tick, streams } = setUp()
-    await probe.start()
-    probe.afterStart()
-    await probeOnce(tick, () => streams[0])
+    const { probe, streams } = await probing()
     expect(streams).toHaveLength(1)
     expect(streams[0]!.sent[0]).toHaveLength(8)
     await probe.stop()
   })
 
   it('does not throw from its tick when the stream is closing (status still open), and opens a new one', async () => {
-    const { probe, tick, streams } = setUp()
-    await probe.start()
-    probe.afterStart()
-    await probeOnce(tick, () => streams[0])
-    const first = streams[0]!
+    const { probe, tick, streams, first } = await probing()
     first.writeStatus = 'closing' // libp2p closing the connection: its streams' write sides close first
     for (let i = 0; i < 12; i++) expect(() => { tick() }).not.toThrow()
     await Promise.resolve()
@@ -94,11 +96,7 @@ describe('LinkProbe', () => {
   })
 
   it('does not throw when a send fails under it (the write side closed between the check and the send)', async () => {
-    const { probe, tick, streams } = setUp()
-    await probe.start()
-    probe.afterStart()
-    await probeOnce(tick, () => streams[0])
-    const first = streams[0]!
+    const { probe, tick, first } = await probing()
     first.send = () => { throw new Error('Cannot write to a stream that is closing') }
     for (let i = 0; i < 12; i++) expect(() => { tick() }).not.toThrow()
     expect(first.status).toBe('aborted')
