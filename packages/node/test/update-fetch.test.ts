@@ -5,7 +5,8 @@ import { peerIdFromPrivateKey } from '@libp2p/peer-id'
 import { concat } from 'uint8arrays/concat'
 import { fromString } from 'uint8arrays/from-string'
 import type { SignedMessage } from '@libp2p/gossipsub'
-import type { PrivateKey } from '@libp2p/interface'
+import type { Connection, PrivateKey } from '@libp2p/interface'
+import { UpdateFetcher } from '../src/training/update-fetcher.ts'
 import { decodeUpdateRequest, encodeSignedMessage, encodeUpdateRequest, MAX_DIGESTS, MAX_EXCEPT, MAX_REQUEST_BYTES, openSignedMessage, signOwnMessage, SignedChunkArchive } from '../src/training/update-fetch.ts'
 
 const TOPIC = 'fedmesh/updates/1'
@@ -138,5 +139,43 @@ describe('SignedChunkArchive', () => {
     expect(a.get(3, [D1])).toHaveLength(1)
     a.add(4, D1, 0, new Uint8Array(400))
     expect(a.size).toEqual({ rounds: 1, bytes: 400 })
+  })
+})
+
+describe('UpdateFetcher', () => {
+  it('a repeated ask while an earlier one for the same updates still waits its turn is not queued twice', async () => {
+    const key = await generateKeyPair('Ed25519')
+    // the first ask's request hangs until released; the asks behind it wait their turn
+    const opened: Array<(err: Error) => void> = []
+    const connection = { newStream: async () => await new Promise((_resolve, reject) => { opened.push(reject) }) } as unknown as Connection
+    const fetcher = new UpdateFetcher({
+      topic: TOPIC,
+      self: 'self',
+      privateKey: key,
+      session: () => 's',
+      connection: () => connection,
+      neighbours: () => [], // the model's sender only: one request an ask
+      missing: (_round, digests) => [...digests],
+      held: () => [],
+      firstRound: () => 0,
+      deliver: () => undefined,
+      limits: () => ({ maxFrameBytes: 1_000, maxFrames: 10 }),
+      timeoutMs: 60_000
+    })
+    const ask = { round: 1, digests: [D1], from: 'coordinator' }
+    fetcher.ask(ask)
+    await new Promise(resolve => setTimeout(resolve, 0))
+    expect(opened).toHaveLength(1) // in flight
+    fetcher.ask(ask) // queued behind it
+    fetcher.ask(ask) // the same again: the queued one will ask for whatever is missing then
+    fetcher.ask({ ...ask, digests: [D1, D2] }) // asks for more: queued
+    expect(fetcher.status()).toMatchObject({ asked: 3, recovered: 0, failed: 0 })
+    for (let i = 0; i < 3; i++) {
+      opened.shift()!(new Error('no answer'))
+      await new Promise(resolve => setTimeout(resolve, 0))
+    }
+    expect(opened).toHaveLength(0)
+    // every ask that went out came back with its updates still missing
+    expect(fetcher.status()).toMatchObject({ asked: 3, recovered: 0, failed: 3, requests: 3 })
   })
 })

@@ -41,7 +41,8 @@ export type RoundsEvent =
   /**
    * A model waits for included updates this node never received (`digests`, of round `round`): ask `from` (the
    * coordinator) or a neighbour for them (/fedmesh/updates/1.0.0) and feed them in as if gossiped (onUpdateMessage).
-   * Once per model, updateFetchAfterMs after it arrived; the grace period still bounds the wait.
+   * updateFetchAfterMs after it arrived, and again every updateFetchAfterMs while some are still missing (three times
+   * at most, `digests` then the ones still missing); the grace period still bounds the wait.
    */
   | { type: 'fetch-updates', round: number, version: number, digests: string[], from: string }
   /** A newer model exists than this node holds: fetch `version` (weights digest `digest`) over /fedmesh/model/1.0.0. */

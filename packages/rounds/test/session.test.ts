@@ -725,7 +725,7 @@ describe('RoundSession on an in-memory network', () => {
     expect(sim.sessions[5]!.model.version).toBe(0)
   })
 
-  it('a model missing an update asks for it once (fetch-updates) and verifies when it is handed over', () => {
+  it('a model missing an update asks for it (fetch-updates), again while it is missing (three times at most), and verifies when it is handed over', () => {
     const sim = new Sim({ nodes: 6, d: D, seed: 14, behaviours: () => honest(mean, 0.005, 0.002, 14), config: { ...KRUM_F1, maxRounds: 1, graceMs: 3_000 } })
     // node 1's update never reaches node 5 by gossip; keep what was lost, as a neighbour would hold it
     const lost: Array<{ data: Uint8Array, from: string }> = []
@@ -747,13 +747,18 @@ describe('RoundSession on an in-memory network', () => {
     if (!digest.ok) throw new Error('expected an update chunk')
     expect(asked[0]).toEqual({ type: 'fetch-updates', round: 1, version: 1, digests: [digest.value.digest], from: sim.ids[0] })
     sim.tick(500)
-    expect(sim.eventsOf('fetch-updates', 5)).toHaveLength(1) // once per model
+    expect(sim.eventsOf('fetch-updates', 5)).toHaveLength(1) // the next ask only updateFetchAfterMs after this one
+    sim.tick(500)
+    sim.tick(1_000)
+    sim.tick(1_000)
+    // the neighbours asked may have received it since: asked again, for what is still missing, then no more
+    expect(sim.eventsOf('fetch-updates', 5)).toEqual([asked[0], asked[0], asked[0]])
     expect(sim.sessions[5]?.model.version).toBe(0)
     // handed over (as /fedmesh/updates/1.0.0 would): the parked model verifies at once
     for (const m of lost) sim.handle(5, sim.sessions[5]!.onUpdateMessage(m.data, m.from))
     expect(sim.sessions[5]?.model).toMatchObject({ version: 1, digest: sim.sessions[0]!.model.digest, verified: true })
     expect(sim.sessions[5]?.status().rejects.model['verification:missing-update']).toBeUndefined()
-    expect(sim.sessions[5]?.status().counters.updateFetches).toBe(1)
+    expect(sim.sessions[5]?.status().counters.updateFetches).toBe(3)
   })
 
   it('a model that comes while the one before it still waits for a lost update is verified after it, not fetched', () => {

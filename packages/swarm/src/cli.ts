@@ -373,7 +373,7 @@ export function summaryLines (r: SwarmReport): string[] {
     lines.push(`updates published again: ${t.updatesResent} (${t.resentOnTakeover} on a takeover); copies a takeover's list of held updates spared: ${t.resendsSpared}; held back as just sent: ${t.copiesHeldBack} (${t.heldBackSent} sent after all)`)
     const uf = t.updateFetch
     if ((uf.asked ?? 0) + (uf.sweeps ?? 0) > 0) {
-      lines.push(`updates asked of neighbours: ${uf.asked ?? 0} models' missing ones (${uf.recovered ?? 0} recovered, ${uf.failed ?? 0} not); ` +
+      lines.push(`updates asked of neighbours: ${uf.asked ?? 0} asks for models' missing ones (${uf.recovered ?? 0} recovered all, ${uf.failed ?? 0} not); ` +
         `coordinator sweeps: ${uf.sweeps ?? 0} (${uf.sweepsFruitful ?? 0} brought an update); chunks taken ${uf.chunks ?? 0}`)
     }
     if ((uf.limited ?? 0) + t.modelFetchLimited > 0) lines.push(`requests refused as past the asker's serve budget: ${uf.limited ?? 0} for updates, ${t.modelFetchLimited} for models`)

@@ -37,11 +37,11 @@ export interface UpdateFetcherInit {
 }
 
 export interface UpdateFetchStatus {
-  /** Models that lacked updates after updateFetchAfterMs ('fetch-updates' events). */
+  /** Asks for the updates a model lacked after updateFetchAfterMs ('fetch-updates' events; up to three a model). */
   asked: number
-  /** Of those, fetched in full. */
+  /** Of those, the ones after which nothing was missing. */
   recovered: number
-  /** Of those, still lacking some after every neighbour was asked. */
+  /** Of those, the ones after which some were still missing once every neighbour was asked. */
   failed: number
   /** Streams opened to ask a neighbour. */
   requests: number
@@ -95,6 +95,8 @@ export class UpdateFetcher {
   }
 
   ask (e: { round: number, digests: string[], from: string }): void {
+    // a repeated ask while the last still waits its turn: that one asks for whatever is missing when it runs
+    if (this.queue.some(a => a.kind === 'digests' && a.round === e.round && e.digests.every(d => a.digests.includes(d)))) return
     this.counters.asked++
     this.queue.push({ kind: 'digests', round: e.round, digests: [...e.digests], from: e.from })
     if (!this.busy) void this.drain()

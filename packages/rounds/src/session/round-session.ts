@@ -42,7 +42,8 @@ export interface RoundSessionConfig {
    * How long a model missing included updates waits for gossip before this node asks its neighbours for them
    * ('fetch-updates'); default a third of graceMs. Gossip usually delivers them first; a verifier that lost one
    * (a congested mesh link, an update outside its window when it arrived) would otherwise reject a good model.
-   * Once asked, the model waits up to twice graceMs before it is rejected as missing-update.
+   * Once asked, the model waits up to twice graceMs before it is rejected as missing-update, asking again (for what
+   * is still missing) every updateFetchAfterMs, three times at most.
    */
   updateFetchAfterMs?: number
   /**
@@ -119,12 +120,15 @@ interface PendingModel {
   since: number
   /** Verify against the previous model and replace the current one (same version, higher term). */
   replace: boolean
-  /** A 'fetch-updates' event went out for its missing updates. */
-  asked?: boolean
+  /** 'fetch-updates' events that went out for its missing updates, and when the last one did. */
+  asks?: number
+  askedAt?: number
   /** Came while the model before it was still being verified here: verified after it (its grace starts then). */
   queued?: boolean
 }
 
+/** 'fetch-updates' events per parked model at most, updateFetchAfterMs apart. */
+const MAX_UPDATE_ASKS = 3
 /** A round announcement: a few hundred bytes, plus up to MAX_HELD_DIGESTS digests of 34 bytes (RoundOpen.held). */
 const ROUND_OPEN_MAX_BYTES = 16 * 1024
 /**
@@ -682,15 +686,19 @@ export class RoundSession {
         continue
       }
       // a model whose missing updates were asked for gets a second grace for the answers
-      const expired = now - p.since >= this.config.graceMs * (p.asked === true ? 2 : 1)
+      const asks = p.asks ?? 0
+      const expired = now - p.since >= this.config.graceMs * (asks > 0 ? 2 : 1)
       const result = verifyGlobalModel({ model: p.model, base, open, lookup: d => this.pool.get(p.model.round, d), aggregate: this.verifyAggregate })
       if (result.ok) {
         this.acceptModel(p.model, result.aggregate, result.inputs, p.replace, true, out)
         continue
       }
       if (result.reason === 'missing-update' && !expired) {
-        if (p.asked !== true && now - p.since >= this.config.updateFetchAfterMs) {
-          p.asked = true
+        // Asked again while it waits: neighbours that lacked an update at the first ask may have received it since
+        // (20 tabs: one ask in nine came back empty, and its tab held the model 6 s after the others, by fetching it).
+        if (asks < MAX_UPDATE_ASKS && now - (p.askedAt ?? p.since) >= this.config.updateFetchAfterMs) {
+          p.asks = asks + 1
+          p.askedAt = now
           this.counters.updateFetches++
           out.events.push({ type: 'fetch-updates', round: p.model.round, version: p.model.version, digests: result.missing, from: p.from })
         }
