@@ -127,7 +127,7 @@ describe('summaryLines', () => {
     expect(lines).toContain('round overhead, last update sent -> every live honest tab holds the model (tabs\' clocks, no takeover): median 2400 ms, max 5100 ms over 4 rounds; medians: coordinator\'s model out after 900 ms (of which last input received -> close 300 ms, aggregation 80 ms), median tab holds it after 1700 ms')
     expect(lines).toContain('  the last update complete, after it was sent (medians): at the coordinator 1200 ms, median tab 900 ms, last tab 2100 ms')
     expect(lines).toContain('leases lapsed: 5 over 2 tabs (4 regained the same leader in the same term, 3 found after the tab stalled > 1 s); longest tick gap median / max 1.2 s / 4.0 s; longest gap between a leader\'s Leads 2.6 s')
-    expect(lines).toContain('updates asked of neighbours: 3 models\' missing ones (2 recovered, 1 not); coordinator sweeps: 2 (1 brought an update); chunks taken 9')
+    expect(lines).toContain('updates asked of neighbours: 3 asks for models\' missing ones (2 recovered all, 1 not); coordinator sweeps: 2 (1 brought an update); chunks taken 9')
     expect(lines).toContain('requests refused as past the asker\'s serve budget: 4 for updates, 1 for models')
     expect(lines).toContain('  tab 8 (attacker): v2 waiting, coordinator tab 8 term 8 | election leader term 8 | trained 2, sent 2 | round 3 extended (aggregation-precondition): …; no update from tab 4, tab 6')
     // not after a run that passed
