@@ -407,6 +407,33 @@ describe('training service over the memory transport', () => {
     }
   }, 300_000)
 
+  it('a coordinator that resigns while its round waits out the training pace: its successor\'s round is trained after half the pace', async () => {
+    const PACE = 8_000
+    const t = current = await trainingSim({
+      learner: 'synthetic',
+      config: { rule: 'krum', f: 1, minParticipants: 5, rounds: 2, roundDeadlineMs: 30_000, learnEveryMs: PACE }
+    })
+    const nodes = await t.add(8)
+    // round 2 is open and its participants wait out the pace from their round-1 training: the coordinator leaves now
+    const opened = await until(() => nodes.some(n => n.training.status().role === 'coordinator' && n.training.status().round === 2 && n.training.status().version === 1), 90_000, 20)
+    const open = nodes.find(n => n.training.status().role === 'coordinator')
+    if (opened === undefined || open === undefined) throw new Error('round 2 never opened')
+    const oldTerm = open.training.status().term
+    await t.sim.kill(open, 'graceful')
+    const rest = nodes.filter(n => n !== open)
+    await t.allAt(2, rest, 120_000)
+    for (const n of rest) {
+      const s = n.training.status()
+      const [r1, r2] = [s.roundTimes['1']?.trainAt, s.roundTimes['2']?.trainAt]
+      const detail = JSON.stringify({ r1, r2, term: s.term, oldTerm, reopened: s.roundTimes['2']?.reopenedAt })
+      expect(s.term, detail).toBeGreaterThan(oldTerm)
+      if (r1 === undefined || r2 === undefined) continue // joined round 1 too late to train in it
+      // half the pace after its round-1 training (4 s), not the whole (8 s) it was waiting out under the old coordinator
+      expect(r2 - r1, detail).toBeLessThan(PACE * 0.75)
+    }
+    expect(rest.filter(n => n.training.status().roundTimes['1']?.trainAt !== undefined).length).toBeGreaterThanOrEqual(4)
+  }, 300_000)
+
   it('a late joiner fetches the current model and is admitted at a later round', async () => {
     const t = current = await trainingSim({
       learner: 'synthetic',

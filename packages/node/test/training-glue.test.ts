@@ -217,6 +217,12 @@ describe('when a node asked to train starts', () => {
     expect(trainNotBefore({ ...at, trainAfterModelMs: 1_000 })).toBe(15_000) // a second after the model
     expect(trainNotBefore({ ...at, modelHeldAt: 11_000, trainAfterModelMs: 1_000 })).toBe(13_000) // the pace is later
   })
+  it('in a new coordinator\'s round (a term above its last training\'s) after half the pace', () => {
+    expect(trainNotBefore({ ...at, modelHeldAt: 11_000 })).toBe(13_000)
+    expect(trainNotBefore({ ...at, modelHeldAt: 11_000, newTerm: true })).toBe(11_500)
+    expect(trainNotBefore({ ...at, modelHeldAt: 10_500, newTerm: true })).toBe(11_500) // never sooner than half the pace
+    expect(trainNotBefore({ ...at, modelHeldAt: 11_000, trainAfterModelMs: 1_000, newTerm: true })).toBe(12_000)
+  })
   it('by half the round\'s deadline whatever the pacing says, so it never misses the round', () => {
     expect(trainNotBefore({ ...at, trainAfterModelMs: 60_000 })).toBe(29_000)
     expect(trainNotBefore({ ...at, paceMs: 60_000 })).toBe(29_000)

@@ -303,6 +303,8 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
   private pendingSubmit: PendingSubmit | undefined
   private trainingNow = false
   private lastTrainAt = -Infinity
+  /** The coordinator term of the round this node last trained for. */
+  private lastTrainTerm = -1
   /** When this node came to hold its current model (the service's clock). */
   private modelHeldAt = -Infinity
   private wanted: { version: number, from: string } | undefined
@@ -715,15 +717,23 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
     switch (e.type) {
       case 'train': {
         this.lastRoundActivity = now
-        const notBefore = trainNotBefore({ lastTrainAt: this.lastTrainAt, paceMs: this.cfg.paceMs, modelHeldAt: this.modelHeldAt, trainAfterModelMs: this.cfg.trainAfterModelMs, deadlineAt: e.deadlineAt, deadlineMs: this.cfg.deadlineMs })
+        const notBefore = trainNotBefore({ lastTrainAt: this.lastTrainAt, paceMs: this.cfg.paceMs, newTerm: e.term > this.lastTrainTerm, modelHeldAt: this.modelHeldAt, trainAfterModelMs: this.cfg.trainAfterModelMs, deadlineAt: e.deadlineAt, deadlineMs: this.cfg.deadlineMs })
         this.pendingTrain = { round: e.round, term: e.term, baseVersion: e.baseVersion, deadlineAt: e.deadlineAt, notBefore }
         break
       }
-      case 'round-opened':
+      case 'round-opened': {
         this.lastRoundActivity = now
         this.markRound(e.round, e.failover ? 'reopenedAt' : 'openedAt')
         this.stall = undefined
+        // A new coordinator took over the round this node still waits to train in (asked once per round, under the
+        // old one): its training is the new term's now, paced as a new coordinator's round is (trainNotBefore).
+        const p = this.pendingTrain
+        if (e.failover && p !== undefined && p.round === e.round && e.term > p.term) {
+          const notBefore = trainNotBefore({ lastTrainAt: this.lastTrainAt, paceMs: this.cfg.paceMs, newTerm: e.term > this.lastTrainTerm, modelHeldAt: this.modelHeldAt, trainAfterModelMs: this.cfg.trainAfterModelMs, deadlineAt: p.deadlineAt, deadlineMs: this.cfg.deadlineMs })
+          this.pendingTrain = { ...p, term: e.term, notBefore: Math.min(p.notBefore, notBefore) }
+        }
         break
+      }
       case 'round-extended':
         this.stall = { message: `round ${e.round} extended (${e.reason}): ${e.detail}`, waitingFor: e.waitingFor }
         // short of updates at the deadline: some may exist that gossip never brought here, and their authors' copies
@@ -867,6 +877,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
     if (s.model.version !== p.baseVersion) { this.skip('stale-round'); return }
     this.trainingNow = true
     this.lastTrainAt = this.clock.now()
+    this.lastTrainTerm = p.term
     this.markRound(p.round, 'trainAt')
     const from = s.model.tensors
     try {
@@ -1128,8 +1139,13 @@ export function training (init: TrainingInit): (components: TrainingComponents) 
 /**
  * When a node asked to train may start: `paceMs` after its last training started, and `trainAfterModelMs` after it
  * came to hold the model it trains from (which may still be crossing the mesh); by half the round's deadline in any
- * case, so that pacing never makes it miss the round.
+ * case, so that pacing never makes it miss the round. In a new coordinator's round (`newTerm`: a term above that of
+ * its last training, as after a failover) half the pace: the pace spreads training over the cores, and a full one
+ * made a takeover wait for trainings scheduled under the old coordinator (20 tabs paced at 4 s: trainings a median
+ * 2.4 s after the close though the round was re-announced after 1.5 s, docs/benchmarks.md, thirty-second session).
+ * Half, not none, so that terms changing in quick succession cannot more than double the training rate.
  */
-export function trainNotBefore (t: { lastTrainAt: number, paceMs: number, modelHeldAt: number, trainAfterModelMs: number, deadlineAt: number, deadlineMs: number }): number {
-  return Math.min(Math.max(t.lastTrainAt + t.paceMs, t.modelHeldAt + t.trainAfterModelMs), t.deadlineAt - t.deadlineMs / 2)
+export function trainNotBefore (t: { lastTrainAt: number, paceMs: number, newTerm?: boolean, modelHeldAt: number, trainAfterModelMs: number, deadlineAt: number, deadlineMs: number }): number {
+  const pace = t.newTerm === true ? t.paceMs / 2 : t.paceMs
+  return Math.min(Math.max(t.lastTrainAt + pace, t.modelHeldAt + t.trainAfterModelMs), t.deadlineAt - t.deadlineMs / 2)
 }
