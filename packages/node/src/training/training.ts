@@ -87,7 +87,7 @@ export interface TrainingInit {
   maxRounds?: number
   /** A leader that makes no progress this long (ms) is given up on for as long again; default 4 round deadlines. */
   stallTimeoutMs?: number
-  /** Least time between two trainings of this node, ms (paces rounds); default 0. */
+  /** Least time between two trainings of this node, ms (paces rounds; half in a new coordinator's round, trainNotBefore); default 0. */
   paceMs?: number
   /** Least time between coming to hold a model and training on it, ms (FedmeshConfig.trainAfterModelMs); default 0. */
   trainAfterModelMs?: number
