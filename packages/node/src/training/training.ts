@@ -717,7 +717,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
     switch (e.type) {
       case 'train': {
         this.lastRoundActivity = now
-        const notBefore = trainNotBefore({ lastTrainAt: this.lastTrainAt, paceMs: this.cfg.paceMs, newTerm: e.term > this.lastTrainTerm, modelHeldAt: this.modelHeldAt, trainAfterModelMs: this.cfg.trainAfterModelMs, deadlineAt: e.deadlineAt, deadlineMs: this.cfg.deadlineMs })
+        const notBefore = this.trainNotBeforeIn(e.term, e.deadlineAt)
         this.pendingTrain = { round: e.round, term: e.term, baseVersion: e.baseVersion, deadlineAt: e.deadlineAt, notBefore }
         break
       }
@@ -729,7 +729,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
         // old one): its training is the new term's now, paced as a new coordinator's round is (trainNotBefore).
         const p = this.pendingTrain
         if (e.failover && p !== undefined && p.round === e.round && e.term > p.term) {
-          const notBefore = trainNotBefore({ lastTrainAt: this.lastTrainAt, paceMs: this.cfg.paceMs, newTerm: e.term > this.lastTrainTerm, modelHeldAt: this.modelHeldAt, trainAfterModelMs: this.cfg.trainAfterModelMs, deadlineAt: p.deadlineAt, deadlineMs: this.cfg.deadlineMs })
+          const notBefore = this.trainNotBeforeIn(e.term, p.deadlineAt)
           this.pendingTrain = { ...p, term: e.term, notBefore: Math.min(p.notBefore, notBefore) }
         }
         break
@@ -945,6 +945,11 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
       this.lastTrain = { ...this.lastTrain, error: err instanceof Error ? err.message : String(err) }
       this.skip('submit-error')
     }
+  }
+
+  /** When this node may train in a round of coordinator term `term` whose deadline is `deadlineAt` (trainNotBefore over this node's pace and state). */
+  private trainNotBeforeIn (term: number, deadlineAt: number): number {
+    return trainNotBefore({ lastTrainAt: this.lastTrainAt, paceMs: this.cfg.paceMs, newTerm: term > this.lastTrainTerm, modelHeldAt: this.modelHeldAt, trainAfterModelMs: this.cfg.trainAfterModelMs, deadlineAt, deadlineMs: this.cfg.deadlineMs })
   }
 
   /** Records the first time of `step` in `round` (roundTimes), keeping the last 32 rounds. */
