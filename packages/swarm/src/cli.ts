@@ -411,6 +411,7 @@ function stepsLine (steps: RoundSteps): string {
     if (x !== undefined) parts.push(`${names[step]} ${(x.medianMs / 1000).toFixed(1)} / ${(x.maxMs / 1000).toFixed(1)} s${step === 'resign' && steps.resign !== undefined ? ` (${steps.resign.tabs} tabs)` : ''}`)
   }
   if (steps.successorOpenedMs !== undefined) parts.push(`the new coordinator opened it ${(steps.successorOpenedMs / 1000).toFixed(1)} s`)
+  if (steps.successorResignMs !== undefined) parts.push(`had the resign ${(steps.successorResignMs / 1000).toFixed(1)} s${steps.successorLinked === undefined ? '' : steps.successorLinked ? ' (linked to the closed tab)' : ' (not linked to the closed tab)'}`)
   const by = Object.entries(steps.recognisedBy ?? {})
   if (by.length > 0) parts.push(`recognised by ${by.map(([how, n]) => `${how} ${n}`).join(', ')}`)
   return parts.join(', ') || 'no tab recorded its steps'

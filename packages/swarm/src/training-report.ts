@@ -179,6 +179,13 @@ export interface RoundSteps {
    * that travelled slowly (`reopened`).
    */
   successorOpenedMs?: number
+  /**
+   * A takeover's only: when the new coordinator received the closed coordinator's resign, by its own record. The
+   * closing tab writes it to its direct neighbours only, so a successor that was not one heard it a hop or two later.
+   */
+  successorResignMs?: number
+  /** A takeover's only: whether the closed tab listed the new coordinator among its direct links in its last poll. */
+  successorLinked?: boolean
   opened?: { medianMs: number, maxMs: number }
   train?: { medianMs: number, maxMs: number }
   sent?: { medianMs: number, maxMs: number }
@@ -765,6 +772,13 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
       const own = next.coordinatorTab === undefined ? undefined : roundTimesRecord(latest.get(next.coordinatorTab))?.[String(next.version)]
       const ownOpen = isRecord(own) ? own.reopenedAt ?? own.openedAt : undefined
       if (typeof ownOpen === 'number' && Number.isFinite(ownOpen)) f.takeover.successorOpenedMs = Math.round(ownOpen - close.at)
+      if (next.coordinatorTab !== undefined) {
+        const r = latest.get(next.coordinatorTab)?.status.election?.lastResign
+        if (r !== undefined && r.from === close.peerId && r.term >= close.term && Number.isFinite(r.at)) f.takeover.successorResignMs = Math.round(r.at - close.at)
+        const successor = record.peerIds.get(next.coordinatorTab)
+        const closedLinks = latest.get(close.tab)?.status.neighbours
+        if (successor !== undefined && closedLinks !== undefined) f.takeover.successorLinked = closedLinks.some(n => n.peerId === successor && n.transport !== 'relayed')
+      }
       if (leaderSinceTabClocks.length > 0) {
         const after = leaderSinceTabClocks.map(t => t - close.at)
         f.takeover.leader = { medianMs: Math.round(median(after)!), maxMs: Math.round(Math.max(...after)) }

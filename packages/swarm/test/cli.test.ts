@@ -114,7 +114,7 @@ describe('summaryLines', () => {
         electionLapses: { tabs: 2, count: 5, regained: 4, afterStall: 3, tickGapMaxMs: { p50: 1200, max: 4000 }, leadGapMaxMs: 2600 },
         failover: {
           closedTab: 0, closedPeer: 'p0', foundBy: 'training', atS: 1, oldTerm: 1, versionAtClose: 1, nextVersion: 2, newCoordinatorTab: 8, newTerm: 2, failoverMs: 3000, newLeaderMs: 1000,
-          takeover: { tabs: 1, resign: { tabs: 1, medianMs: 400, maxMs: 400 }, leader: { medianMs: 500, maxMs: 500 }, reopened: { medianMs: 2500, maxMs: 2500 }, successorOpenedMs: 2100, held: { medianMs: 2900, maxMs: 2900 } }
+          takeover: { tabs: 1, resign: { tabs: 1, medianMs: 400, maxMs: 400 }, leader: { medianMs: 500, maxMs: 500 }, reopened: { medianMs: 2500, maxMs: 2500 }, successorOpenedMs: 2100, successorResignMs: 1900, successorLinked: false, held: { medianMs: 2900, maxMs: 2900 } }
         }
       }
     } as unknown as SwarmReport
@@ -123,7 +123,7 @@ describe('summaryLines', () => {
     expect(lines).toContain('updates on the wire: 0.520 bytes per parameter (40 updates, 1.0 MB, chunk headers included)')
     expect(lines).toContain('updates published again: 4 (1 on a takeover); copies a takeover\'s list of held updates spared: 7; held back as just sent: 5 (1 sent after all)')
     // the new coordinator's own opening of the round, between the others' recognition of it and its re-announcement
-    expect(lines).toContain('  the taken-over round after the close (tabs\' clocks, median / last tab): resign received 0.4 / 0.4 s (1 tabs), new leader recognised 0.5 / 0.5 s, re-announcement followed 2.5 / 2.5 s, model held 2.9 / 2.9 s, the new coordinator opened it 2.1 s')
+    expect(lines).toContain('  the taken-over round after the close (tabs\' clocks, median / last tab): resign received 0.4 / 0.4 s (1 tabs), new leader recognised 0.5 / 0.5 s, re-announcement followed 2.5 / 2.5 s, model held 2.9 / 2.9 s, the new coordinator opened it 2.1 s, had the resign 1.9 s (not linked to the closed tab)')
     expect(lines).toContain('round overhead, last update sent -> every live honest tab holds the model (tabs\' clocks, no takeover): median 2400 ms, max 5100 ms over 4 rounds; medians: coordinator\'s model out after 900 ms (of which last input received -> close 300 ms, aggregation 80 ms), median tab holds it after 1700 ms')
     expect(lines).toContain('  the last update complete, after it was sent (medians): at the coordinator 1200 ms, median tab 900 ms, last tab 2100 ms')
     expect(lines).toContain('leases lapsed: 5 over 2 tabs (4 regained the same leader in the same term, 3 found after the tab stalled > 1 s); longest tick gap median / max 1.2 s / 4.0 s; longest gap between a leader\'s Leads 2.6 s')

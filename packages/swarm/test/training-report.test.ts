@@ -8,7 +8,7 @@ import type { TrainingRecord } from '../src/training-report.ts'
 const peer = (tab: number): string => `p${tab}`
 const peerIds = new Map([0, 1, 2, 3].map(t => [t, peer(t)]))
 
-interface Tr { version: number, term?: number, coordinator?: number, lastRound?: { version: number, term: number, coordinator: number, selected: number[], notSelected?: number[], excluded?: number[], total?: number }, models?: Record<string, number>, updates?: Record<string, number>, quarantined?: number[], lossBefore?: number, trainMs?: number, leader?: [number, number, number?], state?: string, message?: string, waitingFor?: number[], verified?: boolean, digest?: string, catchUps?: number, modelsLimited?: number, updateFetch?: Record<string, number>, leadsIn?: number, unproven?: number, electionRejected?: Record<string, number>, heldAt?: Record<number, number>, heldTerm?: Record<number, number>, roundTimes?: Record<number, { openedAt?: number, reopenedAt?: number, trainAt?: number, sentAt?: number, updatesIn?: Record<string, number> }>, delays?: Record<string, { n: number, p50: number, max: number }>, resign?: [number, number, number], by?: string, members?: Array<[number, 'alive' | 'suspect' | 'dead', boolean?]> }
+interface Tr { version: number, term?: number, coordinator?: number, lastRound?: { version: number, term: number, coordinator: number, selected: number[], notSelected?: number[], excluded?: number[], total?: number }, models?: Record<string, number>, updates?: Record<string, number>, quarantined?: number[], lossBefore?: number, trainMs?: number, leader?: [number, number, number?], state?: string, message?: string, waitingFor?: number[], verified?: boolean, digest?: string, catchUps?: number, modelsLimited?: number, updateFetch?: Record<string, number>, leadsIn?: number, unproven?: number, electionRejected?: Record<string, number>, heldAt?: Record<number, number>, heldTerm?: Record<number, number>, roundTimes?: Record<number, { openedAt?: number, reopenedAt?: number, trainAt?: number, sentAt?: number, updatesIn?: Record<string, number> }>, delays?: Record<string, { n: number, p50: number, max: number }>, resign?: [number, number, number], by?: string, members?: Array<[number, 'alive' | 'suspect' | 'dead', boolean?]>, links?: number[] }
 
 function ob (tab: number, at: number, t: Tr): TabObservation {
   const training: TrainingView = {
@@ -54,7 +54,8 @@ function ob (tab: number, at: number, t: Tr): TabObservation {
     ...(t.by === undefined ? {} : { recognisedBy: t.by })
   }
   const membership = (t.members ?? []).map(([m, state, left]) => ({ peerId: peer(m), state, phi: 0, lastHeardAt: 0, heartbeats: 1, ...(left === true ? { left } : {}) }))
-  const raw = { peerId: peer(tab), state: 'running', training, membership, ...(t.leader === undefined ? {} : { election: { leader: peer(t.leader[0]), leaderTerm: t.leader[1], term: t.leader[1], ...(t.leader[2] === undefined ? {} : { leaderSince: t.leader[2] }), ...counts } }) }
+  const neighbours = (t.links ?? []).map(n => ({ peerId: peer(n), transport: 'webrtc', direction: 'outbound', openedAt: 0 }))
+  const raw = { peerId: peer(tab), state: 'running', training, membership, neighbours, ...(t.leader === undefined ? {} : { election: { leader: peer(t.leader[0]), leaderTerm: t.leader[1], term: t.leader[1], ...(t.leader[2] === undefined ? {} : { leaderSince: t.leader[2] }), ...counts } }) }
   return { tab, at, status: normalizeStatus(raw)! }
 }
 
@@ -70,7 +71,7 @@ const samples: PollSample[] = [
     ob(2, 1000, { version: 1, coordinator: 0, lastRound: v1(400), lossBefore: 3, trainMs: 500, leader: [0, 1] }),
     ob(3, 1000, { version: 1, coordinator: 0, lastRound: v1(900), lossBefore: 99, trainMs: 9_999, leader: [0, 1] })] },
   { at: 1500, openTabs: [0, 1, 2, 3], observations: [
-    ob(0, 1500, { version: 2, coordinator: 0, lastRound: v2(200), updates: { garbage: 1 } })] },
+    ob(0, 1500, { version: 2, coordinator: 0, lastRound: v2(200), updates: { garbage: 1 }, links: [1, 2] })] },
   { at: 2000, openTabs: [1, 2, 3], observations: [
     ob(1, 2000, { version: 2, coordinator: 0, lastRound: v2(250), roundTimes: { 2: { updatesIn: { p2: 1380, p0: 1100 } } } }),
     ob(3, 2000, { version: 2, coordinator: 0, lastRound: v2(10) })] },
@@ -192,6 +193,9 @@ describe('analyzeTraining', () => {
         reopened: { medianMs: 1900, maxMs: 2000 },
         // the new coordinator (tab 1) re-opened the round at 3400 by its own record
         successorOpenedMs: 1800,
+        // tab 1's own record of the resign (1900), and tab 0 listed it among its links in its last poll (1500)
+        successorResignMs: 300,
+        successorLinked: true,
         train: { medianMs: 150, maxMs: 200 },
         sent: { medianMs: 1200, maxMs: 1400 },
         held: { medianMs: 1500, maxMs: 1600 }
