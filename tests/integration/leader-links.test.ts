@@ -2,6 +2,7 @@
  * NodeConfig.leaderLinks on real nodes over the memory transport: every node holds a direct link to the leader and to
  * its successor whatever targetPeers says, those two accept links beyond maxPeers, and a member's update chunks go
  * straight to both besides its gossip mesh. Without the switch, the leader stays within maxPeers like everyone else.
+ * NodeConfig.successorLink links only the leader and its successor to each other.
  */
 import { afterEach, describe, expect, it } from 'vitest'
 import type { FedmeshNode } from '@fedmesh/node'
@@ -60,6 +61,52 @@ describe('links to the leader and its successor (NodeConfig.leaderLinks)', () =>
     expect(leader).toBeDefined()
     expect(sim.byId(leader!)!.peering.directPeers().length).toBeLessThanOrEqual(4)
     expect(allLinkedTo(sim, leader!)).toBe(false)
+  }, 90_000)
+})
+
+describe('the coordinator and its successor link to each other (NodeConfig.successorLink)', () => {
+  let sim: Simulation | undefined
+  afterEach(async () => { await sim?.stop(); sim = undefined })
+
+  /** The leader every live node agrees on and the successor every other node names, when they agree. */
+  function hubs (s: Simulation): { leader: string, successor: string } | undefined {
+    const leader = s.agreedLeader()?.leader
+    if (leader === undefined) return undefined
+    const named = new Set(s.live().filter(n => n.peerId !== leader).map(n => n.election.successor()))
+    const successor = named.size === 1 ? [...named][0] : undefined
+    return successor !== undefined && successor !== leader ? { leader, successor } : undefined
+  }
+  const linked = (s: Simulation): { leader: string, successor: string } | undefined => {
+    const h = hubs(s)
+    return h !== undefined && s.byId(h.leader)!.peering.directPeers().includes(h.successor) ? h : undefined
+  }
+
+  it('links the two hubs, and only they pin a link', async () => {
+    // 10 nodes keeping 2-3 links each: two given nodes are linked by chance in about a quarter of the draws
+    sim = new Simulation({ heartbeatMs: 500, targetPeers: 2, maxPeers: 3, config: { successorLink: true } })
+    await sim.add(10)
+    const pins = (peerId: string): string[] => sim!.byId(peerId)!.peering.pinnedPeers()
+    const settled = (): boolean => {
+      const h = linked(sim!)
+      return h !== undefined && pins(h.leader).join() === h.successor && pins(h.successor).join() === h.leader
+    }
+    await until(settled, 90_000)
+    const h = linked(sim)
+    expect(h).toBeDefined()
+    expect(pins(h!.leader)).toEqual([h!.successor])
+    expect(pins(h!.successor)).toEqual([h!.leader])
+    for (const n of sim.live()) {
+      if (n.peerId !== h!.leader && n.peerId !== h!.successor) expect(n.peering.pinnedPeers()).toEqual([])
+    }
+  }, 120_000)
+
+  it('without it (the default) nobody pins a link, the hubs included', async () => {
+    sim = new Simulation({ heartbeatMs: 500, targetPeers: 2, maxPeers: 3 })
+    await sim.add(10)
+    expect(await until(() => hubs(sim!) !== undefined, 60_000)).toBeDefined()
+    const h = hubs(sim)!
+    expect(sim.byId(h.leader)!.election.hubs()).toContain(h.successor)
+    for (const n of sim.live()) expect(n.peering.pinnedPeers()).toEqual([])
   }, 90_000)
 })
 

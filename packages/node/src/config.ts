@@ -76,6 +76,15 @@ export interface FedmeshConfig {
    */
   leaderLinks: boolean
   /**
+   * The coordinator and its successor (the member the others pledged the next term to) keep a direct link to each
+   * other, beyond targetPeers; nobody else pins a link. A closing coordinator writes its resign to its direct
+   * neighbours only, so a successor that is not one hears it a forwarding hop later. Off by default: at 20 tabs on 2
+   * cores a linked successor still had the resign 0.1-0.9 s after the close, no sooner than the median tab, and
+   * failovers were no shorter (docs/benchmarks.md, thirty-third session): the delay is the busy tabs, not the hop.
+   * Implied by leaderLinks.
+   */
+  successorLink: boolean
+  /**
    * Each node deflates its int8 update on the wire (lossless; an mnist update goes from about 1.0 to about 0.5 bytes
    * per parameter, docs/benchmarks.md). On by default; `compressUpdates=0` sends the int8 bytes as they are (for
    * comparisons). Receivers take either.
@@ -152,6 +161,7 @@ export const defaultConfig: FedmeshConfig = {
   leaves: true,
   leaderFlood: true,
   leaderLinks: false,
+  successorLink: false,
   compressUpdates: true,
   learnEveryMs: 15_000,
   trainAfterModelMs: 0,
@@ -203,6 +213,7 @@ export function resolveConfig (partial: Partial<FedmeshConfig> = {}): FedmeshCon
   if (typeof config.leaves !== 'boolean') throw new ConfigError(`leaves must be true or false, got ${String(config.leaves)}`)
   if (typeof config.leaderFlood !== 'boolean') throw new ConfigError(`leaderFlood must be true or false, got ${String(config.leaderFlood)}`)
   if (typeof config.leaderLinks !== 'boolean') throw new ConfigError(`leaderLinks must be true or false, got ${String(config.leaderLinks)}`)
+  if (typeof config.successorLink !== 'boolean') throw new ConfigError(`successorLink must be true or false, got ${String(config.successorLink)}`)
   if (typeof config.compressUpdates !== 'boolean') throw new ConfigError(`compressUpdates must be true or false, got ${String(config.compressUpdates)}`)
   checkSession(config)
   for (const addr of config.relayAddrs) {
@@ -265,6 +276,8 @@ export function configFromSearchParams (params: URLSearchParams): Partial<Fedmes
   if (leaderFlood != null) out.leaderFlood = parseSwitch('leaderFlood', leaderFlood)
   const leaderLinks = params.get('leaderLinks')
   if (leaderLinks != null) out.leaderLinks = parseSwitch('leaderLinks', leaderLinks)
+  const successorLink = params.get('successorLink')
+  if (successorLink != null) out.successorLink = parseSwitch('successorLink', successorLink)
   const compressUpdates = params.get('compressUpdates')
   if (compressUpdates != null) out.compressUpdates = parseSwitch('compressUpdates', compressUpdates)
   for (const key of COUNTS) {

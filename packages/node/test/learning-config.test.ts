@@ -71,6 +71,14 @@ describe('gossip configuration', () => {
     expect(() => resolveConfig({ leaderLinks: 'yes' as unknown as boolean })).toThrow('leaderLinks must be true or false, got yes')
   })
 
+  it('links the coordinator and its successor to each other only with successorLink=1', () => {
+    expect(resolveConfig().successorLink).toBe(false)
+    expect(fromUrl('successorLink=1').successorLink).toBe(true)
+    expect(fromUrl('successorLink=0').successorLink).toBe(false)
+    expect(() => fromUrl('successorLink=both')).toThrow("successorLink must be 0 or 1 (or true/false), got 'both'")
+    expect(() => resolveConfig({ successorLink: 1 as unknown as boolean })).toThrow('successorLink must be true or false, got 1')
+  })
+
   it('puts chunks on the bulk lane unless bulkLane=0', () => {
     expect(resolveConfig().bulkLane).toBe(true)
     expect(fromUrl('bulkLane=0').bulkLane).toBe(false)

@@ -166,7 +166,13 @@ export async function createFedmeshLibp2p (options: AssemblyOptions) {
               pinned: () => services !== undefined && alivePeers().length < mostPeers ? services.election.hubs() : [],
               hubCapacity: () => selfId !== undefined && services?.election.hubs().includes(selfId) === true ? mostPeers : undefined
             }
-          : {})
+          : config.successorLink
+            ? {
+                // only the two hubs pin each other: the closing coordinator's resign (written to its direct links)
+                // reaches the successor without a forwarding hop (NodeConfig.successorLink)
+                pinned: () => selfId !== undefined && services?.election.hubs().includes(selfId) === true ? services.election.hubs() : []
+              }
+            : {})
       }),
       linkProbe: linkProbe({ intervalMs: config.pingIntervalMs, ticker, neighbours: () => services?.peering.directPeers() ?? [] }),
       heartbeat: heartbeat({

@@ -44,8 +44,8 @@ export interface PeeringInit {
   /** Degree a peer advertised in its heartbeat; high-degree peers are pruned first. */
   advertisedDegree?: (peerId: string) => number | undefined
   /**
-   * Peers to hold a direct link to whatever targetPeers says (the coordinator and its successor, NodeConfig.leaderLinks):
-   * dialled before anyone else, never pruned.
+   * Peers to hold a direct link to whatever targetPeers says (the coordinator and its successor: NodeConfig.leaderLinks,
+   * or between the two only, NodeConfig.successorLink): dialled before anyone else, never pruned.
    */
   pinned?: () => Iterable<string>
   /** While this node is such a hub, how many direct links it accepts (above maxPeers); undefined otherwise. */
@@ -129,6 +129,13 @@ export class Peering implements Startable {
     return this.neighbours().filter(n => n.transport === 'webrtc' || n.transport === 'memory').map(n => n.peerId)
   }
 
+  /** The peers this node holds a direct link to whatever targetPeers says (PeeringInit.pinned), itself and relays left out. */
+  pinnedPeers (): string[] {
+    const self = this.components.peerId.toString()
+    const relays = this.init.relayLink().relayPeerIds()
+    return [...new Set(this.init.pinned?.() ?? [])].filter(p => p !== self && !relays.has(p))
+  }
+
   addCandidates (peers: Iterable<string>): void {
     const self = this.components.peerId.toString()
     for (const p of peers) if (p !== self) this.candidates.add(p)
@@ -181,8 +188,7 @@ export class Peering implements Startable {
     const direct = new Set(this.directPeers())
     const self = this.components.peerId.toString()
     const relays = this.init.relayLink().relayPeerIds()
-    const pinned = new Set<string>()
-    for (const p of this.init.pinned?.() ?? []) if (p !== self && !relays.has(p)) pinned.add(p)
+    const pinned = new Set(this.pinnedPeers())
     // pinned links count towards targetPeers (fewer other dials) but not towards maxPeers: gaining a hub prunes nobody
     let linkedHubs = 0
     for (const p of pinned) if (direct.has(p)) linkedHubs++
