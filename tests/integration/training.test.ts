@@ -434,6 +434,44 @@ describe('training service over the memory transport', () => {
     expect(rest.filter(n => n.training.status().roundTimes['1']?.trainAt !== undefined).length).toBeGreaterThanOrEqual(4)
   }, 300_000)
 
+  it('a member that never gets the successor\'s re-announcement still trains after half the pace, from the new leader', async () => {
+    const PACE = 8_000
+    const t = current = await trainingSim({
+      learner: 'synthetic',
+      config: { rule: 'krum', f: 1, minParticipants: 5, rounds: 2, roundDeadlineMs: 30_000, learnEveryMs: PACE }
+    })
+    const nodes = await t.add(8)
+    const opened = await until(() => nodes.some(n => n.training.status().role === 'coordinator' && n.training.status().round === 2 && n.training.status().version === 1), 90_000, 20)
+    const open = nodes.find(n => n.training.status().role === 'coordinator')
+    if (opened === undefined || open === undefined) throw new Error('round 2 never opened')
+    const oldTerm = open.training.status().term
+    // a member that trained in round 1 and will not be the successor drops every announcement of a later term
+    const successor = nodes.find(n => n !== open)!.election.successor()
+    const victim = nodes.find(n => n !== open && n.peerId !== successor && n.training.status().roundTimes['1']?.trainAt !== undefined)
+    if (victim === undefined) throw new Error('no member trained in round 1')
+    const pubsub = victim.libp2p.services.pubsub
+    const validate = pubsub.topicValidators.get('fedmesh/model/1')!
+    pubsub.topicValidators.set('fedmesh/model/1', async (peer, msg) => {
+      const c = decodeChunk(msg.data)
+      if (c.ok && c.value.kind === 'round-open' && c.value.term > oldTerm) return 'ignore' as never
+      return await validate(peer, msg)
+    })
+    // it waits to train in the old coordinator's round 2 (8 s after its round-1 training) when that coordinator leaves
+    const followed = await until(() => victim.training.status().roundTimes['2']?.openedAt !== undefined, 30_000, 20)
+    expect(followed).toBeDefined()
+    expect(victim.training.status().roundTimes['2']?.trainAt).toBeUndefined()
+    await t.sim.kill(open, 'graceful')
+    const trained = await until(() => victim.training.status().roundTimes['2']?.trainAt !== undefined, 60_000, 20)
+    const s = victim.training.status()
+    const [r1, r2] = [s.roundTimes['1']?.trainAt, s.roundTimes['2']?.trainAt]
+    const detail = JSON.stringify({ r1, r2, term: s.term, oldTerm, leaderTerm: victim.election.leaderTerm(), reopened: s.roundTimes['2']?.reopenedAt })
+    expect(trained, detail).toBeDefined()
+    expect(s.roundTimes['2']?.reopenedAt, detail).toBeUndefined()
+    expect(victim.election.leaderTerm(), detail).toBeGreaterThan(oldTerm)
+    // half the pace after its round-1 training (4 s), not the whole (8 s) it was waiting out under the old coordinator
+    expect(r2! - r1!, detail).toBeLessThan(PACE * 0.75)
+  }, 300_000)
+
   it('a late joiner fetches the current model and is admitted at a later round', async () => {
     const t = current = await trainingSim({
       learner: 'synthetic',
