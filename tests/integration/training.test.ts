@@ -407,18 +407,23 @@ describe('training service over the memory transport', () => {
     }
   }, 300_000)
 
-  it('a coordinator that resigns while its round waits out the training pace: its successor\'s round is trained after half the pace', async () => {
-    const PACE = 8_000
+  /** 8 nodes, 2 rounds paced at `pace`: once round 2 is open, while its participants wait out the pace from round 1. */
+  async function roundTwoOpen (pace: number): Promise<{ t: TrainingSim, nodes: FedmeshNode[], open: FedmeshNode, oldTerm: number }> {
     const t = current = await trainingSim({
       learner: 'synthetic',
-      config: { rule: 'krum', f: 1, minParticipants: 5, rounds: 2, roundDeadlineMs: 30_000, learnEveryMs: PACE }
+      config: { rule: 'krum', f: 1, minParticipants: 5, rounds: 2, roundDeadlineMs: 30_000, learnEveryMs: pace }
     })
     const nodes = await t.add(8)
-    // round 2 is open and its participants wait out the pace from their round-1 training: the coordinator leaves now
     const opened = await until(() => nodes.some(n => n.training.status().role === 'coordinator' && n.training.status().round === 2 && n.training.status().version === 1), 90_000, 20)
     const open = nodes.find(n => n.training.status().role === 'coordinator')
     if (opened === undefined || open === undefined) throw new Error('round 2 never opened')
-    const oldTerm = open.training.status().term
+    return { t, nodes, open, oldTerm: open.training.status().term }
+  }
+
+  it('a coordinator that resigns while its round waits out the training pace: its successor\'s round is trained after half the pace', async () => {
+    const PACE = 8_000
+    // round 2 is open and its participants wait out the pace from their round-1 training: the coordinator leaves now
+    const { t, nodes, open, oldTerm } = await roundTwoOpen(PACE)
     await t.sim.kill(open, 'graceful')
     const rest = nodes.filter(n => n !== open)
     await t.allAt(2, rest, 120_000)
@@ -436,15 +441,7 @@ describe('training service over the memory transport', () => {
 
   it('a member that never gets the successor\'s re-announcement still trains after half the pace, from the new leader', async () => {
     const PACE = 8_000
-    const t = current = await trainingSim({
-      learner: 'synthetic',
-      config: { rule: 'krum', f: 1, minParticipants: 5, rounds: 2, roundDeadlineMs: 30_000, learnEveryMs: PACE }
-    })
-    const nodes = await t.add(8)
-    const opened = await until(() => nodes.some(n => n.training.status().role === 'coordinator' && n.training.status().round === 2 && n.training.status().version === 1), 90_000, 20)
-    const open = nodes.find(n => n.training.status().role === 'coordinator')
-    if (opened === undefined || open === undefined) throw new Error('round 2 never opened')
-    const oldTerm = open.training.status().term
+    const { t, nodes, open, oldTerm } = await roundTwoOpen(PACE)
     // a member that trained in round 1 and will not be the successor drops every announcement of a later term
     const successor = nodes.find(n => n !== open)!.election.successor()
     const victim = nodes.find(n => n !== open && n.peerId !== successor && n.training.status().roundTimes['1']?.trainAt !== undefined)

@@ -79,7 +79,7 @@ export interface FedmeshConfig {
    * The coordinator and its successor (the member the others pledged the next term to) keep a direct link to each
    * other, beyond targetPeers; nobody else pins a link. A closing coordinator writes its resign to its direct
    * neighbours only, so a successor that is not one hears it a forwarding hop later. Off by default: at 20 tabs on 2
-   * cores a linked successor still had the resign 0.1-0.9 s after the close, no sooner than the median tab, and
+   * cores a linked successor still had the resign 0.0-0.9 s after the close, no sooner than the median tab, and
    * failovers were no shorter (docs/benchmarks.md, thirty-third session): the delay is the busy tabs, not the hop.
    * Implied by leaderLinks.
    */

@@ -590,7 +590,8 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
     if (!this.running || this.s === undefined) return
     // A new leader while this node waits to train in the old one's round: the round will be taken over, and an update
     // counts whatever its term, so the training keeps a new coordinator's (half) pace from now rather than from the
-    // re-announcement, which reaches the tabs of a busy mesh 0.5-2.5 s after the leader does (round-opened below).
+    // re-announcement (round-opened below), which reached the median of 20 busy tabs up to 1.4 s after it recognised
+    // the new leader (docs/benchmarks.md, thirty-third session).
     const p = this.pendingTrain
     if (p !== undefined && evt.detail.leader !== undefined && evt.detail.term > p.term) {
       this.pendingTrain = { ...p, notBefore: Math.min(p.notBefore, this.trainNotBeforeIn(evt.detail.term, p.deadlineAt)) }
