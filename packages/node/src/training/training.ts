@@ -593,9 +593,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
     // re-announcement (round-opened below), which reached the median of 20 busy tabs up to 1.4 s after it recognised
     // the new leader (docs/benchmarks.md, thirty-third session).
     const p = this.pendingTrain
-    if (p !== undefined && evt.detail.leader !== undefined && evt.detail.term > p.term) {
-      this.pendingTrain = { ...p, notBefore: Math.min(p.notBefore, this.trainNotBeforeIn(evt.detail.term, p.deadlineAt)) }
-    }
+    if (p !== undefined && evt.detail.leader !== undefined && evt.detail.term > p.term) this.pendingTrain = this.hastened(p, evt.detail.term)
     this.apply(this.s.onLeader(evt.detail.term, evt.detail.leader))
   }
 
@@ -736,10 +734,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
         // A new coordinator took over the round this node still waits to train in (asked once per round, under the
         // old one): its training is the new term's now, paced as a new coordinator's round is (trainNotBefore).
         const p = this.pendingTrain
-        if (e.failover && p !== undefined && p.round === e.round && e.term > p.term) {
-          const notBefore = this.trainNotBeforeIn(e.term, p.deadlineAt)
-          this.pendingTrain = { ...p, term: e.term, notBefore: Math.min(p.notBefore, notBefore) }
-        }
+        if (e.failover && p !== undefined && p.round === e.round && e.term > p.term) this.pendingTrain = { ...this.hastened(p, e.term), term: e.term }
         break
       }
       case 'round-extended':
@@ -958,6 +953,11 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
   /** When this node may train in a round of coordinator term `term` whose deadline is `deadlineAt` (trainNotBefore over this node's pace and state). */
   private trainNotBeforeIn (term: number, deadlineAt: number): number {
     return trainNotBefore({ lastTrainAt: this.lastTrainAt, paceMs: this.cfg.paceMs, newTerm: term > this.lastTrainTerm, modelHeldAt: this.modelHeldAt, trainAfterModelMs: this.cfg.trainAfterModelMs, deadlineAt, deadlineMs: this.cfg.deadlineMs })
+  }
+
+  /** `p` scheduled no later than a round of term `term` would be (the half pace of a new coordinator's round). */
+  private hastened (p: PendingTrain, term: number): PendingTrain {
+    return { ...p, notBefore: Math.min(p.notBefore, this.trainNotBeforeIn(term, p.deadlineAt)) }
   }
 
   /** Records the first time of `step` in `round` (roundTimes), keeping the last 32 rounds. */
