@@ -4,6 +4,7 @@
 import { ATTACK_NAMES, type AttackName } from '@fedmesh/attacks'
 import { AggregationPreconditionError, checkPreconditions, RULE_NAMES } from '@fedmesh/aggregation'
 import type { RuleName } from '@fedmesh/aggregation'
+import { TAKEOVER_LAST_F_WAIT_MS } from '@fedmesh/rounds'
 
 export interface FedmeshConfig {
   /** Relay multiaddrs including /p2p/<id>; the node bootstraps and signals through them. */
@@ -103,6 +104,12 @@ export interface FedmeshConfig {
    */
   trainAfterModelMs: number
   /**
+   * As coordinator, how long a round taken over after a failover waits for its last f members at most, ms (0: it
+   * closes once all but f reported). Other rounds wait for the last f by the spread of the arrivals, at least 1 s; the
+   * round taken over is already late by the takeover (@fedmesh/rounds TAKEOVER_LAST_F_WAIT_MS, the default).
+   */
+  takeoverLastFWaitMs: number
+  /**
    * At most this many optimiser steps per network in one local training (0 = no cap: every epoch of the task's spec).
    * Each training starts from the global model and the local data moves by a few samples a round, so the five
    * link-health epochs over up to 128 node and about 700 link windows (130-160 steps) mostly repeat the last round's
@@ -165,6 +172,7 @@ export const defaultConfig: FedmeshConfig = {
   compressUpdates: true,
   learnEveryMs: 15_000,
   trainAfterModelMs: 0,
+  takeoverLastFWaitMs: TAKEOVER_LAST_F_WAIT_MS,
   localSteps: DEFAULT_LOCAL_STEPS,
   attack: 'none',
   session: '',
@@ -182,7 +190,7 @@ export class ConfigError extends Error {
 const NUMERIC: Array<keyof FedmeshConfig> = ['heartbeatMs', 'targetPeers', 'maxPeers', 'dialConcurrency', 'dialTimeoutMs', 'peerDialTimeoutMs',
   'backoffBaseMs', 'backoffMaxMs', 'relayBackoffMaxMs', 'discoveryIntervalMs', 'pingIntervalMs', 'learnEveryMs', 'roundDeadlineMs', 'minParticipants']
 /** Counts that may be 0. */
-const COUNTS: Array<keyof FedmeshConfig> = ['rounds', 'f', 'trainAfterModelMs', 'localSteps']
+const COUNTS: Array<keyof FedmeshConfig> = ['rounds', 'f', 'trainAfterModelMs', 'takeoverLastFWaitMs', 'localSteps']
 
 /** Merge partial settings over defaults and check them; errors say which setting and what is allowed. */
 export function resolveConfig (partial: Partial<FedmeshConfig> = {}): FedmeshConfig {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { decodeChunk, decodeGlobalModel, digestWeights, encodeGlobalModel, encodeGlobalModelChunks, globalModelHeader } from '@fedmesh/updates'
 import { honest, Sim } from './helpers.ts'
-import { RoundSession } from '../src/index.ts'
+import { RoundSession, TAKEOVER_LAST_F_WAIT_MS } from '../src/index.ts'
 
 const D = 16
 const mean = Float32Array.from({ length: D }, (_, i) => 0.01 * ((i % 5) - 2))
@@ -252,16 +252,44 @@ describe('RoundSession on an in-memory network', () => {
     sim.elect(2, 1)
     expect(sim.eventsOf('round-opened', 3).at(-1)).toMatchObject({ round: 1, term: 2, failover: true })
     sim.tick(100) // node 1's first look at the round it took over: all but f are in
-    sim.tick(900)
+    sim.tick(200)
     expect(sim.sessions[3]?.model.version).toBe(0)
     sim.tick(100)
-    // only node 6 is missing among those expected: the last-f wait (the 1 s floor), not the deadline 7 s away
-    expect(sim.eventsOf('round-closed', 1)).toEqual([expect.objectContaining({ round: 1, included: 5, expected: 6, stragglers: [sim.ids[6]], durationMs: 1_100 })])
+    // only node 6 is missing among those expected: the short wait of a round taken over (TAKEOVER_LAST_F_WAIT_MS, 250
+    // ms: closed at the first tick after it), not the deadline 7 s away, as if node 0 were still waited for
+    expect(sim.eventsOf('round-closed', 1)).toEqual([expect.objectContaining({ round: 1, included: 5, expected: 6, stragglers: [sim.ids[6]], durationMs: 400, lastFWaitMs: 300 })])
     expect(sim.sessions.slice(1, 6).map(s => s.model.version)).toEqual([1, 1, 1, 1, 1])
   })
 
+  it('a round taken over waits for its last f at most takeoverLastFWaitMs (default 250 ms); other rounds as before', () => {
+    const run = (takeoverLastFWaitMs?: number): { first?: number, takenOver?: number } => {
+      const sim = new Sim({ nodes: 7, d: D, seed: 25, behaviours: () => honest(mean, 0.005, 0.002, 25), config: { ...KRUM_F1, maxRounds: 2, deadlineMs: 30_000, graceMs: 3_000, notWaitedAfterMissedRounds: 0, ...(takeoverLastFWaitMs === undefined ? {} : { takeoverLastFWaitMs }) } })
+      sim.slow.add(6) // one member (f = 1) never reports
+      sim.slow.add(0) // the coordinator reports in round 1 only
+      sim.membership()
+      sim.elect(1, 0)
+      sim.trainDeferred(node => node === 0)
+      for (let t = 0; t < 5_000 && sim.sessions[1]!.model.version < 1; t += 100) sim.tick(100)
+      // round 2: nodes 0 and 6 missing, more than f: node 0 waits for its deadline, and closes its tab before it trains
+      sim.tick(1_000)
+      expect(sim.sessions[1]!.model.version).toBe(1)
+      sim.down.add(0)
+      sim.membership()
+      sim.elect(2, 1)
+      for (let t = 0; t < 10_000 && sim.sessions[1]!.model.version < 2; t += 50) sim.tick(50)
+      return { first: sim.eventsOf('round-closed', 0)[0]?.lastFWaitMs, takenOver: sim.eventsOf('round-closed', 1)[0]?.lastFWaitMs }
+    }
+    // round 1 (no failover) waits the 1 s floor for node 6 either way; round 2, taken over by node 1, a quarter of it
+    expect(run()).toEqual({ first: 1_000, takenOver: TAKEOVER_LAST_F_WAIT_MS })
+    expect(TAKEOVER_LAST_F_WAIT_MS).toBe(250)
+    expect(run(0)).toEqual({ first: 1_000, takenOver: 0 })
+    expect(run(500)).toEqual({ first: 1_000, takenOver: 500 })
+    expect(run(6_000)).toEqual({ first: 1_000, takenOver: 1_000 })
+  })
+
   it('after a failover the wait for the last f counts arrivals from the re-opening, not from the first coordinator\'s', () => {
-    const sim = new Sim({ nodes: 7, d: D, seed: 24, behaviours: () => honest(mean, 0.005, 0.002, 24), config: { ...KRUM_F1, maxRounds: 1, deadlineMs: 30_000, graceMs: 3_000 } })
+    // a takeover that may wait for the last f as long as other rounds (takeoverLastFWaitMs; by default 250 ms at most)
+    const sim = new Sim({ nodes: 7, d: D, seed: 24, behaviours: () => honest(mean, 0.005, 0.002, 24), config: { ...KRUM_F1, maxRounds: 1, deadlineMs: 30_000, graceMs: 3_000, takeoverLastFWaitMs: 6_000 } })
     sim.slow.add(5) // reports only once node 1 has taken over
     sim.slow.add(6) // never reports
     sim.membership()

@@ -204,6 +204,7 @@ export async function createFedmeshLibp2p (options: AssemblyOptions) {
         maxRounds: config.rounds,
         paceMs: config.learnEveryMs,
         trainAfterModelMs: config.trainAfterModelMs,
+        takeoverLastFWaitMs: config.takeoverLastFWaitMs,
         floodModelTopic: config.leaderFlood,
         updatesToHubs: config.leaderLinks,
         compressUpdates: config.compressUpdates,

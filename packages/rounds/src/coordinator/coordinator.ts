@@ -22,10 +22,24 @@ export interface CoordinatorConfig {
    */
   lastFWaitMs?: number
   lastFWaitMinMs?: number
+  /**
+   * In a round this coordinator took over (failover), the wait for the last f is at most this; default
+   * TAKEOVER_LAST_F_WAIT_MS.
+   */
+  takeoverLastFWaitMs?: number
   maxChunkBytes?: number
   /** Default aggregateRound. */
   aggregate?: (base: readonly Tensor[], updates: readonly HeldUpdate[], spec: AggregatorSpec) => RoundAggregate
 }
+
+/**
+ * The most a round taken over after a failover waits for its last f members: enough for updates that arrive together
+ * with the others (several chunks each), not the 1 s floor of other rounds. That round is already late by the takeover
+ * and the whole session waits for its model; at 20 tabs on 2 cores the full floor was spent in the slowest failovers
+ * (docs/benchmarks.md, thirty-fourth session). The cost is at most f honest stragglers left out of that one round
+ * (not suspected), as after any wait.
+ */
+export const TAKEOVER_LAST_F_WAIT_MS = 250
 
 export interface OpenRound {
   open: RoundOpen
@@ -105,7 +119,8 @@ export class RoundCoordinator {
    * update (or sends garbage that never reaches this node: gossipsub drops it at the first hop) looks exactly like a
    * slow honest one. Waiting for it until the deadline would let f attackers hold every round that long; the cost of
    * the short wait is at most f honest stragglers per round, left out (not suspected), as at the deadline.
-   * If every one of those last f is `late` (missed the last rounds, LateMembers), the round closes without the wait.
+   * If every one of those last f is `late` (missed the last rounds, LateMembers), the round closes without the wait;
+   * in a round taken over (failover) the wait is at most takeoverLastFWaitMs.
    */
   decide (held: readonly HeldUpdate[], alive: ReadonlySet<string>, quarantined: (peer: string) => boolean, now: number, late: (peer: string) => boolean = () => false): CloseDecision {
     const c = this.current
@@ -116,7 +131,8 @@ export class RoundCoordinator {
     if (waitingFor.length <= (this.config.aggregator.f ?? 0) && inputs.length >= need) {
       if (c.mostReportedAt === undefined) {
         c.mostReportedAt = now
-        c.lastFUntil = now + this.lastFWait(inputs, c.openedAt)
+        const wait = this.lastFWait(inputs, c.openedAt)
+        c.lastFUntil = now + (c.failover ? Math.min(wait, this.config.takeoverLastFWaitMs ?? TAKEOVER_LAST_F_WAIT_MS) : wait)
       }
       if (now >= Math.min(c.deadlineAt, c.lastFUntil ?? now)) return { action: 'close', inputs, stragglers: waitingFor.sort() }
       return { action: 'wait' }

@@ -5,7 +5,7 @@ import { aggregateRound } from '../aggregate/round-aggregate.ts'
 import type { HeldUpdate, RoundAggregate } from '../aggregate/round-aggregate.ts'
 import { Admission } from '../coordinator/admission.ts'
 import { LateMembers } from '../coordinator/late-members.ts'
-import { closesWithoutWait, roundInputs, RoundCoordinator } from '../coordinator/coordinator.ts'
+import { closesWithoutWait, roundInputs, RoundCoordinator, TAKEOVER_LAST_F_WAIT_MS } from '../coordinator/coordinator.ts'
 import { heldModel, ModelState } from '../participant/model-state.ts'
 import type { HeldModel } from '../participant/model-state.ts'
 import { RoundParticipant } from '../participant/participant.ts'
@@ -101,6 +101,11 @@ export interface RoundSessionConfig {
    * short wait for the last f is no longer spent on it (LateMembers); default 2, 0 to always wait.
    */
   notWaitedAfterMissedRounds?: number
+  /**
+   * As coordinator, in a round taken over (failover), the wait for the last f is at most this; default
+   * TAKEOVER_LAST_F_WAIT_MS (RoundCoordinator).
+   */
+  takeoverLastFWaitMs?: number
   /**
    * Leave the work a message makes due (verifying parked models, closing the round as coordinator, the aggregate
    * ahead) to settle(), instead of doing it inside onUpdateMessage / onModelMessage. A service that calls those from
@@ -199,6 +204,7 @@ export class RoundSession {
       graceMs: config.graceMs ?? 3_000,
       updateFetchAfterMs: config.updateFetchAfterMs ?? (config.graceMs ?? 3_000) / 3,
       notWaitedAfterMissedRounds: config.notWaitedAfterMissedRounds ?? 2,
+      takeoverLastFWaitMs: config.takeoverLastFWaitMs ?? TAKEOVER_LAST_F_WAIT_MS,
       settleLater: config.settleLater ?? false,
       ...(config.resendAfterMs !== undefined ? { resendAfterMs: config.resendAfterMs } : {}),
       takeoverCopyAfterMs: config.takeoverCopyAfterMs ?? config.graceMs ?? 3_000,
@@ -225,6 +231,7 @@ export class RoundSession {
       // at most twice the grace: a member one model behind waits a grace for it in flight, then fetches it and trains
       lastFWaitMs: 2 * this.config.graceMs,
       lastFWaitMinMs: Math.min(1_000, this.config.graceMs),
+      takeoverLastFWaitMs: this.config.takeoverLastFWaitMs,
       maxChunkBytes: config.maxChunkBytes,
       aggregate: this.config.aggregate
     })
