@@ -336,6 +336,7 @@ export function summaryLines (r: SwarmReport): string[] {
     if (waits.length > 0) lines.push(`coordinator's wait for the last f: ${waits.map(w => w.toFixed(0)).join(', ')} ms (${waits.length} of ${t.rounds.length} rounds)`)
     if (o.spreadMedianMs !== undefined) lines.push(`model spread (polls): median ${o.spreadMedianMs.toFixed(0)} ms, max ${o.spreadMaxMs!.toFixed(0)} ms`)
     const f = t.failover
+    if (f?.notLeading !== undefined) lines.push(`no failover measured: the closed tab ${f.closedTab} was ${f.notLeading}, not leading, when it left (the polls that named it coordinator were old)`)
     if (f !== undefined) {
       lines.push(`failover: ${f.closedHow === 'crash' ? 'crashed' : 'closed'} coordinator tab ${f.closedTab} (term ${f.oldTerm}) -> version ${f.nextVersion ?? '-'} by tab ${f.newCoordinatorTab ?? '-'} ` +
         `(term ${f.newTerm ?? '-'}) held by every live honest tab after ${secs(f.failoverMs)}` +

@@ -95,6 +95,14 @@ export interface SwarmReport {
  * every 250 ms that kept the harness's main thread 42 % busy, 18 % in garbage collection, on the cores the tabs need),
  * while one string costs a native JSON.stringify in the page and a JSON.parse here. The status is plain JSON anyway.
  */
+/** The tab's election role and term, read on the spot (null: no node on the page). */
+const ROLE_SCRIPT = `(async () => {
+  const f = globalThis.fedmesh
+  if (f === undefined || f === null || typeof f.status !== 'function') return null
+  const e = (await f.status()).election
+  return e === undefined ? null : JSON.stringify({ role: e.role, term: e.term })
+})()`
+
 const STATUS_SCRIPT = `(async () => {
   const f = globalThis.fedmesh
   if (f === undefined || f === null || typeof f.status !== 'function') return null
@@ -811,6 +819,19 @@ class SwarmRun {
       await this.waitUntil(() => findCoordinator(this.latestObs, this.openSet(), this.peerIds) !== undefined, Date.now() + this.o.timeoutS * 1000)
       found = findCoordinator(this.latestObs, this.openSet(), this.peerIds)
     }
+    // The polls that named it can be seconds old around a busy moment, and leadership may have moved since (seen: the
+    // harness closed a tab that had stopped leading 2 s before, and reported a failover of 0 s). Ask it now; if it no
+    // longer leads, wait for fresh polls and look again.
+    let says = 'did not answer'
+    for (let attempt = 0; found !== undefined && attempt < 5; attempt++) {
+      const role = await this.roleOf(found.tab)
+      says = role === undefined ? 'did not answer' : `says ${role.role ?? '-'}, term ${role.term ?? '-'}`
+      if (role === undefined || role.role === 'leader') break
+      this.note(`tab ${found.tab}, named coordinator (term ${found.term}) by the last polls, says it is ${role.role} (term ${role.term ?? '?'}): looking again after fresh polls`)
+      const after = Date.now()
+      await this.waitUntil(() => [...this.latestObs.values()].filter(o => o.at >= after).length >= this.openSet().size - 1, Date.now() + 4 * Math.max(1000, this.o.pollMs))
+      found = findCoordinator(this.latestObs, this.openSet(), this.peerIds) ?? found
+    }
     if (found === undefined) {
       this.fail('--close-coordinator-at: no tab was coordinator (no training.coordinator nor election leader seen)')
       return { kind: 'close-tabs', at: Date.now(), tabs: [] }
@@ -820,7 +841,7 @@ class SwarmRun {
     const honest = this.liveHonestTabs()
     const pushed = honest.filter(t => this.tabs[t]!.heldVersion !== undefined)
     const held = [...this.openSet()].map(t => `${t}:${this.tabs[t]!.heldVersion ?? '-'}${honest.includes(t) ? '' : '(attacker)'}`)
-    this.note(`closing the coordinator: tab ${found.tab} (term ${found.term}, version ${found.version}, found by ${found.foundBy}; ` +
+    this.note(`closing the coordinator: tab ${found.tab} (term ${found.term}, version ${found.version}, found by ${found.foundBy}, ${says}; ` +
       `${pushed.length} of ${honest.length} live honest tabs pushed the versions they hold; tab:version ${held.join(' ')})`)
     const how = this.o.training?.closeHow ?? 'close'
     const crashed = how === 'crash' ? await this.crashTab(found.tab) : undefined
@@ -831,6 +852,18 @@ class SwarmRun {
       ...(crashed === undefined ? {} : { crashedAfterMs: crashed.at - crashed.requestedAt })
     }
     return e
+  }
+
+  /** The tab's election role and term as it says now, or undefined if it does not answer within 2 s. */
+  private async roleOf (index: number): Promise<{ role?: string, term?: number } | undefined> {
+    const page = this.tabs[index]?.tab?.page
+    if (page === undefined) return undefined
+    try {
+      const text = await Promise.race([page.evaluate(ROLE_SCRIPT) as Promise<string | null>, sleep(2000).then(() => null)])
+      return text === null ? undefined : JSON.parse(text) as { role?: string, term?: number }
+    } catch {
+      return undefined
+    }
   }
 
   /**

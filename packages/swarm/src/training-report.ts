@@ -106,6 +106,11 @@ export interface FailoverFigures {
   closedHow?: CloseCoordinatorEvent['how']
   /** CloseCoordinatorEvent.crashedAfterMs: a crash's request -> the renderer's death (the failover's start). */
   crashedAfterMs?: number
+  /**
+   * The closed tab's role when it left, if it was not leading then (its leadership had already passed on: the polls
+   * that named it coordinator were old). No failover is measured then: the failover figures are absent.
+   */
+  notLeading?: string
   /** Seconds after the last tab loaded. */
   atS: number
   oldTerm: number
@@ -742,14 +747,16 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
       ...(close.how === undefined ? {} : { closedHow: close.how }),
       ...(close.crashedAfterMs === undefined ? {} : { crashedAfterMs: close.crashedAfterMs })
     }
+    const role = close.left?.role
+    if (role !== undefined && role !== 'leader') f.notLeading = role
     if (next !== undefined) {
       f.nextVersion = next.version
       if (next.coordinatorTab !== undefined) f.newCoordinatorTab = next.coordinatorTab
       f.newTerm = next.term
       const allPolled = allHeldAt.get(next.version)
-      if (allPolled !== undefined) f.failoverMs = Math.max(0, allPolled - close.at)
+      if (allPolled !== undefined && f.notLeading === undefined) f.failoverMs = Math.max(0, allPolled - close.at)
       const held = honestOpen.map(tab => firstHeldAtOrAfter(latest.get(tab), next.version))
-      if (held.length > 0 && held.every((t): t is number => t !== undefined)) {
+      if (f.notLeading === undefined && held.length > 0 && held.every((t): t is number => t !== undefined)) {
         const lastHeld = Math.max(...held)
         f.failoverTabClocksMs = Math.max(0, lastHeld - close.at)
         const leftAfter = close.left?.afterCloseMs

@@ -132,5 +132,10 @@ describe('summaryLines', () => {
     expect(lines).toContain('  tab 8 (attacker): v2 waiting, coordinator tab 8 term 8 | election leader term 8 | trained 2, sent 2 | round 3 extended (aggregation-precondition): …; no update from tab 4, tab 6')
     // not after a run that passed
     expect(summaryLines({ ...report, ok: true, failures: [] }).some(l => l.startsWith('  tab '))).toBe(false)
+    // a closed tab that no longer led: said first, so nobody reads the line after it as a failover
+    expect(lines.some(l => l.startsWith('no failover measured'))).toBe(false)
+    const stale = { ...report, training: { ...report.training!, failover: { ...report.training!.failover!, notLeading: 'follower' } } } as SwarmReport
+    const staleLines = summaryLines(stale)
+    expect(staleLines[staleLines.findIndex(l => l.startsWith('failover:')) - 1]).toBe('no failover measured: the closed tab 0 was follower, not leading, when it left (the polls that named it coordinator were old)')
   })
 })

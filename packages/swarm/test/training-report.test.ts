@@ -334,6 +334,14 @@ describe('analyzeTraining', () => {
     expect(analyzeTraining(record).failover).not.toHaveProperty('closedAfterMs')
   })
 
+  it('measures no failover when the closed tab was not leading as it left (the polls that named it were old)', () => {
+    const left = { afterCloseMs: 120, role: 'follower', resign: 'none', recipients: 0 }
+    const s = analyzeTraining({ ...record, closeCoordinator: { ...record.closeCoordinator!, left } })
+    expect(s.failover).toMatchObject({ notLeading: 'follower', nextVersion: 3 })
+    for (const k of ['failoverMs', 'failoverTabClocksMs', 'failoverAfterLeftTabClocksMs']) expect(s.failover).not.toHaveProperty(k)
+    expect(analyzeTraining(record).failover).not.toHaveProperty('notLeading')
+  })
+
   it('ignores tabs that have no training status', () => {
     const none = analyzeTraining({ ...record, closeCoordinator: undefined as never, samples: [{ at: 1, openTabs: [0], observations: [{ tab: 0, at: 1, status: normalizeStatus({ state: 'running', training: { version: 'x' } })! }] }] })
     expect(none.rounds).toEqual([])
