@@ -556,6 +556,19 @@ describe('Election: succession pledges', () => {
     expect(votesIn(following(next).out)).toEqual([]) // the successor does not pledge to itself
   })
 
+  it('status shows, while following, whom this node promised the next term to and the ballots it holds there', () => {
+    const { e } = following(self)
+    expect(e.status().succession).toEqual({ term: 2, promisedTo: next, ballots: { [next]: 1 } })
+    e.onMessage(pledge(second))
+    expect(e.status().succession).toEqual({ term: 2, promisedTo: next, ballots: { [next]: 2 } })
+    // the successor promises nobody, and counts the pledges for it
+    const { e: successor } = following(next)
+    successor.onMessage(pledge(second))
+    expect(successor.status().succession).toEqual({ term: 2, ballots: { [next]: 1 } })
+    // nothing of the kind before a leader is known
+    expect(single(self).e.status().succession).toBeUndefined()
+  })
+
   it('successor names the member the next term goes to: the one pledged, the same on the successor itself, none without a leader', () => {
     const { e } = following(self)
     expect(e.successor).toBe(next)

@@ -355,6 +355,12 @@ export function summaryLines (r: SwarmReport): string[] {
       if (f.dropped !== undefined) lines.push(`  no live tab counted the closed tab alive after ${secs(f.dropped.ms)} (polls): ${f.dropped.byLeave} of ${f.dropped.tabs} had its leave`)
       if (f.closeLagTabClocksMs !== undefined) lines.push(`  the close came ${secs(f.closeLagTabClocksMs)} after version ${f.heldEverywhereAtClose ?? '-'} was held everywhere (tabs' clocks)`)
       if (f.takeover !== undefined) lines.push(`  the taken-over round after the close (tabs' clocks, median / last tab): ${stepsLine(f.takeover)}`)
+      const p = f.takeover?.pledgesAtClose
+      if (p !== undefined) {
+        lines.push(`  term ${f.oldTerm + 1} promised before the close (succession pledges, ${p.tabs} tabs' last polls): ` +
+          Object.entries(p.promisedTo).sort((x, y) => y[1] - x[1]).map(([to, n]) => `${to === 'none' ? 'nobody' : `to ${to}`} ${n}`).join(', ') +
+          (p.successorPromisedTo === undefined ? '' : `; the new coordinator itself ${p.successorPromisedTo === 'none' ? 'to nobody' : `to ${p.successorPromisedTo}`}`))
+      }
     }
     const d = t.electionDelaysMs
     if (d !== undefined) lines.push(`election message delay (tabs' clocks, median of the tabs' medians / max): ${Object.entries(d).map(([kind, x]) => `${kind} ${x.p50.toFixed(0)} / ${x.max.toFixed(0)} ms`).join(', ')}`)

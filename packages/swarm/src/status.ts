@@ -51,6 +51,8 @@ export interface FedmeshStatus {
     lastResign?: { from: string, term: number, at: number }
     /** How the tab recognised its current leader: won, votes, pledges, lead or fence. */
     recognisedBy?: string
+    /** While following: the term after the leader's, whom the tab pledged it to, and the ballots it holds there by candidate. */
+    succession?: { term: number, promisedTo?: string, ballots: Record<string, number> }
     counters?: { received?: Record<string, number> }
     rejected?: Record<string, number>
     /** By message type: delay of the tab's last accepted messages (its receipt minus the sender's sentAtMs), ms. */

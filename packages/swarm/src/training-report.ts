@@ -191,6 +191,13 @@ export interface RoundSteps {
   successorResignMs?: number
   /** A takeover's only: whether the closed tab listed the new coordinator among its direct links in its last poll. */
   successorLinked?: boolean
+  /**
+   * A takeover's only: the succession pledges for the term after the closed coordinator's, as the other tabs' last
+   * polls before the close showed them: how many tabs had promised it to each member (`tab N`, or the peer id of a
+   * member that is no tab), and to nobody (`none`, the successor itself among them when it agrees). Split pledges (views
+   * that differed when the tabs pledged) elect nobody at the resign: the term's election then runs on votes.
+   */
+  pledgesAtClose?: { tabs: number, promisedTo: Record<string, number>, successorPromisedTo?: string }
   opened?: { medianMs: number, maxMs: number }
   train?: { medianMs: number, maxMs: number }
   sent?: { medianMs: number, maxMs: number }
@@ -389,6 +396,36 @@ function addCounts (into: Record<string, number>, from: unknown): void {
  * Which tab is coordinator now: the coordinator live tabs name in status().training under the newest term,
  * else the election leader most of them recognise. Undefined if no open tab names one known as a tab.
  */
+/**
+ * Whom each tab of `tabs` had promised `term` to (its election's succession), by its last poll at or before `at`.
+ * Undefined if no such poll named that term.
+ */
+export function pledgesBefore (samples: readonly PollSample[], at: number, term: number, tabs: ReadonlySet<number>, peerIds: ReadonlyMap<number, string>, successorTab?: number): RoundSteps['pledgesAtClose'] {
+  const lastBefore = new Map<number, TabObservation>()
+  for (const sample of samples) {
+    for (const o of sample.observations) if (tabs.has(o.tab) && o.at <= at) lastBefore.set(o.tab, o)
+  }
+  const tabOf = new Map([...peerIds].map(([tab, id]) => [id, tab]))
+  const name = (peer: string | undefined): string => {
+    if (peer === undefined) return 'none'
+    const tab = tabOf.get(peer)
+    return tab === undefined ? peer : `tab ${tab}`
+  }
+  const promisedTo: Record<string, number> = {}
+  let counted = 0
+  let successorPromisedTo: string | undefined
+  for (const [tab, o] of lastBefore) {
+    const s = o.status.election?.succession
+    if (s === undefined || s.term !== term) continue
+    counted++
+    const to = name(s.promisedTo)
+    promisedTo[to] = (promisedTo[to] ?? 0) + 1
+    if (tab === successorTab) successorPromisedTo = to
+  }
+  if (counted === 0) return undefined
+  return { tabs: counted, promisedTo, ...(successorPromisedTo !== undefined ? { successorPromisedTo } : {}) }
+}
+
 export function findCoordinator (latest: ReadonlyMap<number, TabObservation>, open: ReadonlySet<number>, peerIds: ReadonlyMap<number, string>):
 { tab: number, peerId: string, term: number, version: number, foundBy: CloseCoordinatorEvent['foundBy'] } | undefined {
   const tabOf = new Map([...peerIds].map(([tab, id]) => [id, tab]))
@@ -796,6 +833,8 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
       })
       if (resigned.length > 0) f.takeover.resign = { tabs: resigned.length, medianMs: Math.round(median(resigned)!), maxMs: Math.round(Math.max(...resigned)) }
       if (Object.keys(recognisedBy).length > 0) f.takeover.recognisedBy = { ...recognisedBy }
+      const pledges = pledgesBefore(record.samples, close.at, close.term + 1, new Set([...record.peerIds.keys()].filter(t => t !== close.tab)), record.peerIds, next.coordinatorTab)
+      if (pledges !== undefined) f.takeover.pledgesAtClose = pledges
       // the latest version every live honest tab held when the close came
       for (let v = next.version - 1; v >= 1; v--) {
         const at = allHeld(v)

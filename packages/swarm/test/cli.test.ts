@@ -114,13 +114,15 @@ describe('summaryLines', () => {
         electionLapses: { tabs: 2, count: 5, regained: 4, afterStall: 3, tickGapMaxMs: { p50: 1200, max: 4000 }, leadGapMaxMs: 2600 },
         failover: {
           closedTab: 0, closedPeer: 'p0', foundBy: 'training', atS: 1, oldTerm: 1, versionAtClose: 1, nextVersion: 2, newCoordinatorTab: 8, newTerm: 2, failoverMs: 3000, newLeaderMs: 1000,
-          takeover: { tabs: 1, resign: { tabs: 1, medianMs: 400, maxMs: 400 }, leader: { medianMs: 500, maxMs: 500 }, reopened: { medianMs: 2500, maxMs: 2500 }, successorOpenedMs: 2100, successorResignMs: 1900, successorLinked: false, held: { medianMs: 2900, maxMs: 2900 } }
+          takeover: { tabs: 1, resign: { tabs: 1, medianMs: 400, maxMs: 400 }, leader: { medianMs: 500, maxMs: 500 }, reopened: { medianMs: 2500, maxMs: 2500 }, successorOpenedMs: 2100, successorResignMs: 1900, successorLinked: false, held: { medianMs: 2900, maxMs: 2900 }, pledgesAtClose: { tabs: 5, promisedTo: { 'tab 8': 3, none: 1, 'tab 4': 1 }, successorPromisedTo: 'tab 4' } }
         }
       }
     } as unknown as SwarmReport
     const lines = summaryLines(report)
     expect(lines).toContain('  tab 0: v2 waiting, coordinator none term 8 | election follower term 9 electing 12 | excludes tab 8 (no progress for 60 s at v2) | stalls 1 | trained 3, sent 2 (+4 resent), skipped no-data 1')
     expect(lines).toContain('updates on the wire: 0.520 bytes per parameter (40 updates, 1.0 MB, chunk headers included)')
+    // a successor that had promised its own term to another member (it cannot claim that term)
+    expect(lines).toContain('  term 2 promised before the close (succession pledges, 5 tabs\' last polls): to tab 8 3, nobody 1, to tab 4 1; the new coordinator itself to tab 4')
     expect(lines).toContain('updates published again: 4 (1 on a takeover); copies a takeover\'s list of held updates spared: 7; held back as just sent: 5 (1 sent after all)')
     // the new coordinator's own opening of the round, between the others' recognition of it and its re-announcement
     expect(lines).toContain('  the taken-over round after the close (tabs\' clocks, median / last tab): resign received 0.4 / 0.4 s (1 tabs), new leader recognised 0.5 / 0.5 s, re-announcement followed 2.5 / 2.5 s, model held 2.9 / 2.9 s, the new coordinator opened it 2.1 s, had the resign 1.9 s (not linked to the closed tab)')

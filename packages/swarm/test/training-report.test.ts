@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import type { PollSample, TabObservation } from '../src/report.ts'
 import { normalizeStatus } from '../src/status.ts'
 import type { TrainingView } from '../src/status.ts'
-import { analyzeTraining, findCoordinator, formatTrainingProgress, summariseLapses, trainingFailures } from '../src/training-report.ts'
+import { analyzeTraining, findCoordinator, formatTrainingProgress, pledgesBefore, summariseLapses, trainingFailures } from '../src/training-report.ts'
 import type { TrainingRecord } from '../src/training-report.ts'
 
 const peer = (tab: number): string => `p${tab}`
@@ -332,6 +332,21 @@ describe('analyzeTraining', () => {
     expect(analyzeTraining(record).failover?.closedTabLeft).toBeUndefined()
     expect(analyzeTraining(record).failover).not.toHaveProperty('failoverAfterLeftTabClocksMs')
     expect(analyzeTraining(record).failover).not.toHaveProperty('closedAfterMs')
+  })
+
+  it('counts whom the tabs had promised the successor term to, by their last polls before the close', () => {
+    const withSuccession = (tab: number, at: number, term: number, promisedTo?: string): TabObservation => ({
+      tab, at, status: normalizeStatus({ state: 'running', election: { role: 'follower', term, succession: { term, ...(promisedTo === undefined ? {} : { promisedTo }), ballots: {} } } })!
+    })
+    const peerIds = new Map([[0, 'p0'], [1, 'p1'], [2, 'p2'], [3, 'p3']])
+    const samples = [
+      { at: 1000, openTabs: [1, 2, 3], observations: [withSuccession(1, 1000, 3, 'p2'), withSuccession(2, 1000, 3), withSuccession(3, 1000, 3, 'p9')] },
+      // tab 3's later poll names another term's pledge; tab 1's came after the close
+      { at: 2000, openTabs: [1, 2, 3], observations: [withSuccession(1, 2600, 3, 'p3'), withSuccession(3, 1900, 4, 'p2')] }
+    ]
+    expect(pledgesBefore(samples, 2500, 3, new Set([1, 2, 3]), peerIds, 2)).toEqual({ tabs: 2, promisedTo: { 'tab 2': 1, none: 1 }, successorPromisedTo: 'none' })
+    expect(pledgesBefore(samples, 1500, 3, new Set([1, 2, 3]), peerIds, 3)).toEqual({ tabs: 3, promisedTo: { 'tab 2': 1, none: 1, p9: 1 }, successorPromisedTo: 'p9' })
+    expect(pledgesBefore(samples, 500, 3, new Set([1, 2, 3]), peerIds)).toBeUndefined()
   })
 
   it('measures no failover when the closed tab was not leading as it left (the polls that named it were old)', () => {

@@ -65,6 +65,12 @@ export interface ElectionStatus {
   alive: number
   /** How the current leader was recognised; undefined while there is none. */
   recognisedBy: Recognition | undefined
+  /**
+   * While following a leader: the term after its, whom this node promised it to (its succession pledge, if cast), and
+   * how many ballots (pledges, or the plain votes they became) it holds for each candidate there. Diagnostics: where
+   * views differ, pledges split, and the resign then elects nobody at once.
+   */
+  succession?: { term: number, promisedTo?: PeerId, ballots: Record<PeerId, number> }
 }
 
 /**
@@ -202,8 +208,16 @@ export class Election {
       electing: this.target === 0 ? undefined : this.target,
       electorate: this.knownSize(now),
       alive: this.alive.size,
-      recognisedBy: leader === undefined ? undefined : this.recognisedBy
+      recognisedBy: leader === undefined ? undefined : this.recognisedBy,
+      ...(this.fence !== undefined && this.leading === undefined ? { succession: this.succession(this.fence.term + 1) } : {})
     }
+  }
+
+  private succession (term: number): NonNullable<ElectionStatus['succession']> {
+    const ballots: Record<PeerId, number> = {}
+    for (const { candidate } of this.ballots.get(term)?.values() ?? []) ballots[candidate] = (ballots[candidate] ?? 0) + 1
+    const promisedTo = this.votes.get(term)
+    return { term, ...(promisedTo !== undefined ? { promisedTo } : {}), ballots }
   }
 
   /**

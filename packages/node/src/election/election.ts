@@ -91,6 +91,8 @@ export interface ElectionServiceStatus {
   leaderSince?: number
   /** How often the recognised leader changed. */
   leaderChanges: number
+  /** While following a leader: whom this node promised the next term to, and the ballots it holds there by candidate (Election status). */
+  succession?: { term: number, promisedTo?: string, ballots: Record<string, number> }
   /**
    * Leases that lapsed here: the recognised leader went unheard for the lease without a resign. Of those, `regained`:
    * the same leader was recognised again in the same term (its Leads were late, not gone), and `afterStall`: the lapse
@@ -360,6 +362,7 @@ export class ElectionService extends TypedEventEmitter<ElectionServiceEvents> im
       stalledMs: this.leaseClock.stalledMs,
       leadGapMaxMs: this.leadGapMaxMs,
       ...(s.recognisedBy !== undefined ? { recognisedBy: s.recognisedBy } : {}),
+      ...(s.succession !== undefined ? { succession: { ...s.succession, ballots: { ...s.succession.ballots } } } : {}),
       ...(this.lastResign !== undefined ? { lastResign: { ...this.lastResign } } : {}),
       excluded: [...this.excludedPeers].map(([peerId, e]) => ({ peerId, ...e })),
       counters: {
