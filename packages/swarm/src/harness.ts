@@ -95,20 +95,20 @@ export interface SwarmReport {
  * every 250 ms that kept the harness's main thread 42 % busy, 18 % in garbage collection, on the cores the tabs need),
  * while one string costs a native JSON.stringify in the page and a JSON.parse here. The status is plain JSON anyway.
  */
-/** The tab's election role and term, read on the spot (null: no node on the page). */
-const ROLE_SCRIPT = `(async () => {
-  const f = globalThis.fedmesh
-  if (f === undefined || f === null || typeof f.status !== 'function') return null
-  const e = (await f.status()).election
-  return e === undefined ? null : JSON.stringify({ role: e.role, term: e.term })
-})()`
-
 const STATUS_SCRIPT = `(async () => {
   const f = globalThis.fedmesh
   if (f === undefined || f === null || typeof f.status !== 'function') return null
   const status = await f.status()
   const heap = globalThis.performance && performance.memory ? performance.memory.usedJSHeapSize : undefined
   return JSON.stringify({ at: Date.now(), status, heap })
+})()`
+
+/** The tab's election role and term, read on the spot (null: no node on the page). */
+const ROLE_SCRIPT = `(async () => {
+  const f = globalThis.fedmesh
+  if (f === undefined || f === null || typeof f.status !== 'function') return null
+  const e = (await f.status()).election
+  return e === undefined ? null : JSON.stringify({ role: e.role, term: e.term })
 })()`
 
 /**

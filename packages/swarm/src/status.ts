@@ -51,7 +51,7 @@ export interface FedmeshStatus {
     lastResign?: { from: string, term: number, at: number }
     /** How the tab recognised its current leader: won, votes, pledges, lead or fence. */
     recognisedBy?: string
-    /** While following: the term after the leader's, whom the tab pledged it to, and the ballots it holds there by candidate. */
+    /** Once a leader is known, while not leading: the term after the leader's, whom the tab promised it to, and the ballots it holds there by candidate. */
     succession?: { term: number, promisedTo?: string, ballots: Record<string, number> }
     counters?: { received?: Record<string, number> }
     rejected?: Record<string, number>

@@ -66,9 +66,10 @@ export interface ElectionStatus {
   /** How the current leader was recognised; undefined while there is none. */
   recognisedBy: Recognition | undefined
   /**
-   * While following a leader: the term after its, whom this node promised it to (its succession pledge, if cast), and
-   * how many ballots (pledges, or the plain votes they became) it holds for each candidate there. Diagnostics: where
-   * views differ, pledges split, and the resign then elects nobody at once.
+   * Once a leader is known and while this node is not leading: the term after the leader's, whom this node promised it
+   * to (its succession pledge, or a vote there), and how many ballots (pledges, or the plain votes they became) it
+   * holds for each candidate there. Diagnostics: where views differ, pledges split, and the resign then elects nobody
+   * at once.
    */
   succession?: { term: number, promisedTo?: PeerId, ballots: Record<PeerId, number> }
 }

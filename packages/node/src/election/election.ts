@@ -91,7 +91,7 @@ export interface ElectionServiceStatus {
   leaderSince?: number
   /** How often the recognised leader changed. */
   leaderChanges: number
-  /** While following a leader: whom this node promised the next term to, and the ballots it holds there by candidate (Election status). */
+  /** Once a leader is known, while not leading: whom this node promised the next term to, and the ballots it holds there by candidate (Election status). */
   succession?: { term: number, promisedTo?: string, ballots: Record<string, number> }
   /**
    * Leases that lapsed here: the recognised leader went unheard for the lease without a resign. Of those, `regained`:
