@@ -106,6 +106,16 @@ describe('SimulatedNetwork', () => {
     expect(got.get('b')).toEqual([1, 2])
   })
 
+  it('drops what its drop rule names, on that link only', () => {
+    const { s, n, got } = net(0)
+    n.drop = (from, to, msg) => from === 'a' && to === 'c' && msg % 2 === 0
+    for (let i = 0; i < 4; i++) n.broadcast('a', i)
+    s.runFor(100)
+    expect([...(got.get('b') ?? [])].sort()).toEqual([0, 1, 2, 3])
+    expect([...(got.get('c') ?? [])].sort()).toEqual([1, 3])
+    expect(n.stats.cut).toBe(2)
+  })
+
   it('refuses impossible conditions', () => {
     const s = new Scheduler()
     expect(() => new SimulatedNetwork(s, Math.random, { loss: 1, delayMs: [0, 1], duplicate: 0 })).toThrow(/loss/)

@@ -27,6 +27,11 @@ type Deliver<M> = (from: string, msg: M) => void
  */
 export class SimulatedNetwork<M> {
   conditions: LinkConditions
+  /**
+   * Drops the messages for which it returns true, as if that link never carried them (counted as cut): e.g. one
+   * member's heartbeats to some nodes only, so that the nodes' views of who is alive differ.
+   */
+  drop: ((from: string, to: string, msg: M) => boolean) | undefined
   readonly stats: NetworkStats = { sent: 0, delivered: 0, lost: 0, cut: 0 }
   private readonly nodes = new Map<string, Deliver<M>>()
   private readonly crashed = new Set<string>()
@@ -94,7 +99,7 @@ export class SimulatedNetwork<M> {
       const [min, max] = this.conditions.delayMs
       this.scheduler.after(uniform(this.random, min, max), () => {
         // A partition or crash that happens while the message is in flight still stops it.
-        if (!this.isUp(to) || !this.connected(from, to)) {
+        if (!this.isUp(to) || !this.connected(from, to) || this.drop?.(from, to, msg) === true) {
           this.stats.cut++
           return
         }
