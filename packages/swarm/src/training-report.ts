@@ -396,6 +396,11 @@ function addCounts (into: Record<string, number>, from: unknown): void {
  * Which tab is coordinator now: the coordinator live tabs name in status().training under the newest term,
  * else the election leader most of them recognise. Undefined if no open tab names one known as a tab.
  */
+/** peer id -> tab, from tab -> peer id. */
+function tabsByPeer (peerIds: ReadonlyMap<number, string>): Map<string, number> {
+  return new Map([...peerIds].map(([tab, id]) => [id, tab]))
+}
+
 /**
  * Whom each tab of `tabs` had promised `term` to (its election's succession), by its last poll at or before `at`.
  * Undefined if no such poll named that term.
@@ -405,7 +410,7 @@ export function pledgesBefore (samples: readonly PollSample[], at: number, term:
   for (const sample of samples) {
     for (const o of sample.observations) if (tabs.has(o.tab) && o.at <= at) lastBefore.set(o.tab, o)
   }
-  const tabOf = new Map([...peerIds].map(([tab, id]) => [id, tab]))
+  const tabOf = tabsByPeer(peerIds)
   const name = (peer: string | undefined): string => {
     if (peer === undefined) return 'none'
     const tab = tabOf.get(peer)
@@ -428,7 +433,7 @@ export function pledgesBefore (samples: readonly PollSample[], at: number, term:
 
 export function findCoordinator (latest: ReadonlyMap<number, TabObservation>, open: ReadonlySet<number>, peerIds: ReadonlyMap<number, string>):
 { tab: number, peerId: string, term: number, version: number, foundBy: CloseCoordinatorEvent['foundBy'] } | undefined {
-  const tabOf = new Map([...peerIds].map(([tab, id]) => [id, tab]))
+  const tabOf = tabsByPeer(peerIds)
   // The newest term wins (a tab that has not heard of the new coordinator yet names the old one); within it, most votes.
   const pick = (named: Array<{ peer: string, term: number }>): { peer: string, term: number } | undefined => {
     const live = named.filter(n => tabOf.has(n.peer) && open.has(tabOf.get(n.peer)!))
@@ -460,7 +465,7 @@ export function findCoordinator (latest: ReadonlyMap<number, TabObservation>, op
 
 export function analyzeTraining (record: TrainingRecord): TrainingSummary {
   const attackers = new Set(record.attackerTabs)
-  const tabOf = new Map([...record.peerIds].map(([tab, id]) => [id, tab]))
+  const tabOf = tabsByPeer(record.peerIds)
   const latest = new Map<number, TabObservation>()
   const rounds = new Map<number, RoundFigures & { overheads: Array<{ total: number, updateToModel?: number, modelToVerified?: number }>, seen: Set<number> }>()
   const firstHeldAt = new Map<number, number>()

@@ -13,7 +13,7 @@
 import { TopicValidatorResult } from '@libp2p/gossipsub'
 import { TypedEventEmitter } from 'main-event'
 import { nextMacrotask } from '@fedmesh/learner'
-import { RoundSession, TAKEOVER_LAST_F_WAIT_MS, flatDelta, isUnverifiable } from '@fedmesh/rounds'
+import { RoundSession, flatDelta, isUnverifiable } from '@fedmesh/rounds'
 import type { Output, RoundsEvent, RoundsStatus, Verdict } from '@fedmesh/rounds'
 import { DEFAULT_MAX_CHUNK_BYTES, decodeChunk, elementCount, encodeGlobalModel, flattenTensors, float32PayloadBound, quantizeDelta, unflattenTensors } from '@fedmesh/updates'
 import type { ChunkMessage, ModelUpdate, Tensor, TensorSpec } from '@fedmesh/updates'
@@ -91,7 +91,7 @@ export interface TrainingInit {
   paceMs?: number
   /** Least time between coming to hold a model and training on it, ms (FedmeshConfig.trainAfterModelMs); default 0. */
   trainAfterModelMs?: number
-  /** As coordinator, the most a round taken over (failover) waits for its last f members, ms (FedmeshConfig.takeoverLastFWaitMs); default TAKEOVER_LAST_F_WAIT_MS. */
+  /** As coordinator, the most a round taken over (failover) waits for its last f members, ms (FedmeshConfig.takeoverLastFWaitMs); default RoundSession's. */
   takeoverLastFWaitMs?: number
   /** Verification grace, ms; default 3000. */
   graceMs?: number
@@ -290,7 +290,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
   private readonly held = new Map<number, { at: number, term: number }>()
   private readonly roundTimes = new Map<number, RoundTimes>()
   private readonly attacker: Attacker
-  private readonly cfg: { aggregator: AggregatorSpec, minParticipants: number, deadlineMs: number, maxRounds: number, paceMs: number, trainAfterModelMs: number, takeoverLastFWaitMs: number, graceMs: number, maxNorm: number, stallTimeoutMs: number }
+  private readonly cfg: { aggregator: AggregatorSpec, minParticipants: number, deadlineMs: number, maxRounds: number, paceMs: number, trainAfterModelMs: number, graceMs: number, maxNorm: number, stallTimeoutMs: number }
   private s: RoundSession | undefined
   private info: TrainingSession | undefined
   private shapes: TensorSpec[] = []
@@ -373,7 +373,6 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
       maxRounds: init.maxRounds ?? 0,
       paceMs: init.paceMs ?? 0,
       trainAfterModelMs: init.trainAfterModelMs ?? 0,
-      takeoverLastFWaitMs: init.takeoverLastFWaitMs ?? TAKEOVER_LAST_F_WAIT_MS,
       graceMs: init.graceMs ?? 3_000,
       maxNorm: init.maxNorm ?? 100,
       stallTimeoutMs: init.stallTimeoutMs ?? 4 * (init.deadlineMs ?? 30_000)
@@ -473,7 +472,7 @@ export class TrainingService extends TypedEventEmitter<TrainingEvents> implement
       minParticipants: this.cfg.minParticipants,
       deadlineMs: this.cfg.deadlineMs,
       graceMs: this.cfg.graceMs,
-      takeoverLastFWaitMs: this.cfg.takeoverLastFWaitMs,
+      ...(this.init.takeoverLastFWaitMs !== undefined ? { takeoverLastFWaitMs: this.init.takeoverLastFWaitMs } : {}),
       stallTimeoutMs: this.cfg.stallTimeoutMs,
       vouched: (version, digest) => this.vouchers(version, digest) >= this.vouchersNeeded,
       stillLeads: (term, peer) => this.init.election().stillLeads(term, peer),

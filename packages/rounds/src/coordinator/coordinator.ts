@@ -131,8 +131,7 @@ export class RoundCoordinator {
     if (waitingFor.length <= (this.config.aggregator.f ?? 0) && inputs.length >= need) {
       if (c.mostReportedAt === undefined) {
         c.mostReportedAt = now
-        const wait = this.lastFWait(inputs, c.openedAt)
-        c.lastFUntil = now + (c.failover ? Math.min(wait, this.config.takeoverLastFWaitMs ?? TAKEOVER_LAST_F_WAIT_MS) : wait)
+        c.lastFUntil = now + this.lastFWait(inputs, c.openedAt, c.failover)
       }
       if (now >= Math.min(c.deadlineAt, c.lastFUntil ?? now)) return { action: 'close', inputs, stragglers: waitingFor.sort() }
       return { action: 'wait' }
@@ -157,14 +156,15 @@ export class RoundCoordinator {
    * about to report; a fixed wait would instead add its whole length to every round in which an attacker withholds.
    * The two agree up to 7 arrivals; with more, the gap keeps the wait from growing with the spread that many members
    * sharing a few cores produce (20 tabs on 2 cores: 17 arrivals over 3-5 s, waits of 2-2.5 s by half the spread).
-   * At least lastFWaitMinMs (chunks in flight), at most lastFWaitMs (the earlier fixed wait).
+   * At least lastFWaitMinMs (chunks in flight), at most lastFWaitMs (the earlier fixed wait), or in a round taken over
+   * (`failover`) at most takeoverLastFWaitMs.
    * A Byzantine member can stretch the spread (report early) but not beyond lastFWaitMs.
    * Arrivals count from this coordinator's opening of the round: after a failover it re-opens a round whose updates
    * it mostly holds already (received over the whole earlier part of the round) and members resend the rest at once,
    * so the spread that says how long to wait is that of the answers to its own announcement.
    */
-  private lastFWait (inputs: readonly HeldUpdate[], openedAt: number): number {
-    const max = this.config.lastFWaitMs ?? 6_000
+  private lastFWait (inputs: readonly HeldUpdate[], openedAt: number, failover: boolean): number {
+    const max = Math.min(this.config.lastFWaitMs ?? 6_000, failover ? this.config.takeoverLastFWaitMs ?? TAKEOVER_LAST_F_WAIT_MS : Infinity)
     const min = Math.min(this.config.lastFWaitMinMs ?? 1_000, max)
     let first = Infinity
     let last = -Infinity
