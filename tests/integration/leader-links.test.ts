@@ -68,13 +68,18 @@ describe('the coordinator and its successor link to each other (NodeConfig.succe
   let sim: Simulation | undefined
   afterEach(async () => { await sim?.stop(); sim = undefined })
 
-  /** The leader every live node agrees on and the successor every other node names, when they agree. */
+  /**
+   * The leader every live node agrees on and the successor it names, when that member names itself too: the two that
+   * pin (each by its own view). Not every other node need name the same one: a node that pledged the successor term
+   * while the others were still joining keeps its pledge (a vote cannot be taken back), and waiting for all to agree
+   * timed this test out once in CI (docs/election.md, "Views that differ on one member").
+   */
   function hubs (s: Simulation): { leader: string, successor: string } | undefined {
     const leader = s.agreedLeader()?.leader
     if (leader === undefined) return undefined
-    const named = new Set(s.live().filter(n => n.peerId !== leader).map(n => n.election.successor()))
-    const successor = named.size === 1 ? [...named][0] : undefined
-    return successor !== undefined && successor !== leader ? { leader, successor } : undefined
+    const successor = s.byId(leader)?.election.successor()
+    if (successor === undefined || successor === leader || s.byId(successor)?.election.successor() !== successor) return undefined
+    return { leader, successor }
   }
   const linked = (s: Simulation): { leader: string, successor: string } | undefined => {
     const h = hubs(s)
