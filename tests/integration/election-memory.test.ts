@@ -190,10 +190,14 @@ describe('succession pledges over memory links', () => {
     // member that term prefers, which pledges to nobody.
     expect(await until(() => followers.filter(n => n.status().election?.term === old.term + 1).length === followers.length - 1, 15_000)).toBeDefined()
     expect(followers.filter(n => (n.status().election?.counters.sent.pledge ?? 0) > 0)).toHaveLength(followers.length - 1)
+    // all to the one the leader nominated in its Leads (the wire carries the nomination: without it nobody pledges)
+    const pledgedTo = new Set(followers.map(n => n.status().election?.succession?.promisedTo).filter(p => p !== undefined))
+    expect(pledgedTo.size).toBe(1)
     await sim.kill(sim.byId(old.leader)!, 'graceful')
     expect(await until(() => { const a = sim.agreedLeader(); return a !== undefined && a.term > old.term }, 30_000)).toBeDefined()
     const next = sim.agreedLeader()!
     expect(next.term).toBe(old.term + 1)
+    expect(next.leader).toBe([...pledgedTo][0])
     for (const n of sim.live()) expect(n.status().election?.recognisedBy, n.peerId).toBe(n.peerId === next.leader ? 'won' : 'pledges')
   }, 60_000)
 })

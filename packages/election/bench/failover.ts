@@ -96,7 +96,8 @@ function cpuCost (): string {
   const certificate = members.slice(2, 52).map(from => ({ type: 'vote' as const, term: 1, from, candidate: leader, electorate: 100 }))
   e.onMessage({ type: 'lead', term: 1, from: leader, electorate: 100, certificate })
   if (e.leader !== leader) throw new Error('bench setup: the follower did not recognise the leader')
-  const lead: LeadMessage = { type: 'lead', term: 1, from: leader, electorate: 100 }
+  // as a leader's Leads do: naming the successor it nominates, so the follower pledges as it would
+  const lead: LeadMessage = { type: 'lead', term: 1, from: leader, electorate: 100, successor: members[5] as string }
   const time = (n: number, fn: () => void): number => {
     for (let i = 0; i < 1_000; i++) fn()
     const t0 = performance.now()

@@ -521,12 +521,15 @@ describe('Election: succession pledges', () => {
   /** Both pledges a win at n = 5 needs besides the candidate's own (quorum 3). */
   const pledges = (): VoteMessage[] => [pledge(self), pledge(second)]
 
-  /** `id` follows `leader` (term 1), its view settled (pledgeAfterStableMs), and has ticked once. */
-  function following (id: PeerId, config: Partial<ElectionConfig> = {}): { e: Election, clock: { t: number }, out: Output } {
+  /**
+   * `id` follows `leader` (term 1), whose Lead nominates `nominee` (the member term 2 prefers unless told; null: none), its view
+   * settled (pledgeAfterStableMs), and has ticked once.
+   */
+  function following (id: PeerId, config: Partial<ElectionConfig> = {}, nominee: PeerId | null = next): { e: Election, clock: { t: number }, out: Output } {
     const { e, clock } = single(id, config)
     e.onMembership(members)
     clock.t += 3_000
-    e.onMessage(leadWithCertificate(leader, 1, signers, 5))
+    e.onMessage({ ...leadWithCertificate(leader, 1, signers, 5), ...(nominee !== null ? { successor: nominee } : {}) })
     return { e, clock, out: e.tick() }
   }
 
@@ -534,7 +537,7 @@ describe('Election: succession pledges', () => {
     const { e, clock, out } = following(self)
     expect(votesIn(out)).toEqual([pledge(self)])
     expect(votesIn(e.tick())).toEqual([])
-    const lead: LeadMessage = { type: 'lead', term: 1, from: leader, electorate: 5 }
+    const lead: LeadMessage = { type: 'lead', term: 1, from: leader, electorate: 5, successor: next }
     e.onMembership([...members, 'u6'])
     // not until the view has settled for 3 s
     for (let i = 0; i < 2; i++) {
@@ -549,7 +552,7 @@ describe('Election: succession pledges', () => {
     // a fresh follower in an unsettled view waits too
     const { e: early } = single(self)
     early.onMembership(members)
-    early.onMessage(leadWithCertificate(leader, 1, signers, 5))
+    early.onMessage({ ...leadWithCertificate(leader, 1, signers, 5), successor: next })
     expect(votesIn(early.tick())).toEqual([])
     expect(e.status().term).toBe(2) // a pledge is a promise: persist it like any vote
     expect(votesIn(following(self, { pledge: false }).out)).toEqual([])
@@ -804,6 +807,112 @@ describe('Election: succession pledges', () => {
     bus.run(1_000)
     expect(bus.agreed()).toBe(old)
     expect(bus.leaders()).toEqual([old])
+  })
+
+  // --- the leader's nomination ---------------------------------------------------------------------------------
+  /** Term 2's preference order among the members other than the leader: [next, a, b, c]. */
+  const order = byRank(2, members.filter(m => m !== leader))
+  const [, a, b, c] = order as [string, string, string, string]
+  const pledgeFor = (from: PeerId, candidate: PeerId, electorate = 5): VoteMessage => ({ ...vote(from, candidate, 2, electorate), pledge: true })
+
+  it('a follower pledges only once its leader has nominated a successor (a leader that nominates nobody gets no pledges)', () => {
+    const { e, clock, out } = following(self, {}, null)
+    expect(votesIn(out)).toEqual([])
+    clock.t += 300
+    expect(votesIn(e.tick())).toEqual([])
+    e.onMessage({ type: 'lead', term: 1, from: leader, electorate: 5, successor: next })
+    expect(votesIn(e.tick())).toEqual([pledge(self)])
+  })
+
+  it('a follower pledges to the nominee where at most one member it sees ranks ahead of it; further down, or below the follower itself, it keeps to its own order', () => {
+    // second in the order: what a leader that does not see the first would name
+    expect(votesIn(following(c, {}, a).out)).toEqual([pledgeFor(c, a)])
+    // third: the leader would be choosing; the follower pledges the member the term prefers
+    expect(votesIn(following(c, {}, b).out)).toEqual([pledgeFor(c, next)])
+    // the follower ranks ahead of the nominee itself: it does not pledge its own chance away
+    expect(votesIn(following(next, {}, a).out)).toEqual([])
+    expect(votesIn(following(a, {}, b).out)).toEqual([pledgeFor(a, next)])
+    // never to the leader itself, nor to a member this node distrusts
+    expect(votesIn(following(c, {}, leader).out)).toEqual([pledgeFor(c, next)])
+    const wary = single(c)
+    wary.e.onMembership(members)
+    wary.e.distrust(a)
+    wary.clock.t += 3_000
+    wary.e.onMessage({ ...leadWithCertificate(leader, 1, signers, 5), successor: a })
+    expect(votesIn(wary.e.tick())).toEqual([pledgeFor(c, next)])
+    // a leader this node distrusts does not choose for it (nor does it pledge while not following)
+    expect(following(c, {}, a).e.successor).toBe(a)
+  })
+
+  it('a nominee this node does not see is followed once f + 1 members pledged to it, and its term is not skipped on the resign', () => {
+    const unseen = (nominee: PeerId): { e: Election, clock: { t: number } } => {
+      const { e, clock } = single(self, { faultTolerance: 1 })
+      e.onMembership(members.filter(m => m !== nominee))
+      clock.t += 3_000
+      e.onMessage({ ...leadWithCertificate(leader, 1, signers, 4), successor: nominee })
+      return { e, clock }
+    }
+    const { e, clock } = unseen(next)
+    expect(votesIn(e.tick())).toEqual([])
+    e.onMessage(pledge(second))
+    clock.t += 100
+    expect(votesIn(e.tick())).toEqual([]) // one pledge may be a liar's, with f = 1
+    e.onMessage(pledgeFor(c, next))
+    clock.t += 100
+    expect(votesIn(e.tick())).toEqual([pledgeFor(self, next, 4)])
+    // on the resign it stays in term 2 and votes for the nominee (a member it saw leave would have been skipped)
+    const out = e.onMessage({ type: 'resign', term: 1, from: leader })
+    expect(e.status().electing).toBe(2)
+    expect(votesIn(out)).toEqual([vote(self, next, 2, 4)])
+    // a name nobody vouches for (a Byzantine leader's invention, ranked first) gets no pledge at all
+    const ghost = unseen('u0-ghost')
+    ghost.clock.t += 5_000
+    ghost.e.onMessage({ type: 'lead', term: 1, from: leader, electorate: 4, successor: 'u0-ghost' })
+    expect(votesIn(ghost.e.tick())).toEqual([])
+  })
+
+  it('after the resign a member that pledged nothing votes for the nominee it follows, and for no other claimant', () => {
+    const { e } = following(c, { pledge: false }, a)
+    expect(votesIn(e.onMessage({ type: 'resign', term: 1, from: leader }))).toEqual([vote(c, a, 2, 5)])
+    expect(votesIn(e.onMessage({ type: 'claim', term: 2, from: next, electorate: 5 }))).toEqual([])
+    expect(votesIn(e.onMessage({ type: 'claim', term: 2, from: a, electorate: 5 }))).toEqual([vote(c, a, 2, 5)])
+    // and the nominee, ranked second in its own view too, claims the term
+    const nominee = following(a, { pledge: false }, a)
+    expect(nominee.e.onMessage({ type: 'resign', term: 1, from: leader }).send.map(m => m.type)).toContain('claim')
+  })
+
+  it('a leader nominates the member the next term prefers; once members promised that term, the one most of them promised it to', () => {
+    // `next` wins term 2 on the pledges, on the resign
+    const { e, clock } = following(next)
+    for (const p of pledges()) e.onMessage(p)
+    const won = e.onMessage({ type: 'resign', term: 1, from: leader })
+    expect(e.leaderTerm).toBe(2)
+    const successorIn = (out: Output): PeerId | undefined => (out.send.find(m => m.type === 'lead') as LeadMessage | undefined)?.successor
+    const order3 = byRank(3, members.filter(m => m !== next))
+    expect(successorIn(won)).toBe(order3[0])
+    const lead = (): PeerId | undefined => { clock.t += 300; return successorIn(e.tick()) }
+    const [first, second3, third, fourth] = order3 as [string, string, string, string]
+    // a claim of term 3 is no reason to nominate its maker
+    e.onMessage({ type: 'claim', term: 3, from: fourth, electorate: 5 })
+    expect(lead()).toBe(first)
+    // promises cannot be taken back: two for the third in the order, none for the first
+    e.onMessage({ ...vote(first, third, 3, 5), pledge: true })
+    e.onMessage({ ...vote(second3, third, 3, 5), pledge: true })
+    expect(lead()).toBe(third)
+    // ... unless it promised the term to another member itself (it could not claim it): then, with every other
+    // promise made by members that promised it away too, the one the term prefers among those that did not
+    e.onMessage({ ...vote(third, second3, 3, 5), pledge: true })
+    expect(lead()).toBe(fourth)
+  })
+
+  it('a candidate claims for the larger electorate its pledgers counted (by at most 2), so that they can all answer one claim', () => {
+    for (const [named, claimed] of [[6, 6], [7, 7], [8, 5]] as const) {
+      const { e, clock } = following(next)
+      e.onMessage(pledge(self, named))
+      clock.t += 1_600
+      const ask = e.tick().send.find(m => m.type === 'pre-claim')
+      expect(ask, `pledged for ${named}`).toEqual({ type: 'pre-claim', term: 2, from: next, electorate: claimed })
+    }
   })
 })
 

@@ -44,6 +44,7 @@ describe('election wire format', () => {
       body({ kind: 'vote', candidate: BOB, signature: sig(1), pledge: true }),
       body({ kind: 'lead' }),
       body({ kind: 'lead', certificate: cert }),
+      body({ kind: 'lead', candidate: BOB }), // naming the successor it nominates
       body({ kind: 'lead', certificate: [{ ...vote(BOB, 3, ALICE, 5), pledge: true }, vote(peerIdFor(3), 3, ALICE, 5)] }),
       body({ kind: 'resign', electorate: 0 }),
       body({ kind: 'fence', candidate: BOB, certificate: [vote(ALICE, 3, BOB, 5)] }),
@@ -75,6 +76,8 @@ describe('election wire format', () => {
     expect(schemaError(raw({ kind: ElectionKind.FENCE, candidate: BOB }))).toBe('schema') // fence without proof
     expect(schemaError(raw({ kind: ElectionKind.ELECTION_UNKNOWN }))).toBe('schema')
     expect(schemaError(raw({ kind: ElectionKind.PRE_CLAIM, candidate: BOB }))).toBe('schema')
+    expect(schemaError(raw({ kind: ElectionKind.LEAD, candidate: 'not a peer id!' }))).toBe('schema') // a nominee must be a peer id
+    expect(schemaError(raw({ kind: ElectionKind.RESIGN, candidate: BOB, electorate: 0 }))).toBe('schema')
     expect(schemaError(raw({ kind: ElectionKind.PRE_VOTE }))).toBe('schema') // no candidate
     expect(schemaError(raw({ kind: ElectionKind.PRE_VOTE, candidate: BOB, signature: sig(1) }))).toBe('schema') // binds nobody: unsigned
     expect(schemaError(raw({ kind: ElectionKind.PRE_VOTE, candidate: BOB, electorate: 0 }))).toBe('schema')

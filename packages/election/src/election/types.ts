@@ -67,6 +67,12 @@ export interface LeadMessage {
   from: PeerId
   electorate: number
   certificate?: VoteMessage[]
+  /**
+   * The member the leader nominates for the next term: followers pledge that term to it (rather than each to the
+   * member its own view prefers) where it ranks among the first two they would pick, or ahead of them. Sticky while the
+   * nominee stays eligible in the leader's view. See docs/election.md, "Succession pledges".
+   */
+  successor?: PeerId
 }
 
 /** "I stop leading `term`" (tab closing, tab hidden): followers elect at once instead of waiting out the lease. */

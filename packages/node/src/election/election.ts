@@ -658,7 +658,7 @@ export function toElectionMessage (from: string, e: ElectionBody): ElectionMessa
   switch (e.kind) {
     case 'claim': return { type: 'claim', term: e.term, from, electorate: e.electorate }
     case 'vote': return { type: 'vote', term: e.term, from, candidate: e.candidate, electorate: e.electorate, signature: e.signature, ...pledgeMark(e) }
-    case 'lead': return { type: 'lead', term: e.term, from, electorate: e.electorate, ...(e.certificate.length > 0 ? { certificate: e.certificate.map(toVote) } : {}) }
+    case 'lead': return { type: 'lead', term: e.term, from, electorate: e.electorate, ...(e.certificate.length > 0 ? { certificate: e.certificate.map(toVote) } : {}), ...(e.candidate !== '' ? { successor: e.candidate } : {}) }
     case 'resign': return { type: 'resign', term: e.term, from }
     case 'fence': return { type: 'fence', term: e.term, from, leader: e.candidate, electorate: e.electorate, certificate: e.certificate.map(toVote) }
     case 'pre-claim': return { type: 'pre-claim', term: e.term, from, electorate: e.electorate }
@@ -677,7 +677,7 @@ export function toBody (msg: ElectionMessage): ElectionBody {
   switch (msg.type) {
     case 'claim': return { ...base, kind: 'claim', electorate: msg.electorate }
     case 'vote': return { ...base, kind: 'vote', candidate: msg.candidate, electorate: msg.electorate, signature: msg.signature ?? NO_SIGNATURE, ...pledgeMark(msg) }
-    case 'lead': return { ...base, kind: 'lead', electorate: msg.electorate, certificate: signed(msg.certificate) }
+    case 'lead': return { ...base, kind: 'lead', candidate: msg.successor ?? '', electorate: msg.electorate, certificate: signed(msg.certificate) }
     case 'resign': return { ...base, kind: 'resign' }
     case 'fence': return { ...base, kind: 'fence', candidate: msg.leader, electorate: msg.electorate, certificate: signed(msg.certificate) }
     case 'pre-claim': return { ...base, kind: 'pre-claim', electorate: msg.electorate }

@@ -156,6 +156,8 @@ function electionFromWire (e: Election, sender: string): ElectionBody {
   const t = term(e.term, 'election.term')
   const wantCandidate = kind === 'vote' || kind === 'fence' || kind === 'pre-vote'
   if (wantCandidate) peerId(e.candidate, `${kind}.candidate`)
+  // a lead may name the successor its leader nominates for the next term
+  else if (kind === 'lead' && e.candidate !== '') peerId(e.candidate, 'lead.candidate')
   else if (e.candidate !== '') throw new SchemaError(`a ${kind} has no candidate`)
   if (kind === 'resign') {
     if (e.electorate !== 0) throw new SchemaError('a resign has no electorate')
