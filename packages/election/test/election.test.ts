@@ -905,6 +905,17 @@ describe('Election: succession pledges', () => {
     expect(lead()).toBe(fourth)
   })
 
+  it('a member that promised a term to another leads it only on a proof whose other voters make the quorum by themselves', () => {
+    const third = others[2] as string
+    const { e } = following(self) // its pledge promised term 2 to `next`
+    const proof = (voters: PeerId[]): ElectionMessage => ({ type: 'fence', term: 2, from: second, leader: self, electorate: 5, certificate: voters.map(v => vote(v, self, 2, 5)) })
+    e.onMessage(proof([second, third])) // a quorum (3 of 5) only with its own vote, which went to `next`
+    expect(e.role).toBe('follower')
+    e.onMessage(proof([second, third, leader]))
+    expect(e.role).toBe('leader')
+    expect(e.leaderTerm).toBe(2)
+  })
+
   it('a candidate claims for the larger electorate its pledgers counted (by at most 2), so that they can all answer one claim', () => {
     for (const [named, claimed] of [[6, 6], [7, 7], [8, 5]] as const) {
       const { e, clock } = following(next)

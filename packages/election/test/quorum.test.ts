@@ -74,6 +74,12 @@ describe('certify', () => {
     expect(certify({ ...base, votes: [vote('a')] })).toBeUndefined()
   })
 
+  it('without the candidate\'s own vote where it is known to have voted for another member: the others make the quorum', () => {
+    // n = 5, q = 3: two co-signers suffice with the candidate's own vote, three without it
+    expect(certify({ ...base, votes: [vote('a'), vote('b')], candidateVotedElsewhere: true })).toBeUndefined()
+    expect(certify({ ...base, votes: [vote('a'), vote('b'), vote('d')], candidateVotedElsewhere: true })?.length).toBe(3)
+  })
+
   it('counts each voter once and ignores the candidate\'s own vote', () => {
     expect(certify({ ...base, votes: [vote('a'), vote('a'), vote('c')] })).toBeUndefined()
   })

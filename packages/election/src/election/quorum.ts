@@ -65,12 +65,18 @@ export interface CertificateCheck {
   verifyVote?: (vote: VoteMessage) => boolean
   /** Voters known to have voted twice in `term`; their votes do not count. */
   equivocators?: ReadonlySet<PeerId>
+  /**
+   * The candidate is known to have voted for another member in `term`: its own vote is not there to count, and the
+   * others must make the quorum by themselves (else, with f = 0 and an odd electorate, two quorums can share only it).
+   */
+  candidateVotedElsewhere?: boolean
 }
 
 /**
  * Do `votes` prove that `candidate` won `term`? They must include valid votes for (term, candidate, electorate) from
  * distinct voters other than the candidate, at least f + 1 of them (so at least one honest co-signer vouches that the
- * electorate size is not understated), and together with the candidate's own vote at least a quorum of `electorate`.
+ * electorate size is not understated), and together with the candidate's own vote at least a quorum of `electorate`
+ * (without it where the candidate is known to have voted for someone else there).
  * Returns the counted votes (the certificate to re-publish), or undefined when they do not prove the win.
  */
 export function certify (check: CertificateCheck): VoteMessage[] | undefined {
@@ -83,6 +89,7 @@ export function certify (check: CertificateCheck): VoteMessage[] | undefined {
     if (check.verifyVote !== undefined && !check.verifyVote(vote)) continue
     counted.set(vote.from, vote)
   }
-  const enough = counted.size >= faultTolerance + 1 && counted.size + 1 >= quorum(electorate, faultTolerance)
+  const own = check.candidateVotedElsewhere === true ? 0 : 1
+  const enough = counted.size >= faultTolerance + 1 && counted.size + own >= quorum(electorate, faultTolerance)
   return enough ? [...counted.values()] : undefined
 }

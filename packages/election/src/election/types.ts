@@ -68,9 +68,9 @@ export interface LeadMessage {
   electorate: number
   certificate?: VoteMessage[]
   /**
-   * The member the leader nominates for the next term: followers pledge that term to it (rather than each to the
-   * member its own view prefers) where it ranks among the first two they would pick, or ahead of them. Sticky while the
-   * nominee stays eligible in the leader's view. See docs/election.md, "Succession pledges".
+   * The member the leader nominates for the next term (the one most members already promised it to, else the one it
+   * prefers there): followers pledge that term to it, rather than each to the member its own view prefers, where at
+   * most one member they see ranks ahead of it. See docs/election.md, "Succession pledges".
    */
   successor?: PeerId
 }
