@@ -432,7 +432,7 @@ function formatFinalTab (f: TrainingSummary['final'][number], tabOf: ReadonlyMap
   if (e !== undefined && e.excluded.length > 0) parts.push(`excludes ${e.excluded.map(x => `${x.tab === undefined ? x.peerId.slice(-6) : `tab ${x.tab}`} (${x.reason})`).join(', ')}`)
   if (f.coordinatorStalls > 0) parts.push(`stalls ${f.coordinatorStalls}`)
   const skipped = Object.entries(f.sent.skipped)
-  parts.push(`trained ${f.sent.runs}, sent ${f.sent.updates}${f.sent.resent > 0 ? ` (+${f.sent.resent} resent)` : ''}${skipped.length > 0 ? `, skipped ${skipped.map(([k, v]) => `${k} ${v}`).join(', ')}` : ''}`)
+  parts.push(`trained ${f.sent.runs}, sent ${f.sent.updates}${f.sent.resent > 0 ? ` (+${f.sent.resent} resent)` : ''}${skipped.length > 0 ? `, skipped ${skipped.map(([k, v]) => `${k} ${v}`).join(', ')}` : ''}${f.sent.lastError !== undefined ? ` (last error: ${f.sent.lastError})` : ''}`)
   if (f.message !== undefined) parts.push(f.message + (f.waitingFor === undefined ? '' : `; no update from ${f.waitingFor.join(', ') || 'nobody expected'}`))
   return parts.join(' | ')
 }

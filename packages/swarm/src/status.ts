@@ -108,7 +108,7 @@ export interface TrainingView {
   /** Round announcements parked because the election did not name their coordinator, and followed under a lapsed lease. */
   opens?: { parked?: number, underLapsedLease?: number }
   updates?: { sent: number, sentBytes?: number, sentParameters?: number, received: number, resent?: number, resentOnTakeover?: number, spared?: number, heldBack?: number, heldBackSent?: number, rejected: Record<string, number> }
-  training?: { runs: number, skipped?: Record<string, number>, lastLoss?: number, lastLossBefore?: number, lastTrainMs?: number }
+  training?: { runs: number, skipped?: Record<string, number>, lastLoss?: number, lastLossBefore?: number, lastTrainMs?: number, lastError?: string }
   quarantined?: string[]
   /** Leaders this tab gave up on for making no progress. */
   coordinatorStalls?: number

@@ -281,10 +281,11 @@ export interface TrainingSummary {
     election?: { role?: string, term?: number, electing?: number, excluded: Array<{ tab?: number, peerId: string, reason: string }> }
     coordinatorStalls: number
     /**
-     * What the tab itself sent: learner runs, updates sent and resent, and why a training was skipped (by reason).
-     * Names the members whose update a stalled coordinator lacks when its `waitingFor` cannot (it does not expect them).
+     * What the tab itself sent: learner runs, updates sent and resent, and why a training was skipped (by reason),
+     * with the last training or submission error's message. Names the members whose update a stalled coordinator
+     * lacks when its `waitingFor` cannot (it does not expect them).
      */
-    sent: { runs: number, updates: number, resent: number, skipped: Record<string, number>, lastTrainMs?: number }
+    sent: { runs: number, updates: number, resent: number, skipped: Record<string, number>, lastTrainMs?: number, lastError?: string }
   }>
   /**
    * Live honest tabs: do they all hold the same version and weights, and did each verify it (recompute it) itself.
@@ -673,7 +674,7 @@ export function analyzeTraining (record: TrainingRecord): TrainingSummary {
       final.push({
         tab, honest: !attackers.has(tab), version: t.version, verifiedModel: t.verifiedModel, catchUps: t.fetch?.catchUps ?? 0, state: t.state, term: t.term,
         coordinatorStalls: t.coordinatorStalls ?? 0,
-        sent: { runs: t.training?.runs ?? 0, updates: t.updates?.sent ?? 0, resent: t.updates?.resent ?? 0, skipped: { ...(t.training?.skipped ?? {}) }, ...(t.training?.lastTrainMs === undefined ? {} : { lastTrainMs: t.training.lastTrainMs }) },
+        sent: { runs: t.training?.runs ?? 0, updates: t.updates?.sent ?? 0, resent: t.updates?.resent ?? 0, skipped: { ...(t.training?.skipped ?? {}) }, ...(t.training?.lastTrainMs === undefined ? {} : { lastTrainMs: t.training.lastTrainMs }), ...(t.training?.lastError === undefined ? {} : { lastError: t.training.lastError }) },
         ...(e === undefined
           ? {}
           : {

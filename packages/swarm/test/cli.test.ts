@@ -98,7 +98,7 @@ describe('summaryLines', () => {
   })
   it('after a failed training run, says what each tab\'s election and session said last', () => {
     const final = [
-      { tab: 0, honest: true, version: 2, verifiedModel: true, catchUps: 0, state: 'waiting', term: 8, coordinatorStalls: 1, sent: { runs: 3, updates: 2, resent: 4, skipped: { 'no-data': 1 } }, election: { role: 'follower', term: 9, electing: 12, excluded: [{ tab: 8, peerId: 'p8', reason: 'no progress for 60 s at v2' }] } },
+      { tab: 0, honest: true, version: 2, verifiedModel: true, catchUps: 0, state: 'waiting', term: 8, coordinatorStalls: 1, sent: { runs: 3, updates: 2, resent: 4, skipped: { 'no-data': 1, 'submit-error': 1 }, lastError: 'own update refused: norm: 120 > 100' }, election: { role: 'follower', term: 9, electing: 12, excluded: [{ tab: 8, peerId: 'p8', reason: 'no progress for 60 s at v2' }] } },
       { tab: 8, honest: false, version: 2, verifiedModel: true, catchUps: 0, state: 'waiting', term: 8, coordinator: 'p8', coordinatorStalls: 0, sent: { runs: 2, updates: 2, resent: 0, skipped: {} }, message: 'round 3 extended (aggregation-precondition): …', waitingFor: ['tab 4', 'tab 6'], election: { role: 'leader', term: 8, excluded: [] } }
     ]
     const report = {
@@ -119,7 +119,7 @@ describe('summaryLines', () => {
       }
     } as unknown as SwarmReport
     const lines = summaryLines(report)
-    expect(lines).toContain('  tab 0: v2 waiting, coordinator none term 8 | election follower term 9 electing 12 | excludes tab 8 (no progress for 60 s at v2) | stalls 1 | trained 3, sent 2 (+4 resent), skipped no-data 1')
+    expect(lines).toContain('  tab 0: v2 waiting, coordinator none term 8 | election follower term 9 electing 12 | excludes tab 8 (no progress for 60 s at v2) | stalls 1 | trained 3, sent 2 (+4 resent), skipped no-data 1, submit-error 1 (last error: own update refused: norm: 120 > 100)')
     expect(lines).toContain('updates on the wire: 0.520 bytes per parameter (40 updates, 1.0 MB, chunk headers included)')
     // a successor that had promised its own term to another member (it cannot claim that term)
     expect(lines).toContain('  term 2 promised before the close (succession pledges, 5 tabs\' last polls): to tab 8 3, nobody 1, to tab 4 1; the new coordinator itself to tab 4')

@@ -43,7 +43,7 @@ function ob (tab: number, at: number, t: Tr): TabObservation {
         }),
     models: { accepted: t.version, verified: t.version, rejected: 0, rejectReasons: t.models ?? {} },
     updates: { sent: t.version, sentBytes: 500 * t.version, sentParameters: 1000 * t.version, received: 0, resent: t.version === 3 ? 1 : 0, resentOnTakeover: t.version === 3 ? 1 : 0, spared: t.version === 3 ? 2 : 0, heldBack: t.version === 3 ? 3 : 0, heldBackSent: t.version === 3 ? 1 : 0, rejected: t.updates ?? {} },
-    training: { runs: t.version, ...(t.version === 3 && t.term === 2 ? { skipped: { 'no-data': 2 } } : {}), ...(t.lossBefore === undefined ? {} : { lastLossBefore: t.lossBefore }), ...(t.trainMs === undefined ? {} : { lastTrainMs: t.trainMs }) },
+    training: { runs: t.version, ...(t.version === 3 && t.term === 2 ? { skipped: { 'no-data': 2 } } : {}), ...(t.lossBefore === undefined ? {} : { lastLossBefore: t.lossBefore }), ...(t.trainMs === undefined ? {} : { lastTrainMs: t.trainMs }), ...(t.version === 3 && t.term === 2 ? { lastError: 'own update refused: norm' } : {}) },
     quarantined: (t.quarantined ?? []).map(peer)
   }
   const counts = {
@@ -237,7 +237,7 @@ describe('analyzeTraining', () => {
   it('reports the final versions of the open tabs, their agreement and the honest tabs\' loss', () => {
     expect(s.final.map(f => [f.tab, f.honest, f.version])).toEqual([[1, true, 3], [2, true, 3], [3, false, 3]])
     // what each tab sent itself: names members a stalled coordinator lacks without expecting them
-    expect(s.final.find(f => f.tab === 1)?.sent).toEqual({ runs: 3, updates: 3, resent: 1, skipped: { 'no-data': 2 }, lastTrainMs: 700 })
+    expect(s.final.find(f => f.tab === 1)?.sent).toEqual({ runs: 3, updates: 3, resent: 1, skipped: { 'no-data': 2 }, lastTrainMs: 700, lastError: 'own update refused: norm' })
     expect(s.honestAgreement).toEqual({ tabs: 2, versions: [3], sameVersion: true, sameModel: true, allVerified: true, verified: 2, caughtUp: 0 })
     expect(s.reachedVersion).toBe(3)
     expect(s.loss).toEqual({ first: 2.5, last: 1.25, tabs: 2 })
