@@ -281,9 +281,9 @@ export interface TrainingSummary {
     election?: { role?: string, term?: number, electing?: number, excluded: Array<{ tab?: number, peerId: string, reason: string }> }
     coordinatorStalls: number
     /**
-     * What the tab itself sent: learner runs, updates sent and resent, and why a training was skipped (by reason),
-     * with the last training or submission error's message. Names the members whose update a stalled coordinator
-     * lacks when its `waitingFor` cannot (it does not expect them).
+     * What the tab itself sent: learner runs, updates sent and resent, why a training was skipped (by reason), and
+     * the error its last training or submission failed with, if it did. Names the members whose update a stalled
+     * coordinator lacks when its `waitingFor` cannot (it does not expect them).
      */
     sent: { runs: number, updates: number, resent: number, skipped: Record<string, number>, lastTrainMs?: number, lastError?: string }
   }>
