@@ -840,8 +840,11 @@ describe('Election: succession pledges', () => {
     wary.clock.t += 3_000
     wary.e.onMessage({ ...leadWithCertificate(leader, 1, signers, 5), successor: a })
     expect(votesIn(wary.e.tick())).toEqual([pledgeFor(c, next)])
-    // a leader this node distrusts does not choose for it (nor does it pledge while not following)
-    expect(following(c, {}, a).e.successor).toBe(a)
+    // a leader this node distrusts does not choose for it: it votes for its own first choice in the next term
+    const doubting = following(c, { pledge: false }, a)
+    doubting.e.distrust(leader)
+    expect(votesIn(doubting.e.onMessage({ type: 'claim', term: 2, from: a, electorate: 5 }))).toEqual([])
+    expect(votesIn(doubting.e.onMessage({ type: 'claim', term: 2, from: next, electorate: 5 }))).toEqual([vote(c, next, 2, 5)])
   })
 
   it('a nominee this node does not see is followed once f + 1 members pledged to it, and its term is not skipped on the resign', () => {
