@@ -262,15 +262,10 @@ export class Election {
       // others' promises only: a member's claim of the term is no reason to nominate it
       if (voter !== candidate && candidates.has(candidate) && !promisedElsewhere(candidate)) counts.set(candidate, (counts.get(candidate) ?? 0) + 1)
     }
-    let peer: PeerId | undefined
-    let most = 0
-    for (const [candidate, n] of counts) {
-      if (n > most || (n === most && peer !== undefined && outranks(next, candidate, next, peer))) {
-        peer = candidate
-        most = n
-      }
-    }
-    peer ??= preferred(next, [...candidates].filter(p => !promisedElsewhere(p)))
+    // the most promised (ties: the term's preference among them), else the term's preference among those free to claim
+    const most = Math.max(0, ...counts.values())
+    const pool = most > 0 ? [...counts].filter(([, n]) => n === most).map(([p]) => p) : [...candidates].filter(p => !promisedElsewhere(p))
+    const peer = preferred(next, pool)
     this.nomination = peer === undefined ? undefined : { term, peer }
     return peer
   }
